@@ -1,0 +1,10 @@
+//! CEL: the expression language of `check`, `when` and `fix_expression`.
+//! `parse` builds the syntax tree from `grammar/cel.pest`; `check` decides
+//! which names a guardrail runtime defines.
+
+pub mod ast;
+pub mod check;
+pub mod parse;
+
+pub use ast::{Expr, ExprKind};
+pub use parse::{CelError, parse};

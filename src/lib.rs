@@ -1,0 +1,19 @@
+//! guardctl: policy-as-code for AI guardrails.
+//!
+//! One data flow, left to right; each stage collects every problem it can:
+//!
+//! ```text
+//! text ─syntax─▶ spanned tree ─ir::lower─▶ typed IR (Program) ─┬─▶ lint    ─▶ diagnostics
+//!                                                               ├─▶ compile ─▶ bundle JSON
+//!                                                               └─▶ fmt     ─▶ canonical text
+//! ```
+//!
+//! `commands/` and `render/` sit on top: they read inputs, call the stages
+//! and print. Nothing below them prints.
+
+pub mod cel;
+pub mod diagnostic;
+pub mod lint;
+pub mod source;
+pub mod suggest;
+pub mod syntax;

@@ -1,0 +1,215 @@
+//! Text → spanned tree. A file is split into its sections: in an ABL agent
+//! file, column-0 upper-case keywords (only `AGENT:` and `GUARDRAILS:` are
+//! parsed; every other section is kept as raw text); in a policy file, the
+//! top-level keys of one YAML mapping. Section bodies go through the YAML
+//! subset parser (`tokens` + `layout`).
+
+pub mod layout;
+pub mod node;
+pub mod scalar;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::registry::Code;
+use crate::source::{SourceFile, Span};
+use crate::suggest::help_for;
+pub use node::{Document, Node, Style, Value};
+
+/// Sections a policy file may hold.
+pub const POLICY_SECTIONS: &[&str] = &["POLICY", "GUARDRAILS", "PROVIDERS", "BUDGETS", "CAPS", "APPROVAL_CHAINS", "EXCEPTIONS"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// An ABL agent file (`*.abl`, `*.agent.abl`, `*.agent.yaml`).
+    Agent,
+    /// A policy file (`*.yaml`, `*.yml`, `*.guard`).
+    Policy,
+}
+
+impl FileKind {
+    /// The kind a path names by its extension, if any.
+    pub fn of_path(path: &str) -> Option<FileKind> {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".abl") || lower.ends_with(".agent.yaml") || lower.ends_with(".agent.yml") {
+            Some(FileKind::Agent)
+        } else if lower.ends_with(".guardtest.yaml") || lower.ends_with(".guardtest.yml") {
+            None
+        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".guard") {
+            Some(FileKind::Policy)
+        } else {
+            None
+        }
+    }
+}
+
+/// One section of a file.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The keyword without its colon (`GUARDRAILS`).
+    pub name: String,
+    /// Span of the keyword.
+    pub name_span: Span,
+    /// Byte range of the whole section (header line through its body).
+    pub range: Span,
+    /// The parsed body: `None` for ABL sections guardctl does not read, or
+    /// when the body failed to parse.
+    pub body: Option<Node>,
+    /// Whether guardctl reads this section (false: kept verbatim).
+    pub parsed: bool,
+}
+
+/// A file split into sections, with its comments.
+#[derive(Debug, Clone)]
+pub struct SyntaxFile {
+    pub source: Arc<SourceFile>,
+    pub kind: FileKind,
+    pub sections: Vec<Section>,
+    pub comments: Vec<Span>,
+}
+
+impl SyntaxFile {
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+}
+
+/// Quick test used by directory discovery: does this text have any
+/// column-0 section keyword guardctl reads?
+pub fn looks_like_policy(text: &str, kind: FileKind) -> bool {
+    let names: &[&str] = match kind {
+        FileKind::Agent => &["AGENT", "GUARDRAILS"],
+        FileKind::Policy => POLICY_SECTIONS,
+    };
+    text.lines().any(|l| {
+        let l = l.trim_start_matches('\u{FEFF}');
+        names.iter().any(|n| l.strip_prefix(n).is_some_and(|r| r.starts_with(':')))
+    })
+}
+
+/// Parses a file of the given kind.
+pub fn parse_file(source: &Arc<SourceFile>, kind: FileKind, diags: &mut Vec<Diagnostic>) -> SyntaxFile {
+    match kind {
+        FileKind::Agent => parse_abl(source, diags),
+        FileKind::Policy => parse_policy(source, diags),
+    }
+}
+
+fn parse_policy(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> SyntaxFile {
+    let doc = layout::parse_yaml(source, 0, source.text.len(), diags);
+    let mut sections = Vec::new();
+    match &doc.root {
+        None => {}
+        Some(root) => match &root.value {
+            Value::Map(entries) => {
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    let name = k.key_text();
+                    if !POLICY_SECTIONS.contains(&name.as_str()) {
+                        diags.push(
+                            Diagnostic::new(Code::UnknownKey, source, k.span, format!("unknown section `{name}`"))
+                                .with_help(help_for(&name, POLICY_SECTIONS)),
+                        );
+                        continue;
+                    }
+                    let end = entries.get(i + 1).map_or(source.text.len(), |(nk, _)| nk.span.start);
+                    sections.push(Section {
+                        name,
+                        name_span: k.span,
+                        range: Span::new(k.span.start, end),
+                        body: Some(v.clone()),
+                        parsed: true,
+                    });
+                }
+            }
+            Value::Invalid | Value::Null => {}
+            _ => diags.push(
+                Diagnostic::new(Code::WrongType, source, root.span, format!("a policy file must be a mapping of sections, not {}", root.type_name()))
+                    .with_help("start the file with a section such as `POLICY:` or `GUARDRAILS:`"),
+            ),
+        },
+    }
+    SyntaxFile {
+        source: source.clone(),
+        kind: FileKind::Policy,
+        sections,
+        comments: doc.comments,
+    }
+}
+
+/// Splits an ABL file at column-0 upper-case keywords.
+fn abl_headers(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let l = line.strip_prefix('\u{FEFF}').unwrap_or(line);
+        let skip = line.len() - l.len();
+        let bytes = l.as_bytes();
+        if bytes.first().is_some_and(u8::is_ascii_uppercase) {
+            let n = bytes.iter().take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_').count();
+            if bytes.get(n) == Some(&b':') {
+                out.push((offset + skip, offset + skip + n));
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
+fn parse_abl(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> SyntaxFile {
+    let text = &*source.text;
+    let headers = abl_headers(text);
+    let mut sections = Vec::new();
+    let mut comments = Vec::new();
+    // Anything before the first keyword must be blank or comments.
+    let first = headers.first().map_or(text.len(), |h| h.0);
+    let preamble = text.get(..first).unwrap_or("");
+    let mut off = 0;
+    for line in preamble.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('#') {
+            let start = off + line.find('#').unwrap_or(0);
+            comments.push(Span::new(start, off + line.trim_end().len()));
+        } else if !t.is_empty() && t != "\u{FEFF}" {
+            diags.push(
+                Diagnostic::new(Code::InvalidSyntax, source, Span::new(off, off + line.trim_end().len()), "text before the first section")
+                    .with_help("an ABL file is a sequence of sections, each an upper-case keyword and a colon in column 1 (`AGENT:`, `GUARDRAILS:`)"),
+            );
+        }
+        off += line.len();
+    }
+    for (i, &(start, name_end)) in headers.iter().enumerate() {
+        let end = headers.get(i + 1).map_or(text.len(), |h| h.0);
+        let name = text.get(start..name_end).unwrap_or("").to_string();
+        let parsed = name == "AGENT" || name == "GUARDRAILS";
+        let mut body = None;
+        if parsed {
+            let doc = layout::parse_yaml(source, start, end - start, diags);
+            comments.extend(doc.comments);
+            body = doc.root.and_then(|r| match r.value {
+                Value::Map(mut entries) if entries.len() == 1 => entries.pop().map(|(_, v)| v),
+                _ => None,
+            });
+        }
+        if parsed && sections.iter().any(|s: &Section| s.name == name) {
+            diags.push(
+                Diagnostic::new(Code::DuplicateKey, source, Span::new(start, name_end), format!("duplicate section `{name}`"))
+                    .with_help("merge the two sections into one"),
+            );
+            continue;
+        }
+        sections.push(Section {
+            name,
+            name_span: Span::new(start, name_end),
+            range: Span::new(start, end),
+            body,
+            parsed,
+        });
+    }
+    SyntaxFile {
+        source: source.clone(),
+        kind: FileKind::Agent,
+        sections,
+        comments,
+    }
+}
