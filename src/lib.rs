@@ -12,8 +12,15 @@
 //! and print. Nothing below them prints.
 
 pub mod cel;
+pub mod cli;
+pub mod commands;
+pub mod compile;
 pub mod diagnostic;
+pub mod fsutil;
+pub mod ir;
 pub mod lint;
+pub mod render;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod workspace;

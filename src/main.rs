@@ -1,1 +1,23 @@
-fn main() {}
+//! The `guardctl` binary: parse arguments, run, exit with the code `run`
+//! chose. Work runs on a thread with a large stack (deeply nested input is
+//! bounded, but pest's recursion is frame-hungry), and a panic, which is
+//! always a bug, becomes exit code 3 with a message instead of a crash.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use guardctl::cli::Cli;
+use guardctl::commands::{EXIT_INTERNAL, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("internal error: {info}\nthis is a bug in guardctl; please report it with the input that caused it");
+    }));
+    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || run(&cli));
+    let code = match worker {
+        Ok(handle) => handle.join().unwrap_or(EXIT_INTERNAL),
+        Err(_) => EXIT_INTERNAL,
+    };
+    ExitCode::from(code)
+}

@@ -92,6 +92,14 @@ impl<T> Spanned<T> {
     }
 }
 
+/// Serialises as the bare value: spans are not part of any output format
+/// except where a `source` location is emitted explicitly.
+impl<T: serde::Serialize> serde::Serialize for Spanned<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
 impl<T: PartialEq> PartialEq for Spanned<T> {
     fn eq(&self, other: &Self) -> bool {
         self.value == other.value

@@ -1,0 +1,41 @@
+//! `guardctl compile [PATHS...] [-o FILE]`: the runtime bundle, only when
+//! lint finds no errors. Diagnostics go to stderr, the bundle to stdout or
+//! FILE (written atomically).
+
+use std::io::Write;
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, color, input_errors, print};
+use crate::cli::{CompileArgs, Global};
+use crate::compile::{bundle, to_text};
+use crate::fsutil::write_atomic;
+use crate::lint::LintOptions;
+use crate::render::{self, Summary};
+use crate::workspace;
+
+pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
+    let ws = match workspace::load(&args.inputs.paths(), options) {
+        Ok(ws) => ws,
+        Err(e) => return input_errors(global, &e.0),
+    };
+    let refuse = ws.errors() > 0 || (global.deny_warnings && ws.warnings() > 0);
+    if !ws.diagnostics.is_empty() {
+        let summary = Summary::of(ws.file_count, &ws.diagnostics);
+        let text = render::diagnostics(global.format, &ws.diagnostics, summary, color(global, true));
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    if refuse {
+        eprintln!("error: not compiling: lint found problems");
+        return EXIT_FINDINGS;
+    }
+    let text = to_text(&bundle(&ws.program));
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = write_atomic(path, text.as_bytes()) {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return EXIT_USAGE;
+            }
+        }
+        None => print(&text),
+    }
+    EXIT_OK
+}

@@ -1,0 +1,69 @@
+//! One file per subcommand: read inputs, call the stages, render, and
+//! return the exit code. [`run`] owns the mapping from outcomes to codes:
+//! 0 clean, 1 findings, 2 usage or I/O problem, 3 internal error.
+
+mod compile;
+mod fmt;
+mod lint;
+mod rule;
+
+use std::io::Write;
+
+use crate::cli::{Cli, ColorChoice, Command, Global};
+use crate::diagnostic::Diagnostic;
+use crate::ir::values::Timestamp;
+use crate::lint::LintOptions;
+use crate::render::{self, Summary};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_INTERNAL: u8 = 3;
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> u8 {
+    let options = match lint_options(&cli.global) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    match &cli.command {
+        Command::Lint(args) => lint::run(&cli.global, &options, args),
+        Command::Compile(args) => compile::run(&cli.global, &options, args),
+        Command::Fmt(args) => fmt::run(&cli.global, args),
+        Command::Rule(args) => rule::run(args),
+    }
+}
+
+fn lint_options(global: &Global) -> Result<LintOptions, String> {
+    let now = match &global.now {
+        Some(s) => Timestamp::parse(s).ok_or_else(|| format!("--now `{s}` is not an RFC 3339 date (2026-11-30 or 2026-11-30T18:00:00Z)"))?,
+        None => Timestamp::now(),
+    };
+    Ok(LintOptions { now })
+}
+
+/// Whether colour is on for output going to stdout or stderr.
+pub fn color(global: &Global, stderr: bool) -> bool {
+    match global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => render::use_color(stderr),
+    }
+}
+
+/// Prints input errors (missing files) and returns the usage exit code.
+pub fn input_errors(global: &Global, errors: &[Diagnostic]) -> u8 {
+    let text = render::diagnostics(global.format, errors, Summary::of(0, errors), color(global, true));
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    EXIT_USAGE
+}
+
+/// Writes text to stdout; a closed pipe is not an error worth a panic.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

@@ -1,0 +1,303 @@
+//! IR → the runtime bundle (`guardctl.bundle/v1`), the JSON runtimes
+//! consume. Deterministic: objects are sorted by id, maps by key, and the
+//! `digest` is the sha256 of the canonical content (compact JSON, sorted
+//! keys, without `digest` and without `source` locations), so reformatting
+//! a policy never changes it. Schema: `schema/bundle.schema.json`.
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::ir::enums::{Kind, StreamInterval, Tier};
+use crate::ir::layers::{Resolved, resolve};
+use crate::ir::{Owner, Policy, Program, Rule};
+use crate::source::{SourceFile, Span};
+
+pub const SCHEMA: &str = "guardctl.bundle/v1";
+
+fn source(file: &SourceFile, span: Span) -> Value {
+    let (line, column) = file.line_col(span.start);
+    json!({"file": file.name, "line": line, "column": column})
+}
+
+fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// A rule's runtime ids: `owner/name`, or two for `kind: both`.
+pub fn rule_ids(rule: &Rule) -> Vec<(String, String, Kind)> {
+    let owner = rule.owner.name();
+    match rule.kind.as_ref().map(|k| k.value) {
+        Some(Kind::Both) => vec![
+            (format!("{owner}/{}.input", rule.name.value), format!("{}.input", rule.name.value), Kind::Input),
+            (format!("{owner}/{}.output", rule.name.value), format!("{}.output", rule.name.value), Kind::Output),
+        ],
+        k => vec![(format!("{owner}/{}", rule.name.value), rule.name.value.clone(), k.unwrap_or(Kind::Input))],
+    }
+}
+
+fn rule_json(program: &Program, resolved: &Resolved, policy: Option<&Policy>) -> Vec<Value> {
+    let r = &resolved.rule;
+    let tier = r.tier();
+    let provider = r.provider.as_ref().and_then(|p| program.provider(&p.value));
+    let category = r.category.as_ref().map(|c| c.value.clone()).or_else(|| provider.and_then(|p| p.default_category.as_ref().map(|c| c.value.clone())));
+    let threshold = r.threshold.as_ref().map(|t| t.value).or_else(|| provider.and_then(|p| p.default_threshold.as_ref().map(|t| t.value)));
+    let timeout = r.timeout.as_ref().map(|t| t.value).unwrap_or_else(|| match policy {
+        Some(p) => p.timeout_for(tier),
+        None => crate::ir::values::Duration(match tier {
+            Tier::Local => 100,
+            Tier::Model => 3_000,
+            Tier::Llm => 10_000,
+        }),
+    });
+    let streaming = r.streaming.as_ref().is_some_and(|s| s.value);
+    let interval = streaming.then(|| {
+        r.streaming_interval
+            .as_ref()
+            .map(|i| i.value)
+            .or_else(|| policy.and_then(|p| p.streaming.as_ref()).and_then(|s| s.interval.as_ref()).map(|i| i.value))
+            .unwrap_or(StreamInterval::Sentence)
+    });
+    let severity_actions: Option<Map<String, Value>> = r
+        .severity_actions
+        .as_ref()
+        .map(|bands| bands.iter().map(|(s, a)| (s.value.to_string(), json!(a.value))).collect());
+    let (policy_name, agent_name) = match &r.owner {
+        Owner::Policy(p) => (json!(p), Value::Null),
+        Owner::Agent(a) => (Value::Null, json!(a)),
+    };
+    let overrides = resolved.overrides.and_then(|j| program.rules.get(j)).map(|w| format!("{}/{}", w.owner.name(), w.name.value));
+    let fail_mode = policy.map_or(crate::ir::enums::FailMode::Open, Policy::effective_fail_mode);
+    rule_ids(r)
+        .into_iter()
+        .map(|(id, name, kind)| {
+            json!({
+                "id": id,
+                "name": name,
+                "rule": r.name.value,
+                "policy": policy_name,
+                "agent": agent_name,
+                "layer": r.layer,
+                "kind": kind,
+                "tier": tier,
+                "action": r.effective_action(),
+                "severity": r.effective_severity(),
+                "severity_actions": severity_actions,
+                "priority": r.effective_priority(),
+                "status": r.effective_status(),
+                "message": r.effective_message(),
+                "patterns": r.patterns.as_ref().map_or(Vec::new(), |p| p.iter().map(|x| x.value.clone()).collect()),
+                "entities": r.entities.as_ref().map_or(Vec::new(), |e| e.iter().map(|x| x.value.as_str().to_string()).collect()),
+                "check": r.check.as_ref().map(|c| c.text.clone()),
+                "when": r.when.as_ref().map(|w| w.to_cel()),
+                "when_tree": match &r.when { Some(crate::ir::When::Tree(t)) => opt(&Some(t)), _ => Value::Null },
+                "provider": opt(&r.provider),
+                "category": category,
+                "threshold": threshold,
+                "llm_check": opt(&r.llm_check),
+                "fix_strategy": opt(&r.fix_strategy),
+                "fix_expression": r.fix_expression.as_ref().map(|c| c.text.clone()),
+                "max_reasks": r.max_reasks.as_ref().map_or(2, |m| m.value),
+                "filter_min_length": opt(&r.filter_min_length),
+                "streaming": streaming,
+                "streaming_interval": interval,
+                "sample_rate": r.effective_sample_rate(),
+                "timeout_ms": timeout,
+                "tools": opt(&r.tools),
+                "deny_tools": opt(&r.deny_tools),
+                "domains": opt(&r.domains),
+                "max_tokens": opt(&r.max_tokens),
+                "fail_mode": fail_mode,
+                "overrides": overrides,
+                "source": source(&r.file, r.name.span),
+            })
+        })
+        .collect()
+}
+
+fn policy_json(p: &Policy) -> Value {
+    let st = p.streaming.clone().unwrap_or_default();
+    json!({
+        "name": p.name.value,
+        "implicit": !p.explicit,
+        "description": opt(&p.description),
+        "type": opt(&p.policy_type),
+        "scope": p.scope.value,
+        "project": opt(&p.project),
+        "agent": opt(&p.agent),
+        "status": p.effective_status(),
+        "default": p.default.as_ref().is_some_and(|d| d.value),
+        "fail_mode": p.effective_fail_mode(),
+        "timeouts_ms": {"local": p.timeout_for(Tier::Local), "model": p.timeout_for(Tier::Model), "llm": p.timeout_for(Tier::Llm)},
+        "streaming": {
+            "enabled": st.enabled.as_ref().is_some_and(|e| e.value),
+            "interval": st.interval.as_ref().map_or(StreamInterval::Sentence, |i| i.value),
+            "chunk_size": opt(&st.chunk_size),
+            "max_latency_ms": opt(&st.max_latency),
+            "early_termination": st.early_termination.as_ref().is_some_and(|e| e.value),
+        },
+        "caching": p.caching.as_ref().map(|c| json!({"enabled": c.enabled.as_ref().is_some_and(|e| e.value), "ttl_ms": opt(&c.ttl)})),
+        "budget": opt(&p.budget),
+        "combine": p.combine.as_ref().map_or(crate::ir::enums::Combine::MostRestrictive, |c| c.value),
+        "source": source(&p.file, p.name.span),
+    })
+}
+
+fn scope_json(scope: &crate::ir::ScopeMap) -> Value {
+    Value::Object(scope.iter().map(|(k, v)| (k.value.clone(), json!(v.value))).collect())
+}
+
+/// Builds the bundle for a program that linted without errors.
+pub fn bundle(program: &Program) -> Value {
+    let resolved = resolve(program);
+    let mut rules: Vec<Value> = resolved.iter().flat_map(|r| rule_json(program, r, program.policy_of(&r.rule))).collect();
+    rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let mut policies: Vec<Value> = program.policies.iter().map(policy_json).collect();
+    policies.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let mut agents: Vec<Value> = program
+        .agents
+        .iter()
+        .map(|a| {
+            let mut ids: Vec<String> = program
+                .rules
+                .iter()
+                .filter(|r| r.owner == Owner::Agent(a.name.value.clone()))
+                .flat_map(|r| rule_ids(r).into_iter().map(|x| x.0))
+                .collect();
+            ids.sort();
+            json!({"name": a.name.value, "rules": ids, "source": source(&a.file, a.name.span)})
+        })
+        .collect();
+    agents.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let mut providers: Vec<Value> = program
+        .providers
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name.value,
+                "adapter": opt(&p.adapter),
+                "hosting": opt(&p.hosting),
+                "endpoint": opt(&p.endpoint),
+                "model": opt(&p.model),
+                "auth_profile": opt(&p.auth_profile),
+                "default_category": opt(&p.default_category),
+                "default_threshold": opt(&p.default_threshold),
+                "supported_categories": opt(&p.supported_categories),
+                "circuit_breaker": opt(&p.circuit_breaker),
+                "retry": opt(&p.retry),
+                "cost_per_eval_usd": opt(&p.cost_per_eval_usd),
+                "source": source(&p.file, p.name.span),
+            })
+        })
+        .collect();
+    providers.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let mut budgets: Vec<Value> = program
+        .budgets
+        .iter()
+        .map(|b| {
+            json!({
+                "name": b.name.value,
+                "scope": scope_json(&b.scope),
+                "daily_usd": opt(&b.daily_usd),
+                "weekly_usd": opt(&b.weekly_usd),
+                "monthly_usd": opt(&b.monthly_usd),
+                "owner": opt(&b.owner),
+                "alert_at": b.alert_at.as_ref().map_or(Vec::new(), |a| a.iter().map(|x| x.value).collect()),
+                "source": source(&b.file, b.name.span),
+            })
+        })
+        .collect();
+    budgets.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let mut caps: Vec<Value> = program
+        .caps
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name.value,
+                "scope": scope_json(&c.scope),
+                "window": opt(&c.window),
+                "limit_usd": opt(&c.limit_usd),
+                "limit_tokens": opt(&c.limit_tokens),
+                "limit_requests": opt(&c.limit_requests),
+                "action": c.action.as_ref().map_or(crate::ir::enums::CapAction::Block, |a| a.value),
+                "approval_chain": opt(&c.approval_chain),
+                "source": source(&c.file, c.name.span),
+            })
+        })
+        .collect();
+    caps.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let mut chains: Vec<Value> = program
+        .chains
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name.value,
+                "steps": c.steps.iter().map(|s| json!({
+                    "approvers": s.approvers.iter().map(|a| a.value.clone()).collect::<Vec<_>>(),
+                    "min_approvals": s.min_approvals.as_ref().map_or(1, |m| m.value),
+                })).collect::<Vec<_>>(),
+                "timeout_ms": opt(&c.timeout),
+                "on_timeout": c.on_timeout.as_ref().map_or(crate::ir::enums::OnTimeout::Reject, |o| o.value),
+                "source": source(&c.file, c.name.span),
+            })
+        })
+        .collect();
+    chains.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let mut exceptions: Vec<Value> = program
+        .exceptions
+        .iter()
+        .map(|e| {
+            json!({
+                "name": e.name.value,
+                "target": e.target.as_ref().map(|t| json!({"kind": t.value.0, "name": t.value.1})),
+                "scope": scope_json(&e.scope),
+                "starts": opt(&e.starts),
+                "expires": opt(&e.expires),
+                "reason": opt(&e.reason),
+                "status": e.status.as_ref().map_or(crate::ir::enums::ExceptionStatus::Draft, |s| s.value),
+                "approved_by": opt(&e.approved_by),
+                "source": source(&e.file, e.name.span),
+            })
+        })
+        .collect();
+    exceptions.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let mut bundle = json!({
+        "schema": SCHEMA,
+        "policies": policies,
+        "agents": agents,
+        "rules": rules,
+        "providers": providers,
+        "budgets": budgets,
+        "caps": caps,
+        "approval_chains": chains,
+        "exceptions": exceptions,
+    });
+    let d = digest(&bundle);
+    if let Value::Object(m) = &mut bundle {
+        m.insert("digest".into(), json!(d));
+    }
+    bundle
+}
+
+/// Removes every `source` member (recursively) and the top-level `digest`.
+pub fn without_locations(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| *k != "source" && *k != "digest").map(|(k, v)| (k.clone(), without_locations(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(without_locations).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `sha256:<hex>` of the canonical content.
+pub fn digest(bundle: &Value) -> String {
+    let canonical = serde_json::to_string(&without_locations(bundle)).unwrap_or_default();
+    let hash = Sha256::digest(canonical.as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// The bundle as written: pretty JSON with a final newline.
+pub fn to_text(bundle: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(bundle).unwrap_or_default();
+    s.push('\n');
+    s
+}

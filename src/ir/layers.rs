@@ -1,0 +1,75 @@
+//! Layering (spec §3): tenant, project and agent rules all apply; a rule
+//! with the same name in a narrower layer overrides the wider one's fields
+//! (fields it leaves out are inherited). This resolves every rule to its
+//! effective definition.
+
+use super::enums::Scope;
+use super::model::{Owner, Program, Rule};
+
+/// 0 = tenant/org, 1 = project/team, 2 = agent/identity.
+pub fn layer_rank(scope: Scope) -> u8 {
+    match scope {
+        Scope::Tenant | Scope::Org => 0,
+        Scope::Project | Scope::Team => 1,
+        Scope::Agent | Scope::Identity => 2,
+    }
+}
+
+/// A rule with inherited fields filled in.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub rule: Rule,
+    /// Index (into `Program::rules`) of the wider rule it overrides.
+    pub overrides: Option<usize>,
+}
+
+macro_rules! overlay {
+    ($narrow:expr, $wide:expr, [$($field:ident),+ $(,)?]) => {
+        Rule {
+            file: $narrow.file.clone(),
+            name: $narrow.name.clone(),
+            owner: $narrow.owner.clone(),
+            layer: $narrow.layer,
+            $($field: $narrow.$field.clone().or_else(|| $wide.$field.clone()),)+
+        }
+    };
+}
+
+/// `narrow`'s fields, falling back to `wide`'s.
+pub fn overlay(narrow: &Rule, wide: &Rule) -> Rule {
+    overlay!(narrow, wide, [
+        kind, check, patterns, entities, provider, category, threshold, llm_check, when, action, severity,
+        severity_actions, message, priority, status, fix_strategy, fix_expression, max_reasks, filter_min_length,
+        streaming, streaming_interval, sample_rate, timeout, tools, deny_tools, domains, max_tokens,
+    ])
+}
+
+/// Every rule, resolved, in `Program::rules` order.
+pub fn resolve(program: &Program) -> Vec<Resolved> {
+    let rank = |r: &Rule| layer_rank(r.layer);
+    let mut out: Vec<Resolved> = program.rules.iter().map(|r| Resolved { rule: r.clone(), overrides: None }).collect();
+    // Resolve widest first, so an agent rule inherits a project rule that
+    // itself inherited from the tenant rule.
+    let mut order: Vec<usize> = (0..program.rules.len()).collect();
+    order.sort_by_key(|&i| program.rules.get(i).map_or(0, rank));
+    for &i in &order {
+        let Some(rule) = program.rules.get(i) else { continue };
+        let r = rank(rule);
+        // The narrowest wider layer with this name wins (policy rules only).
+        let base = program
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| matches!(w.owner, Owner::Policy(_)) && w.name.value == rule.name.value && rank(w) < r)
+            .max_by_key(|(j, w)| (rank(w), std::cmp::Reverse(*j)))
+            .map(|(j, _)| j);
+        if let Some(j) = base {
+            let wide = out.get(j).map(|w| w.rule.clone());
+            if let (Some(wide), Some(slot)) = (wide, out.get_mut(i)) {
+                slot.rule = overlay(rule, &wide);
+                slot.overrides = Some(j);
+            }
+        }
+    }
+    out
+}

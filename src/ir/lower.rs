@@ -1,0 +1,238 @@
+//! Spanned tree → typed IR for every file given together. Name resolution
+//! across files and cross-file checks live in `lint`; this stage checks
+//! what one file can tell on its own.
+
+use super::enums::Scope;
+use super::lower_governance::*;
+use super::lower_rule::lower_rules;
+use super::model::*;
+use super::reader::Cx;
+use crate::diagnostic::Diagnostic;
+use crate::lint::registry::Code;
+use crate::source::Spanned;
+use crate::syntax::{FileKind, SyntaxFile, Value};
+
+/// Lowers every file into one [`Program`].
+pub fn lower(files: &[SyntaxFile], diags: &mut Vec<Diagnostic>) -> Program {
+    let mut program = Program::default();
+    for f in files {
+        let mut cx = Cx { file: &f.source, diags };
+        match f.kind {
+            FileKind::Policy => lower_policy_file(&mut cx, f, &mut program),
+            FileKind::Agent => lower_agent_file(&mut cx, f, &mut program),
+        }
+    }
+    program
+}
+
+const POLICY_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "type",
+    "scope",
+    "project",
+    "agent",
+    "status",
+    "default",
+    "fail_mode",
+    "timeouts",
+    "streaming",
+    "caching",
+    "budget",
+    "combine",
+];
+
+/// The name of a file without directories and extensions.
+fn file_stem(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.split('.').next().unwrap_or(base).to_string()
+}
+
+fn lower_policy_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
+    let policy = match f.section("POLICY") {
+        Some(sec) => sec.body.as_ref().and_then(|b| lower_policy(cx, b, sec.name_span)),
+        None => None,
+    };
+    let rules_section = f.section("GUARDRAILS");
+    let policy = match (policy, rules_section) {
+        (Some(p), _) => Some(p),
+        // Rules without POLICY belong to a tenant-wide policy named after the file.
+        (None, Some(sec)) if f.section("POLICY").is_none() => Some(Policy {
+            file: cx.file.clone(),
+            name: Spanned::new(file_stem(&f.source.name), sec.name_span),
+            explicit: false,
+            description: None,
+            policy_type: None,
+            scope: Spanned::new(Scope::Tenant, sec.name_span),
+            project: None,
+            agent: None,
+            status: None,
+            default: None,
+            fail_mode: None,
+            timeouts: None,
+            streaming: None,
+            caching: None,
+            budget: None,
+            combine: None,
+        }),
+        (None, _) => None,
+    };
+    if let (Some(p), Some(sec)) = (&policy, rules_section) {
+        if let Some(body) = &sec.body {
+            lower_rules(cx, body, &Owner::Policy(p.name.value.clone()), p.scope.value, &mut program.rules);
+        }
+    }
+    if let Some(p) = policy {
+        program.policies.push(p);
+    }
+    for sec in &f.sections {
+        let Some(body) = &sec.body else { continue };
+        match sec.name.as_str() {
+            "PROVIDERS" => lower_providers(cx, body, &mut program.providers),
+            "BUDGETS" => lower_budgets(cx, body, &mut program.budgets),
+            "CAPS" => lower_caps(cx, body, &mut program.caps),
+            "APPROVAL_CHAINS" => lower_chains(cx, body, &mut program.chains),
+            "EXCEPTIONS" => lower_exceptions(cx, body, &mut program.exceptions),
+            _ => {}
+        }
+    }
+}
+
+fn lower_policy(cx: &mut Cx<'_>, node: &crate::syntax::Node, header: crate::source::Span) -> Option<Policy> {
+    let mut o = cx.obj(node, "POLICY")?;
+    let name = match o.get("name").and_then(|n| cx.string(n, "name")) {
+        Some(n) => {
+            if !valid_object_name(&n.value) {
+                cx.report(Code::InvalidName, n.span, format!("invalid policy name `{}`", n.value), Some("names match `[A-Za-z0-9][A-Za-z0-9_.-]*`".into()));
+            }
+            n
+        }
+        None => {
+            if !o.has("name") {
+                cx.report(Code::MissingField, header, "POLICY has no `name`", Some("add `name: my-policy`".into()));
+            }
+            Spanned::new(file_stem(&cx.file.name), header)
+        }
+    };
+    let description = o.get("description").and_then(|n| cx.string(n, "description"));
+    let policy_type = o.get("type").and_then(|n| cx.named(n, "type"));
+    let project = o.get("project").and_then(|n| cx.string(n, "project"));
+    let agent = o.get("agent").and_then(|n| cx.string(n, "agent"));
+    let scope = match o.get("scope") {
+        Some(n) => cx.named(n, "scope").unwrap_or(Spanned::new(Scope::Tenant, n.span)),
+        None if project.is_some() => Spanned::new(Scope::Project, header),
+        None if agent.is_some() => Spanned::new(Scope::Agent, header),
+        None => Spanned::new(Scope::Tenant, header),
+    };
+    match scope.value {
+        Scope::Project if project.is_none() => cx.report(Code::InvalidScope, scope.span, "`scope: project` needs `project: NAME`", None),
+        Scope::Agent if agent.is_none() => cx.report(Code::InvalidScope, scope.span, "`scope: agent` needs `agent: NAME`", None),
+        _ => {}
+    }
+    let status = o.get("status").and_then(|n| cx.named(n, "status"));
+    let default = o.get("default").and_then(|n| cx.boolean(n, "default"));
+    let fail_mode = o.get("fail_mode").and_then(|n| cx.named(n, "fail_mode"));
+    let timeouts = o.get("timeouts").and_then(|n| {
+        let mut t = cx.obj(n, "timeouts")?;
+        let local = t.get("local").and_then(|v| cx.duration(v, "timeouts.local"));
+        let model = t.get("model").and_then(|v| cx.duration(v, "timeouts.model"));
+        let llm = t.get("llm").and_then(|v| cx.duration(v, "timeouts.llm"));
+        t.finish(cx, &["local", "model", "llm"], "timeouts");
+        Some(Timeouts { local, model, llm })
+    });
+    let streaming = o.get("streaming").and_then(|n| {
+        let mut s = cx.obj(n, "streaming")?;
+        let out = Streaming {
+            enabled: s.get("enabled").and_then(|v| cx.boolean(v, "streaming.enabled")),
+            interval: s.get("interval").and_then(|v| cx.named(v, "streaming.interval")),
+            chunk_size: s.get("chunk_size").and_then(|v| cx.int(v, "streaming.chunk_size", 1)),
+            max_latency: s.get("max_latency").and_then(|v| cx.duration(v, "streaming.max_latency")),
+            early_termination: s.get("early_termination").and_then(|v| cx.boolean(v, "streaming.early_termination")),
+        };
+        s.finish(cx, &["enabled", "interval", "chunk_size", "max_latency", "early_termination"], "streaming");
+        Some(out)
+    });
+    let caching = o.get("caching").and_then(|n| {
+        let mut c = cx.obj(n, "caching")?;
+        let out = Caching {
+            enabled: c.get("enabled").and_then(|v| cx.boolean(v, "caching.enabled")),
+            ttl: c.get("ttl").and_then(|v| cx.duration(v, "caching.ttl")),
+        };
+        c.finish(cx, &["enabled", "ttl"], "caching");
+        Some(out)
+    });
+    let budget = o.get("budget").and_then(|n| {
+        let mut b = cx.obj(n, "budget")?;
+        let out = PolicyBudget {
+            monthly_limit_usd: b.get("monthly_limit_usd").and_then(|v| cx.money(v, "budget.monthly_limit_usd")),
+            overspend_action: b.get("overspend_action").and_then(|v| cx.named(v, "budget.overspend_action")),
+        };
+        b.finish(cx, &["monthly_limit_usd", "overspend_action"], "budget");
+        Some(out)
+    });
+    let combine = o.get("combine").and_then(|n| cx.named(n, "combine"));
+    o.finish(cx, POLICY_KEYS, "POLICY");
+    Some(Policy {
+        file: cx.file.clone(),
+        name,
+        explicit: true,
+        description,
+        policy_type,
+        scope,
+        project,
+        agent,
+        status,
+        default,
+        fail_mode,
+        timeouts,
+        streaming,
+        caching,
+        budget,
+        combine,
+    })
+}
+
+fn lower_agent_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
+    let agent = f.section("AGENT").and_then(|sec| {
+        let body = sec.body.as_ref()?;
+        match &body.value {
+            Value::Str(s) if !s.trim().is_empty() => Some(Spanned::new(s.trim().to_string(), body.span)),
+            Value::Map(_) => {
+                let mut o = cx.obj(body, "AGENT")?;
+                let name = o.get("name").and_then(|n| cx.string(n, "name"));
+                // Agent sections may carry more (description, model): only the name is read.
+                for (k, _) in o.entries {
+                    o.get(&k.key_text());
+                }
+                if name.is_none() {
+                    cx.report(Code::MissingField, sec.name_span, "AGENT has no name", Some("write `AGENT: Name`".into()));
+                }
+                name
+            }
+            Value::Invalid => None,
+            _ => {
+                cx.report(Code::MissingField, sec.name_span, "AGENT has no name", Some("write `AGENT: Name`".into()));
+                None
+            }
+        }
+    });
+    let Some(sec) = f.section("GUARDRAILS") else {
+        if let Some(a) = agent {
+            program.agents.push(Agent { file: cx.file.clone(), name: a });
+        }
+        return;
+    };
+    let agent = match agent {
+        Some(a) => a,
+        None => {
+            if f.section("AGENT").is_none() {
+                cx.report(Code::MissingField, sec.name_span, "agent file has GUARDRAILS but no `AGENT:` section", Some("add `AGENT: Name` so the rules know which agent they guard".into()));
+            }
+            Spanned::new(file_stem(&f.source.name), sec.name_span)
+        }
+    };
+    if let Some(body) = &sec.body {
+        lower_rules(cx, body, &Owner::Agent(agent.value.clone()), Scope::Agent, &mut program.rules);
+    }
+    program.agents.push(Agent { file: cx.file.clone(), name: agent });
+}

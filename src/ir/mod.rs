@@ -1,0 +1,18 @@
+//! The typed IR and its lowering from the spanned tree. One model for all
+//! of spec §2–§6: rules, policy and runtime settings, providers, budgets,
+//! caps, approval chains, exceptions and the agent layer.
+
+pub mod cel_source;
+pub mod cond;
+pub mod enums;
+pub mod layers;
+pub mod lower;
+pub mod lower_governance;
+pub mod lower_rule;
+pub mod model;
+pub mod patterns;
+pub mod reader;
+pub mod values;
+
+pub use lower::lower;
+pub use model::*;

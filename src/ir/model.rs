@@ -1,0 +1,358 @@
+//! The typed IR: one struct per thing a guardrail UI shows, every field as
+//! written (`Option` = not given) with its span. Defaults are applied by the
+//! `effective_*` accessors, so lint can tell "not given" from "given as the
+//! default" and compile emits effective values.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::cel_source::Cel;
+use super::cond::Cond;
+use super::enums::*;
+use super::values::{Duration, Timestamp};
+use crate::source::{SourceFile, Span, Spanned};
+
+/// Who owns a rule: a policy (tenant/project/... layer) or an agent.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Owner {
+    Policy(String),
+    Agent(String),
+}
+
+impl Owner {
+    pub fn name(&self) -> &str {
+        match self {
+            Owner::Policy(n) | Owner::Agent(n) => n,
+        }
+    }
+}
+
+/// `when`: a CEL string or a condition tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum When {
+    Cel(Cel),
+    Tree(Cond),
+}
+
+impl When {
+    /// The CEL form (the preview for trees).
+    pub fn to_cel(&self) -> String {
+        match self {
+            When::Cel(c) => c.text.clone(),
+            When::Tree(t) => t.to_cel(),
+        }
+    }
+}
+
+/// Domain restriction: an allow-list and/or a deny-list.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Domains {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<Spanned<String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deny: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub file: Arc<SourceFile>,
+    pub name: Spanned<String>,
+    pub owner: Owner,
+    /// The owning policy's scope; `Scope::Agent` for agent rules.
+    pub layer: Scope,
+    pub kind: Option<Spanned<Kind>>,
+    pub check: Option<Cel>,
+    pub patterns: Option<Vec<Spanned<String>>>,
+    pub entities: Option<Vec<Spanned<Entity>>>,
+    pub provider: Option<Spanned<String>>,
+    pub category: Option<Spanned<String>>,
+    pub threshold: Option<Spanned<f64>>,
+    pub llm_check: Option<Spanned<String>>,
+    pub when: Option<When>,
+    pub action: Option<Spanned<Action>>,
+    pub severity: Option<Spanned<Severity>>,
+    pub severity_actions: Option<Vec<(Spanned<Severity>, Spanned<Action>)>>,
+    pub message: Option<Spanned<String>>,
+    pub priority: Option<Spanned<i64>>,
+    pub status: Option<Spanned<RuleStatus>>,
+    pub fix_strategy: Option<Spanned<FixStrategy>>,
+    pub fix_expression: Option<Cel>,
+    pub max_reasks: Option<Spanned<i64>>,
+    pub filter_min_length: Option<Spanned<i64>>,
+    pub streaming: Option<Spanned<bool>>,
+    pub streaming_interval: Option<Spanned<StreamInterval>>,
+    pub sample_rate: Option<Spanned<f64>>,
+    pub timeout: Option<Spanned<Duration>>,
+    pub tools: Option<Vec<Spanned<String>>>,
+    pub deny_tools: Option<Vec<Spanned<String>>>,
+    pub domains: Option<Domains>,
+    pub max_tokens: Option<Spanned<i64>>,
+}
+
+impl Rule {
+    /// Local when it has a local check, model with a provider, llm with an
+    /// `llm_check`; `provider` wins over `llm_check`.
+    pub fn tier(&self) -> Tier {
+        if self.provider.is_some() {
+            Tier::Model
+        } else if self.llm_check.is_some() {
+            Tier::Llm
+        } else {
+            Tier::Local
+        }
+    }
+
+    /// Whether any check is given.
+    pub fn has_check(&self) -> bool {
+        self.check.is_some()
+            || self.patterns.is_some()
+            || self.entities.is_some()
+            || self.provider.is_some()
+            || self.llm_check.is_some()
+            || self.tools.is_some()
+            || self.deny_tools.is_some()
+            || self.domains.is_some()
+            || self.max_tokens.is_some()
+    }
+
+    /// The action: as given, else implied by `hard`/`soft`, else `warn`.
+    pub fn effective_action(&self) -> Action {
+        if let Some(a) = &self.action {
+            return a.value;
+        }
+        match self.severity.as_ref().map(|s| s.value) {
+            Some(Severity::Hard) => Action::Block,
+            _ => Action::Warn,
+        }
+    }
+
+    pub fn effective_severity(&self) -> Severity {
+        self.severity.as_ref().map_or(Severity::Medium, |s| s.value)
+    }
+
+    pub fn effective_status(&self) -> RuleStatus {
+        self.status.as_ref().map_or(RuleStatus::Active, |s| s.value)
+    }
+
+    pub fn effective_priority(&self) -> i64 {
+        self.priority.as_ref().map_or(100, |p| p.value)
+    }
+
+    pub fn effective_sample_rate(&self) -> f64 {
+        self.sample_rate.as_ref().map_or(1.0, |p| p.value)
+    }
+
+    pub fn effective_message(&self) -> String {
+        self.message.as_ref().map_or_else(|| format!("Guardrail: {}", self.name.value), |m| m.value.clone())
+    }
+
+    /// Where the rule is defined (its name key).
+    pub fn span(&self) -> Span {
+        self.name.span
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeouts {
+    pub local: Option<Spanned<Duration>>,
+    pub model: Option<Spanned<Duration>>,
+    pub llm: Option<Spanned<Duration>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Streaming {
+    pub enabled: Option<Spanned<bool>>,
+    pub interval: Option<Spanned<StreamInterval>>,
+    pub chunk_size: Option<Spanned<i64>>,
+    pub max_latency: Option<Spanned<Duration>>,
+    pub early_termination: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Caching {
+    pub enabled: Option<Spanned<bool>>,
+    pub ttl: Option<Spanned<Duration>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyBudget {
+    pub monthly_limit_usd: Option<Spanned<f64>>,
+    pub overspend_action: Option<Spanned<OverspendAction>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub file: Arc<SourceFile>,
+    pub name: Spanned<String>,
+    /// False for the policy implied by a file with rules but no `POLICY:`.
+    pub explicit: bool,
+    pub description: Option<Spanned<String>>,
+    pub policy_type: Option<Spanned<PolicyType>>,
+    pub scope: Spanned<Scope>,
+    pub project: Option<Spanned<String>>,
+    pub agent: Option<Spanned<String>>,
+    pub status: Option<Spanned<PolicyStatus>>,
+    pub default: Option<Spanned<bool>>,
+    pub fail_mode: Option<Spanned<FailMode>>,
+    pub timeouts: Option<Timeouts>,
+    pub streaming: Option<Streaming>,
+    pub caching: Option<Caching>,
+    pub budget: Option<PolicyBudget>,
+    pub combine: Option<Spanned<Combine>>,
+}
+
+impl Policy {
+    pub fn effective_status(&self) -> PolicyStatus {
+        self.status.as_ref().map_or(PolicyStatus::Active, |s| s.value)
+    }
+    pub fn effective_fail_mode(&self) -> FailMode {
+        self.fail_mode.as_ref().map_or(FailMode::Open, |s| s.value)
+    }
+    /// Default timeout per tier: the policy's, else 100ms / 3s / 10s.
+    pub fn timeout_for(&self, tier: Tier) -> Duration {
+        let t = self.timeouts.as_ref();
+        let given = match tier {
+            Tier::Local => t.and_then(|t| t.local.as_ref()),
+            Tier::Model => t.and_then(|t| t.model.as_ref()),
+            Tier::Llm => t.and_then(|t| t.llm.as_ref()),
+        };
+        given.map_or(
+            match tier {
+                Tier::Local => Duration(100),
+                Tier::Model => Duration(3_000),
+                Tier::Llm => Duration(10_000),
+            },
+            |d| d.value,
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub file: Arc<SourceFile>,
+    pub name: Spanned<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CircuitBreaker {
+    pub max_failures: Option<Spanned<i64>>,
+    pub reset_timeout_ms: Option<Spanned<Duration>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retry {
+    pub max_retries: Option<Spanned<i64>>,
+    pub backoff: Option<Spanned<Backoff>>,
+    pub base_ms: Option<Spanned<Duration>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub file: Arc<SourceFile>,
+    pub name: Spanned<String>,
+    pub adapter: Option<Spanned<Adapter>>,
+    pub hosting: Option<Spanned<Hosting>>,
+    pub endpoint: Option<Spanned<String>>,
+    pub model: Option<Spanned<String>>,
+    pub auth_profile: Option<Spanned<String>>,
+    pub default_category: Option<Spanned<String>>,
+    pub default_threshold: Option<Spanned<f64>>,
+    pub supported_categories: Option<Vec<Spanned<String>>>,
+    pub circuit_breaker: Option<CircuitBreaker>,
+    pub retry: Option<Retry>,
+    pub cost_per_eval_usd: Option<Spanned<f64>>,
+}
+
+/// A scope over `org`, `team`, `project`, `identity`, `agent`, `model`
+/// (values may be globs). Sorted by key.
+pub type ScopeMap = Vec<(Spanned<String>, Spanned<String>)>;
+
+#[derive(Debug, Clone)]
+pub struct Budget {
+    pub file: Arc<SourceFile>,
+    pub name: Spanned<String>,
+    pub scope: ScopeMap,
+    pub daily_usd: Option<Spanned<f64>>,
+    pub weekly_usd: Option<Spanned<f64>>,
+    pub monthly_usd: Option<Spanned<f64>>,
+    pub owner: Option<Spanned<String>>,
+    pub alert_at: Option<Vec<Spanned<f64>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cap {
+    pub file: Arc<SourceFile>,
+    pub name: Spanned<String>,
+    pub scope: ScopeMap,
+    pub window: Option<Spanned<Window>>,
+    pub limit_usd: Option<Spanned<f64>>,
+    pub limit_tokens: Option<Spanned<i64>>,
+    pub limit_requests: Option<Spanned<i64>>,
+    pub action: Option<Spanned<CapAction>>,
+    pub approval_chain: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub approvers: Vec<Spanned<String>>,
+    pub min_approvals: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub file: Arc<SourceFile>,
+    pub name: Spanned<String>,
+    pub steps: Vec<Step>,
+    pub timeout: Option<Spanned<Duration>>,
+    pub on_timeout: Option<Spanned<OnTimeout>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    Cap,
+    Rule,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub file: Arc<SourceFile>,
+    pub name: Spanned<String>,
+    pub target: Option<Spanned<(TargetKind, String)>>,
+    pub scope: ScopeMap,
+    pub starts: Option<Spanned<Timestamp>>,
+    pub expires: Option<Spanned<Timestamp>>,
+    pub reason: Option<Spanned<String>>,
+    pub status: Option<Spanned<ExceptionStatus>>,
+    pub approved_by: Option<Spanned<String>>,
+}
+
+/// Everything read from the files given together: one policy repository.
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    pub policies: Vec<Policy>,
+    pub agents: Vec<Agent>,
+    pub rules: Vec<Rule>,
+    pub providers: Vec<Provider>,
+    pub budgets: Vec<Budget>,
+    pub caps: Vec<Cap>,
+    pub chains: Vec<Chain>,
+    pub exceptions: Vec<Exception>,
+}
+
+impl Program {
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.name.value == name)
+    }
+    pub fn provider(&self, name: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.name.value == name)
+    }
+    /// The policy a rule belongs to (none for agent rules).
+    pub fn policy_of(&self, rule: &Rule) -> Option<&Policy> {
+        match &rule.owner {
+            Owner::Policy(p) => self.policy(p),
+            Owner::Agent(_) => None,
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! GC301–GC303 and GC403: names that must resolve. A rule's provider, a
+//! cap's approval chain, an exception's target; and a rule's category must
+//! be one its provider scores.
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::enums::CapAction;
+use crate::ir::{Program, TargetKind};
+use crate::lint::registry::Code;
+use crate::suggest::did_you_mean;
+
+fn hint<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, what: &str) -> String {
+    let list: Vec<&str> = candidates.collect();
+    match did_you_mean(name, list.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if list.is_empty() => format!("no {what} is defined in the files linted together"),
+        None => format!("defined {what}s: {}", list.join(", ")),
+    }
+}
+
+pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
+    for r in &p.rules {
+        let Some(prov) = &r.provider else { continue };
+        match p.provider(&prov.value) {
+            None => out.push(
+                Diagnostic::new(Code::UnknownProvider, &r.file, prov.span, format!("unknown provider `{}`", prov.value))
+                    .with_help(hint(&prov.value, p.providers.iter().map(|x| x.name.value.as_str()), "provider")),
+            ),
+            Some(provider) => {
+                let category = r.category.as_ref().or(provider.default_category.as_ref());
+                match (category, &provider.supported_categories) {
+                    (None, _) => out.push(
+                        Diagnostic::new(Code::MissingField, &r.file, prov.span, format!("rule `{}` names no `category` and provider `{}` has no `default_category`", r.name.value, prov.value))
+                            .with_help("add `category:` to the rule"),
+                    ),
+                    (Some(c), Some(sup)) if r.category.is_some() && !sup.iter().any(|s| s.value == c.value) => {
+                        let names: Vec<&str> = sup.iter().map(|s| s.value.as_str()).collect();
+                        out.push(
+                            Diagnostic::new(Code::UnknownCategory, &r.file, c.span, format!("provider `{}` does not list category `{}`", prov.value, c.value))
+                                .with_help(match did_you_mean(&c.value, names.iter().copied()) {
+                                    Some(s) => format!("did you mean `{s}`?"),
+                                    None => format!("supported categories: {}", names.join(", ")),
+                                }),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for c in &p.caps {
+        match (&c.approval_chain, c.action.as_ref().map(|a| a.value)) {
+            (Some(chain), _) => {
+                if !p.chains.iter().any(|x| x.name.value == chain.value) {
+                    out.push(
+                        Diagnostic::new(Code::UnknownApprovalChain, &c.file, chain.span, format!("unknown approval chain `{}`", chain.value))
+                            .with_help(hint(&chain.value, p.chains.iter().map(|x| x.name.value.as_str()), "approval chain")),
+                    );
+                }
+            }
+            (None, Some(CapAction::RequireApproval)) => {
+                let span = c.action.as_ref().map_or(c.name.span, |a| a.span);
+                out.push(
+                    Diagnostic::new(Code::UnknownApprovalChain, &c.file, span, format!("cap `{}` requires approval but names no `approval_chain`", c.name.value))
+                        .with_help("add `approval_chain: NAME`"),
+                );
+            }
+            _ => {}
+        }
+    }
+    for e in &p.exceptions {
+        let Some(t) = &e.target else { continue };
+        let (kind, name) = &t.value;
+        let exists = match kind {
+            TargetKind::Cap => p.caps.iter().any(|c| &c.name.value == name),
+            TargetKind::Rule => p.rules.iter().any(|r| &r.name.value == name),
+        };
+        if !exists {
+            let (what, names): (&str, Vec<&str>) = match kind {
+                TargetKind::Cap => ("cap", p.caps.iter().map(|c| c.name.value.as_str()).collect()),
+                TargetKind::Rule => ("rule", p.rules.iter().map(|r| r.name.value.as_str()).collect()),
+            };
+            out.push(
+                Diagnostic::new(Code::UnknownExceptionTarget, &e.file, t.span, format!("exception `{}` targets unknown {what} `{name}`", e.name.value))
+                    .with_help(hint(name, names.into_iter(), what)),
+            );
+        }
+    }
+}

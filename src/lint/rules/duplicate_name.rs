@@ -1,0 +1,49 @@
+//! GC104: two definitions with one name in the same namespace. References
+//! to the name become ambiguous and one definition silently wins.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::Program;
+use crate::lint::registry::Code;
+use crate::source::{SourceFile, Span};
+
+fn find_duplicates<'a>(what: &str, items: impl Iterator<Item = (String, &'a Arc<SourceFile>, Span)>, out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<String, (&Arc<SourceFile>, Span)> = HashMap::new();
+    for (name, file, span) in items {
+        match seen.get(&name) {
+            Some((f0, s0)) => out.push(
+                Diagnostic::new(Code::DuplicateName, file, span, format!("duplicate {what} `{name}`"))
+                    .with_related(f0, *s0, "first defined here")
+                    .with_help(format!("rename one of them; {what} names must be unique across the files linted together")),
+            ),
+            None => {
+                seen.insert(name, (file, span));
+            }
+        }
+    }
+}
+
+pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
+    find_duplicates("policy", p.policies.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+    find_duplicates("agent", p.agents.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+    // Rules are unique per owner (a policy or an agent); the same name in
+    // another layer is an override, not a duplicate. A policy split over
+    // several files can still repeat a rule name.
+    for (i, r) in p.rules.iter().enumerate() {
+        let first = p.rules.iter().take(i).find(|q| q.owner == r.owner && q.name.value == r.name.value);
+        if let Some(q) = first {
+            out.push(
+                Diagnostic::new(Code::DuplicateName, &r.file, r.name.span, format!("duplicate rule `{}` in `{}`", r.name.value, r.owner.name()))
+                    .with_related(&q.file, q.name.span, "first defined here")
+                    .with_help("rename one of them; rule names must be unique within a policy or agent"),
+            );
+        }
+    }
+    find_duplicates("provider", p.providers.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+    find_duplicates("budget", p.budgets.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+    find_duplicates("cap", p.caps.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+    find_duplicates("approval chain", p.chains.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+    find_duplicates("exception", p.exceptions.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+}

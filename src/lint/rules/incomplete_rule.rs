@@ -1,0 +1,26 @@
+//! GC109 / GC110 on resolved rules: a rule must have a `kind` and something
+//! to check, either its own or inherited from the wider rule it overrides.
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::Program;
+use crate::ir::layers::resolve;
+use crate::lint::registry::Code;
+
+pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
+    for res in resolve(p) {
+        let r = &res.rule;
+        let inherited = if res.overrides.is_some() { " (nor does the rule it overrides)" } else { "" };
+        if r.kind.is_none() {
+            out.push(
+                Diagnostic::new(Code::MissingField, &r.file, r.name.span, format!("rule `{}` has no `kind`{inherited}", r.name.value))
+                    .with_help("add `kind:` with one of input, output, both, tool_input, tool_output, handoff"),
+            );
+        }
+        if !r.has_check() {
+            out.push(
+                Diagnostic::new(Code::NothingToCheck, &r.file, r.name.span, format!("rule `{}` has nothing to check{inherited}", r.name.value))
+                    .with_help("give it one of check, patterns, entities, provider, llm_check, tools, deny_tools, domains, max_tokens"),
+            );
+        }
+    }
+}

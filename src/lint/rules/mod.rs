@@ -1,0 +1,9 @@
+//! One module per cross-file check.
+
+pub mod agent_loosens_rule;
+pub mod dangling_reference;
+pub mod duplicate_name;
+pub mod expired_exception;
+pub mod incomplete_rule;
+pub mod inactive_rule;
+pub mod several_active_policies;
