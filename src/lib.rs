@@ -16,6 +16,7 @@ pub mod cli;
 pub mod commands;
 pub mod compile;
 pub mod diagnostic;
+pub mod fmt;
 pub mod fsutil;
 pub mod ir;
 pub mod lint;

@@ -1,8 +1,69 @@
-//! `guardctl fmt [--check] [PATHS...]`: canonical layout (see `fmt/`).
+//! `guardctl fmt [--check] [PATHS...]`: rewrite files into the canonical
+//! layout (atomically), or with `--check` print a unified diff and exit 1
+//! for every file that is not formatted. Files with syntax errors are
+//! reported and left alone.
 
-use super::EXIT_OK;
+use std::io::Write;
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, color, input_errors, print};
 use crate::cli::{FmtArgs, Global};
+use crate::fmt::format_text;
+use crate::fsutil::write_atomic;
+use crate::render::{self, Summary};
+use crate::syntax::looks_like_policy;
+use crate::workspace::{InputErrors, discover, read};
 
-pub fn run(_global: &Global, _args: &FmtArgs) -> u8 {
-    EXIT_OK
+pub fn run(global: &Global, args: &FmtArgs) -> u8 {
+    let mut errors = InputErrors::default();
+    let inputs = discover(&args.inputs.paths(), &mut errors);
+    if !errors.0.is_empty() {
+        return input_errors(global, &errors.0);
+    }
+    let mut diags = Vec::new();
+    let mut changed = Vec::new();
+    let mut diff_text = String::new();
+    let mut count = 0;
+    for input in &inputs {
+        let file = match read(input) {
+            Ok(f) => f,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        if !looks_like_policy(&file.text, input.kind) {
+            continue;
+        }
+        count += 1;
+        let formatted = match format_text(&file, input.kind) {
+            Ok(t) => t,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        if formatted == *file.text {
+            continue;
+        }
+        changed.push(input.display.clone());
+        if args.check || input.path.as_os_str() == "-" {
+            let diff = similar::TextDiff::from_lines(&*file.text, &formatted);
+            diff_text.push_str(&diff.unified_diff().context_radius(3).header(&input.display, &format!("{} (formatted)", input.display)).to_string());
+        } else if let Err(e) = write_atomic(&input.path, formatted.as_bytes()) {
+            eprintln!("error: cannot write `{}`: {e}", input.display);
+            return EXIT_USAGE;
+        }
+    }
+    if !diags.is_empty() {
+        crate::diagnostic::sort_diagnostics(&mut diags);
+        let text = render::diagnostics(global.format, &diags, Summary::of(count, &diags), color(global, true));
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    print(&diff_text);
+    let verb = if args.check { "would reformat" } else { "reformatted" };
+    for c in &changed {
+        eprintln!("{verb} {c}");
+    }
+    eprintln!("{} file(s) checked, {} {verb}", count, changed.len());
+    if !diags.is_empty() || (args.check && !changed.is_empty()) { EXIT_FINDINGS } else { EXIT_OK }
 }

@@ -149,7 +149,10 @@ fn scope_json(scope: &crate::ir::ScopeMap) -> Value {
 /// Builds the bundle for a program that linted without errors.
 pub fn bundle(program: &Program) -> Value {
     let resolved = resolve(program);
-    let mut rules: Vec<Value> = resolved.iter().flat_map(|r| rule_json(program, r, program.policy_of(&r.rule))).collect();
+    // An agent rule that overrides a policy rule runs under that policy's
+    // settings (fail_mode, timeouts, streaming interval).
+    let policy_for = |r: &Resolved| program.policy_of(&r.rule).or_else(|| r.overrides.and_then(|j| program.rules.get(j)).and_then(|b| program.policy_of(b)));
+    let mut rules: Vec<Value> = resolved.iter().flat_map(|r| rule_json(program, r, policy_for(r))).collect();
     rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     let mut policies: Vec<Value> = program.policies.iter().map(policy_json).collect();
     policies.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
