@@ -109,25 +109,42 @@ impl Workspace {
 }
 
 /// Parses already-read sources (files from disk, stdin or git blobs).
-pub fn parse_sources(sources: Vec<(Arc<SourceFile>, FileKind, bool)>, mut diagnostics: Vec<Diagnostic>) -> (Vec<SyntaxFile>, Vec<Diagnostic>) {
+/// Returns the parsed files, the diagnostics and how many files counted
+/// (parsed, or named explicitly and rejected).
+pub fn parse_sources(sources: Vec<(Arc<SourceFile>, FileKind, bool)>, mut diagnostics: Vec<Diagnostic>) -> (Vec<SyntaxFile>, Vec<Diagnostic>, usize) {
     let mut files = Vec::new();
+    let mut broken_files = Vec::new();
+    let mut rejected = 0;
     for (source, kind, explicit) in sources {
         if !syntax::looks_like_policy(&source.text, kind) {
             if explicit {
                 let what = match kind {
-                    FileKind::Agent => "an `AGENT:` or `GUARDRAILS:` section",
-                    FileKind::Policy => "a section POLICY, GUARDRAILS, PROVIDERS, BUDGETS, CAPS, APPROVAL_CHAINS or EXCEPTIONS",
+                    FileKind::Agent => "`AGENT:` or `GUARDRAILS:`",
+                    FileKind::Policy => "POLICY, GUARDRAILS, PROVIDERS, BUDGETS, CAPS, APPROVAL_CHAINS or EXCEPTIONS",
                 };
                 diagnostics.push(
-                    Diagnostic::new(Code::NotPolicyFile, &source, Span::point(0), format!("not a guardctl file: no {what}"))
+                    Diagnostic::new(Code::NotPolicyFile, &source, Span::point(0), format!("not a guardctl file: it has no section {what}"))
                         .with_help("sections are upper-case keywords followed by `:` in column 1"),
                 );
+                rejected += 1;
             }
             continue;
         }
-        files.push(syntax::parse_file(&source, kind, &mut diagnostics));
+        let before = diagnostics.len();
+        let file = syntax::parse_file(&source, kind, &mut diagnostics);
+        // A file whose text could not be read as intended is reported with
+        // its syntax errors only: lowering it would pile guesses on them.
+        let broken = diagnostics.iter().skip(before).any(|d| d.code.is_syntax());
+        files.push(file);
+        if broken {
+            broken_files.push(files.len() - 1);
+        }
     }
-    (files, diagnostics)
+    let counted = files.len() + rejected;
+    for &i in broken_files.iter().rev() {
+        files.remove(i);
+    }
+    (files, diagnostics, counted)
 }
 
 /// Reads, parses, lowers and lints `paths`.
@@ -139,22 +156,28 @@ pub fn load(paths: &[PathBuf], options: &LintOptions) -> Result<Workspace, Input
     }
     let mut sources = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut unreadable = 0;
     for input in &inputs {
         match read(input) {
             Ok(src) => sources.push((src, input.kind, input.explicit)),
             Err(d) if d.file.is_none() => errors.0.push(d),
-            Err(d) => diagnostics.push(d),
+            Err(d) => {
+                unreadable += 1;
+                diagnostics.push(d);
+            }
         }
     }
     if !errors.0.is_empty() {
         return Err(errors);
     }
-    Ok(build(sources, diagnostics, inputs.len(), options))
+    Ok(build(sources, diagnostics, unreadable, options))
 }
 
-/// Runs parse → lower → lint over read sources.
-pub fn build(sources: Vec<(Arc<SourceFile>, FileKind, bool)>, diagnostics: Vec<Diagnostic>, file_count: usize, options: &LintOptions) -> Workspace {
-    let (files, mut diagnostics) = parse_sources(sources, diagnostics);
+/// Runs parse → lower → lint over read sources. `unreadable` counts files
+/// that could not be read (their diagnostics are in `diagnostics`).
+pub fn build(sources: Vec<(Arc<SourceFile>, FileKind, bool)>, diagnostics: Vec<Diagnostic>, unreadable: usize, options: &LintOptions) -> Workspace {
+    let (files, mut diagnostics, counted) = parse_sources(sources, diagnostics);
+    let file_count = counted + unreadable;
     let program = ir::lower(&files, &mut diagnostics);
     diagnostics.extend(lint(&program, options));
     sort_diagnostics(&mut diagnostics);

@@ -30,6 +30,7 @@ macro_rules! overlay {
             name: $narrow.name.clone(),
             owner: $narrow.owner.clone(),
             layer: $narrow.layer,
+            given: $narrow.given.union(&$wide.given).copied().collect(),
             $($field: $narrow.$field.clone().or_else(|| $wide.$field.clone()),)+
         }
     };

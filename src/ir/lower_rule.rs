@@ -112,6 +112,7 @@ fn lower_rule(cx: &mut Cx<'_>, name: Spanned<String>, node: &Node, owner: &Owner
         deny_tools: None,
         domains: None,
         max_tokens: None,
+        given: RULE_KEYS.iter().copied().filter(|k| o.has(k)).collect(),
     };
     // A missing `kind` or check is reported after layering (lint), since a
     // narrower rule may inherit them from the rule it overrides.
@@ -267,10 +268,6 @@ fn lower_rule(cx: &mut Cx<'_>, name: Spanned<String>, node: &Node, owner: &Owner
         if let Some(si) = &r.streaming_interval {
             cx.report(Code::MissingField, si.span, "`streaming_interval` without `streaming: true` has no effect", Some("add `streaming: true`".into()));
         }
-    }
-    if (r.category.is_some() || r.threshold.is_some()) && r.provider.is_none() {
-        let span = r.category.as_ref().map(|c| c.span).or(r.threshold.as_ref().map(|t| t.span)).unwrap_or(r.name.span);
-        cx.report(Code::MissingField, span, "`category` and `threshold` need a `provider`", Some("name the provider that scores this category".into()));
     }
     Some(r)
 }

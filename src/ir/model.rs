@@ -54,6 +54,9 @@ pub struct Domains {
     pub deny: Vec<Spanned<String>>,
 }
 
+/// The keys that give a rule something to check.
+pub const CHECK_KEYS: &[&str] = &["check", "patterns", "entities", "provider", "llm_check", "tools", "deny_tools", "domains", "max_tokens"];
+
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub file: Arc<SourceFile>,
@@ -88,6 +91,9 @@ pub struct Rule {
     pub deny_tools: Option<Vec<Spanned<String>>>,
     pub domains: Option<Domains>,
     pub max_tokens: Option<Spanned<i64>>,
+    /// Keys written in the source, valid or not: lets lint tell a missing
+    /// field from one already reported as invalid.
+    pub given: std::collections::BTreeSet<&'static str>,
 }
 
 impl Rule {
@@ -103,9 +109,10 @@ impl Rule {
         }
     }
 
-    /// Whether any check is given.
+    /// Whether any check is written (valid or not).
     pub fn has_check(&self) -> bool {
-        self.check.is_some()
+        CHECK_KEYS.iter().any(|k| self.given.contains(k))
+            || self.check.is_some()
             || self.patterns.is_some()
             || self.entities.is_some()
             || self.provider.is_some()

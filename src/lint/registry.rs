@@ -159,6 +159,10 @@ impl Code {
     pub fn severity(self) -> Severity {
         self.info().severity
     }
+    /// Errors that mean the text could not be read as intended (GC001-GC005).
+    pub fn is_syntax(self) -> bool {
+        matches!(self, Code::TabIndentation | Code::BadIndentation | Code::UnterminatedString | Code::InvalidSyntax | Code::UnsupportedYaml)
+    }
 }
 
 const INTERNAL: CodeInfo = CodeInfo {

@@ -9,7 +9,9 @@ use super::Summary;
 use crate::diagnostic::{Diagnostic, Severity};
 
 fn to_report(d: &Diagnostic) -> Report {
-    let mut m = MietteDiagnostic::new(d.message.clone()).with_code(d.code.id()).with_severity(match d.severity {
+    // The code goes in the message line (`error[GC101]: ...`), as in plain
+    // output, rather than on a line of its own.
+    let mut m = MietteDiagnostic::new(format!("{}[{}]: {}", d.severity.as_str(), d.code.id(), d.message)).with_severity(match d.severity {
         Severity::Error => miette::Severity::Error,
         Severity::Warning => miette::Severity::Warning,
     });

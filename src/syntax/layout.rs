@@ -138,11 +138,15 @@ impl<'a> Layout<'a, '_> {
         let total = lines.len();
         for (li, line) in lines.iter().enumerate() {
             let (is, ie) = line.indent;
+            let mut skip_line = false;
             // Whitespace-only lines with a tab are rejected too: inside a block
             // scalar they are invalid, and nowhere are they needed.
             let blank = line.items.is_empty() && !line.has_comment;
             if !line.items.is_empty() || blank {
                 if let Some(tab) = self.text.get(is..ie).and_then(|s| s.find('\t')) {
+                    // The line's nesting is unknowable: report it and leave it
+                    // out of the layout rather than guess a tab width.
+                    skip_line = true;
                     self.error(
                         Code::TabIndentation,
                         is + tab,
@@ -151,6 +155,9 @@ impl<'a> Layout<'a, '_> {
                         Some("indent with spaces; YAML does not allow tabs in indentation"),
                     );
                 }
+            }
+            if skip_line {
+                continue;
             }
             for (k, item) in line.items.iter().enumerate() {
                 match item {
@@ -280,7 +287,8 @@ impl<'a> Layout<'a, '_> {
                     pest::error::InputLocation::Span((s, _)) => s,
                 };
                 let closer = if first == '[' { ']' } else { '}' };
-                if start + at >= self.text.len() {
+                let crossed_line = rest.get(..at).is_some_and(|t| t.contains('\n'));
+                if start + at >= self.text.len() || crossed_line {
                     self.error(Code::InvalidSyntax, start, start + 1, format!("unclosed flow collection: `{first}` has no matching `{closer}`"), None);
                 } else {
                     let ch = rest.get(at..).and_then(|s| s.chars().next()).unwrap_or(' ');

@@ -1,5 +1,6 @@
 //! GC109 / GC110 on resolved rules: a rule must have a `kind` and something
-//! to check, either its own or inherited from the wider rule it overrides.
+//! to check, and a `category`/`threshold` needs a provider, either its own
+//! or inherited from the wider rule it overrides.
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Program;
@@ -10,10 +11,17 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
     for res in resolve(p) {
         let r = &res.rule;
         let inherited = if res.overrides.is_some() { " (nor does the rule it overrides)" } else { "" };
-        if r.kind.is_none() {
+        if !r.given.contains("kind") {
             out.push(
                 Diagnostic::new(Code::MissingField, &r.file, r.name.span, format!("rule `{}` has no `kind`{inherited}", r.name.value))
                     .with_help("add `kind:` with one of input, output, both, tool_input, tool_output, handoff"),
+            );
+        }
+        if (r.category.is_some() || r.threshold.is_some()) && r.provider.is_none() {
+            let span = r.category.as_ref().map(|c| c.span).or(r.threshold.as_ref().map(|t| t.span)).unwrap_or(r.name.span);
+            out.push(
+                Diagnostic::new(Code::MissingField, &r.file, span, "`category` and `threshold` need a `provider`")
+                    .with_help("name the provider that scores this category"),
             );
         }
         if !r.has_check() {
