@@ -69,6 +69,9 @@ pub struct CompileArgs {
     /// Write the bundle here instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Print the bundle's JSON Schema and exit
+    #[arg(long)]
+    pub schema: bool,
 }
 
 #[derive(Debug, Args)]

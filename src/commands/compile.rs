@@ -13,6 +13,10 @@ use crate::render::{self, Summary};
 use crate::workspace;
 
 pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
+    if args.schema {
+        print(crate::compile::SCHEMA_JSON);
+        return EXIT_OK;
+    }
     let ws = match workspace::load(&args.inputs.paths(), options) {
         Ok(ws) => ws,
         Err(e) => return input_errors(global, &e.0),

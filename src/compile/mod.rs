@@ -14,6 +14,9 @@ use crate::source::{SourceFile, Span};
 
 pub const SCHEMA: &str = "guardctl.bundle/v1";
 
+/// The bundle's JSON Schema (draft 2020-12).
+pub const SCHEMA_JSON: &str = include_str!("bundle.schema.json");
+
 fn source(file: &SourceFile, span: Span) -> Value {
     let (line, column) = file.line_col(span.start);
     json!({"file": file.name, "line": line, "column": column})

@@ -1,0 +1,381 @@
+//! Property tests over generated input:
+//! - fmt is idempotent and never changes meaning: compile(fmt(x)) == compile(x);
+//! - every condition tree's CEL preview parses and passes the checker;
+//! - no input, however broken, panics the pipeline, and every diagnostic
+//!   points inside its file.
+
+use std::sync::Arc;
+
+use guardctl::compile::{bundle, without_locations};
+use guardctl::fmt::format_text;
+use guardctl::ir::values::Timestamp;
+use guardctl::lint::LintOptions;
+use guardctl::source::SourceFile;
+use guardctl::syntax::FileKind;
+use guardctl::workspace::build;
+use proptest::prelude::*;
+
+fn options() -> LintOptions {
+    LintOptions { now: Timestamp::parse("2026-11-21").unwrap() }
+}
+
+fn workspace(name: &str, text: &str, kind: FileKind) -> guardctl::workspace::Workspace {
+    build(vec![(SourceFile::new(name, text.to_string()), kind, true)], Vec::new(), 0, &options())
+}
+
+// ---- generated policy files -------------------------------------------------
+
+#[derive(Debug, Clone, Copy)]
+enum Quote {
+    Plain,
+    Single,
+    Double,
+    Literal,
+    Folded,
+}
+
+#[derive(Debug, Clone)]
+struct Style {
+    indent: usize,
+    flow_lists: bool,
+    quote: Quote,
+    comments: bool,
+    blank_lines: bool,
+}
+
+#[derive(Debug, Clone)]
+struct GenRule {
+    name: String,
+    kind: &'static str,
+    action: &'static str,
+    entities: Vec<&'static str>,
+    check: Option<&'static str>,
+    when: Option<(&'static str, &'static str, String)>,
+    priority: Option<u32>,
+    message: Option<String>,
+}
+
+fn plain_safe(s: &str) -> bool {
+    !s.is_empty()
+        && s.trim() == s
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.ends_with(':')
+        && !s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c))
+        && matches!(guardctl::syntax::scalar::resolve_plain(s), guardctl::syntax::Value::Str(_))
+}
+
+fn scalar(s: &str, quote: Quote, indent: &str) -> String {
+    match quote {
+        Quote::Plain if plain_safe(s) => s.to_string(),
+        Quote::Single if !s.contains('\n') => format!("'{}'", s.replace('\'', "''")),
+        Quote::Literal if !s.is_empty() && !s.starts_with(' ') && !s.ends_with(' ') => format!("|-\n{indent}{s}"),
+        Quote::Folded if !s.is_empty() && !s.starts_with(' ') && !s.contains("  ") && !s.ends_with(' ') => format!(">-\n{indent}{s}"),
+        _ => serde_json::to_string(s).unwrap(),
+    }
+}
+
+fn list(items: &[String], flow: bool, pad: &str) -> String {
+    if flow || items.is_empty() {
+        format!(" [{}]", items.join(", "))
+    } else {
+        items.iter().map(|i| format!("\n{pad}- {i}")).collect()
+    }
+}
+
+fn render(rules: &[GenRule], st: &Style) -> String {
+    let one = " ".repeat(st.indent);
+    let two = one.repeat(2);
+    let three = one.repeat(3);
+    let mut out = String::new();
+    if st.comments {
+        out.push_str("# generated policy\n");
+    }
+    out.push_str("POLICY:\n");
+    out.push_str(&format!("{one}name: generated\n{one}scope: tenant\n"));
+    if st.blank_lines {
+        out.push('\n');
+    }
+    out.push_str("GUARDRAILS:\n");
+    for r in rules {
+        if st.comments {
+            out.push_str(&format!("{one}# rule {}\n", r.name));
+        }
+        out.push_str(&format!("{one}{}:", r.name));
+        out.push_str(if st.comments { "   # trailing\n" } else { "\n" });
+        out.push_str(&format!("{two}kind: {}\n", r.kind));
+        out.push_str(&format!("{two}action: {}\n", r.action));
+        if !r.entities.is_empty() {
+            let items: Vec<String> = r.entities.iter().map(|e| e.to_string()).collect();
+            out.push_str(&format!("{two}entities:{}\n", list(&items, st.flow_lists, &three)));
+        }
+        if let Some(c) = r.check {
+            out.push_str(&format!("{two}check: {}\n", scalar(c, st.quote, &three)));
+        }
+        if let Some((field, op, value)) = &r.when {
+            let v = scalar(value, Quote::Double, &three);
+            if st.flow_lists {
+                out.push_str(&format!("{two}when: {{field: {field}, operator: {op}, value: {v}}}\n"));
+            } else {
+                out.push_str(&format!("{two}when:\n{three}field: {field}\n{three}operator: {op}\n{three}value: {v}\n"));
+            }
+        }
+        if let Some(p) = r.priority {
+            out.push_str(&format!("{two}priority: {p}\n"));
+        }
+        if let Some(m) = &r.message {
+            out.push_str(&format!("{two}message: {}\n", scalar(m, st.quote, &three)));
+        }
+        if st.blank_lines {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn gen_rule() -> impl Strategy<Value = GenRule> {
+    (
+        "[a-z][a-z0-9_]{0,8}",
+        prop::sample::select(vec!["input", "output", "both", "tool_input", "tool_output", "handoff"]),
+        prop::sample::select(vec!["allow", "log", "alert", "warn", "redact", "mask", "block", "escalate"]),
+        prop::collection::vec(prop::sample::select(vec!["EMAIL_ADDRESS", "US_SSN", "CREDIT_CARD", "API_KEY", "JWT"]), 0..3),
+        prop::option::of(prop::sample::select(vec![
+            "!contains_pii(text)",
+            "size(text) < 4000 && !text.contains('DROP TABLE')",
+            "word_count(text) <= 500 || identity.team == 'ops'",
+            "tool_parameters.amount <= 500",
+        ])),
+        prop::option::of((
+            prop::sample::select(vec!["model", "identity.team", "headers.x-env", "metadata.channel"]),
+            prop::sample::select(vec!["eq", "neq", "starts_with", "contains"]),
+            "[a-z0-9 :#'\"-]{1,12}",
+        )),
+        prop::option::of(0u32..500),
+        prop::option::of("[a-zA-Z0-9 :#'\"!?.-]{0,30}"),
+    )
+        .prop_map(|(name, kind, action, mut entities, check, when, priority, message)| {
+            entities.dedup();
+            let check = if entities.is_empty() && check.is_none() { Some("is_safe(text)") } else { check };
+            GenRule { name, kind, action, entities, check, when, priority, message }
+        })
+}
+
+fn gen_style() -> impl Strategy<Value = Style> {
+    (
+        2usize..=4,
+        any::<bool>(),
+        prop::sample::select(vec![Quote::Plain, Quote::Single, Quote::Double, Quote::Literal, Quote::Folded]),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(indent, flow_lists, quote, comments, blank_lines)| Style { indent, flow_lists, quote, comments, blank_lines })
+}
+
+fn gen_rules() -> impl Strategy<Value = Vec<GenRule>> {
+    prop::collection::vec(gen_rule(), 1..6).prop_map(|mut v| {
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|r| seen.insert(r.name.clone()));
+        v
+    })
+}
+
+fn fmt_properties(name: &str, text: &str, kind: FileKind, lint_clean: bool) -> Result<(), TestCaseError> {
+    let file = SourceFile::new(name, text.to_string());
+    let ws = workspace(name, text, kind);
+    prop_assert!(!lint_clean || ws.errors() == 0, "generated file must lint clean: {:?}\n{}", ws.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>(), text);
+    let once = format_text(&file, kind).map_err(|d| TestCaseError::fail(format!("fmt failed: {:?}\n{text}", d.iter().map(|d| &d.message).collect::<Vec<_>>())))?;
+    let twice = format_text(&SourceFile::new(name, once.clone()), kind).map_err(|_| TestCaseError::fail("fmt of fmt failed"))?;
+    prop_assert_eq!(&once, &twice, "fmt is not idempotent");
+    let before = bundle(&ws.program);
+    let after = bundle(&workspace(name, &once, kind).program);
+    prop_assert_eq!(&before["digest"], &after["digest"]);
+    prop_assert_eq!(without_locations(&before), without_locations(&after));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fmt_is_idempotent_and_keeps_meaning(rules in gen_rules(), st in gen_style()) {
+        let text = render(&rules, &st);
+        fmt_properties("gen.yaml", &text, FileKind::Policy, true)?;
+    }
+
+    #[test]
+    fn fmt_keeps_meaning_of_agent_files(rules in gen_rules(), st in gen_style()) {
+        let policy = render(&rules, &st);
+        let guardrails = policy.split("GUARDRAILS:\n").nth(1).unwrap_or("");
+        let text = format!("AGENT: Gen_Bot\nTOOLS:\n  lookup(id: string) -> {{ weird: [ }}\nGUARDRAILS:\n{guardrails}FLOW:\n  a -> b\n");
+        fmt_properties("gen.abl", &text, FileKind::Agent, true)?;
+    }
+}
+
+#[test]
+fn examples_format_idempotently_and_keep_meaning() {
+    for entry in walkdir::WalkDir::new("examples").sort_by_file_name() {
+        let e = entry.unwrap();
+        let path = e.path().to_string_lossy().to_string();
+        let Some(kind) = FileKind::of_path(&path) else { continue };
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        // Alone, an agent file may lack the policy its overrides inherit from.
+        fmt_properties(&path, &text, kind, false).unwrap();
+        // The shipped examples are already formatted.
+        assert_eq!(format_text(&SourceFile::new(path.clone(), text.clone()), kind).unwrap(), text, "{path} is not formatted");
+    }
+}
+
+// ---- condition trees ----------------------------------------------------------
+
+fn gen_leaf() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["model", "identity.team", "identity.roles", "headers.x-env", "metadata.channel", "tokens.total", "cost_usd", "project", "agent", "kind"]),
+        prop::sample::select(vec!["eq", "neq", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "starts_with", "ends_with", "matches", "exists"]),
+        "[a-z0-9 \"'\\\\.-]{0,8}",
+        0i64..1000,
+    )
+        .prop_map(|(field, op, s, n)| {
+            let value = match op {
+                "in" | "not_in" => format!("[{}, {}]", serde_json::to_string(&s).unwrap(), n),
+                "gt" | "gte" | "lt" | "lte" => n.to_string(),
+                "matches" => "'^[a-z]+$'".to_string(),
+                "exists" => return format!("{{field: {field}, operator: exists}}"),
+                _ => serde_json::to_string(&s).unwrap(),
+            };
+            format!("{{field: {field}, operator: {op}, value: {value}}}")
+        })
+}
+
+fn gen_tree() -> impl Strategy<Value = String> {
+    gen_leaf().prop_recursive(4, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 1..4).prop_map(|v| format!("{{all: [{}]}}", v.join(", "))),
+            prop::collection::vec(inner.clone(), 1..4).prop_map(|v| format!("{{any: [{}]}}", v.join(", "))),
+            inner.prop_map(|c| format!("{{not: {c}}}")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_tree_has_a_valid_cel_preview(tree in gen_tree()) {
+        let text = format!("GUARDRAILS:\n  r:\n    kind: input\n    check: \"is_safe(text)\"\n    when: {tree}\n");
+        let ws = workspace("tree.yaml", &text, FileKind::Policy);
+        prop_assert_eq!(ws.errors(), 0, "{:?}\n{}", ws.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>(), text);
+        let rule = ws.program.rules.first().unwrap();
+        let cel = rule.when.as_ref().unwrap().to_cel();
+        let ast = guardctl::cel::parse(&cel).map_err(|e| TestCaseError::fail(format!("preview `{cel}` does not parse: {}", e.message)))?;
+        let problems = guardctl::cel::check::check(&ast);
+        prop_assert!(problems.is_empty(), "preview `{}` fails the checker: {:?}", cel, problems);
+    }
+}
+
+// ---- robustness ---------------------------------------------------------------
+
+fn assert_well_formed(ws: &guardctl::workspace::Workspace) -> Result<(), TestCaseError> {
+    for d in &ws.diagnostics {
+        let Some(f) = &d.file else { continue };
+        prop_assert!(d.span.start <= d.span.end && d.span.end <= f.text.len(), "span out of bounds: {:?} in {} bytes", d.span, f.text.len());
+        prop_assert!(f.text.is_char_boundary(d.span.start) && f.text.is_char_boundary(d.span.end), "span splits a character");
+    }
+    Ok(())
+}
+
+fn mutate(base: &str, edits: &[(usize, u8, String)]) -> String {
+    let mut s = base.to_string();
+    for (pos, op, text) in edits {
+        let mut at = pos % (s.len() + 1);
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        match op % 3 {
+            0 => s.insert_str(at, text),
+            1 => {
+                let mut end = (at + text.len()).min(s.len());
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                s.replace_range(at..end, "");
+            }
+            _ => {
+                let mut end = (at + 1).min(s.len());
+                while !s.is_char_boundary(end) {
+                    end += 1;
+                }
+                s.replace_range(at..end, text);
+            }
+        }
+    }
+    s
+}
+
+fn example_texts() -> Vec<(String, FileKind)> {
+    let mut v = Vec::new();
+    for entry in walkdir::WalkDir::new("examples").sort_by_file_name() {
+        let e = entry.unwrap();
+        let path = e.path().to_string_lossy().to_string();
+        if let Some(kind) = FileKind::of_path(&path) {
+            v.push((std::fs::read_to_string(e.path()).unwrap(), kind));
+        }
+    }
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_examples_never_panic(
+        which in 0usize..4,
+        edits in prop::collection::vec((any::<usize>(), any::<u8>(), "[ \\t\\n:#\\[\\]{}\"'|>&*!%@`,?a-z0-9é-]{0,6}"), 1..6),
+    ) {
+        let texts = example_texts();
+        let (base, kind) = &texts[which % texts.len()];
+        let text = mutate(base, &edits);
+        let ws = workspace("m", &text, *kind);
+        assert_well_formed(&ws)?;
+        if ws.errors() == 0 {
+            let _ = bundle(&ws.program);
+        }
+        let _ = format_text(&SourceFile::new("m", text.clone()), *kind);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "(GUARDRAILS:\\n|POLICY:\\n|AGENT: a\\n)?[ -~\\t\\n\\u{e9}\\u{1F600}]{0,200}") {
+        for kind in [FileKind::Policy, FileKind::Agent] {
+            let ws = workspace("a", &text, kind);
+            assert_well_formed(&ws)?;
+            let _ = format_text(&SourceFile::new("a", text.clone()), kind);
+        }
+    }
+
+    #[test]
+    fn arbitrary_cel_never_panics(text in "[ -~]{0,60}") {
+        let _ = guardctl::cel::parse(&text).map(|e| guardctl::cel::check::check(&e));
+    }
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let deep_flow = format!("GUARDRAILS: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let ws = workspace("deep", &deep_flow, FileKind::Policy);
+    assert!(ws.errors() > 0);
+    let deep_dash = format!("GUARDRAILS:\n  x: \n{}a\n", "- ".repeat(50_000));
+    let ws = workspace("deep", &deep_dash, FileKind::Policy);
+    assert!(ws.errors() > 0);
+    let mut deep_block = String::from("GUARDRAILS:\n");
+    for i in 1..5_000 {
+        deep_block.push_str(&" ".repeat(i));
+        deep_block.push_str("k:\n");
+    }
+    let ws = workspace("deep", &deep_block, FileKind::Policy);
+    assert!(ws.errors() > 0);
+    let deep_cel = format!("GUARDRAILS:\n  r:\n    kind: input\n    check: \"{}true{}\"\n", "(".repeat(10_000), ")".repeat(10_000));
+    let ws = workspace("deep", &deep_cel, FileKind::Policy);
+    assert!(ws.errors() > 0);
+    let unary = format!("GUARDRAILS:\n  r:\n    kind: input\n    check: \"{}true\"\n", "!".repeat(10_000));
+    assert!(workspace("deep", &unary, FileKind::Policy).errors() > 0);
+    let _: Arc<SourceFile> = SourceFile::new("x", "");
+}
