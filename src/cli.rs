@@ -7,7 +7,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::render::Format;
 
 #[derive(Debug, Parser)]
-#[command(name = "guardctl", version, about = "Policy-as-code for AI guardrails: lint, format and compile guardrail policies", max_term_width = 100)]
+#[command(
+    name = "guardctl",
+    version,
+    about = "Policy-as-code for AI guardrails: lint, format and compile guardrail policies",
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -58,7 +63,11 @@ pub struct PathsArgs {
 
 impl PathsArgs {
     pub fn paths(&self) -> Vec<PathBuf> {
-        if self.paths.is_empty() { vec![PathBuf::from(".")] } else { self.paths.clone() }
+        if self.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            self.paths.clone()
+        }
     }
 }
 

@@ -82,7 +82,12 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_related(mut self, file: &Arc<SourceFile>, span: Span, message: impl Into<String>) -> Self {
+    pub fn with_related(
+        mut self,
+        file: &Arc<SourceFile>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         self.related.push(Label {
             file: file.clone(),
             span,

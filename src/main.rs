@@ -12,9 +12,13 @@ use guardctl::commands::{EXIT_INTERNAL, run};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("internal error: {info}\nthis is a bug in guardctl; please report it with the input that caused it");
+        eprintln!(
+            "internal error: {info}\nthis is a bug in guardctl; please report it with the input that caused it"
+        );
     }));
-    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || run(&cli));
+    let worker = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || run(&cli));
     let code = match worker {
         Ok(handle) => handle.join().unwrap_or(EXIT_INTERNAL),
         Err(_) => EXIT_INTERNAL,

@@ -38,15 +38,25 @@ pub fn discover(paths: &[PathBuf], errors: &mut InputErrors) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let walker = walkdir::WalkDir::new(p).sort_by_file_name().into_iter().filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                e.depth() == 0 || !(e.file_type().is_dir() && (name.starts_with('.') || name == "target" || name == "node_modules"))
-            });
+            let walker = walkdir::WalkDir::new(p)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    let name = e.file_name().to_string_lossy();
+                    e.depth() == 0
+                        || !(e.file_type().is_dir()
+                            && (name.starts_with('.')
+                                || name == "target"
+                                || name == "node_modules"))
+                });
             for entry in walker {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(e) => {
-                        errors.0.push(Diagnostic::unlocated(Code::Io, format!("cannot read `{}`: {e}", p.display())));
+                        errors.0.push(Diagnostic::unlocated(
+                            Code::Io,
+                            format!("cannot read `{}`: {e}", p.display()),
+                        ));
                         continue;
                     }
                 };
@@ -55,37 +65,57 @@ pub fn discover(paths: &[PathBuf], errors: &mut InputErrors) -> Vec<Input> {
                 }
                 let path = entry.path();
                 let shown = display(path);
-                let Some(kind) = FileKind::of_path(&shown) else { continue };
-                out.push(Input { path: path.to_path_buf(), display: shown, kind, explicit: false });
+                let Some(kind) = FileKind::of_path(&shown) else {
+                    continue;
+                };
+                out.push(Input {
+                    path: path.to_path_buf(),
+                    display: shown,
+                    kind,
+                    explicit: false,
+                });
             }
         } else if p.is_file() || p.as_os_str() == "-" {
             let shown = display(p);
             // An explicit file of unknown extension is read as a policy file.
             let kind = FileKind::of_path(&shown).unwrap_or(FileKind::Policy);
-            out.push(Input { path: p.clone(), display: shown, kind, explicit: true });
+            out.push(Input {
+                path: p.clone(),
+                display: shown,
+                kind,
+                explicit: true,
+            });
         } else {
-            errors.0.push(Diagnostic::unlocated(Code::Io, format!("no such file or directory: `{}`", p.display())));
+            errors.0.push(Diagnostic::unlocated(
+                Code::Io,
+                format!("no such file or directory: `{}`", p.display()),
+            ));
         }
     }
     out
 }
 
 /// Reads one input's text.
-pub fn read(input: &Input) -> Result<Arc<SourceFile>, Diagnostic> {
+pub fn read(input: &Input) -> Result<Arc<SourceFile>, Box<Diagnostic>> {
     let bytes = if input.path.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
     } else {
         std::fs::read(&input.path)
     };
-    let bytes = bytes.map_err(|e| Diagnostic::unlocated(Code::Io, format!("cannot read `{}`: {e}", input.display)))?;
+    let bytes = bytes.map_err(|e| {
+        Diagnostic::unlocated(Code::Io, format!("cannot read `{}`: {e}", input.display))
+    })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(input.display.clone(), text)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let valid = String::from_utf8_lossy(e.as_bytes().get(..at).unwrap_or(&[])).to_string();
             let file = SourceFile::new(input.display.clone(), valid);
-            Err(Diagnostic::new(Code::Io, &file, Span::point(at), "file is not valid UTF-8").with_help("policy files are UTF-8 text"))
+            Err(Box::new(
+                Diagnostic::new(Code::Io, &file, Span::point(at), "file is not valid UTF-8")
+                    .with_help("policy files are UTF-8 text"),
+            ))
         }
     }
 }
@@ -101,50 +131,97 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .count()
     }
     pub fn warnings(&self) -> usize {
         self.diagnostics.len() - self.errors()
     }
 }
 
-/// Parses already-read sources (files from disk, stdin or git blobs).
-/// Returns the parsed files, the diagnostics and how many files counted
-/// (parsed, or named explicitly and rejected).
-pub fn parse_sources(sources: Vec<(Arc<SourceFile>, FileKind, bool)>, mut diagnostics: Vec<Diagnostic>) -> (Vec<SyntaxFile>, Vec<Diagnostic>, usize) {
+/// One source after parsing and lowering on its own.
+struct Parsed {
+    file: Option<SyntaxFile>,
+    program: Program,
+    diagnostics: Vec<Diagnostic>,
+    counted: bool,
+}
+
+/// Parses and lowers one source (independent of every other file).
+fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed {
+    let mut diagnostics = Vec::new();
+    if !syntax::looks_like_policy(&source.text, kind) {
+        if explicit {
+            let what = match kind {
+                FileKind::Agent => "`AGENT:` or `GUARDRAILS:`",
+                FileKind::Policy => {
+                    "POLICY, GUARDRAILS, PROVIDERS, BUDGETS, CAPS, APPROVAL_CHAINS or EXCEPTIONS"
+                }
+            };
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::NotPolicyFile,
+                    &source,
+                    Span::point(0),
+                    format!("not a guardctl file: it has no section {what}"),
+                )
+                .with_help("sections are upper-case keywords followed by `:` in column 1"),
+            );
+        }
+        return Parsed {
+            file: None,
+            program: Program::default(),
+            diagnostics,
+            counted: explicit,
+        };
+    }
+    let file = syntax::parse_file(&source, kind, &mut diagnostics);
+    // A file whose text could not be read as intended is reported with its
+    // syntax errors only: lowering it would pile guesses on them.
+    if diagnostics.iter().any(|d| d.code.is_syntax()) {
+        return Parsed {
+            file: None,
+            program: Program::default(),
+            diagnostics,
+            counted: true,
+        };
+    }
+    let (program, more) = ir::lower::lower_file(&file);
+    diagnostics.extend(more);
+    Parsed {
+        file: Some(file),
+        program,
+        diagnostics,
+        counted: true,
+    }
+}
+
+/// Parses and lowers sources (files from disk, stdin or git blobs) in
+/// parallel, merging in input order so the result is the same for any
+/// thread count. Returns the parsed files, the program, the diagnostics
+/// and how many files counted (parsed, or named explicitly and rejected).
+pub fn parse_sources(
+    sources: Vec<(Arc<SourceFile>, FileKind, bool)>,
+    mut diagnostics: Vec<Diagnostic>,
+) -> (Vec<SyntaxFile>, Program, Vec<Diagnostic>, usize) {
+    use rayon::prelude::*;
+    let parsed: Vec<Parsed> = sources
+        .into_par_iter()
+        .map(|(s, k, e)| parse_one(s, k, e))
+        .collect();
     let mut files = Vec::new();
-    let mut broken_files = Vec::new();
-    let mut rejected = 0;
-    for (source, kind, explicit) in sources {
-        if !syntax::looks_like_policy(&source.text, kind) {
-            if explicit {
-                let what = match kind {
-                    FileKind::Agent => "`AGENT:` or `GUARDRAILS:`",
-                    FileKind::Policy => "POLICY, GUARDRAILS, PROVIDERS, BUDGETS, CAPS, APPROVAL_CHAINS or EXCEPTIONS",
-                };
-                diagnostics.push(
-                    Diagnostic::new(Code::NotPolicyFile, &source, Span::point(0), format!("not a guardctl file: it has no section {what}"))
-                        .with_help("sections are upper-case keywords followed by `:` in column 1"),
-                );
-                rejected += 1;
-            }
-            continue;
-        }
-        let before = diagnostics.len();
-        let file = syntax::parse_file(&source, kind, &mut diagnostics);
-        // A file whose text could not be read as intended is reported with
-        // its syntax errors only: lowering it would pile guesses on them.
-        let broken = diagnostics.iter().skip(before).any(|d| d.code.is_syntax());
-        files.push(file);
-        if broken {
-            broken_files.push(files.len() - 1);
-        }
+    let mut program = Program::default();
+    let mut counted = 0;
+    for p in parsed {
+        counted += usize::from(p.counted);
+        files.extend(p.file);
+        program.merge(p.program);
+        diagnostics.extend(p.diagnostics);
     }
-    let counted = files.len() + rejected;
-    for &i in broken_files.iter().rev() {
-        files.remove(i);
-    }
-    (files, diagnostics, counted)
+    program.reindex();
+    (files, program, diagnostics, counted)
 }
 
 /// Reads, parses, lowers and lints `paths`.
@@ -160,10 +237,10 @@ pub fn load(paths: &[PathBuf], options: &LintOptions) -> Result<Workspace, Input
     for input in &inputs {
         match read(input) {
             Ok(src) => sources.push((src, input.kind, input.explicit)),
-            Err(d) if d.file.is_none() => errors.0.push(d),
+            Err(d) if d.file.is_none() => errors.0.push(*d),
             Err(d) => {
                 unreadable += 1;
-                diagnostics.push(d);
+                diagnostics.push(*d);
             }
         }
     }
@@ -175,11 +252,20 @@ pub fn load(paths: &[PathBuf], options: &LintOptions) -> Result<Workspace, Input
 
 /// Runs parse → lower → lint over read sources. `unreadable` counts files
 /// that could not be read (their diagnostics are in `diagnostics`).
-pub fn build(sources: Vec<(Arc<SourceFile>, FileKind, bool)>, diagnostics: Vec<Diagnostic>, unreadable: usize, options: &LintOptions) -> Workspace {
-    let (files, mut diagnostics, counted) = parse_sources(sources, diagnostics);
+pub fn build(
+    sources: Vec<(Arc<SourceFile>, FileKind, bool)>,
+    diagnostics: Vec<Diagnostic>,
+    unreadable: usize,
+    options: &LintOptions,
+) -> Workspace {
+    let (files, program, mut diagnostics, counted) = parse_sources(sources, diagnostics);
     let file_count = counted + unreadable;
-    let program = ir::lower(&files, &mut diagnostics);
     diagnostics.extend(lint(&program, options));
     sort_diagnostics(&mut diagnostics);
-    Workspace { files, program, diagnostics, file_count }
+    Workspace {
+        files,
+        program,
+        diagnostics,
+        file_count,
+    }
 }

@@ -1,6 +1,13 @@
 //! The bundle of every example (and of each example file alone) validates
 //! against the JSON Schema shipped in `src/compile/bundle.schema.json`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::PathBuf;
 
 use guardctl::compile::{bundle, digest};
@@ -9,17 +16,26 @@ use guardctl::lint::LintOptions;
 use guardctl::workspace;
 
 fn schemas() -> (boon::Schemas, boon::SchemaIndex) {
-    let schema: serde_json::Value = serde_json::from_str(include_str!("../src/compile/bundle.schema.json")).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../src/compile/bundle.schema.json")).unwrap();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     compiler.enable_format_assertions();
     compiler.add_resource("bundle.schema.json", schema).unwrap();
-    let idx = compiler.compile("bundle.schema.json", &mut schemas).unwrap();
+    let idx = compiler
+        .compile("bundle.schema.json", &mut schemas)
+        .unwrap();
     (schemas, idx)
 }
 
 fn validate(paths: &[PathBuf]) {
-    let ws = workspace::load(paths, &LintOptions { now: Timestamp::parse("2026-11-21").unwrap() }).unwrap();
+    let ws = workspace::load(
+        paths,
+        &LintOptions {
+            now: Timestamp::parse("2026-11-21").unwrap(),
+        },
+    )
+    .unwrap();
     assert_eq!(ws.errors(), 0, "{paths:?} must lint clean");
     let b = bundle(&ws.program);
     assert_eq!(b["digest"].as_str().unwrap(), digest(&b));
@@ -42,7 +58,13 @@ fn example_bundles_match_the_schema() {
 
 #[test]
 fn the_schema_rejects_a_broken_bundle() {
-    let ws = workspace::load(&[PathBuf::from("examples")], &LintOptions { now: Timestamp::parse("2026-11-21").unwrap() }).unwrap();
+    let ws = workspace::load(
+        &[PathBuf::from("examples")],
+        &LintOptions {
+            now: Timestamp::parse("2026-11-21").unwrap(),
+        },
+    )
+    .unwrap();
     let (schemas, idx) = schemas();
     let good = bundle(&ws.program);
     let mut bad_action = good.clone();

@@ -3,6 +3,13 @@
 //! outside the guardrail subset are listed with the reason. Sections are
 //! judged on parsing only here; evaluation is the engine's.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -13,7 +20,10 @@ use guardctl::cel::parse;
 /// but a failure there does not fail the test.
 const OUT_OF_SCOPE: &[(&str, &str)] = &[
     ("bindings_ext", "cel.bind extension"),
-    ("block_ext", "cel.block extension (internal syntax with @index variables)"),
+    (
+        "block_ext",
+        "cel.block extension (internal syntax with @index variables)",
+    ),
     ("encoders_ext", "base64 encoders extension"),
     ("enums", "protobuf enums"),
     ("math_ext", "math extension"),
@@ -42,7 +52,8 @@ fn collect<'a>(suite: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value
 
 #[test]
 fn cel_conformance_parses() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/suites/cel-conformance.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/suites/cel-conformance.json");
     let text = std::fs::read_to_string(path).expect("suite present beside the repo");
     let root: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -60,7 +71,11 @@ fn cel_conformance_parses() {
                 Err(e) => {
                     entry.1 += 1;
                     if in_scope {
-                        failures.push(format!("{name}/{}: `{expr}`: {}", t["original"]["name"].as_str().unwrap_or(""), e.message));
+                        failures.push(format!(
+                            "{name}/{}: `{expr}`: {}",
+                            t["original"]["name"].as_str().unwrap_or(""),
+                            e.message
+                        ));
                     }
                 }
             }
@@ -69,7 +84,10 @@ fn cel_conformance_parses() {
     let (mut total_ok, mut total_bad) = (0, 0);
     println!("cel-conformance parse results (section: parsed/failed):");
     for (name, (ok, bad)) in &counts {
-        let scope = OUT_OF_SCOPE.iter().find(|(n, _)| n == name).map_or(String::new(), |(_, why)| format!("  [out of scope: {why}]"));
+        let scope = OUT_OF_SCOPE
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(String::new(), |(_, why)| format!("  [out of scope: {why}]"));
         println!("  {name}: {ok}/{bad}{scope}");
         if scope.is_empty() {
             total_ok += ok;
@@ -77,6 +95,10 @@ fn cel_conformance_parses() {
         }
     }
     println!("in scope: {total_ok} parsed, {total_bad} failed");
-    assert!(failures.is_empty(), "in-scope expressions failed to parse:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "in-scope expressions failed to parse:\n{}",
+        failures.join("\n")
+    );
     assert!(total_ok > 1000, "suite unexpectedly small: {total_ok}");
 }

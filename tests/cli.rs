@@ -1,10 +1,21 @@
 //! The real binary: exit codes, streams, files written, determinism.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn guardctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guardctl")).args(args).env("NO_COLOR", "1").output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_guardctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -28,18 +39,33 @@ fn findings_exit_1_and_warnings_only_with_deny() {
     assert_eq!(o.status.code(), Some(1));
     let w = "tests/fixtures/lint/GC402-inactive-rule.yaml";
     assert_eq!(guardctl(&["lint", w]).status.code(), Some(0));
-    assert_eq!(guardctl(&["lint", "--deny-warnings", w]).status.code(), Some(1));
+    assert_eq!(
+        guardctl(&["lint", "--deny-warnings", w]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
 fn usage_and_io_problems_exit_2() {
-    assert_eq!(guardctl(&["lint", "no/such/file.yaml"]).status.code(), Some(2));
+    assert_eq!(
+        guardctl(&["lint", "no/such/file.yaml"]).status.code(),
+        Some(2)
+    );
     assert_eq!(guardctl(&["lint", "--bogus"]).status.code(), Some(2));
-    assert_eq!(guardctl(&["lint", "--now", "yesterday", "examples"]).status.code(), Some(2));
+    assert_eq!(
+        guardctl(&["lint", "--now", "yesterday", "examples"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(guardctl(&["rule", "GC000"]).status.code(), Some(2));
     let o = guardctl(&["--format", "json", "lint", "missing.yaml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no such file or directory"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no such file or directory"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -55,11 +81,26 @@ fn invalid_utf8_is_a_diagnostic() {
 
 #[test]
 fn json_diagnostics_have_the_documented_shape() {
-    let o = guardctl(&["--format", "json", "lint", "tests/fixtures/lint/GC101-unknown-key.yaml"]);
+    let o = guardctl(&[
+        "--format",
+        "json",
+        "lint",
+        "tests/fixtures/lint/GC101-unknown-key.yaml",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let d = &v["diagnostics"][0];
     let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-    for k in ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help"] {
+    for k in [
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "help",
+    ] {
         assert!(keys.contains(&k), "missing {k}");
     }
     assert_eq!(d["code"], "GC101");
@@ -93,14 +134,22 @@ fn compile_writes_output_file() {
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty());
     let text = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(text.as_bytes(), guardctl(&["compile", "examples"]).stdout.as_slice());
+    assert_eq!(
+        text.as_bytes(),
+        guardctl(&["compile", "examples"]).stdout.as_slice()
+    );
 }
 
 #[test]
 fn kind_both_compiles_to_two_rules() {
     let o = guardctl(&["compile", "examples"]);
     let bundle: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let ids: Vec<&str> = bundle["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = bundle["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"acme-baseline/secret_leak.input"));
     assert!(ids.contains(&"acme-baseline/secret_leak.output"));
     let mut sorted = ids.clone();
@@ -116,10 +165,17 @@ fn fmt_check_diffs_and_fmt_rewrites() {
     let path = f.to_str().unwrap();
     let o = guardctl(&["fmt", "--check", path]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("+  pii:  # personal data"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("+  pii:  # personal data"),
+        "{}",
+        stdout(&o)
+    );
     let o = guardctl(&["fmt", path]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&f).unwrap(), "GUARDRAILS:\n  pii:  # personal data\n    kind: input\n    entities: [US_SSN, EMAIL_ADDRESS]\n");
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        "GUARDRAILS:\n  pii:  # personal data\n    kind: input\n    entities: [US_SSN, EMAIL_ADDRESS]\n"
+    );
     assert_eq!(guardctl(&["fmt", "--check", path]).status.code(), Some(0));
     // No temporary file is left behind.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -142,9 +198,17 @@ fn fmt_keeps_unparsed_abl_sections() {
     let f = dir.path().join("a.abl");
     let tools = "TOOLS:\n  refund(order_id: string, amount: number) -> Result   # weird: [ {\n";
     std::fs::write(&f, format!("AGENT:   Bot\n{tools}GUARDRAILS:\n    g:\n        kind: input\n        check: \"is_safe(text)\"\n")).unwrap();
-    assert_eq!(guardctl(&["fmt", f.to_str().unwrap()]).status.code(), Some(0));
+    assert_eq!(
+        guardctl(&["fmt", f.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
     let out = std::fs::read_to_string(&f).unwrap();
-    assert_eq!(out, format!("AGENT: Bot\n{tools}GUARDRAILS:\n  g:\n    kind: input\n    check: \"is_safe(text)\"\n"));
+    assert_eq!(
+        out,
+        format!(
+            "AGENT: Bot\n{tools}GUARDRAILS:\n  g:\n    kind: input\n    check: \"is_safe(text)\"\n"
+        )
+    );
 }
 
 #[test]
@@ -153,10 +217,22 @@ fn directories_skip_hidden_target_and_non_policy_yaml() {
     let root = dir.path();
     std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
     std::fs::create_dir_all(root.join("target")).unwrap();
-    std::fs::write(root.join(".github/workflows/ci.yaml"), "GUARDRAILS: [broken\n").unwrap();
+    std::fs::write(
+        root.join(".github/workflows/ci.yaml"),
+        "GUARDRAILS: [broken\n",
+    )
+    .unwrap();
     std::fs::write(root.join("target/x.yaml"), "GUARDRAILS: [broken\n").unwrap();
-    std::fs::write(root.join("docker-compose.yml"), "services:\n  app: &a {image: x}\n").unwrap();
-    std::fs::write(root.join("p.yaml"), "GUARDRAILS:\n  pii:\n    kind: input\n    entities: [US_SSN]\n").unwrap();
+    std::fs::write(
+        root.join("docker-compose.yml"),
+        "services:\n  app: &a {image: x}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("p.yaml"),
+        "GUARDRAILS:\n  pii:\n    kind: input\n    entities: [US_SSN]\n",
+    )
+    .unwrap();
     let o = guardctl(&["lint", root.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("1 file checked"), "{}", stdout(&o));
@@ -176,8 +252,19 @@ fn rule_prints_documentation() {
 
 #[test]
 fn cel_error_points_inside_the_string() {
-    let o = guardctl(&["--format", "plain", "lint", "tests/fixtures/lint/GC203-unknown-cel-function.yaml"]);
+    let o = guardctl(&[
+        "--format",
+        "plain",
+        "lint",
+        "tests/fixtures/lint/GC203-unknown-cel-function.yaml",
+    ]);
     // `contains_pi` starts at column 13 of line 4: `    check: "!contains_pi(text)...`
-    assert!(stdout(&o).contains("GC203-unknown-cel-function.yaml:4:14: error[GC203]: unknown function `contains_pi`"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(
+            "GC203-unknown-cel-function.yaml:4:14: error[GC203]: unknown function `contains_pi`"
+        ),
+        "{}",
+        stdout(&o)
+    );
     assert!(Path::new("tests/fixtures/lint").is_dir());
 }

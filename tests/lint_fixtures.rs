@@ -2,6 +2,13 @@
 //! each holding violations and non-violations; one snapshot per fixture of
 //! the plain rendering. Meta-test: every code has a fixture that raises it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::{Path, PathBuf};
 
 use guardctl::ir::values::Timestamp;
@@ -13,11 +20,16 @@ use guardctl::workspace;
 const FIXTURES: &str = "tests/fixtures/lint";
 
 fn options() -> LintOptions {
-    LintOptions { now: Timestamp::parse("2026-11-21").unwrap() }
+    LintOptions {
+        now: Timestamp::parse("2026-11-21").unwrap(),
+    }
 }
 
 fn fixtures() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(FIXTURES).unwrap().map(|e| Path::new(FIXTURES).join(e.unwrap().file_name())).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(FIXTURES)
+        .unwrap()
+        .map(|e| Path::new(FIXTURES).join(e.unwrap().file_name()))
+        .collect();
     v.sort();
     v
 }
@@ -25,7 +37,12 @@ fn fixtures() -> Vec<PathBuf> {
 /// Lints a fixture; returns (plain rendering, codes reported).
 pub fn lint_fixture(path: &Path) -> (String, Vec<&'static str>) {
     let ws = workspace::load(&[path.to_path_buf()], &options()).unwrap();
-    let text = render::diagnostics(Format::Plain, &ws.diagnostics, Summary::of(ws.file_count, &ws.diagnostics), false);
+    let text = render::diagnostics(
+        Format::Plain,
+        &ws.diagnostics,
+        Summary::of(ws.file_count, &ws.diagnostics),
+        false,
+    );
     (text, ws.diagnostics.iter().map(|d| d.code.id()).collect())
 }
 
@@ -35,7 +52,10 @@ fn every_fixture_raises_its_code() {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let code = name.split('-').next().unwrap();
         let (text, codes) = lint_fixture(&path);
-        assert!(codes.contains(&code), "{name} does not raise {code}:\n{text}");
+        assert!(
+            codes.contains(&code),
+            "{name} does not raise {code}:\n{text}"
+        );
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(format!("lint__{name}"), text);
         });
@@ -44,20 +64,31 @@ fn every_fixture_raises_its_code() {
 
 #[test]
 fn every_code_has_a_fixture() {
-    let names: Vec<String> = fixtures().iter().map(|p| p.file_name().unwrap().to_string_lossy().to_string()).collect();
+    let names: Vec<String> = fixtures()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
     for c in CODES {
         if matches!(c.id, "GC900" | "GC999") {
             continue; // I/O and internal errors are covered by the CLI tests.
         }
         let expected = format!("{}-{}", c.id, c.name);
-        assert!(names.iter().any(|n| n.starts_with(&expected)), "no fixture named {expected}[.yaml|.abl|/]");
+        assert!(
+            names.iter().any(|n| n.starts_with(&expected)),
+            "no fixture named {expected}[.yaml|.abl|/]"
+        );
     }
 }
 
 #[test]
 fn examples_lint_clean() {
     let ws = workspace::load(&[PathBuf::from("examples")], &options()).unwrap();
-    let text = render::diagnostics(Format::Plain, &ws.diagnostics, Summary::of(ws.file_count, &ws.diagnostics), false);
+    let text = render::diagnostics(
+        Format::Plain,
+        &ws.diagnostics,
+        Summary::of(ws.file_count, &ws.diagnostics),
+        false,
+    );
     assert!(ws.diagnostics.is_empty(), "{text}");
     assert!(ws.file_count >= 4);
 }

@@ -4,6 +4,13 @@
 //! - no input, however broken, panics the pipeline, and every diagnostic
 //!   points inside its file.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::sync::Arc;
 
 use guardctl::compile::{bundle, without_locations};
@@ -16,11 +23,18 @@ use guardctl::workspace::build;
 use proptest::prelude::*;
 
 fn options() -> LintOptions {
-    LintOptions { now: Timestamp::parse("2026-11-21").unwrap() }
+    LintOptions {
+        now: Timestamp::parse("2026-11-21").unwrap(),
+    }
 }
 
 fn workspace(name: &str, text: &str, kind: FileKind) -> guardctl::workspace::Workspace {
-    build(vec![(SourceFile::new(name, text.to_string()), kind, true)], Vec::new(), 0, &options())
+    build(
+        vec![(SourceFile::new(name, text.to_string()), kind, true)],
+        Vec::new(),
+        0,
+        &options(),
+    )
 }
 
 // ---- generated policy files -------------------------------------------------
@@ -62,15 +76,24 @@ fn plain_safe(s: &str) -> bool {
         && !s.contains(" #")
         && !s.ends_with(':')
         && !s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c))
-        && matches!(guardctl::syntax::scalar::resolve_plain(s), guardctl::syntax::Value::Str(_))
+        && matches!(
+            guardctl::syntax::scalar::resolve_plain(s),
+            guardctl::syntax::Value::Str(_)
+        )
 }
 
 fn scalar(s: &str, quote: Quote, indent: &str) -> String {
     match quote {
         Quote::Plain if plain_safe(s) => s.to_string(),
         Quote::Single if !s.contains('\n') => format!("'{}'", s.replace('\'', "''")),
-        Quote::Literal if !s.is_empty() && !s.starts_with(' ') && !s.ends_with(' ') => format!("|-\n{indent}{s}"),
-        Quote::Folded if !s.is_empty() && !s.starts_with(' ') && !s.contains("  ") && !s.ends_with(' ') => format!(">-\n{indent}{s}"),
+        Quote::Literal if !s.is_empty() && !s.starts_with(' ') && !s.ends_with(' ') => {
+            format!("|-\n{indent}{s}")
+        }
+        Quote::Folded
+            if !s.is_empty() && !s.starts_with(' ') && !s.contains("  ") && !s.ends_with(' ') =>
+        {
+            format!(">-\n{indent}{s}")
+        }
         _ => serde_json::to_string(s).unwrap(),
     }
 }
@@ -107,7 +130,10 @@ fn render(rules: &[GenRule], st: &Style) -> String {
         out.push_str(&format!("{two}action: {}\n", r.action));
         if !r.entities.is_empty() {
             let items: Vec<String> = r.entities.iter().map(|e| e.to_string()).collect();
-            out.push_str(&format!("{two}entities:{}\n", list(&items, st.flow_lists, &three)));
+            out.push_str(&format!(
+                "{two}entities:{}\n",
+                list(&items, st.flow_lists, &three)
+            ));
         }
         if let Some(c) = r.check {
             out.push_str(&format!("{two}check: {}\n", scalar(c, st.quote, &three)));
@@ -115,9 +141,13 @@ fn render(rules: &[GenRule], st: &Style) -> String {
         if let Some((field, op, value)) = &r.when {
             let v = scalar(value, Quote::Double, &three);
             if st.flow_lists {
-                out.push_str(&format!("{two}when: {{field: {field}, operator: {op}, value: {v}}}\n"));
+                out.push_str(&format!(
+                    "{two}when: {{field: {field}, operator: {op}, value: {v}}}\n"
+                ));
             } else {
-                out.push_str(&format!("{two}when:\n{three}field: {field}\n{three}operator: {op}\n{three}value: {v}\n"));
+                out.push_str(&format!(
+                    "{two}when:\n{three}field: {field}\n{three}operator: {op}\n{three}value: {v}\n"
+                ));
             }
         }
         if let Some(p) = r.priority {
@@ -136,9 +166,27 @@ fn render(rules: &[GenRule], st: &Style) -> String {
 fn gen_rule() -> impl Strategy<Value = GenRule> {
     (
         "[a-z][a-z0-9_]{0,8}",
-        prop::sample::select(vec!["input", "output", "both", "tool_input", "tool_output", "handoff"]),
-        prop::sample::select(vec!["allow", "log", "alert", "warn", "redact", "mask", "block", "escalate"]),
-        prop::collection::vec(prop::sample::select(vec!["EMAIL_ADDRESS", "US_SSN", "CREDIT_CARD", "API_KEY", "JWT"]), 0..3),
+        prop::sample::select(vec![
+            "input",
+            "output",
+            "both",
+            "tool_input",
+            "tool_output",
+            "handoff",
+        ]),
+        prop::sample::select(vec![
+            "allow", "log", "alert", "warn", "redact", "mask", "block", "escalate",
+        ]),
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "EMAIL_ADDRESS",
+                "US_SSN",
+                "CREDIT_CARD",
+                "API_KEY",
+                "JWT",
+            ]),
+            0..3,
+        ),
         prop::option::of(prop::sample::select(vec![
             "!contains_pii(text)",
             "size(text) < 4000 && !text.contains('DROP TABLE')",
@@ -146,29 +194,61 @@ fn gen_rule() -> impl Strategy<Value = GenRule> {
             "tool_parameters.amount <= 500",
         ])),
         prop::option::of((
-            prop::sample::select(vec!["model", "identity.team", "headers.x-env", "metadata.channel"]),
+            prop::sample::select(vec![
+                "model",
+                "identity.team",
+                "headers.x-env",
+                "metadata.channel",
+            ]),
             prop::sample::select(vec!["eq", "neq", "starts_with", "contains"]),
             "[a-z0-9 :#'\"-]{1,12}",
         )),
         prop::option::of(0u32..500),
         prop::option::of("[a-zA-Z0-9 :#'\"!?.-]{0,30}"),
     )
-        .prop_map(|(name, kind, action, mut entities, check, when, priority, message)| {
-            entities.dedup();
-            let check = if entities.is_empty() && check.is_none() { Some("is_safe(text)") } else { check };
-            GenRule { name, kind, action, entities, check, when, priority, message }
-        })
+        .prop_map(
+            |(name, kind, action, mut entities, check, when, priority, message)| {
+                entities.dedup();
+                let check = if entities.is_empty() && check.is_none() {
+                    Some("is_safe(text)")
+                } else {
+                    check
+                };
+                GenRule {
+                    name,
+                    kind,
+                    action,
+                    entities,
+                    check,
+                    when,
+                    priority,
+                    message,
+                }
+            },
+        )
 }
 
 fn gen_style() -> impl Strategy<Value = Style> {
     (
         2usize..=4,
         any::<bool>(),
-        prop::sample::select(vec![Quote::Plain, Quote::Single, Quote::Double, Quote::Literal, Quote::Folded]),
+        prop::sample::select(vec![
+            Quote::Plain,
+            Quote::Single,
+            Quote::Double,
+            Quote::Literal,
+            Quote::Folded,
+        ]),
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(indent, flow_lists, quote, comments, blank_lines)| Style { indent, flow_lists, quote, comments, blank_lines })
+        .prop_map(|(indent, flow_lists, quote, comments, blank_lines)| Style {
+            indent,
+            flow_lists,
+            quote,
+            comments,
+            blank_lines,
+        })
 }
 
 fn gen_rules() -> impl Strategy<Value = Vec<GenRule>> {
@@ -179,12 +259,31 @@ fn gen_rules() -> impl Strategy<Value = Vec<GenRule>> {
     })
 }
 
-fn fmt_properties(name: &str, text: &str, kind: FileKind, lint_clean: bool) -> Result<(), TestCaseError> {
+fn fmt_properties(
+    name: &str,
+    text: &str,
+    kind: FileKind,
+    lint_clean: bool,
+) -> Result<(), TestCaseError> {
     let file = SourceFile::new(name, text.to_string());
     let ws = workspace(name, text, kind);
-    prop_assert!(!lint_clean || ws.errors() == 0, "generated file must lint clean: {:?}\n{}", ws.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>(), text);
-    let once = format_text(&file, kind).map_err(|d| TestCaseError::fail(format!("fmt failed: {:?}\n{text}", d.iter().map(|d| &d.message).collect::<Vec<_>>())))?;
-    let twice = format_text(&SourceFile::new(name, once.clone()), kind).map_err(|_| TestCaseError::fail("fmt of fmt failed"))?;
+    prop_assert!(
+        !lint_clean || ws.errors() == 0,
+        "generated file must lint clean: {:?}\n{}",
+        ws.diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>(),
+        text
+    );
+    let once = format_text(&file, kind).map_err(|d| {
+        TestCaseError::fail(format!(
+            "fmt failed: {:?}\n{text}",
+            d.iter().map(|d| &d.message).collect::<Vec<_>>()
+        ))
+    })?;
+    let twice = format_text(&SourceFile::new(name, once.clone()), kind)
+        .map_err(|_| TestCaseError::fail("fmt of fmt failed"))?;
     prop_assert_eq!(&once, &twice, "fmt is not idempotent");
     let before = bundle(&ws.program);
     let after = bundle(&workspace(name, &once, kind).program);
@@ -216,12 +315,18 @@ fn examples_format_idempotently_and_keep_meaning() {
     for entry in walkdir::WalkDir::new("examples").sort_by_file_name() {
         let e = entry.unwrap();
         let path = e.path().to_string_lossy().to_string();
-        let Some(kind) = FileKind::of_path(&path) else { continue };
+        let Some(kind) = FileKind::of_path(&path) else {
+            continue;
+        };
         let text = std::fs::read_to_string(e.path()).unwrap();
         // Alone, an agent file may lack the policy its overrides inherit from.
         fmt_properties(&path, &text, kind, false).unwrap();
         // The shipped examples are already formatted.
-        assert_eq!(format_text(&SourceFile::new(path.clone(), text.clone()), kind).unwrap(), text, "{path} is not formatted");
+        assert_eq!(
+            format_text(&SourceFile::new(path.clone(), text.clone()), kind).unwrap(),
+            text,
+            "{path} is not formatted"
+        );
     }
 }
 
@@ -229,8 +334,33 @@ fn examples_format_idempotently_and_keep_meaning() {
 
 fn gen_leaf() -> impl Strategy<Value = String> {
     (
-        prop::sample::select(vec!["model", "identity.team", "identity.roles", "headers.x-env", "metadata.channel", "tokens.total", "cost_usd", "project", "agent", "kind"]),
-        prop::sample::select(vec!["eq", "neq", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "starts_with", "ends_with", "matches", "exists"]),
+        prop::sample::select(vec![
+            "model",
+            "identity.team",
+            "identity.roles",
+            "headers.x-env",
+            "metadata.channel",
+            "tokens.total",
+            "cost_usd",
+            "project",
+            "agent",
+            "kind",
+        ]),
+        prop::sample::select(vec![
+            "eq",
+            "neq",
+            "gt",
+            "gte",
+            "lt",
+            "lte",
+            "in",
+            "not_in",
+            "contains",
+            "starts_with",
+            "ends_with",
+            "matches",
+            "exists",
+        ]),
         "[a-z0-9 \"'\\\\.-]{0,8}",
         0i64..1000,
     )
@@ -249,8 +379,10 @@ fn gen_leaf() -> impl Strategy<Value = String> {
 fn gen_tree() -> impl Strategy<Value = String> {
     gen_leaf().prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 1..4).prop_map(|v| format!("{{all: [{}]}}", v.join(", "))),
-            prop::collection::vec(inner.clone(), 1..4).prop_map(|v| format!("{{any: [{}]}}", v.join(", "))),
+            prop::collection::vec(inner.clone(), 1..4)
+                .prop_map(|v| format!("{{all: [{}]}}", v.join(", "))),
+            prop::collection::vec(inner.clone(), 1..4)
+                .prop_map(|v| format!("{{any: [{}]}}", v.join(", "))),
             inner.prop_map(|c| format!("{{not: {c}}}")),
         ]
     })
@@ -277,8 +409,16 @@ proptest! {
 fn assert_well_formed(ws: &guardctl::workspace::Workspace) -> Result<(), TestCaseError> {
     for d in &ws.diagnostics {
         let Some(f) = &d.file else { continue };
-        prop_assert!(d.span.start <= d.span.end && d.span.end <= f.text.len(), "span out of bounds: {:?} in {} bytes", d.span, f.text.len());
-        prop_assert!(f.text.is_char_boundary(d.span.start) && f.text.is_char_boundary(d.span.end), "span splits a character");
+        prop_assert!(
+            d.span.start <= d.span.end && d.span.end <= f.text.len(),
+            "span out of bounds: {:?} in {} bytes",
+            d.span,
+            f.text.len()
+        );
+        prop_assert!(
+            f.text.is_char_boundary(d.span.start) && f.text.is_char_boundary(d.span.end),
+            "span splits a character"
+        );
     }
     Ok(())
 }
@@ -359,7 +499,11 @@ proptest! {
 
 #[test]
 fn deep_nesting_is_bounded() {
-    let deep_flow = format!("GUARDRAILS: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_flow = format!(
+        "GUARDRAILS: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let ws = workspace("deep", &deep_flow, FileKind::Policy);
     assert!(ws.errors() > 0);
     let deep_dash = format!("GUARDRAILS:\n  x: \n{}a\n", "- ".repeat(50_000));
@@ -372,10 +516,17 @@ fn deep_nesting_is_bounded() {
     }
     let ws = workspace("deep", &deep_block, FileKind::Policy);
     assert!(ws.errors() > 0);
-    let deep_cel = format!("GUARDRAILS:\n  r:\n    kind: input\n    check: \"{}true{}\"\n", "(".repeat(10_000), ")".repeat(10_000));
+    let deep_cel = format!(
+        "GUARDRAILS:\n  r:\n    kind: input\n    check: \"{}true{}\"\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
     let ws = workspace("deep", &deep_cel, FileKind::Policy);
     assert!(ws.errors() > 0);
-    let unary = format!("GUARDRAILS:\n  r:\n    kind: input\n    check: \"{}true\"\n", "!".repeat(10_000));
+    let unary = format!(
+        "GUARDRAILS:\n  r:\n    kind: input\n    check: \"{}true\"\n",
+        "!".repeat(10_000)
+    );
     assert!(workspace("deep", &unary, FileKind::Policy).errors() > 0);
     let _: Arc<SourceFile> = SourceFile::new("x", "");
 }

@@ -3,6 +3,13 @@
 //! case a conforming parser rejects must be rejected. Cases outside the
 //! subset are rejected with a diagnostic, never misread.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::PathBuf;
 
 use guardctl::source::SourceFile;
@@ -17,8 +24,12 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     use serde_json::Value as J;
     match (a, b) {
         (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
-        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
-        (J::Object(x), J::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
         _ => a == b,
     }
 }
@@ -28,7 +39,9 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 fn without_json(id: &str) -> Option<serde_json::Value> {
     Some(match id {
         // Flow mapping: `key : value`, a key with no value, an empty value.
-        "4ABK" => serde_json::json!({"unquoted": "separate", "http://foo.com": null, "omitted value": null}),
+        "4ABK" => {
+            serde_json::json!({"unquoted": "separate", "http://foo.com": null, "omitted value": null})
+        }
         // JSON-like key with the colon on the next line.
         "4MUZ/1" => serde_json::json!({"foo": "bar"}),
         // A tab after the indentation is content.
@@ -77,7 +90,10 @@ fn yaml_test_suite() {
                     continue;
                 }
             },
-            Some(j) => serde_json::Deserializer::from_str(j).into_iter().collect::<Result<_, _>>().unwrap(),
+            Some(j) => serde_json::Deserializer::from_str(j)
+                .into_iter()
+                .collect::<Result<_, _>>()
+                .unwrap(),
         };
         let got: Vec<serde_json::Value> = doc.root.iter().map(|r| r.to_json()).collect();
         if got.len() == expected.len() && got.iter().zip(&expected).all(|(a, b)| same(a, b)) {
@@ -93,7 +109,10 @@ fn yaml_test_suite() {
         rejected - rejected_ids.len(),
         wrong.len()
     );
-    println!("rejected valid cases (outside the subset): {}", rejected_ids.join(" "));
+    println!(
+        "rejected valid cases (outside the subset): {}",
+        rejected_ids.join(" ")
+    );
     assert!(wrong.is_empty(), "wrong results:\n{}", wrong.join("\n"));
     // The subset must stay useful: most valid cases parse.
     assert!(passed >= 150, "only {passed} cases passed");

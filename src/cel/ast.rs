@@ -64,17 +64,46 @@ pub enum ExprKind {
     String(String),
     Bytes(Vec<u8>),
     /// A name; `leading_dot` for `.name` (root-scoped resolution).
-    Ident { name: String, leading_dot: bool },
+    Ident {
+        name: String,
+        leading_dot: bool,
+    },
     /// `operand.field`; `optional` for `operand.?field`.
-    Select { operand: Box<Expr>, field: String, optional: bool },
-    Index { operand: Box<Expr>, index: Box<Expr>, optional: bool },
+    Select {
+        operand: Box<Expr>,
+        field: String,
+        optional: bool,
+    },
+    Index {
+        operand: Box<Expr>,
+        index: Box<Expr>,
+        optional: bool,
+    },
     /// A function call: global (`size(x)`) or receiver style (`x.size()`).
-    Call { target: Option<Box<Expr>>, function: String, args: Vec<Expr> },
-    Unary { op: UnaryOp, operand: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Conditional { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    Call {
+        target: Option<Box<Expr>>,
+        function: String,
+        args: Vec<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Conditional {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     List(Vec<Expr>),
     Map(Vec<(Expr, Expr)>),
     /// A message literal `pkg.Type{field: value}`.
-    Struct { type_name: String, fields: Vec<(String, Expr)> },
+    Struct {
+        type_name: String,
+        fields: Vec<(String, Expr)>,
+    },
 }

@@ -76,7 +76,10 @@ pub struct CheckError {
 
 /// Checks an expression; returns every problem found.
 pub fn check(expr: &Expr) -> Vec<CheckError> {
-    let mut c = Checker { errors: Vec::new(), scope: Vec::new() };
+    let mut c = Checker {
+        errors: Vec::new(),
+        scope: Vec::new(),
+    };
     c.expr(expr);
     c.errors
 }
@@ -98,12 +101,23 @@ struct Checker {
 
 impl Checker {
     fn error(&mut self, code: Code, span: Span, message: String, help: Option<String>) {
-        self.errors.push(CheckError { code, span, message, help });
+        self.errors.push(CheckError {
+            code,
+            span,
+            message,
+            help,
+        });
     }
 
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Null | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Uint(_) | ExprKind::Double(_) | ExprKind::String(_) | ExprKind::Bytes(_) => {}
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Uint(_)
+            | ExprKind::Double(_)
+            | ExprKind::String(_)
+            | ExprKind::Bytes(_) => {}
             ExprKind::Ident { name, .. } => self.ident(name, e.span),
             ExprKind::Select { operand, field, .. } => {
                 if let ExprKind::Ident { name, .. } = &operand.kind {
@@ -115,13 +129,20 @@ impl Checker {
                         };
                         if let Some(fields) = fields {
                             if !fields.contains(&field.as_str()) {
-                                let help = did_you_mean(field, fields.iter().copied()).map(|s| format!("did you mean `{name}.{s}`?"));
-                                let list = fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+                                let help = did_you_mean(field, fields.iter().copied())
+                                    .map(|s| format!("did you mean `{name}.{s}`?"));
+                                let list = fields
+                                    .iter()
+                                    .map(|f| format!("`{f}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
                                 self.error(
                                     Code::UnknownCelVariable,
                                     e.span,
                                     format!("`{name}` has no field `{field}`"),
-                                    Some(help.unwrap_or_else(|| format!("`{name}` has the fields {list}"))),
+                                    Some(help.unwrap_or_else(|| {
+                                        format!("`{name}` has the fields {list}")
+                                    })),
                                 );
                             }
                         }
@@ -133,13 +154,21 @@ impl Checker {
                 self.expr(operand);
                 self.expr(index);
             }
-            ExprKind::Call { target, function, args } => self.call(e, target.as_deref(), function, args),
+            ExprKind::Call {
+                target,
+                function,
+                args,
+            } => self.call(e, target.as_deref(), function, args),
             ExprKind::Unary { operand, .. } => self.expr(operand),
             ExprKind::Binary { lhs, rhs, .. } => {
                 self.expr(lhs);
                 self.expr(rhs);
             }
-            ExprKind::Conditional { cond, then, otherwise } => {
+            ExprKind::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
                 self.expr(cond);
                 self.expr(then);
                 self.expr(otherwise);
@@ -156,7 +185,10 @@ impl Checker {
                     Code::UnknownCelFunction,
                     e.span,
                     format!("message type `{type_name}` is not available to guardrail expressions"),
-                    Some("guardrail runtimes define no protobuf message types; use a map literal".into()),
+                    Some(
+                        "guardrail runtimes define no protobuf message types; use a map literal"
+                            .into(),
+                    ),
                 );
                 fields.iter().for_each(|(_, v)| self.expr(v));
             }
@@ -167,8 +199,13 @@ impl Checker {
         if VARIABLES.contains(&name) || self.scope.iter().any(|s| s == name) {
             return;
         }
-        let candidates: Vec<&str> = VARIABLES.iter().copied().chain(self.scope.iter().map(String::as_str)).collect();
-        let hint = did_you_mean(name, candidates.iter().copied()).map(|s| format!("did you mean `{s}`? "));
+        let candidates: Vec<&str> = VARIABLES
+            .iter()
+            .copied()
+            .chain(self.scope.iter().map(String::as_str))
+            .collect();
+        let hint =
+            did_you_mean(name, candidates.iter().copied()).map(|s| format!("did you mean `{s}`? "));
         self.error(
             Code::UnknownCelVariable,
             span,
@@ -195,8 +232,17 @@ impl Checker {
                     Some(format!("call it as `{function}(value, ...)`")),
                 );
             } else if args.len() < min || args.len() > max {
-                let want = if min == max { format!("{min}") } else { format!("{min} or {max}") };
-                self.error(Code::UnknownCelFunction, e.span, format!("`{function}` takes {want} argument(s), not {}", args.len()), None);
+                let want = if min == max {
+                    format!("{min}")
+                } else {
+                    format!("{min} or {max}")
+                };
+                self.error(
+                    Code::UnknownCelFunction,
+                    e.span,
+                    format!("`{function}` takes {want} argument(s), not {}", args.len()),
+                    None,
+                );
             }
             args.iter().for_each(|a| self.expr(a));
             return;
@@ -208,7 +254,12 @@ impl Checker {
         }
         if function == "has" && target.is_none() {
             match args {
-                [Expr { kind: ExprKind::Select { operand, .. }, .. }] => self.expr(operand),
+                [
+                    Expr {
+                        kind: ExprKind::Select { operand, .. },
+                        ..
+                    },
+                ] => self.expr(operand),
                 _ => self.error(
                     Code::CelSyntax,
                     e.span,
@@ -222,7 +273,10 @@ impl Checker {
             if let Some(t) = target {
                 self.expr(t);
                 let bound = match args.first() {
-                    Some(Expr { kind: ExprKind::Ident { name, .. }, .. }) => Some(name.clone()),
+                    Some(Expr {
+                        kind: ExprKind::Ident { name, .. },
+                        ..
+                    }) => Some(name.clone()),
                     _ => None,
                 };
                 let valid = match function {
@@ -249,10 +303,21 @@ impl Checker {
             let arity = if target.is_some() { receiver } else { global };
             match arity {
                 Some(n) if n == args.len() => {}
-                Some(n) => self.error(Code::UnknownCelFunction, e.span, format!("`{function}` takes {n} argument(s) here, not {}", args.len()), None),
-                None if target.is_some() => {
-                    self.error(Code::UnknownCelFunction, e.span, format!("`{function}` is a global function, not a method"), Some(format!("call it as `{function}(value)`")))
-                }
+                Some(n) => self.error(
+                    Code::UnknownCelFunction,
+                    e.span,
+                    format!(
+                        "`{function}` takes {n} argument(s) here, not {}",
+                        args.len()
+                    ),
+                    None,
+                ),
+                None if target.is_some() => self.error(
+                    Code::UnknownCelFunction,
+                    e.span,
+                    format!("`{function}` is a global function, not a method"),
+                    Some(format!("call it as `{function}(value)`")),
+                ),
                 None => self.error(
                     Code::UnknownCelFunction,
                     e.span,
@@ -275,7 +340,8 @@ impl Checker {
 
     fn unknown_function(&mut self, span: Span, shown: &str, bare: &str) {
         let known = known_functions();
-        let hint = did_you_mean(bare, known.iter().copied()).map(|s| format!("did you mean `{s}`? "));
+        let hint =
+            did_you_mean(bare, known.iter().copied()).map(|s| format!("did you mean `{s}`? "));
         self.error(
             Code::UnknownCelFunction,
             span,
@@ -289,12 +355,21 @@ impl Checker {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
     use crate::cel::parse::parse;
 
     fn errs(s: &str) -> Vec<String> {
-        check(&parse(s).unwrap()).into_iter().map(|e| e.message).collect()
+        check(&parse(s).unwrap())
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
     }
 
     #[test]
@@ -307,9 +382,15 @@ mod tests {
 
     #[test]
     fn unknown_names_fail() {
-        assert_eq!(errs("contains_pi(text)"), vec!["unknown function `contains_pi`"]);
+        assert_eq!(
+            errs("contains_pi(text)"),
+            vec!["unknown function `contains_pi`"]
+        );
         assert_eq!(errs("txt == ''"), vec!["unknown variable `txt`"]);
-        assert_eq!(errs("identity.tem == 'a'"), vec!["`identity` has no field `tem`"]);
+        assert_eq!(
+            errs("identity.tem == 'a'"),
+            vec!["`identity` has no field `tem`"]
+        );
         assert_eq!(errs("abl.nope(text)"), vec!["unknown function `abl.nope`"]);
         assert_eq!(errs("contains_pii()").len(), 1);
         assert_eq!(errs("x.all(y, y)").len(), 1);

@@ -47,7 +47,10 @@ fn check_nesting(text: &str) -> Result<(), CelError> {
             '(' | '[' | '{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return fail(Span::new(i, i + 1), format!("expression nests more than {MAX_NESTING} levels deep"));
+                    return fail(
+                        Span::new(i, i + 1),
+                        format!("expression nests more than {MAX_NESTING} levels deep"),
+                    );
                 }
             }
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
@@ -55,9 +58,16 @@ fn check_nesting(text: &str) -> Result<(), CelError> {
         }
     }
     // Long chains of unary operators recurse too.
-    let run = text.split(|c: char| c != '!' && c != '-').map(str::len).max().unwrap_or(0);
+    let run = text
+        .split(|c: char| c != '!' && c != '-')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
     if run > MAX_NESTING {
-        return fail(Span::default(), format!("more than {MAX_NESTING} unary operators in a row"));
+        return fail(
+            Span::default(),
+            format!("more than {MAX_NESTING} unary operators in a row"),
+        );
     }
     Ok(())
 }
@@ -65,13 +75,23 @@ fn check_nesting(text: &str) -> Result<(), CelError> {
 fn rule_words(rule: &Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "end of expression",
-        Rule::expr | Rule::disjunction | Rule::conjunction | Rule::relation | Rule::addition | Rule::multiplication | Rule::unary | Rule::member | Rule::primary => {
-            "an expression"
+        Rule::expr
+        | Rule::disjunction
+        | Rule::conjunction
+        | Rule::relation
+        | Rule::addition
+        | Rule::multiplication
+        | Rule::unary
+        | Rule::member
+        | Rule::primary => "an expression",
+        Rule::or_op | Rule::and_op | Rule::rel_op | Rule::add_op | Rule::mul_op | Rule::in_kw => {
+            "an operator"
         }
-        Rule::or_op | Rule::and_op | Rule::rel_op | Rule::add_op | Rule::mul_op | Rule::in_kw => "an operator",
         Rule::cond_op => "`?`",
         Rule::cond_else => "`:`",
-        Rule::suffix | Rule::select | Rule::index | Rule::opt_select | Rule::opt_index => "`.`, `[`",
+        Rule::suffix | Rule::select | Rule::index | Rule::opt_select | Rule::opt_index => {
+            "`.`, `[`"
+        }
         Rule::call_args => "`(`",
         Rule::field_name | Rule::ident | Rule::ident_expr => "a name",
         Rule::literal | Rule::string_lit | Rule::int_lit | Rule::double_lit => "a literal",
@@ -87,7 +107,9 @@ fn convert(e: &pest::error::Error<Rule>, text: &str) -> CelError {
     let found = text.get(at..).and_then(|s| s.chars().next());
     let end = at + found.map_or(0, char::len_utf8);
     let mut expected: Vec<&str> = match &e.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(rule_words).collect(),
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(rule_words).collect()
+        }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
     expected.sort_unstable();
@@ -97,15 +119,22 @@ fn convert(e: &pest::error::Error<Rule>, text: &str) -> CelError {
         Some(c) => format!("`{}`", c.escape_default()),
     };
     // A quote that never closes is the common case worth naming.
-    let unclosed_quote = text
-        .get(at..)
-        .is_some_and(|rest| (rest.starts_with('"') || rest.starts_with('\'')) && !rest.get(1..).unwrap_or("").contains(rest.chars().next().unwrap_or('"')));
+    let unclosed_quote = text.get(at..).is_some_and(|rest| {
+        (rest.starts_with('"') || rest.starts_with('\''))
+            && !rest
+                .get(1..)
+                .unwrap_or("")
+                .contains(rest.chars().next().unwrap_or('"'))
+    });
     let message = if unclosed_quote {
         "unterminated string literal".to_string()
     } else if expected.is_empty() {
         format!("unexpected {found_words}")
     } else {
-        format!("unexpected {found_words}, expected {}", expected.join(" or "))
+        format!(
+            "unexpected {found_words}, expected {}",
+            expected.join(" or ")
+        )
     };
     CelError {
         span: Span::new(at, end),
@@ -127,9 +156,13 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
     match p.as_rule() {
         Rule::expr => {
             let mut inner = p.into_inner();
-            let Some(first) = inner.next() else { return fail(span, "empty expression") };
+            let Some(first) = inner.next() else {
+                return fail(span, "empty expression");
+            };
             let cond = lower_expr(first)?;
-            let rest: Vec<_> = inner.filter(|p| !matches!(p.as_rule(), Rule::cond_op | Rule::cond_else)).collect();
+            let rest: Vec<_> = inner
+                .filter(|p| !matches!(p.as_rule(), Rule::cond_op | Rule::cond_else))
+                .collect();
             match <[_; 2]>::try_from(rest) {
                 Ok([then, otherwise]) => Ok(mk(
                     ExprKind::Conditional {
@@ -142,9 +175,15 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                 Err(_) => Ok(cond),
             }
         }
-        Rule::disjunction | Rule::conjunction | Rule::relation | Rule::addition | Rule::multiplication => {
+        Rule::disjunction
+        | Rule::conjunction
+        | Rule::relation
+        | Rule::addition
+        | Rule::multiplication => {
             let mut inner = p.into_inner();
-            let Some(first) = inner.next() else { return fail(span, "empty expression") };
+            let Some(first) = inner.next() else {
+                return fail(span, "empty expression");
+            };
             let mut acc = lower_expr(first)?;
             while let (Some(op), Some(rhs)) = (inner.next(), inner.next()) {
                 let op = match op.as_str().trim() {
@@ -165,24 +204,45 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                 };
                 let rhs = lower_expr(rhs)?;
                 let s = acc.span.join(rhs.span);
-                acc = mk(ExprKind::Binary { op, lhs: Box::new(acc), rhs: Box::new(rhs) }, s);
+                acc = mk(
+                    ExprKind::Binary {
+                        op,
+                        lhs: Box::new(acc),
+                        rhs: Box::new(rhs),
+                    },
+                    s,
+                );
             }
             Ok(acc)
         }
         Rule::unary => {
             let mut inner = p.into_inner();
-            let Some(first) = inner.next() else { return fail(span, "empty expression") };
+            let Some(first) = inner.next() else {
+                return fail(span, "empty expression");
+            };
             match first.as_rule() {
                 Rule::not_ops | Rule::neg_ops => {
-                    let count = first.as_str().chars().filter(|c| *c == '!' || *c == '-').count();
-                    let op = if first.as_rule() == Rule::not_ops { UnaryOp::Not } else { UnaryOp::Neg };
-                    let Some(operand) = inner.next() else { return fail(span, "missing operand") };
+                    let count = first
+                        .as_str()
+                        .chars()
+                        .filter(|c| *c == '!' || *c == '-')
+                        .count();
+                    let op = if first.as_rule() == Rule::not_ops {
+                        UnaryOp::Not
+                    } else {
+                        UnaryOp::Neg
+                    };
+                    let Some(operand) = inner.next() else {
+                        return fail(span, "missing operand");
+                    };
                     let operand_text = operand.as_str().trim();
                     let mut remaining = count;
                     // `-9223372036854775808` only exists as a negated literal.
-                    let negated_int = (op == UnaryOp::Neg && !operand_text.is_empty() && operand_text.bytes().all(|b| b.is_ascii_digit()))
-                        .then(|| format!("-{operand_text}").parse::<i64>().ok())
-                        .flatten();
+                    let negated_int = (op == UnaryOp::Neg
+                        && !operand_text.is_empty()
+                        && operand_text.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| format!("-{operand_text}").parse::<i64>().ok())
+                    .flatten();
                     let mut e = match negated_int {
                         Some(v) => {
                             remaining -= 1;
@@ -197,7 +257,13 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                         }
                     }
                     for _ in 0..remaining {
-                        e = mk(ExprKind::Unary { op, operand: Box::new(e) }, span);
+                        e = mk(
+                            ExprKind::Unary {
+                                op,
+                                operand: Box::new(e),
+                            },
+                            span,
+                        );
                     }
                     Ok(e)
                 }
@@ -206,16 +272,23 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
         }
         Rule::member => {
             let mut inner = p.into_inner();
-            let Some(first) = inner.next() else { return fail(span, "empty expression") };
+            let Some(first) = inner.next() else {
+                return fail(span, "empty expression");
+            };
             let mut acc = lower_expr(first)?;
             for suffix in inner {
-                let Some(s) = suffix.into_inner().next() else { continue };
+                let Some(s) = suffix.into_inner().next() else {
+                    continue;
+                };
                 let s_span = acc.span.join(span_of(&s));
                 let rule = s.as_rule();
                 let mut parts = s.into_inner();
                 acc = match rule {
                     Rule::select | Rule::opt_select => {
-                        let field = parts.next().map(|f| field_text(f.as_str())).unwrap_or_default();
+                        let field = parts
+                            .next()
+                            .map(|f| field_text(f.as_str()))
+                            .unwrap_or_default();
                         match parts.next() {
                             Some(args) => mk(
                                 ExprKind::Call {
@@ -225,11 +298,20 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                                 },
                                 s_span,
                             ),
-                            None => mk(ExprKind::Select { operand: Box::new(acc), field, optional: rule == Rule::opt_select }, s_span),
+                            None => mk(
+                                ExprKind::Select {
+                                    operand: Box::new(acc),
+                                    field,
+                                    optional: rule == Rule::opt_select,
+                                },
+                                s_span,
+                            ),
                         }
                     }
                     _ => {
-                        let Some(idx) = parts.next() else { return fail(s_span, "missing index") };
+                        let Some(idx) = parts.next() else {
+                            return fail(s_span, "missing index");
+                        };
                         mk(
                             ExprKind::Index {
                                 operand: Box::new(acc),
@@ -272,7 +354,14 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                     _ => {}
                 }
             }
-            Ok(mk(ExprKind::Call { target: None, function: name, args }, span))
+            Ok(mk(
+                ExprKind::Call {
+                    target: None,
+                    function: name,
+                    args,
+                },
+                span,
+            ))
         }
         Rule::struct_init => {
             let mut type_name = String::new();
@@ -288,7 +377,9 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                     }
                     Rule::field_init => {
                         let mut f = part.into_inner().filter(|x| x.as_rule() != Rule::opt_mark);
-                        let (Some(name), Some(value)) = (f.next(), f.next()) else { continue };
+                        let (Some(name), Some(value)) = (f.next(), f.next()) else {
+                            continue;
+                        };
                         fields.push((field_text(name.as_str()), lower_expr(value)?));
                     }
                     _ => {}
@@ -309,7 +400,9 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
             let mut entries = Vec::new();
             for entry in p.into_inner() {
                 let mut e = entry.into_inner().filter(|x| x.as_rule() == Rule::expr);
-                let (Some(k), Some(v)) = (e.next(), e.next()) else { continue };
+                let (Some(k), Some(v)) = (e.next(), e.next()) else {
+                    continue;
+                };
                 entries.push((lower_expr(k)?, lower_expr(v)?));
             }
             Ok(mk(ExprKind::Map(entries), span))
@@ -348,7 +441,10 @@ fn lower_literal(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
         }
         Rule::uint_lit => {
             let digits = text.trim_end_matches(['u', 'U']);
-            let parsed = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+            let parsed = match digits
+                .strip_prefix("0x")
+                .or_else(|| digits.strip_prefix("0X"))
+            {
                 Some(hex) => u64::from_str_radix(hex, 16),
                 None => digits.parse::<u64>(),
             };
@@ -363,8 +459,15 @@ fn lower_literal(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
         },
         Rule::string_lit => {
             let raw = text.starts_with(['r', 'R']);
-            let body = if raw { text.get(1..).unwrap_or("") } else { text };
-            let bytes = unquote(body, raw, false).map_err(|(o, m)| CelError { span: Span::new(span.start + o, span.start + o + 1), message: m })?;
+            let body = if raw {
+                text.get(1..).unwrap_or("")
+            } else {
+                text
+            };
+            let bytes = unquote(body, raw, false).map_err(|(o, m)| CelError {
+                span: Span::new(span.start + o, span.start + o + 1),
+                message: m,
+            })?;
             match String::from_utf8(bytes) {
                 Ok(s) => ExprKind::String(s),
                 Err(_) => return fail(span, "string literal is not valid UTF-8"),
@@ -375,7 +478,10 @@ fn lower_literal(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
             let raw = lower.starts_with("rb") || lower.starts_with("br");
             let skip = if raw { 2 } else { 1 };
             let body = text.get(skip..).unwrap_or("");
-            let bytes = unquote(body, raw, true).map_err(|(o, m)| CelError { span: Span::new(span.start + o, span.start + o + 1), message: m })?;
+            let bytes = unquote(body, raw, true).map_err(|(o, m)| CelError {
+                span: Span::new(span.start + o, span.start + o + 1),
+                message: m,
+            })?;
             ExprKind::Bytes(bytes)
         }
         _ => return fail(span, "unknown literal"),
@@ -385,7 +491,11 @@ fn lower_literal(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
 
 /// Decodes a quoted CEL string (with its quotes) into bytes.
 fn unquote(text: &str, raw: bool, bytes: bool) -> Result<Vec<u8>, (usize, String)> {
-    let q = if text.starts_with("\"\"\"") || text.starts_with("'''") { 3 } else { 1 };
+    let q = if text.starts_with("\"\"\"") || text.starts_with("'''") {
+        3
+    } else {
+        1
+    };
     let inner = text.get(q..text.len().saturating_sub(q)).unwrap_or("");
     if raw {
         return Ok(inner.as_bytes().to_vec());
@@ -399,7 +509,9 @@ fn unquote(text: &str, raw: bool, bytes: bool) -> Result<Vec<u8>, (usize, String
             continue;
         }
         let pos = i + q;
-        let Some((_, e)) = chars.next() else { return Err((pos, "unterminated escape".into())) };
+        let Some((_, e)) = chars.next() else {
+            return Err((pos, "unterminated escape".into()));
+        };
         let simple = match e {
             'a' => Some(7u8),
             'b' => Some(8),
@@ -436,14 +548,18 @@ fn unquote(text: &str, raw: bool, bytes: bool) -> Result<Vec<u8>, (usize, String
                 _ => return Err((pos, format!("escape `\\{e}` is too short"))),
             }
         }
-        let Ok(code) = u32::from_str_radix(&digits, radix) else { return Err((pos, "invalid escape".into())) };
+        let Ok(code) = u32::from_str_radix(&digits, radix) else {
+            return Err((pos, "invalid escape".into()));
+        };
         if is_byte {
             out.push((code & 0xff) as u8);
         } else {
             if (0xD800..0xE000).contains(&code) {
                 return Err((pos, "escape encodes a surrogate, not a character".into()));
             }
-            let Some(ch) = char::from_u32(code) else { return Err((pos, "escape is not a valid character".into())) };
+            let Some(ch) = char::from_u32(code) else {
+                return Err((pos, "escape is not a valid character".into()));
+            };
             let mut buf = [0u8; 4];
             out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
         }
@@ -452,13 +568,25 @@ fn unquote(text: &str, raw: bool, bytes: bool) -> Result<Vec<u8>, (usize, String
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 
     #[test]
     fn precedence_and_calls() {
         let e = parse("a || b && !c.contains('x')").unwrap();
-        assert!(matches!(e.kind, ExprKind::Binary { op: BinaryOp::Or, .. }));
+        assert!(matches!(
+            e.kind,
+            ExprKind::Binary {
+                op: BinaryOp::Or,
+                ..
+            }
+        ));
         let e = parse("-9223372036854775808").unwrap();
         assert_eq!(e.kind, ExprKind::Int(i64::MIN));
         let e = parse("x ? 1 : y ? 2 : 3").unwrap();

@@ -24,7 +24,8 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
     let refuse = ws.errors() > 0 || (global.deny_warnings && ws.warnings() > 0);
     if !ws.diagnostics.is_empty() {
         let summary = Summary::of(ws.file_count, &ws.diagnostics);
-        let text = render::diagnostics(global.format, &ws.diagnostics, summary, color(global, true));
+        let text =
+            render::diagnostics(global.format, &ws.diagnostics, summary, color(global, true));
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
     if refuse {

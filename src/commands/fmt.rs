@@ -27,7 +27,7 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
         let file = match read(input) {
             Ok(f) => f,
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 continue;
             }
         };
@@ -48,7 +48,13 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
         changed.push(input.display.clone());
         if args.check || input.path.as_os_str() == "-" {
             let diff = similar::TextDiff::from_lines(&*file.text, &formatted);
-            diff_text.push_str(&diff.unified_diff().context_radius(3).header(&input.display, &format!("{} (formatted)", input.display)).to_string());
+            diff_text.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&input.display, &format!("{} (formatted)", input.display))
+                    .to_string(),
+            );
         } else if let Err(e) = write_atomic(&input.path, formatted.as_bytes()) {
             eprintln!("error: cannot write `{}`: {e}", input.display);
             return EXIT_USAGE;
@@ -56,14 +62,27 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
     }
     if !diags.is_empty() {
         crate::diagnostic::sort_diagnostics(&mut diags);
-        let text = render::diagnostics(global.format, &diags, Summary::of(count, &diags), color(global, true));
+        let text = render::diagnostics(
+            global.format,
+            &diags,
+            Summary::of(count, &diags),
+            color(global, true),
+        );
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
     print(&diff_text);
-    let verb = if args.check { "would reformat" } else { "reformatted" };
+    let verb = if args.check {
+        "would reformat"
+    } else {
+        "reformatted"
+    };
     for c in &changed {
         eprintln!("{verb} {c}");
     }
     eprintln!("{} file(s) checked, {} {verb}", count, changed.len());
-    if !diags.is_empty() || (args.check && !changed.is_empty()) { EXIT_FINDINGS } else { EXIT_OK }
+    if !diags.is_empty() || (args.check && !changed.is_empty()) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }

@@ -13,6 +13,15 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
         Err(e) => return input_errors(global, &e.0),
     };
     let summary = Summary::of(ws.file_count, &ws.diagnostics);
-    print(&render::diagnostics(global.format, &ws.diagnostics, summary, color(global, false)));
-    if ws.errors() > 0 || (global.deny_warnings && ws.warnings() > 0) { EXIT_FINDINGS } else { EXIT_OK }
+    print(&render::diagnostics(
+        global.format,
+        &ws.diagnostics,
+        summary,
+        color(global, false),
+    ));
+    if ws.errors() > 0 || (global.deny_warnings && ws.warnings() > 0) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }

@@ -39,7 +39,9 @@ pub fn run(cli: &Cli) -> u8 {
 
 fn lint_options(global: &Global) -> Result<LintOptions, String> {
     let now = match &global.now {
-        Some(s) => Timestamp::parse(s).ok_or_else(|| format!("--now `{s}` is not an RFC 3339 date (2026-11-30 or 2026-11-30T18:00:00Z)"))?,
+        Some(s) => Timestamp::parse(s).ok_or_else(|| {
+            format!("--now `{s}` is not an RFC 3339 date (2026-11-30 or 2026-11-30T18:00:00Z)")
+        })?,
         None => Timestamp::now(),
     };
     Ok(LintOptions { now })
@@ -56,7 +58,12 @@ pub fn color(global: &Global, stderr: bool) -> bool {
 
 /// Prints input errors (missing files) and returns the usage exit code.
 pub fn input_errors(global: &Global, errors: &[Diagnostic]) -> u8 {
-    let text = render::diagnostics(global.format, errors, Summary::of(0, errors), color(global, true));
+    let text = render::diagnostics(
+        global.format,
+        errors,
+        Summary::of(0, errors),
+        color(global, true),
+    );
     let _ = std::io::stderr().write_all(text.as_bytes());
     EXIT_USAGE
 }

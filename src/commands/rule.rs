@@ -9,14 +9,25 @@ pub fn run(args: &RuleArgs) -> u8 {
         None => {
             let mut out = String::new();
             for c in CODES {
-                out.push_str(&format!("{}  {:<8} {}\n", c.id, c.severity.as_str(), c.name));
+                out.push_str(&format!(
+                    "{}  {:<8} {}\n",
+                    c.id,
+                    c.severity.as_str(),
+                    c.name
+                ));
             }
             print(&out);
             EXIT_OK
         }
         Some(code) => match lookup(code) {
             Some(c) => {
-                print(&format!("{} {} ({})\n\n{}\n", c.id, c.name, c.severity.as_str(), c.doc));
+                print(&format!(
+                    "{} {} ({})\n\n{}\n",
+                    c.id,
+                    c.name,
+                    c.severity.as_str(),
+                    c.doc
+                ));
                 EXIT_OK
             }
             None => {

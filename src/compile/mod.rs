@@ -31,10 +31,22 @@ pub fn rule_ids(rule: &Rule) -> Vec<(String, String, Kind)> {
     let owner = rule.owner.name();
     match rule.kind.as_ref().map(|k| k.value) {
         Some(Kind::Both) => vec![
-            (format!("{owner}/{}.input", rule.name.value), format!("{}.input", rule.name.value), Kind::Input),
-            (format!("{owner}/{}.output", rule.name.value), format!("{}.output", rule.name.value), Kind::Output),
+            (
+                format!("{owner}/{}.input", rule.name.value),
+                format!("{}.input", rule.name.value),
+                Kind::Input,
+            ),
+            (
+                format!("{owner}/{}.output", rule.name.value),
+                format!("{}.output", rule.name.value),
+                Kind::Output,
+            ),
         ],
-        k => vec![(format!("{owner}/{}", rule.name.value), rule.name.value.clone(), k.unwrap_or(Kind::Input))],
+        k => vec![(
+            format!("{owner}/{}", rule.name.value),
+            rule.name.value.clone(),
+            k.unwrap_or(Kind::Input),
+        )],
     }
 }
 
@@ -42,34 +54,58 @@ fn rule_json(program: &Program, resolved: &Resolved, policy: Option<&Policy>) ->
     let r = &resolved.rule;
     let tier = r.tier();
     let provider = r.provider.as_ref().and_then(|p| program.provider(&p.value));
-    let category = r.category.as_ref().map(|c| c.value.clone()).or_else(|| provider.and_then(|p| p.default_category.as_ref().map(|c| c.value.clone())));
-    let threshold = r.threshold.as_ref().map(|t| t.value).or_else(|| provider.and_then(|p| p.default_threshold.as_ref().map(|t| t.value)));
-    let timeout = r.timeout.as_ref().map(|t| t.value).unwrap_or_else(|| match policy {
-        Some(p) => p.timeout_for(tier),
-        None => crate::ir::values::Duration(match tier {
-            Tier::Local => 100,
-            Tier::Model => 3_000,
-            Tier::Llm => 10_000,
-        }),
-    });
+    let category =
+        r.category.as_ref().map(|c| c.value.clone()).or_else(|| {
+            provider.and_then(|p| p.default_category.as_ref().map(|c| c.value.clone()))
+        });
+    let threshold = r
+        .threshold
+        .as_ref()
+        .map(|t| t.value)
+        .or_else(|| provider.and_then(|p| p.default_threshold.as_ref().map(|t| t.value)));
+    let timeout = r
+        .timeout
+        .as_ref()
+        .map(|t| t.value)
+        .unwrap_or_else(|| match policy {
+            Some(p) => p.timeout_for(tier),
+            None => crate::ir::values::Duration(match tier {
+                Tier::Local => 100,
+                Tier::Model => 3_000,
+                Tier::Llm => 10_000,
+            }),
+        });
     let streaming = r.streaming.as_ref().is_some_and(|s| s.value);
     let interval = streaming.then(|| {
         r.streaming_interval
             .as_ref()
             .map(|i| i.value)
-            .or_else(|| policy.and_then(|p| p.streaming.as_ref()).and_then(|s| s.interval.as_ref()).map(|i| i.value))
+            .or_else(|| {
+                policy
+                    .and_then(|p| p.streaming.as_ref())
+                    .and_then(|s| s.interval.as_ref())
+                    .map(|i| i.value)
+            })
             .unwrap_or(StreamInterval::Sentence)
     });
-    let severity_actions: Option<Map<String, Value>> = r
-        .severity_actions
-        .as_ref()
-        .map(|bands| bands.iter().map(|(s, a)| (s.value.to_string(), json!(a.value))).collect());
+    let severity_actions: Option<Map<String, Value>> = r.severity_actions.as_ref().map(|bands| {
+        bands
+            .iter()
+            .map(|(s, a)| (s.value.to_string(), json!(a.value)))
+            .collect()
+    });
     let (policy_name, agent_name) = match &r.owner {
         Owner::Policy(p) => (json!(p), Value::Null),
         Owner::Agent(a) => (Value::Null, json!(a)),
     };
-    let overrides = resolved.overrides.and_then(|j| program.rules.get(j)).map(|w| format!("{}/{}", w.owner.name(), w.name.value));
-    let fail_mode = policy.map_or(crate::ir::enums::FailMode::Open, Policy::effective_fail_mode);
+    let overrides = resolved
+        .overrides
+        .and_then(|j| program.rules.get(j))
+        .map(|w| format!("{}/{}", w.owner.name(), w.name.value));
+    let fail_mode = policy.map_or(
+        crate::ir::enums::FailMode::Open,
+        Policy::effective_fail_mode,
+    );
     rule_ids(r)
         .into_iter()
         .map(|(id, name, kind)| {
@@ -146,7 +182,12 @@ fn policy_json(p: &Policy) -> Value {
 }
 
 fn scope_json(scope: &crate::ir::ScopeMap) -> Value {
-    Value::Object(scope.iter().map(|(k, v)| (k.value.clone(), json!(v.value))).collect())
+    Value::Object(
+        scope
+            .iter()
+            .map(|(k, v)| (k.value.clone(), json!(v.value)))
+            .collect(),
+    )
 }
 
 /// Builds the bundle for a program that linted without errors.
@@ -154,8 +195,17 @@ pub fn bundle(program: &Program) -> Value {
     let resolved = resolve(program);
     // An agent rule that overrides a policy rule runs under that policy's
     // settings (fail_mode, timeouts, streaming interval).
-    let policy_for = |r: &Resolved| program.policy_of(&r.rule).or_else(|| r.overrides.and_then(|j| program.rules.get(j)).and_then(|b| program.policy_of(b)));
-    let mut rules: Vec<Value> = resolved.iter().flat_map(|r| rule_json(program, r, policy_for(r))).collect();
+    let policy_for = |r: &Resolved| {
+        program.policy_of(&r.rule).or_else(|| {
+            r.overrides
+                .and_then(|j| program.rules.get(j))
+                .and_then(|b| program.policy_of(b))
+        })
+    };
+    let mut rules: Vec<Value> = resolved
+        .iter()
+        .flat_map(|r| rule_json(program, r, policy_for(r)))
+        .collect();
     rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     let mut policies: Vec<Value> = program.policies.iter().map(policy_json).collect();
     policies.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
@@ -287,7 +337,12 @@ pub fn bundle(program: &Program) -> Value {
 /// Removes every `source` member (recursively) and the top-level `digest`.
 pub fn without_locations(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| *k != "source" && *k != "digest").map(|(k, v)| (k.clone(), without_locations(v))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| *k != "source" && *k != "digest")
+                .map(|(k, v)| (k.clone(), without_locations(v)))
+                .collect(),
+        ),
         Value::Array(a) => Value::Array(a.iter().map(without_locations).collect()),
         other => other.clone(),
     }

@@ -19,7 +19,9 @@ pub struct Emitter<'a> {
 }
 
 fn is_blank_between(text: &str, from: usize, to: usize) -> bool {
-    let Some(between) = text.get(from.min(to)..to) else { return false };
+    let Some(between) = text.get(from.min(to)..to) else {
+        return false;
+    };
     // A blank line: two line breaks with only whitespace in between.
     let mut saw_break = false;
     for line in between.split('\n').skip(1) {
@@ -37,7 +39,13 @@ fn is_blank_between(text: &str, from: usize, to: usize) -> bool {
 impl<'a> Emitter<'a> {
     pub fn new(text: &'a str, mut comments: Vec<Span>, start: usize) -> Self {
         comments.sort();
-        Emitter { text, comments, next: 0, out: String::new(), last: start }
+        Emitter {
+            text,
+            comments,
+            next: 0,
+            out: String::new(),
+            last: start,
+        }
     }
 
     fn line_end(&self, pos: usize) -> usize {
@@ -51,7 +59,10 @@ impl<'a> Emitter<'a> {
 
     /// A blank line if the source had one between the last output and `pos`.
     fn blank_before(&mut self, pos: usize) {
-        if !self.out.is_empty() && !self.out.ends_with("\n\n") && is_blank_between(self.text, self.last, pos) {
+        if !self.out.is_empty()
+            && !self.out.ends_with("\n\n")
+            && is_blank_between(self.text, self.last, pos)
+        {
             self.out.push('\n');
         }
     }
@@ -96,7 +107,10 @@ impl<'a> Emitter<'a> {
 
     /// Comments inside a node that is written on one line move before it.
     fn hoist_inner(&mut self, node: &Node, indent: usize) {
-        let last_line_start = self.text.get(..node.span.end).map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
+        let last_line_start = self
+            .text
+            .get(..node.span.end)
+            .map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
         while let Some(c) = self.comments.get(self.next).copied() {
             if c.start >= node.span.end || c.start >= last_line_start {
                 break;
@@ -161,7 +175,9 @@ impl<'a> Emitter<'a> {
             self.leading(item.span.start, indent);
             let dash = format!("{}- ", " ".repeat(indent));
             match (&item.value, item.style) {
-                (Value::Map(entries), Style::BlockMap) if !entries.is_empty() => self.map(entries, indent + 2, Some(dash)),
+                (Value::Map(entries), Style::BlockMap) if !entries.is_empty() => {
+                    self.map(entries, indent + 2, Some(dash))
+                }
                 (Value::Seq(inner), Style::BlockSeq) if !inner.is_empty() => {
                     self.out.push_str(&dash);
                     self.out.truncate(self.out.trim_end_matches(' ').len());
@@ -175,7 +191,11 @@ impl<'a> Emitter<'a> {
                 (_, Style::Literal | Style::Folded) => {
                     self.out.push_str(dash.trim_end());
                     self.out.push(' ');
-                    let dash_at = self.text.get(..item.span.start).and_then(|t| t.rfind('-')).unwrap_or(item.span.start);
+                    let dash_at = self
+                        .text
+                        .get(..item.span.start)
+                        .and_then(|t| t.rfind('-'))
+                        .unwrap_or(item.span.start);
                     let old_parent = self.column(dash_at);
                     self.block_scalar(item, indent, old_parent);
                 }
@@ -194,7 +214,10 @@ impl<'a> Emitter<'a> {
     /// indentation indicator), header and body otherwise as written.
     /// Column (bytes from line start) of a source offset.
     fn column(&self, pos: usize) -> usize {
-        let start = self.text.get(..pos).map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
+        let start = self
+            .text
+            .get(..pos)
+            .map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
         pos.saturating_sub(start)
     }
 
@@ -204,8 +227,16 @@ impl<'a> Emitter<'a> {
             Some(i) => (raw.get(..i).unwrap_or(""), raw.get(i + 1..).unwrap_or("")),
             None => (raw, ""),
         };
-        let header: String = header_line.split('#').next().unwrap_or("").trim().to_string();
-        let explicit = header.chars().find_map(|c| c.to_digit(10)).map(|d| d as usize);
+        let header: String = header_line
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let explicit = header
+            .chars()
+            .find_map(|c| c.to_digit(10))
+            .map(|d| d as usize);
         self.out.push_str(&header);
         self.finish_line(v.span.start);
         let lines: Vec<&str> = body.split('\n').map(|l| l.trim_end_matches('\r')).collect();
@@ -213,7 +244,10 @@ impl<'a> Emitter<'a> {
         // An indentation indicator is relative to the parent's column.
         let old = match explicit {
             Some(d) => old_parent + d,
-            None => lines.iter().find(|l| !l.trim().is_empty()).map_or(0, |l| leading(l)),
+            None => lines
+                .iter()
+                .find(|l| !l.trim().is_empty())
+                .map_or(0, |l| leading(l)),
         };
         let new = indent + explicit.unwrap_or(2);
         for l in &lines {
@@ -232,14 +266,33 @@ impl<'a> Emitter<'a> {
     pub fn inline(&self, n: &Node) -> String {
         let raw = self.text.get(n.span.start..n.span.end).unwrap_or("");
         match (&n.value, n.style) {
-            (Value::Seq(items), _) => format!("[{}]", items.iter().map(|i| self.inline(i)).collect::<Vec<_>>().join(", ")),
+            (Value::Seq(items), _) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|i| self.inline(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             (Value::Map(entries), _) => {
-                format!("{{{}}}", entries.iter().map(|(k, v)| self.inline_pair(k, v)).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{{{}}}",
+                    entries
+                        .iter()
+                        .map(|(k, v)| self.inline_pair(k, v))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
             (_, Style::Empty) => String::new(),
-            (Value::Str(s), Style::Plain | Style::SingleQuoted | Style::DoubleQuoted | Style::Literal | Style::Folded) if raw.contains('\n') => {
-                serde_json::to_string(s).unwrap_or_default()
-            }
+            (
+                Value::Str(s),
+                Style::Plain
+                | Style::SingleQuoted
+                | Style::DoubleQuoted
+                | Style::Literal
+                | Style::Folded,
+            ) if raw.contains('\n') => serde_json::to_string(s).unwrap_or_default(),
             _ => raw.trim().to_string(),
         }
     }

@@ -30,7 +30,10 @@ fn abl_sections(text: &str) -> Vec<(String, usize, usize)> {
     for line in text.split_inclusive('\n') {
         let b = line.as_bytes();
         if b.first().is_some_and(u8::is_ascii_uppercase) {
-            let n = b.iter().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_').count();
+            let n = b
+                .iter()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_')
+                .count();
             if b.get(n) == Some(&b':') {
                 heads.push((line.get(..n).unwrap_or("").to_string(), offset));
             }
@@ -56,7 +59,12 @@ fn meaning(file: &Arc<SourceFile>, kind: FileKind) -> Result<Meaning, Vec<Diagno
     let mut comments = Vec::new();
     let mut read = |start: usize, end: usize, diags: &mut Vec<Diagnostic>| {
         let doc = parse_yaml(file, start, end - start, diags);
-        comments.extend(doc.comments.iter().map(|c| text.get(c.start..c.end).unwrap_or("").trim_end().to_string()));
+        comments.extend(doc.comments.iter().map(|c| {
+            text.get(c.start..c.end)
+                .unwrap_or("")
+                .trim_end()
+                .to_string()
+        }));
         doc.root.map_or(serde_json::Value::Null, |r| r.to_json())
     };
     match kind {
@@ -67,18 +75,34 @@ fn meaning(file: &Arc<SourceFile>, kind: FileKind) -> Result<Meaning, Vec<Diagno
         FileKind::Agent => {
             let secs = abl_sections(text);
             let first = secs.first().map_or(text.len(), |s| s.1);
-            sections.push(("".into(), serde_json::Value::String(text.get(..first).unwrap_or("").to_string())));
+            sections.push((
+                "".into(),
+                serde_json::Value::String(text.get(..first).unwrap_or("").to_string()),
+            ));
             for (name, start, end) in secs {
-                let v = if parsed_section(&name) { read(start, end, &mut diags) } else { serde_json::Value::String(text.get(start..end).unwrap_or("").to_string()) };
+                let v = if parsed_section(&name) {
+                    read(start, end, &mut diags)
+                } else {
+                    serde_json::Value::String(text.get(start..end).unwrap_or("").to_string())
+                };
                 sections.push((name, v));
             }
         }
     }
-    if diags.is_empty() { Ok(Meaning { sections, comments }) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(Meaning { sections, comments })
+    } else {
+        Err(diags)
+    }
 }
 
 /// Emits one YAML document (a mapping of sections) in canonical layout.
-fn emit_yaml(file: &Arc<SourceFile>, start: usize, end: usize, top_blank: bool) -> Result<String, Vec<Diagnostic>> {
+fn emit_yaml(
+    file: &Arc<SourceFile>,
+    start: usize,
+    end: usize,
+    top_blank: bool,
+) -> Result<String, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let doc = parse_yaml(file, start, end - start, &mut diags);
     if !diags.is_empty() {
@@ -86,7 +110,10 @@ fn emit_yaml(file: &Arc<SourceFile>, start: usize, end: usize, top_blank: bool) 
     }
     let mut e = Emitter::new(&file.text, doc.comments, start);
     match &doc.root {
-        Some(Node { value: Value::Map(entries), .. }) => {
+        Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) => {
             for (i, entry) in entries.iter().enumerate() {
                 // Top-level sections are separated by exactly one blank line.
                 if i > 0 && top_blank && !e.out.ends_with("\n\n") {
@@ -95,7 +122,10 @@ fn emit_yaml(file: &Arc<SourceFile>, start: usize, end: usize, top_blank: bool) 
                 e.map(std::slice::from_ref(entry), 0, None);
             }
         }
-        Some(Node { value: Value::Seq(items), .. }) => e.seq(items, 0),
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => e.seq(items, 0),
         Some(other) => {
             e.leading(other.span.start, 0);
             e.out.push_str(&e.inline(other));
@@ -122,7 +152,8 @@ pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec
                 if parsed_section(name) {
                     out.push_str(&emit_yaml(file, *start, *end, false)?);
                     // Keep one blank line after the section if it had any.
-                    if raw.trim_end_matches([' ', '\t']).ends_with("\n\n") || raw.ends_with("\n\n") {
+                    if raw.trim_end_matches([' ', '\t']).ends_with("\n\n") || raw.ends_with("\n\n")
+                    {
                         out.push('\n');
                     }
                 } else {
@@ -136,14 +167,23 @@ pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec
         }
     };
     let formatted = SourceFile::new(file.name.clone(), out.clone());
-    let after = meaning(&formatted, kind).map_err(|_| vec![internal(file, "the formatted text does not parse")])?;
+    let after = meaning(&formatted, kind)
+        .map_err(|_| vec![internal(file, "the formatted text does not parse")])?;
     if after != before {
-        return Err(vec![internal(file, "formatting would change the file's meaning or drop a comment")]);
+        return Err(vec![internal(
+            file,
+            "formatting would change the file's meaning or drop a comment",
+        )]);
     }
     Ok(out)
 }
 
 fn internal(file: &Arc<SourceFile>, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::Internal, file, Span::point(0), format!("{what}; the file was left unchanged"))
-        .with_help("this is a bug in guardctl; please report it with this file")
+    Diagnostic::new(
+        Code::Internal,
+        file,
+        Span::point(0),
+        format!("{what}; the file was left unchanged"),
+    )
+    .with_help("this is a bug in guardctl; please report it with this file")
 }

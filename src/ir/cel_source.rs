@@ -35,7 +35,9 @@ impl Serialize for Cel {
 pub fn map_offset(file_text: &str, node: &Node, decoded: &str, offset: usize) -> usize {
     let raw = file_text.get(node.span.start..node.span.end).unwrap_or("");
     let (skip, body) = match node.style {
-        Style::DoubleQuoted | Style::SingleQuoted => (1, raw.get(1..raw.len().saturating_sub(1)).unwrap_or("")),
+        Style::DoubleQuoted | Style::SingleQuoted => {
+            (1, raw.get(1..raw.len().saturating_sub(1)).unwrap_or(""))
+        }
         Style::Literal | Style::Folded => {
             let nl = raw.find('\n').map_or(raw.len(), |i| i + 1);
             (nl, raw.get(nl..).unwrap_or(""))
@@ -76,7 +78,10 @@ pub fn read_cel(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Cel> {
             cx.report(
                 Code::WrongType,
                 node.span,
-                format!("{what} must be a CEL expression string, not {}", node.type_name()),
+                format!(
+                    "{what} must be a CEL expression string, not {}",
+                    node.type_name()
+                ),
                 Some("quote the expression".into()),
             );
             return None;
@@ -89,8 +94,17 @@ pub fn read_cel(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Cel> {
         Span::new(a, b)
     };
     if text.trim().is_empty() {
-        cx.report(Code::CelSyntax, node.span, format!("{what} is empty"), Some("write a CEL expression, or remove the key".into()));
-        return Some(Cel { text, span: node.span, ast: None });
+        cx.report(
+            Code::CelSyntax,
+            node.span,
+            format!("{what} is empty"),
+            Some("write a CEL expression, or remove the key".into()),
+        );
+        return Some(Cel {
+            text,
+            span: node.span,
+            ast: None,
+        });
     }
     let ast = match cel::parse(&text) {
         Ok(ast) => {
@@ -100,9 +114,18 @@ pub fn read_cel(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Cel> {
             Some(ast)
         }
         Err(e) => {
-            cx.report(Code::CelSyntax, to_file(e.span), format!("invalid CEL in {what}: {}", e.message), None);
+            cx.report(
+                Code::CelSyntax,
+                to_file(e.span),
+                format!("invalid CEL in {what}: {}", e.message),
+                None,
+            );
             None
         }
     };
-    Some(Cel { text, span: node.span, ast })
+    Some(Cel {
+        text,
+        span: node.span,
+        ast,
+    })
 }

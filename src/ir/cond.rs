@@ -44,7 +44,11 @@ impl Serialize for Cond {
                 m.serialize_entry("not", inner)?;
                 m.end()
             }
-            Cond::Leaf { field, operator, value } => {
+            Cond::Leaf {
+                field,
+                operator,
+                value,
+            } => {
                 let mut m = s.serialize_map(Some(3))?;
                 m.serialize_entry("field", &field.value)?;
                 m.serialize_entry("operator", &operator.value)?;
@@ -57,7 +61,9 @@ impl Serialize for Cond {
     }
 }
 
-const ROOTS: &[&str] = &["model", "identity", "project", "agent", "headers", "metadata", "tokens", "cost_usd", "kind"];
+const ROOTS: &[&str] = &[
+    "model", "identity", "project", "agent", "headers", "metadata", "tokens", "cost_usd", "kind",
+];
 
 /// Reads a condition tree node.
 pub fn read_cond(cx: &mut Cx<'_>, node: &Node) -> Option<Cond> {
@@ -69,19 +75,37 @@ pub fn read_cond(cx: &mut Cx<'_>, node: &Node) -> Option<Cond> {
         }
         Value::Invalid => return None,
         _ => {
-            cx.report(Code::WrongType, node.span, format!("a condition must be a mapping, not {}", node.type_name()), None);
+            cx.report(
+                Code::WrongType,
+                node.span,
+                format!("a condition must be a mapping, not {}", node.type_name()),
+                None,
+            );
             return None;
         }
     };
     if entries.is_empty() {
-        cx.report(Code::EmptyCondition, node.span, "empty condition", Some("an empty condition never matches at runtime".into()));
+        cx.report(
+            Code::EmptyCondition,
+            node.span,
+            "empty condition",
+            Some("an empty condition never matches at runtime".into()),
+        );
         return None;
     }
     let keys: Vec<String> = entries.iter().map(|(k, _)| k.key_text()).collect();
-    let group = keys.iter().filter(|k| matches!(k.as_str(), "all" | "any" | "not")).count();
+    let group = keys
+        .iter()
+        .filter(|k| matches!(k.as_str(), "all" | "any" | "not"))
+        .count();
     if group > 0 {
         if entries.len() > 1 {
-            cx.report(Code::WrongType, node.span, "a condition node has exactly one of `all`, `any`, `not`, or is a leaf", Some("wrap the parts in `all:` or `any:`".into()));
+            cx.report(
+                Code::WrongType,
+                node.span,
+                "a condition node has exactly one of `all`, `any`, `not`, or is a leaf",
+                Some("wrap the parts in `all:` or `any:`".into()),
+            );
             return None;
         }
         let (k, v) = entries.first()?;
@@ -94,19 +118,33 @@ pub fn read_cond(cx: &mut Cx<'_>, node: &Node) -> Option<Cond> {
             Value::Null => &Vec::new(),
             Value::Invalid => return None,
             _ => {
-                cx.report(Code::WrongType, v.span, format!("`{key}` takes a list of conditions, not {}", v.type_name()), None);
+                cx.report(
+                    Code::WrongType,
+                    v.span,
+                    format!("`{key}` takes a list of conditions, not {}", v.type_name()),
+                    None,
+                );
                 return None;
             }
         };
         if items.is_empty() {
-            cx.report(Code::EmptyCondition, k.span.join(v.span), format!("empty `{key}` group"), Some("an empty group never matches at runtime; add conditions or remove it".into()));
+            cx.report(
+                Code::EmptyCondition,
+                k.span.join(v.span),
+                format!("empty `{key}` group"),
+                Some("an empty group never matches at runtime; add conditions or remove it".into()),
+            );
             return None;
         }
         let conds: Vec<Cond> = items.iter().filter_map(|i| read_cond(cx, i)).collect();
         if conds.len() != items.len() {
             return None;
         }
-        return Some(if key == "all" { Cond::All(conds) } else { Cond::Any(conds) });
+        return Some(if key == "all" {
+            Cond::All(conds)
+        } else {
+            Cond::Any(conds)
+        });
     }
     read_leaf(cx, node, entries)
 }
@@ -123,7 +161,15 @@ fn read_leaf(cx: &mut Cx<'_>, node: &Node, entries: &[(Node, Node)]) -> Option<C
             "value" => value = Some(v),
             other => {
                 ok = false;
-                cx.report(Code::UnknownKey, k.span, format!("unknown key `{other}` in condition"), Some(help_for(other, &["field", "operator", "value", "all", "any", "not"])));
+                cx.report(
+                    Code::UnknownKey,
+                    k.span,
+                    format!("unknown key `{other}` in condition"),
+                    Some(help_for(
+                        other,
+                        &["field", "operator", "value", "all", "any", "not"],
+                    )),
+                );
             }
         }
     }
@@ -137,7 +183,12 @@ fn read_leaf(cx: &mut Cx<'_>, node: &Node, entries: &[(Node, Node)]) -> Option<C
     let op_text = match &op_node.value {
         Value::Str(s) => s.clone(),
         _ => {
-            cx.report(Code::WrongType, op_node.span, format!("operator must be a string, not {}", op_node.type_name()), None);
+            cx.report(
+                Code::WrongType,
+                op_node.span,
+                format!("operator must be a string, not {}", op_node.type_name()),
+                None,
+            );
             return None;
         }
     };
@@ -146,14 +197,22 @@ fn read_leaf(cx: &mut Cx<'_>, node: &Node, entries: &[(Node, Node)]) -> Option<C
             Code::UnknownOperator,
             op_node.span,
             format!("unknown operator `{op_text}`"),
-            Some(format!("{}; an unknown operator never matches at runtime", help_for(&op_text, Operator::NAMES))),
+            Some(format!(
+                "{}; an unknown operator never matches at runtime",
+                help_for(&op_text, Operator::NAMES)
+            )),
         );
         return None;
     };
     let operator = Spanned::new(op, op_node.span);
     let value = match value {
         None if op != Operator::Exists => {
-            cx.report(Code::IncompleteConditionLeaf, node.span, format!("condition leaf with operator `{op_text}` but no `value`"), None);
+            cx.report(
+                Code::IncompleteConditionLeaf,
+                node.span,
+                format!("condition leaf with operator `{op_text}` but no `value`"),
+                None,
+            );
             return None;
         }
         None => None,
@@ -178,17 +237,28 @@ fn read_leaf(cx: &mut Cx<'_>, node: &Node, entries: &[(Node, Node)]) -> Option<C
     if !ok {
         return None;
     }
-    Some(Cond::Leaf { field, operator, value })
+    Some(Cond::Leaf {
+        field,
+        operator,
+        value,
+    })
 }
 
 fn check_field(cx: &mut Cx<'_>, field: &Spanned<String>) {
     let mut parts = field.value.split('.');
     let root = parts.next().unwrap_or("");
     let rest: Vec<&str> = parts.collect();
-    let bad = |cx: &mut Cx<'_>, msg: String, help: String| cx.report(Code::UnknownConditionField, field.span, msg, Some(help));
+    let bad = |cx: &mut Cx<'_>, msg: String, help: String| {
+        cx.report(Code::UnknownConditionField, field.span, msg, Some(help))
+    };
     if !ROOTS.contains(&root) {
-        let hint = did_you_mean(root, ROOTS.iter().copied()).map_or(String::new(), |s| format!("did you mean `{s}`? "));
-        bad(cx, format!("unknown condition field `{}`", field.value), format!("{hint}fields start with one of {}", ROOTS.join(", ")));
+        let hint = did_you_mean(root, ROOTS.iter().copied())
+            .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+        bad(
+            cx,
+            format!("unknown condition field `{}`", field.value),
+            format!("{hint}fields start with one of {}", ROOTS.join(", ")),
+        );
         return;
     }
     let sub = match root {
@@ -198,24 +268,39 @@ fn check_field(cx: &mut Cx<'_>, field: &Spanned<String>) {
     };
     let needs_sub = matches!(root, "identity" | "tokens" | "headers" | "metadata");
     if needs_sub && (rest.is_empty() || rest.iter().any(|s| s.is_empty())) {
-        bad(cx, format!("condition field `{}` needs a sub-field", field.value), format!("write `{root}.NAME`"));
+        bad(
+            cx,
+            format!("condition field `{}` needs a sub-field", field.value),
+            format!("write `{root}.NAME`"),
+        );
         return;
     }
     if !needs_sub && !rest.is_empty() {
-        bad(cx, format!("`{root}` has no sub-fields"), format!("use `{root}` alone"));
+        bad(
+            cx,
+            format!("`{root}` has no sub-fields"),
+            format!("use `{root}` alone"),
+        );
         return;
     }
     if let (Some(sub), Some(first)) = (sub, rest.first()) {
         if !sub.contains(first) || rest.len() > 1 {
-            let hint = did_you_mean(first, sub.iter().copied()).map_or(String::new(), |s| format!("did you mean `{root}.{s}`? "));
-            bad(cx, format!("unknown condition field `{}`", field.value), format!("{hint}`{root}` has {}", sub.join(", ")));
+            let hint = did_you_mean(first, sub.iter().copied())
+                .map_or(String::new(), |s| format!("did you mean `{root}.{s}`? "));
+            bad(
+                cx,
+                format!("unknown condition field `{}`", field.value),
+                format!("{hint}`{root}` has {}", sub.join(", ")),
+            );
         }
     }
 }
 
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f == '_' || f.is_ascii_alphabetic()) && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
+    c.next()
+        .is_some_and(|f| f == '_' || f.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }
 
 /// A CEL string literal.
@@ -233,14 +318,27 @@ pub fn cel_literal(v: &serde_json::Value) -> String {
             if n.is_f64() {
                 let f = n.as_f64().unwrap_or(0.0);
                 let s = format!("{f:?}");
-                if s.contains(['.', 'e', 'E']) || !f.is_finite() { s } else { format!("{s}.0") }
+                if s.contains(['.', 'e', 'E']) || !f.is_finite() {
+                    s
+                } else {
+                    format!("{s}.0")
+                }
             } else {
                 n.to_string()
             }
         }
         J::String(s) => cel_string(s),
-        J::Array(items) => format!("[{}]", items.iter().map(cel_literal).collect::<Vec<_>>().join(", ")),
-        J::Object(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("{}: {}", cel_string(k), cel_literal(v))).collect::<Vec<_>>().join(", ")),
+        J::Array(items) => format!(
+            "[{}]",
+            items.iter().map(cel_literal).collect::<Vec<_>>().join(", ")
+        ),
+        J::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", cel_string(k), cel_literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -266,14 +364,24 @@ impl Cond {
     pub fn to_cel(&self) -> String {
         match self {
             Cond::All(items) | Cond::Any(items) => {
-                let op = if matches!(self, Cond::All(_)) { " && " } else { " || " };
+                let op = if matches!(self, Cond::All(_)) {
+                    " && "
+                } else {
+                    " || "
+                };
                 let parts: Vec<String> = items.iter().map(|c| c.to_cel_child()).collect();
                 parts.join(op)
             }
             Cond::Not(inner) => format!("!{}", inner.to_cel_atom()),
-            Cond::Leaf { field, operator, value } => {
+            Cond::Leaf {
+                field,
+                operator,
+                value,
+            } => {
                 let (path, last) = cel_path(&field.value);
-                let v = value.as_ref().map_or("null".to_string(), |v| cel_literal(&v.value));
+                let v = value
+                    .as_ref()
+                    .map_or("null".to_string(), |v| cel_literal(&v.value));
                 match operator.value {
                     Operator::Eq => format!("{path} == {v}"),
                     Operator::Neq => format!("{path} != {v}"),
@@ -300,8 +408,12 @@ impl Cond {
     /// As an operand of `&&`/`||`: groups and `||` are parenthesised.
     fn to_cel_child(&self) -> String {
         match self {
-            Cond::All(items) | Cond::Any(items) if items.len() > 1 => format!("({})", self.to_cel()),
-            Cond::All(items) | Cond::Any(items) => items.first().map_or_else(String::new, Cond::to_cel_child),
+            Cond::All(items) | Cond::Any(items) if items.len() > 1 => {
+                format!("({})", self.to_cel())
+            }
+            Cond::All(items) | Cond::Any(items) => {
+                items.first().map_or_else(String::new, Cond::to_cel_child)
+            }
             _ => self.to_cel(),
         }
     }
@@ -309,7 +421,18 @@ impl Cond {
     /// As the operand of `!`.
     fn to_cel_atom(&self) -> String {
         match self {
-            Cond::Leaf { operator, .. } if matches!(operator.value, Operator::Contains | Operator::StartsWith | Operator::EndsWith | Operator::Matches | Operator::NotIn) => self.to_cel(),
+            Cond::Leaf { operator, .. }
+                if matches!(
+                    operator.value,
+                    Operator::Contains
+                        | Operator::StartsWith
+                        | Operator::EndsWith
+                        | Operator::Matches
+                        | Operator::NotIn
+                ) =>
+            {
+                self.to_cel()
+            }
             Cond::Not(_) => self.to_cel(),
             _ => format!("({})", self.to_cel()),
         }
@@ -318,9 +441,17 @@ impl Cond {
     /// Span of the first leaf (for locating the tree).
     pub fn span(&self) -> Span {
         match self {
-            Cond::All(items) | Cond::Any(items) => items.iter().map(Cond::span).reduce(Span::join).unwrap_or_default(),
+            Cond::All(items) | Cond::Any(items) => items
+                .iter()
+                .map(Cond::span)
+                .reduce(Span::join)
+                .unwrap_or_default(),
             Cond::Not(inner) => inner.span(),
-            Cond::Leaf { field, operator, value } => {
+            Cond::Leaf {
+                field,
+                operator,
+                value,
+            } => {
                 let s = field.span.join(operator.span);
                 value.as_ref().map_or(s, |v| s.join(v.span))
             }

@@ -3,6 +3,9 @@
 //! (fields it leaves out are inherited). This resolves every rule to its
 //! effective definition.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use super::enums::Scope;
 use super::model::{Owner, Program, Rule};
 
@@ -15,10 +18,11 @@ pub fn layer_rank(scope: Scope) -> u8 {
     }
 }
 
-/// A rule with inherited fields filled in.
+/// A rule with inherited fields filled in (borrowed when it overrides
+/// nothing, which is most rules).
 #[derive(Debug, Clone)]
-pub struct Resolved {
-    pub rule: Rule,
+pub struct Resolved<'p> {
+    pub rule: Cow<'p, Rule>,
     /// Index (into `Program::rules`) of the wider rule it overrides.
     pub overrides: Option<usize>,
 }
@@ -38,36 +42,87 @@ macro_rules! overlay {
 
 /// `narrow`'s fields, falling back to `wide`'s.
 pub fn overlay(narrow: &Rule, wide: &Rule) -> Rule {
-    overlay!(narrow, wide, [
-        kind, check, patterns, entities, provider, category, threshold, llm_check, when, action, severity,
-        severity_actions, message, priority, status, fix_strategy, fix_expression, max_reasks, filter_min_length,
-        streaming, streaming_interval, sample_rate, timeout, tools, deny_tools, domains, max_tokens,
-    ])
+    overlay!(
+        narrow,
+        wide,
+        [
+            kind,
+            check,
+            patterns,
+            entities,
+            provider,
+            category,
+            threshold,
+            llm_check,
+            when,
+            action,
+            severity,
+            severity_actions,
+            message,
+            priority,
+            status,
+            fix_strategy,
+            fix_expression,
+            max_reasks,
+            filter_min_length,
+            streaming,
+            streaming_interval,
+            sample_rate,
+            timeout,
+            tools,
+            deny_tools,
+            domains,
+            max_tokens,
+        ]
+    )
+}
+
+/// Indices of policy (not agent) rules by rule name.
+pub fn policy_rules_by_name(program: &Program) -> HashMap<&str, Vec<usize>> {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in program.rules.iter().enumerate() {
+        if matches!(r.owner, Owner::Policy(_)) {
+            by_name.entry(r.name.value.as_str()).or_default().push(i);
+        }
+    }
+    by_name
 }
 
 /// Every rule, resolved, in `Program::rules` order.
-pub fn resolve(program: &Program) -> Vec<Resolved> {
+pub fn resolve(program: &Program) -> Vec<Resolved<'_>> {
     let rank = |r: &Rule| layer_rank(r.layer);
-    let mut out: Vec<Resolved> = program.rules.iter().map(|r| Resolved { rule: r.clone(), overrides: None }).collect();
+    let by_name = policy_rules_by_name(program);
+    let mut out: Vec<Resolved> = program
+        .rules
+        .iter()
+        .map(|r| Resolved {
+            rule: Cow::Borrowed(r),
+            overrides: None,
+        })
+        .collect();
     // Resolve widest first, so an agent rule inherits a project rule that
     // itself inherited from the tenant rule.
     let mut order: Vec<usize> = (0..program.rules.len()).collect();
     order.sort_by_key(|&i| program.rules.get(i).map_or(0, rank));
     for &i in &order {
-        let Some(rule) = program.rules.get(i) else { continue };
+        let Some(rule) = program.rules.get(i) else {
+            continue;
+        };
         let r = rank(rule);
         // The narrowest wider layer with this name wins (policy rules only).
-        let base = program
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| matches!(w.owner, Owner::Policy(_)) && w.name.value == rule.name.value && rank(w) < r)
+        let base = by_name
+            .get(rule.name.value.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter_map(|j| program.rules.get(j).map(|w| (j, w)))
+            .filter(|(_, w)| rank(w) < r)
             .max_by_key(|(j, w)| (rank(w), std::cmp::Reverse(*j)))
             .map(|(j, _)| j);
         if let Some(j) = base {
-            let wide = out.get(j).map(|w| w.rule.clone());
+            let wide = out.get(j).map(|w| w.rule.clone().into_owned());
             if let (Some(wide), Some(slot)) = (wide, out.get_mut(i)) {
-                slot.rule = overlay(rule, &wide);
+                slot.rule = Cow::Owned(overlay(rule, &wide));
                 slot.overrides = Some(j);
             }
         }

@@ -12,16 +12,30 @@ use crate::lint::registry::Code;
 use crate::source::Spanned;
 use crate::syntax::{FileKind, SyntaxFile, Value};
 
+/// Lowers one file on its own (files are independent until lint).
+pub fn lower_file(f: &SyntaxFile) -> (Program, Vec<Diagnostic>) {
+    let mut program = Program::default();
+    let mut diags = Vec::new();
+    let mut cx = Cx {
+        file: &f.source,
+        diags: &mut diags,
+    };
+    match f.kind {
+        FileKind::Policy => lower_policy_file(&mut cx, f, &mut program),
+        FileKind::Agent => lower_agent_file(&mut cx, f, &mut program),
+    }
+    (program, diags)
+}
+
 /// Lowers every file into one [`Program`].
 pub fn lower(files: &[SyntaxFile], diags: &mut Vec<Diagnostic>) -> Program {
     let mut program = Program::default();
     for f in files {
-        let mut cx = Cx { file: &f.source, diags };
-        match f.kind {
-            FileKind::Policy => lower_policy_file(&mut cx, f, &mut program),
-            FileKind::Agent => lower_agent_file(&mut cx, f, &mut program),
-        }
+        let (p, d) = lower_file(f);
+        program.merge(p);
+        diags.extend(d);
     }
+    program.reindex();
     program
 }
 
@@ -50,7 +64,10 @@ fn file_stem(name: &str) -> String {
 
 fn lower_policy_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
     let policy = match f.section("POLICY") {
-        Some(sec) => sec.body.as_ref().and_then(|b| lower_policy(cx, b, sec.name_span)),
+        Some(sec) => sec
+            .body
+            .as_ref()
+            .and_then(|b| lower_policy(cx, b, sec.name_span)),
         None => None,
     };
     let rules_section = f.section("GUARDRAILS");
@@ -79,7 +96,13 @@ fn lower_policy_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
     };
     if let (Some(p), Some(sec)) = (&policy, rules_section) {
         if let Some(body) = &sec.body {
-            lower_rules(cx, body, &Owner::Policy(p.name.value.clone()), p.scope.value, &mut program.rules);
+            lower_rules(
+                cx,
+                body,
+                &Owner::Policy(p.name.value.clone()),
+                p.scope.value,
+                &mut program.rules,
+            );
         }
     }
     if let Some(p) = policy {
@@ -98,35 +121,63 @@ fn lower_policy_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
     }
 }
 
-fn lower_policy(cx: &mut Cx<'_>, node: &crate::syntax::Node, header: crate::source::Span) -> Option<Policy> {
+fn lower_policy(
+    cx: &mut Cx<'_>,
+    node: &crate::syntax::Node,
+    header: crate::source::Span,
+) -> Option<Policy> {
     let mut o = cx.obj(node, "POLICY")?;
     let name = match o.get("name").and_then(|n| cx.string(n, "name")) {
         Some(n) => {
             if !valid_object_name(&n.value) {
-                cx.report(Code::InvalidName, n.span, format!("invalid policy name `{}`", n.value), Some("names match `[A-Za-z0-9][A-Za-z0-9_.-]*`".into()));
+                cx.report(
+                    Code::InvalidName,
+                    n.span,
+                    format!("invalid policy name `{}`", n.value),
+                    Some("names match `[A-Za-z0-9][A-Za-z0-9_.-]*`".into()),
+                );
             }
             n
         }
         None => {
             if !o.has("name") {
-                cx.report(Code::MissingField, header, "POLICY has no `name`", Some("add `name: my-policy`".into()));
+                cx.report(
+                    Code::MissingField,
+                    header,
+                    "POLICY has no `name`",
+                    Some("add `name: my-policy`".into()),
+                );
             }
             Spanned::new(file_stem(&cx.file.name), header)
         }
     };
-    let description = o.get("description").and_then(|n| cx.string(n, "description"));
+    let description = o
+        .get("description")
+        .and_then(|n| cx.string(n, "description"));
     let policy_type = o.get("type").and_then(|n| cx.named(n, "type"));
     let project = o.get("project").and_then(|n| cx.string(n, "project"));
     let agent = o.get("agent").and_then(|n| cx.string(n, "agent"));
     let scope = match o.get("scope") {
-        Some(n) => cx.named(n, "scope").unwrap_or(Spanned::new(Scope::Tenant, n.span)),
+        Some(n) => cx
+            .named(n, "scope")
+            .unwrap_or(Spanned::new(Scope::Tenant, n.span)),
         None if project.is_some() => Spanned::new(Scope::Project, header),
         None if agent.is_some() => Spanned::new(Scope::Agent, header),
         None => Spanned::new(Scope::Tenant, header),
     };
     match scope.value {
-        Scope::Project if project.is_none() => cx.report(Code::InvalidScope, scope.span, "`scope: project` needs `project: NAME`", None),
-        Scope::Agent if agent.is_none() => cx.report(Code::InvalidScope, scope.span, "`scope: agent` needs `agent: NAME`", None),
+        Scope::Project if project.is_none() => cx.report(
+            Code::InvalidScope,
+            scope.span,
+            "`scope: project` needs `project: NAME`",
+            None,
+        ),
+        Scope::Agent if agent.is_none() => cx.report(
+            Code::InvalidScope,
+            scope.span,
+            "`scope: agent` needs `agent: NAME`",
+            None,
+        ),
         _ => {}
     }
     let status = o.get("status").and_then(|n| cx.named(n, "status"));
@@ -134,8 +185,12 @@ fn lower_policy(cx: &mut Cx<'_>, node: &crate::syntax::Node, header: crate::sour
     let fail_mode = o.get("fail_mode").and_then(|n| cx.named(n, "fail_mode"));
     let timeouts = o.get("timeouts").and_then(|n| {
         let mut t = cx.obj(n, "timeouts")?;
-        let local = t.get("local").and_then(|v| cx.duration(v, "timeouts.local"));
-        let model = t.get("model").and_then(|v| cx.duration(v, "timeouts.model"));
+        let local = t
+            .get("local")
+            .and_then(|v| cx.duration(v, "timeouts.local"));
+        let model = t
+            .get("model")
+            .and_then(|v| cx.duration(v, "timeouts.model"));
         let llm = t.get("llm").and_then(|v| cx.duration(v, "timeouts.llm"));
         t.finish(cx, &["local", "model", "llm"], "timeouts");
         Some(Timeouts { local, model, llm })
@@ -143,19 +198,41 @@ fn lower_policy(cx: &mut Cx<'_>, node: &crate::syntax::Node, header: crate::sour
     let streaming = o.get("streaming").and_then(|n| {
         let mut s = cx.obj(n, "streaming")?;
         let out = Streaming {
-            enabled: s.get("enabled").and_then(|v| cx.boolean(v, "streaming.enabled")),
-            interval: s.get("interval").and_then(|v| cx.named(v, "streaming.interval")),
-            chunk_size: s.get("chunk_size").and_then(|v| cx.int(v, "streaming.chunk_size", 1)),
-            max_latency: s.get("max_latency").and_then(|v| cx.duration(v, "streaming.max_latency")),
-            early_termination: s.get("early_termination").and_then(|v| cx.boolean(v, "streaming.early_termination")),
+            enabled: s
+                .get("enabled")
+                .and_then(|v| cx.boolean(v, "streaming.enabled")),
+            interval: s
+                .get("interval")
+                .and_then(|v| cx.named(v, "streaming.interval")),
+            chunk_size: s
+                .get("chunk_size")
+                .and_then(|v| cx.int(v, "streaming.chunk_size", 1)),
+            max_latency: s
+                .get("max_latency")
+                .and_then(|v| cx.duration(v, "streaming.max_latency")),
+            early_termination: s
+                .get("early_termination")
+                .and_then(|v| cx.boolean(v, "streaming.early_termination")),
         };
-        s.finish(cx, &["enabled", "interval", "chunk_size", "max_latency", "early_termination"], "streaming");
+        s.finish(
+            cx,
+            &[
+                "enabled",
+                "interval",
+                "chunk_size",
+                "max_latency",
+                "early_termination",
+            ],
+            "streaming",
+        );
         Some(out)
     });
     let caching = o.get("caching").and_then(|n| {
         let mut c = cx.obj(n, "caching")?;
         let out = Caching {
-            enabled: c.get("enabled").and_then(|v| cx.boolean(v, "caching.enabled")),
+            enabled: c
+                .get("enabled")
+                .and_then(|v| cx.boolean(v, "caching.enabled")),
             ttl: c.get("ttl").and_then(|v| cx.duration(v, "caching.ttl")),
         };
         c.finish(cx, &["enabled", "ttl"], "caching");
@@ -164,8 +241,12 @@ fn lower_policy(cx: &mut Cx<'_>, node: &crate::syntax::Node, header: crate::sour
     let budget = o.get("budget").and_then(|n| {
         let mut b = cx.obj(n, "budget")?;
         let out = PolicyBudget {
-            monthly_limit_usd: b.get("monthly_limit_usd").and_then(|v| cx.money(v, "budget.monthly_limit_usd")),
-            overspend_action: b.get("overspend_action").and_then(|v| cx.named(v, "budget.overspend_action")),
+            monthly_limit_usd: b
+                .get("monthly_limit_usd")
+                .and_then(|v| cx.money(v, "budget.monthly_limit_usd")),
+            overspend_action: b
+                .get("overspend_action")
+                .and_then(|v| cx.named(v, "budget.overspend_action")),
         };
         b.finish(cx, &["monthly_limit_usd", "overspend_action"], "budget");
         Some(out)
@@ -196,7 +277,9 @@ fn lower_agent_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
     let agent = f.section("AGENT").and_then(|sec| {
         let body = sec.body.as_ref()?;
         match &body.value {
-            Value::Str(s) if !s.trim().is_empty() => Some(Spanned::new(s.trim().to_string(), body.span)),
+            Value::Str(s) if !s.trim().is_empty() => {
+                Some(Spanned::new(s.trim().to_string(), body.span))
+            }
             Value::Map(_) => {
                 let mut o = cx.obj(body, "AGENT")?;
                 let name = o.get("name").and_then(|n| cx.string(n, "name"));
@@ -205,20 +288,33 @@ fn lower_agent_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
                     o.get(&k.key_text());
                 }
                 if name.is_none() {
-                    cx.report(Code::MissingField, sec.name_span, "AGENT has no name", Some("write `AGENT: Name`".into()));
+                    cx.report(
+                        Code::MissingField,
+                        sec.name_span,
+                        "AGENT has no name",
+                        Some("write `AGENT: Name`".into()),
+                    );
                 }
                 name
             }
             Value::Invalid => None,
             _ => {
-                cx.report(Code::MissingField, sec.name_span, "AGENT has no name", Some("write `AGENT: Name`".into()));
+                cx.report(
+                    Code::MissingField,
+                    sec.name_span,
+                    "AGENT has no name",
+                    Some("write `AGENT: Name`".into()),
+                );
                 None
             }
         }
     });
     let Some(sec) = f.section("GUARDRAILS") else {
         if let Some(a) = agent {
-            program.agents.push(Agent { file: cx.file.clone(), name: a });
+            program.agents.push(Agent {
+                file: cx.file.clone(),
+                name: a,
+            });
         }
         return;
     };
@@ -226,13 +322,27 @@ fn lower_agent_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
         Some(a) => a,
         None => {
             if f.section("AGENT").is_none() {
-                cx.report(Code::MissingField, sec.name_span, "agent file has GUARDRAILS but no `AGENT:` section", Some("add `AGENT: Name` so the rules know which agent they guard".into()));
+                cx.report(
+                    Code::MissingField,
+                    sec.name_span,
+                    "agent file has GUARDRAILS but no `AGENT:` section",
+                    Some("add `AGENT: Name` so the rules know which agent they guard".into()),
+                );
             }
             Spanned::new(file_stem(&f.source.name), sec.name_span)
         }
     };
     if let Some(body) = &sec.body {
-        lower_rules(cx, body, &Owner::Agent(agent.value.clone()), Scope::Agent, &mut program.rules);
+        lower_rules(
+            cx,
+            body,
+            &Owner::Agent(agent.value.clone()),
+            Scope::Agent,
+            &mut program.rules,
+        );
     }
-    program.agents.push(Agent { file: cx.file.clone(), name: agent });
+    program.agents.push(Agent {
+        file: cx.file.clone(),
+        name: agent,
+    });
 }

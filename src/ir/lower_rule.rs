@@ -46,7 +46,8 @@ pub const RULE_KEYS: &[&str] = &[
 /// Rule names: `[a-z][a-z0-9_-]*`.
 pub fn valid_rule_name(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f.is_ascii_lowercase()) && c.all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '_' || x == '-')
+    c.next().is_some_and(|f| f.is_ascii_lowercase())
+        && c.all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '_' || x == '-')
 }
 
 /// Reads a `GUARDRAILS:` section body.
@@ -55,19 +56,39 @@ pub fn lower_rules(cx: &mut Cx<'_>, body: &Node, owner: &Owner, layer: Scope, ou
         Value::Map(e) => e,
         Value::Null | Value::Invalid => return,
         _ => {
-            cx.report(Code::WrongType, body.span, format!("GUARDRAILS must be a mapping from rule name to rule, not {}", body.type_name()), None);
+            cx.report(
+                Code::WrongType,
+                body.span,
+                format!(
+                    "GUARDRAILS must be a mapping from rule name to rule, not {}",
+                    body.type_name()
+                ),
+                None,
+            );
             return;
         }
     };
     for (k, v) in entries {
         let name = k.key_text();
         if !valid_rule_name(&name) {
-            let suggestion: String = name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+            let suggestion: String = name
+                .to_lowercase()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
             cx.report(
                 Code::InvalidName,
                 k.span,
                 format!("invalid rule name `{name}`"),
-                Some(format!("rule names match `[a-z][a-z0-9_-]*`, e.g. `{suggestion}`")),
+                Some(format!(
+                    "rule names match `[a-z][a-z0-9_-]*`, e.g. `{suggestion}`"
+                )),
             );
         }
         if let Some(rule) = lower_rule(cx, Spanned::new(name, k.span), v, owner, layer) {
@@ -76,7 +97,13 @@ pub fn lower_rules(cx: &mut Cx<'_>, body: &Node, owner: &Owner, layer: Scope, ou
     }
 }
 
-fn lower_rule(cx: &mut Cx<'_>, name: Spanned<String>, node: &Node, owner: &Owner, layer: Scope) -> Option<Rule> {
+fn lower_rule(
+    cx: &mut Cx<'_>,
+    name: Spanned<String>,
+    node: &Node,
+    owner: &Owner,
+    layer: Scope,
+) -> Option<Rule> {
     let what = format!("rule `{}`", name.value);
     let mut o = cx.obj(node, &what)?;
     let file: Arc<SourceFile> = cx.file.clone();
@@ -133,7 +160,12 @@ fn lower_rule(cx: &mut Cx<'_>, name: Spanned<String>, node: &Node, owner: &Owner
                 check_regex(cx, item, &p.value);
             }
             if list.is_empty() {
-                cx.report(Code::NothingToCheck, n.span, "empty `patterns` list", Some("add a pattern or remove the key".into()));
+                cx.report(
+                    Code::NothingToCheck,
+                    n.span,
+                    "empty `patterns` list",
+                    Some("add a pattern or remove the key".into()),
+                );
             }
         }
         r.patterns = list;
@@ -145,8 +177,17 @@ fn lower_rule(cx: &mut Cx<'_>, name: Spanned<String>, node: &Node, owner: &Owner
                 Some(e) => Some(Spanned::new(e, s.span)),
                 None => {
                     let upper = s.value.to_uppercase();
-                    let help = if Entity::from_name(&upper).is_some() { format!("entity names are upper-case: `{upper}`") } else { help_for(&s.value, Entity::NAMES) };
-                    cx.report(Code::UnknownPiiEntity, s.span, format!("unknown PII entity `{}`", s.value), Some(help));
+                    let help = if Entity::from_name(&upper).is_some() {
+                        format!("entity names are upper-case: `{upper}`")
+                    } else {
+                        help_for(&s.value, Entity::NAMES)
+                    };
+                    cx.report(
+                        Code::UnknownPiiEntity,
+                        s.span,
+                        format!("unknown PII entity `{}`", s.value),
+                        Some(help),
+                    );
                     None
                 }
             }
@@ -183,7 +224,12 @@ fn lower_rule(cx: &mut Cx<'_>, name: Spanned<String>, node: &Node, owner: &Owner
                 let sev = cx.named::<Severity>(k, "severity");
                 if let Some(sev) = &sev {
                     if matches!(sev.value, Severity::Hard | Severity::Soft) {
-                        cx.report(Code::UnknownEnumValue, k.span, format!("`{}` is not a score band", sev.value), Some("bands are safe, low, medium, high, critical".into()));
+                        cx.report(
+                            Code::UnknownEnumValue,
+                            k.span,
+                            format!("`{}` is not a score band", sev.value),
+                            Some("bands are safe, low, medium, high, critical".into()),
+                        );
                     }
                 }
                 let act = cx.named::<Action>(v, "action");
@@ -248,7 +294,10 @@ fn lower_rule(cx: &mut Cx<'_>, name: Spanned<String>, node: &Node, owner: &Owner
     o.finish(cx, RULE_KEYS, &what);
 
     // Field combinations.
-    let custom = r.fix_strategy.as_ref().is_some_and(|f| f.value == FixStrategy::Custom);
+    let custom = r
+        .fix_strategy
+        .as_ref()
+        .is_some_and(|f| f.value == FixStrategy::Custom);
     match (&r.fix_expression, custom) {
         (Some(fx), false) => cx.report(
             Code::UnknownKey,
@@ -266,7 +315,12 @@ fn lower_rule(cx: &mut Cx<'_>, name: Spanned<String>, node: &Node, owner: &Owner
     }
     if r.streaming_interval.is_some() && !r.streaming.as_ref().is_some_and(|s| s.value) {
         if let Some(si) = &r.streaming_interval {
-            cx.report(Code::MissingField, si.span, "`streaming_interval` without `streaming: true` has no effect", Some("add `streaming: true`".into()));
+            cx.report(
+                Code::MissingField,
+                si.span,
+                "`streaming_interval` without `streaming: true` has no effect",
+                Some("add `streaming: true`".into()),
+            );
         }
     }
     Some(r)
@@ -280,17 +334,36 @@ fn read_domains(cx: &mut Cx<'_>, n: &Node) -> Option<Domains> {
         }),
         Value::Map(_) => {
             let mut o = cx.obj(n, "domains")?;
-            let allow = o.get("allow").and_then(|v| cx.strings(v, "domains.allow", true)).unwrap_or_default();
-            let deny = o.get("deny").and_then(|v| cx.strings(v, "domains.deny", true)).unwrap_or_default();
+            let allow = o
+                .get("allow")
+                .and_then(|v| cx.strings(v, "domains.allow", true))
+                .unwrap_or_default();
+            let deny = o
+                .get("deny")
+                .and_then(|v| cx.strings(v, "domains.deny", true))
+                .unwrap_or_default();
             o.finish(cx, &["allow", "deny"], "domains");
             if allow.is_empty() && deny.is_empty() {
-                cx.report(Code::NothingToCheck, n.span, "`domains` lists no domain", None);
+                cx.report(
+                    Code::NothingToCheck,
+                    n.span,
+                    "`domains` lists no domain",
+                    None,
+                );
             }
             Some(Domains { allow, deny })
         }
         Value::Invalid => None,
         _ => {
-            cx.report(Code::WrongType, n.span, format!("domains must be a list (allow-list) or `{{deny: [...]}}`, not {}", n.type_name()), None);
+            cx.report(
+                Code::WrongType,
+                n.span,
+                format!(
+                    "domains must be a list (allow-list) or `{{deny: [...]}}`, not {}",
+                    n.type_name()
+                ),
+                None,
+            );
             None
         }
     }

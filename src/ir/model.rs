@@ -55,7 +55,17 @@ pub struct Domains {
 }
 
 /// The keys that give a rule something to check.
-pub const CHECK_KEYS: &[&str] = &["check", "patterns", "entities", "provider", "llm_check", "tools", "deny_tools", "domains", "max_tokens"];
+pub const CHECK_KEYS: &[&str] = &[
+    "check",
+    "patterns",
+    "entities",
+    "provider",
+    "llm_check",
+    "tools",
+    "deny_tools",
+    "domains",
+    "max_tokens",
+];
 
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -151,7 +161,10 @@ impl Rule {
     }
 
     pub fn effective_message(&self) -> String {
-        self.message.as_ref().map_or_else(|| format!("Guardrail: {}", self.name.value), |m| m.value.clone())
+        self.message.as_ref().map_or_else(
+            || format!("Guardrail: {}", self.name.value),
+            |m| m.value.clone(),
+        )
     }
 
     /// Where the rule is defined (its name key).
@@ -211,7 +224,9 @@ pub struct Policy {
 
 impl Policy {
     pub fn effective_status(&self) -> PolicyStatus {
-        self.status.as_ref().map_or(PolicyStatus::Active, |s| s.value)
+        self.status
+            .as_ref()
+            .map_or(PolicyStatus::Active, |s| s.value)
     }
     pub fn effective_fail_mode(&self) -> FailMode {
         self.fail_mode.as_ref().map_or(FailMode::Open, |s| s.value)
@@ -346,14 +361,44 @@ pub struct Program {
     pub caps: Vec<Cap>,
     pub chains: Vec<Chain>,
     pub exceptions: Vec<Exception>,
+    /// Name → first index, rebuilt by [`Program::reindex`].
+    policy_index: std::collections::HashMap<String, usize>,
+    provider_index: std::collections::HashMap<String, usize>,
 }
 
 impl Program {
+    /// Appends another program's definitions (call [`Program::reindex`] after).
+    pub fn merge(&mut self, other: Program) {
+        self.policies.extend(other.policies);
+        self.agents.extend(other.agents);
+        self.rules.extend(other.rules);
+        self.providers.extend(other.providers);
+        self.budgets.extend(other.budgets);
+        self.caps.extend(other.caps);
+        self.chains.extend(other.chains);
+        self.exceptions.extend(other.exceptions);
+    }
+
+    /// Rebuilds the name indexes after the lists change (lowering does it).
+    pub fn reindex(&mut self) {
+        self.policy_index.clear();
+        for (i, p) in self.policies.iter().enumerate() {
+            self.policy_index.entry(p.name.value.clone()).or_insert(i);
+        }
+        self.provider_index.clear();
+        for (i, p) in self.providers.iter().enumerate() {
+            self.provider_index.entry(p.name.value.clone()).or_insert(i);
+        }
+    }
     pub fn policy(&self, name: &str) -> Option<&Policy> {
-        self.policies.iter().find(|p| p.name.value == name)
+        self.policy_index
+            .get(name)
+            .and_then(|&i| self.policies.get(i))
     }
     pub fn provider(&self, name: &str) -> Option<&Provider> {
-        self.providers.iter().find(|p| p.name.value == name)
+        self.provider_index
+            .get(name)
+            .and_then(|&i| self.providers.get(i))
     }
     /// The policy a rule belongs to (none for agent rules).
     pub fn policy_of(&self, rule: &Rule) -> Option<&Policy> {

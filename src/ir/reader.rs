@@ -20,7 +20,13 @@ pub struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    pub fn report(&mut self, code: Code, span: Span, message: impl Into<String>, help: Option<String>) {
+    pub fn report(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::new(code, self.file, span, message);
         if let Some(h) = help {
             d = d.with_help(h);
@@ -30,10 +36,17 @@ impl Cx<'_> {
 
     fn wrong_type(&mut self, node: &Node, expected: &str, what: &str) {
         let help = match (&node.value, expected) {
-            (Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null, "a string") => Some("quote the value to make it a string".to_string()),
+            (Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null, "a string") => {
+                Some("quote the value to make it a string".to_string())
+            }
             _ => None,
         };
-        self.report(Code::WrongType, node.span, format!("{what} must be {expected}, not {}", node.type_name()), help);
+        self.report(
+            Code::WrongType,
+            node.span,
+            format!("{what} must be {expected}, not {}", node.type_name()),
+            help,
+        );
     }
 
     /// A mapping, or `None` after reporting. `null` reads as an empty mapping.
@@ -72,7 +85,12 @@ impl Cx<'_> {
         match node.value {
             Value::Int(i) if i >= min => Some(Spanned::new(i, node.span)),
             Value::Int(i) => {
-                self.report(Code::OutOfRange, node.span, format!("{what} must be at least {min}, not {i}"), None);
+                self.report(
+                    Code::OutOfRange,
+                    node.span,
+                    format!("{what} must be at least {min}, not {i}"),
+                    None,
+                );
                 None
             }
             Value::Invalid => None,
@@ -99,7 +117,12 @@ impl Cx<'_> {
     pub fn ranged(&mut self, node: &Node, what: &str, lo: f64, hi: f64) -> Option<Spanned<f64>> {
         let v = self.number(node, what)?;
         if v.value < lo || v.value > hi {
-            self.report(Code::OutOfRange, node.span, format!("{what} must be between {lo} and {hi}, not {}", v.value), None);
+            self.report(
+                Code::OutOfRange,
+                node.span,
+                format!("{what} must be between {lo} and {hi}, not {}", v.value),
+                None,
+            );
             return None;
         }
         Some(v)
@@ -136,11 +159,18 @@ impl Cx<'_> {
             None => {
                 let lower = s.to_lowercase();
                 let help = match E::parse(&lower).or_else(|| E::parse(&s.to_uppercase())) {
-                    Some(_) if lower != s => format!("values are lower-case: did you mean `{lower}`?"),
+                    Some(_) if lower != s => {
+                        format!("values are lower-case: did you mean `{lower}`?")
+                    }
                     Some(_) => format!("did you mean `{}`?", s.to_uppercase()),
                     None => help_for(&s, E::NAMES),
                 };
-                self.report(Code::UnknownEnumValue, node.span, format!("unknown {} `{s}`", E::WHAT), Some(help));
+                self.report(
+                    Code::UnknownEnumValue,
+                    node.span,
+                    format!("unknown {} `{s}`", E::WHAT),
+                    Some(help),
+                );
                 None
             }
         }
@@ -165,7 +195,12 @@ impl Cx<'_> {
                 } else {
                     "write a whole number and a unit: `250ms`, `3s`, `5m`, `24h`, `7d`".into()
                 };
-                self.report(Code::MalformedDuration, node.span, format!("malformed duration `{text}` for {what}"), Some(help));
+                self.report(
+                    Code::MalformedDuration,
+                    node.span,
+                    format!("malformed duration `{text}` for {what}"),
+                    Some(help),
+                );
                 None
             }
         }
@@ -199,7 +234,12 @@ impl Cx<'_> {
             Value::Str(s) => match parse_percent_text(s) {
                 Some(v) => Some(Spanned::new(v, node.span)),
                 None => {
-                    self.report(Code::MalformedPercentage, node.span, format!("malformed percentage `{s}` for {what}"), help);
+                    self.report(
+                        Code::MalformedPercentage,
+                        node.span,
+                        format!("malformed percentage `{s}` for {what}"),
+                        help,
+                    );
                     None
                 }
             },
@@ -212,7 +252,11 @@ impl Cx<'_> {
                 if (0.0..=1.0).contains(&v) {
                     Some(Spanned::new(v, node.span))
                 } else {
-                    let hint = if v > 1.0 && v <= 1000.0 { Some(format!("did you mean `{v}%`?")) } else { help };
+                    let hint = if v > 1.0 && v <= 1000.0 {
+                        Some(format!("did you mean `{v}%`?"))
+                    } else {
+                        help
+                    };
                     self.report(Code::MalformedPercentage, node.span, format!("{what} must be a percentage such as `80%` or a fraction from 0 to 1, not {v}"), hint);
                     None
                 }
@@ -226,20 +270,38 @@ impl Cx<'_> {
     }
 
     /// A list of strings; `one_ok` also accepts a single string.
-    pub fn strings(&mut self, node: &Node, what: &str, one_ok: bool) -> Option<Vec<Spanned<String>>> {
+    pub fn strings(
+        &mut self,
+        node: &Node,
+        what: &str,
+        one_ok: bool,
+    ) -> Option<Vec<Spanned<String>>> {
         match &node.value {
             Value::Str(s) if one_ok => Some(vec![Spanned::new(s.clone(), node.span)]),
             Value::Seq(items) => Some(items.iter().filter_map(|i| self.string(i, what)).collect()),
             Value::Invalid => None,
             _ => {
-                self.wrong_type(node, if one_ok { "a string or a list of strings" } else { "a list of strings" }, what);
+                self.wrong_type(
+                    node,
+                    if one_ok {
+                        "a string or a list of strings"
+                    } else {
+                        "a list of strings"
+                    },
+                    what,
+                );
                 None
             }
         }
     }
 
     /// A list of items read by `f`.
-    pub fn list<T>(&mut self, node: &Node, what: &str, mut f: impl FnMut(&mut Self, &Node) -> Option<T>) -> Option<Vec<T>> {
+    pub fn list<T>(
+        &mut self,
+        node: &Node,
+        what: &str,
+        mut f: impl FnMut(&mut Self, &Node) -> Option<T>,
+    ) -> Option<Vec<T>> {
         match &node.value {
             Value::Seq(items) => Some(items.iter().filter_map(|i| f(self, i)).collect()),
             Value::Invalid => None,
@@ -261,7 +323,10 @@ pub struct Obj<'n> {
 impl<'n> Obj<'n> {
     /// The value under `key`, marking it read.
     pub fn get(&mut self, key: &str) -> Option<&'n Node> {
-        let i = self.entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
+        let i = self
+            .entries
+            .iter()
+            .position(|(k, _)| k.as_str() == Some(key))?;
         if let Some(u) = self.used.get_mut(i) {
             *u = true;
         }
@@ -270,7 +335,10 @@ impl<'n> Obj<'n> {
 
     /// The key node of `key` (for spans).
     pub fn key_span(&self, key: &str) -> Option<Span> {
-        self.entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, _)| k.span)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, _)| k.span)
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -284,7 +352,12 @@ impl<'n> Obj<'n> {
                 continue;
             }
             let name = k.key_text();
-            cx.report(Code::UnknownKey, k.span, format!("unknown key `{name}` in {what}"), Some(help_for(&name, known)));
+            cx.report(
+                Code::UnknownKey,
+                k.span,
+                format!("unknown key `{name}` in {what}"),
+                Some(help_for(&name, known)),
+            );
         }
     }
 }

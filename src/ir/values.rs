@@ -69,7 +69,9 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 fn num(s: &str, len: usize) -> Option<i64> {
-    (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+    (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
 }
 
 impl Timestamp {
@@ -103,13 +105,20 @@ impl Timestamp {
                 (c, sign * (oh * 3600 + om * 60))
             };
             let clock = clock.split('.').next()?;
-            if let Some(frac) = t.split_once('.').map(|(_, f)| f.trim_end_matches(|c: char| !c.is_ascii_digit())) {
+            if let Some(frac) = t
+                .split_once('.')
+                .map(|(_, f)| f.trim_end_matches(|c: char| !c.is_ascii_digit()))
+            {
                 if frac.is_empty() {
                     return None;
                 }
             }
             let mut hms = clock.split(':');
-            let (h, mi, se) = (num(hms.next()?, 2)?, num(hms.next()?, 2)?, num(hms.next()?, 2)?);
+            let (h, mi, se) = (
+                num(hms.next()?, 2)?,
+                num(hms.next()?, 2)?,
+                num(hms.next()?, 2)?,
+            );
             if hms.next().is_some() || h > 23 || mi > 59 || se > 60 {
                 return None;
             }
@@ -123,7 +132,12 @@ impl Timestamp {
         let days = self.0.div_euclid(86_400);
         let rem = self.0.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
     }
 
     /// The current time from the system clock.
@@ -150,6 +164,12 @@ pub fn parse_percent_text(s: &str) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 

@@ -53,7 +53,11 @@ pub fn render(diags: &[Diagnostic], summary: Summary) -> String {
                 }
             })
             .collect(),
-        summary: JsonSummary { files: summary.files, errors: summary.errors, warnings: summary.warnings },
+        summary: JsonSummary {
+            files: summary.files,
+            errors: summary.errors,
+            warnings: summary.warnings,
+        },
     };
     let mut s = serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');

@@ -26,13 +26,31 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(files: usize, diags: &[Diagnostic]) -> Summary {
-        let errors = diags.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
-        Summary { files, errors, warnings: diags.len() - errors }
+        let errors = diags
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .count();
+        Summary {
+            files,
+            errors,
+            warnings: diags.len() - errors,
+        }
     }
 
     fn line(&self) -> String {
-        let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
-        format!("{} checked: {}, {}", plural(self.files, "file"), plural(self.errors, "error"), plural(self.warnings, "warning"))
+        let plural = |n: usize, w: &str| {
+            if n == 1 {
+                format!("{n} {w}")
+            } else {
+                format!("{n} {w}s")
+            }
+        };
+        format!(
+            "{} checked: {}, {}",
+            plural(self.files, "file"),
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning")
+        )
     }
 }
 
@@ -51,5 +69,9 @@ pub fn use_color(for_stderr: bool) -> bool {
     if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         return false;
     }
-    if for_stderr { std::io::stderr().is_terminal() } else { std::io::stdout().is_terminal() }
+    if for_stderr {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    }
 }

@@ -13,7 +13,13 @@ pub fn render(diags: &[Diagnostic], summary: Summary) -> String {
         if d.file.is_some() {
             let _ = write!(out, "{}:{l}:{c}: ", d.file_name());
         }
-        let _ = writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.code.id(), d.message);
+        let _ = writeln!(
+            out,
+            "{}[{}]: {}",
+            d.severity.as_str(),
+            d.code.id(),
+            d.message
+        );
         for r in &d.related {
             let (rl, rc) = r.file.line_col(r.span.start);
             let _ = writeln!(out, "  note: {}:{rl}:{rc}: {}", r.file.name, r.message);

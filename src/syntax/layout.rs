@@ -23,13 +23,25 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Parses the YAML text `file.text[base..base + len]`. Problems are pushed
 /// to `diags`; the document is returned whenever a tree could be built.
-pub fn parse_yaml(file: &Arc<SourceFile>, base: usize, len: usize, diags: &mut Vec<Diagnostic>) -> Document {
+pub fn parse_yaml(
+    file: &Arc<SourceFile>,
+    base: usize,
+    len: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Document {
     let text = file.text.get(base..base + len).unwrap_or("");
     let before = diags.len();
     if let Some((at, what)) = too_deep(text) {
         diags.push(
-            Diagnostic::new(Code::InvalidSyntax, file, Span::point(base + at), format!("{what} nest more than {MAX_DEPTH} levels deep"))
-                .with_help("flatten the structure; guardctl bounds nesting so no input can exhaust its stack"),
+            Diagnostic::new(
+                Code::InvalidSyntax,
+                file,
+                Span::point(base + at),
+                format!("{what} nest more than {MAX_DEPTH} levels deep"),
+            )
+            .with_help(
+                "flatten the structure; guardctl bounds nesting so no input can exhaust its stack",
+            ),
         );
         return Document::default();
     }
@@ -40,11 +52,20 @@ pub fn parse_yaml(file: &Arc<SourceFile>, base: usize, len: usize, diags: &mut V
                 pest::error::InputLocation::Pos(p) => p,
                 pest::error::InputLocation::Span((s, _)) => s,
             };
-            diags.push(Diagnostic::new(Code::Internal, file, Span::point(base + at), "the YAML grammar rejected this text; this is a bug in guardctl"));
+            diags.push(Diagnostic::new(
+                Code::Internal,
+                file,
+                Span::point(base + at),
+                "the YAML grammar rejected this text; this is a bug in guardctl",
+            ));
             return Document::default();
         }
     };
-    let comments = tokens.comments.iter().map(|&(s, e)| Span::new(base + s, base + e)).collect();
+    let comments = tokens
+        .comments
+        .iter()
+        .map(|&(s, e)| Span::new(base + s, base + e))
+        .collect();
     let mut layout = Layout {
         text,
         base,
@@ -59,7 +80,11 @@ pub fn parse_yaml(file: &Arc<SourceFile>, base: usize, len: usize, diags: &mut V
     let root = layout.root();
     // A tree is returned even with junk inside (junk became `Invalid`), but
     // not when the structure itself failed.
-    let structural_failure = root.is_none() && layout.toks.iter().any(|t| !matches!(t.item, Item::Junk { .. }));
+    let structural_failure = root.is_none()
+        && layout
+            .toks
+            .iter()
+            .any(|t| !matches!(t.item, Item::Junk { .. }));
     let _ = before;
     Document {
         root: if structural_failure { None } else { root },
@@ -122,7 +147,14 @@ impl<'a> Layout<'a, '_> {
         Span::new(self.base + start, self.base + end)
     }
 
-    fn error(&mut self, code: Code, start: usize, end: usize, message: impl Into<String>, help: Option<&str>) {
+    fn error(
+        &mut self,
+        code: Code,
+        start: usize,
+        end: usize,
+        message: impl Into<String>,
+        help: Option<&str>,
+    ) {
         let mut d = Diagnostic::new(code, self.file, self.span(start, end), message);
         if let Some(h) = help {
             d = d.with_help(h);
@@ -162,7 +194,11 @@ impl<'a> Layout<'a, '_> {
             for (k, item) in line.items.iter().enumerate() {
                 match item {
                     Item::Junk { start, end } => self.junk(*start, *end),
-                    Item::DocMarker { start, end, trailing } => {
+                    Item::DocMarker {
+                        start,
+                        end,
+                        trailing,
+                    } => {
                         let is_start = self.text.get(*start..*end) == Some("---");
                         let rest_empty = lines.iter().skip(li + 1).all(|l| l.items.is_empty());
                         if let Some((ts, te)) = trailing {
@@ -174,7 +210,13 @@ impl<'a> Layout<'a, '_> {
                                 Some("put the content on the lines after `---`"),
                             );
                         } else if line.indent.1 > line.indent.0 {
-                            self.error(Code::UnsupportedYaml, *start, *end, "document markers must start in column 1", None);
+                            self.error(
+                                Code::UnsupportedYaml,
+                                *start,
+                                *end,
+                                "document markers must start in column 1",
+                                None,
+                            );
                         } else if is_start && (seen_content || seen_start) {
                             self.error(
                                 Code::UnsupportedYaml,
@@ -264,7 +306,11 @@ impl<'a> Layout<'a, '_> {
     /// it breaks.
     fn flow_junk(&mut self, start: usize, end: usize, first: char) {
         let rest = self.text.get(start..).unwrap_or("");
-        let rule = if first == '[' { Rule::flow_seq } else { Rule::flow_map };
+        let rule = if first == '[' {
+            Rule::flow_seq
+        } else {
+            Rule::flow_map
+        };
         match YamlGrammar::parse(rule, rest) {
             Ok(mut p) => {
                 let len = p.next().map_or(0, |p| p.as_str().len());
@@ -278,7 +324,13 @@ impl<'a> Layout<'a, '_> {
                         Some("use a plain `key: value` entry"),
                     );
                 } else {
-                    self.error(Code::InvalidSyntax, start + len, end.max(start + len), "unexpected text after a flow collection", None);
+                    self.error(
+                        Code::InvalidSyntax,
+                        start + len,
+                        end.max(start + len),
+                        "unexpected text after a flow collection",
+                        None,
+                    );
                 }
             }
             Err(e) => {
@@ -289,15 +341,26 @@ impl<'a> Layout<'a, '_> {
                 let closer = if first == '[' { ']' } else { '}' };
                 let crossed_line = rest.get(..at).is_some_and(|t| t.contains('\n'));
                 if start + at >= self.text.len() || crossed_line {
-                    self.error(Code::InvalidSyntax, start, start + 1, format!("unclosed flow collection: `{first}` has no matching `{closer}`"), None);
+                    self.error(
+                        Code::InvalidSyntax,
+                        start,
+                        start + 1,
+                        format!("unclosed flow collection: `{first}` has no matching `{closer}`"),
+                        None,
+                    );
                 } else {
                     let ch = rest.get(at..).and_then(|s| s.chars().next()).unwrap_or(' ');
-                    let help = format!("separate entries with `, `, close with `{closer}`; quote values that contain `,[]{{}}` or `: `");
+                    let help = format!(
+                        "separate entries with `, `, close with `{closer}`; quote values that contain `,[]{{}}` or `: `"
+                    );
                     self.error(
                         Code::InvalidSyntax,
                         start + at,
                         start + at + ch.len_utf8(),
-                        format!("invalid flow collection: unexpected `{}`", ch.escape_default()),
+                        format!(
+                            "invalid flow collection: unexpected `{}`",
+                            ch.escape_default()
+                        ),
                         Some(&help),
                     );
                 }
@@ -320,7 +383,13 @@ impl<'a> Layout<'a, '_> {
             } else {
                 "bad indentation: this line matches no enclosing block"
             };
-            self.error(Code::BadIndentation, start, end, msg, Some("align it with the key or `-` it belongs to"));
+            self.error(
+                Code::BadIndentation,
+                start,
+                end,
+                msg,
+                Some("align it with the key or `-` it belongs to"),
+            );
             return None;
         }
         Some(node)
@@ -348,7 +417,13 @@ impl<'a> Layout<'a, '_> {
         };
         let (col, first, start) = (tok.col as i64, tok.first, tok.item.start());
         if self.depth > MAX_DEPTH {
-            self.error(Code::InvalidSyntax, start, start, format!("blocks nest more than {MAX_DEPTH} levels deep"), None);
+            self.error(
+                Code::InvalidSyntax,
+                start,
+                start,
+                format!("blocks nest more than {MAX_DEPTH} levels deep"),
+                None,
+            );
             return Err(Abort);
         }
         if first && col <= n {
@@ -379,32 +454,32 @@ impl<'a> Layout<'a, '_> {
 
     fn block_map(&mut self, c: usize) -> Parsed {
         let mut entries: Vec<(Node, Node)> = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         let mut start = None;
-        loop {
-            let Some(tok) = self.peek() else { break };
-            let Item::Key { scalar } = &tok.item else { break };
+        while let Some(tok) = self.peek() {
+            let Item::Key { scalar } = &tok.item else {
+                break;
+            };
             let scalar = scalar.clone();
             let key_line = tok.line;
             self.pos += 1;
             let key = self.key(&scalar)?;
             start.get_or_insert(key.span.start);
-            let colon = self.text.get(scalar.as_span().end()..).and_then(|r| r.find(':')).map_or(scalar.as_span().end(), |i| scalar.as_span().end() + i + 1);
+            let colon = self
+                .text
+                .get(scalar.as_span().end()..)
+                .and_then(|r| r.find(':'))
+                .map_or(scalar.as_span().end(), |i| scalar.as_span().end() + i + 1);
             let inline = self.peek().is_some_and(|t| t.line == key_line);
-            let value = if inline { self.node(c as i64, false, colon)? } else { self.node(c as i64, true, colon)? };
-            let text = key.key_text();
-            if let Some(prev) = seen.get(&text) {
-                let prev = *prev;
-                let d = Diagnostic::new(Code::DuplicateKey, self.file, key.span, format!("duplicate key `{text}`"))
-                    .with_related(self.file, prev, "first defined here")
-                    .with_help("remove one of them; most YAML loaders silently keep the last");
-                self.diags.push(d);
+            let value = if inline {
+                self.node(c as i64, false, colon)?
             } else {
-                seen.insert(text, key.span);
-                entries.push((key, value));
-            }
+                self.node(c as i64, true, colon)?
+            };
+            self.push_entry(&mut entries, &mut seen, key, value);
             let Some(next) = self.peek() else { break };
-            let (ncol, nfirst, nstart, nline) = (next.col, next.first, next.item.start(), next.line);
+            let (ncol, nfirst, nstart, nline) =
+                (next.col, next.first, next.item.start(), next.line);
             let is_key = matches!(next.item, Item::Key { .. });
             if !nfirst || ncol < c || (ncol == c && !is_key) {
                 break;
@@ -422,16 +497,67 @@ impl<'a> Layout<'a, '_> {
             }
         }
         let span_start = start.unwrap_or(self.base);
-        let span_end = entries.last().map_or(span_start, |(k, v)| v.span.end.max(k.span.end));
-        Ok(Node::new(Value::Map(entries), Span::new(span_start, span_end), Style::BlockMap))
+        let span_end = entries
+            .last()
+            .map_or(span_start, |(k, v)| v.span.end.max(k.span.end));
+        Ok(Node::new(
+            Value::Map(entries),
+            Span::new(span_start, span_end),
+            Style::BlockMap,
+        ))
+    }
+
+    /// Adds a mapping entry, or reports its key as a duplicate. Small maps
+    /// are scanned; large ones get a hash index (`seen`) built on demand.
+    fn push_entry(
+        &mut self,
+        entries: &mut Vec<(Node, Node)>,
+        seen: &mut HashMap<String, usize>,
+        key: Node,
+        value: Node,
+    ) {
+        const SCAN: usize = 16;
+        let dup = if entries.len() < SCAN {
+            entries.iter().position(|(k, _)| k.value == key.value)
+        } else {
+            if seen.is_empty() {
+                seen.extend(
+                    entries
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, _))| (k.key_text(), i)),
+                );
+            }
+            seen.get(&key.key_text()).copied()
+        };
+        match dup.and_then(|i| entries.get(i)) {
+            Some((first, _)) => {
+                let d = Diagnostic::new(
+                    Code::DuplicateKey,
+                    self.file,
+                    key.span,
+                    format!("duplicate key `{}`", key.key_text()),
+                )
+                .with_related(self.file, first.span, "first defined here")
+                .with_help("remove one of them; most YAML loaders silently keep the last");
+                self.diags.push(d);
+            }
+            None => {
+                if !seen.is_empty() {
+                    seen.insert(key.key_text(), entries.len());
+                }
+                entries.push((key, value));
+            }
+        }
     }
 
     fn block_seq(&mut self, c: usize) -> Parsed {
         let mut items = Vec::new();
         let mut span: Option<Span> = None;
-        loop {
-            let Some(tok) = self.peek() else { break };
-            let Item::Dash { start } = tok.item else { break };
+        while let Some(tok) = self.peek() {
+            let Item::Dash { start } = tok.item else {
+                break;
+            };
             let dash_line = tok.line;
             self.pos += 1;
             let here = Span::new(self.base + start, self.base + start + 1);
@@ -442,7 +568,8 @@ impl<'a> Layout<'a, '_> {
             span = Some(span.map_or(s, |sp| sp.join(s)));
             items.push(entry);
             let Some(next) = self.peek() else { break };
-            let (ncol, nfirst, nstart, nline) = (next.col, next.first, next.item.start(), next.line);
+            let (ncol, nfirst, nstart, nline) =
+                (next.col, next.first, next.item.start(), next.line);
             let is_dash = matches!(next.item, Item::Dash { .. });
             if !nfirst || ncol < c || (ncol == c && !is_dash) {
                 break;
@@ -459,17 +586,33 @@ impl<'a> Layout<'a, '_> {
                 return Err(Abort);
             }
         }
-        Ok(Node::new(Value::Seq(items), span.unwrap_or_default(), Style::BlockSeq))
+        Ok(Node::new(
+            Value::Seq(items),
+            span.unwrap_or_default(),
+            Style::BlockSeq,
+        ))
     }
 
     fn key(&mut self, scalar: &Pair<'a, Rule>) -> Parsed {
         let s = scalar.as_span();
         if scalar.as_str().contains('\n') {
-            self.error(Code::InvalidSyntax, s.start(), s.end(), "a key must fit on one line", None);
+            self.error(
+                Code::InvalidSyntax,
+                s.start(),
+                s.end(),
+                "a key must fit on one line",
+                None,
+            );
             return Err(Abort);
         }
         if scalar.as_str().chars().count() > 1024 {
-            self.error(Code::InvalidSyntax, s.start(), s.end(), "a key may be at most 1024 characters long", None);
+            self.error(
+                Code::InvalidSyntax,
+                s.start(),
+                s.end(),
+                "a key may be at most 1024 characters long",
+                None,
+            );
             return Err(Abort);
         }
         self.scalar(scalar)
@@ -481,14 +624,24 @@ impl<'a> Layout<'a, '_> {
         let raw = pair.as_str();
         let span = self.span(s.start(), s.end());
         let decoded = match pair.as_rule() {
-            Rule::double_quoted => scalar::decode_double(raw).map(|v| (Value::Str(v), Style::DoubleQuoted)),
-            Rule::single_quoted => scalar::decode_single(raw).map(|v| (Value::Str(v), Style::SingleQuoted)),
+            Rule::double_quoted => {
+                scalar::decode_double(raw).map(|v| (Value::Str(v), Style::DoubleQuoted))
+            }
+            Rule::single_quoted => {
+                scalar::decode_single(raw).map(|v| (Value::Str(v), Style::SingleQuoted))
+            }
             _ => Ok((scalar::resolve_plain(raw), Style::Plain)),
         };
         match decoded {
             Ok((v, style)) => Ok(Node::new(v, span, style)),
             Err(e) => {
-                self.error(Code::InvalidSyntax, s.start() + e.start, s.start() + e.end, e.message, None);
+                self.error(
+                    Code::InvalidSyntax,
+                    s.start() + e.start,
+                    s.start() + e.end,
+                    e.message,
+                    None,
+                );
                 Ok(Node::new(Value::Invalid, span, Style::DoubleQuoted))
             }
         }
@@ -508,7 +661,11 @@ impl<'a> Layout<'a, '_> {
                 self.flow(pair)
             }
             Rule::block_scalar => self.block_scalar(pair, n),
-            _ => Ok(Node::new(Value::Invalid, self.span(s.start(), s.end()), Style::Plain)),
+            _ => Ok(Node::new(
+                Value::Invalid,
+                self.span(s.start(), s.end()),
+                Style::Plain,
+            )),
         }
     }
 
@@ -524,7 +681,10 @@ impl<'a> Layout<'a, '_> {
                 continue;
             }
             let spaces = line.bytes().take_while(|&b| b == b' ').count();
-            let rest = line.get(spaces..).unwrap_or("").trim_start_matches(['\t', '\r']);
+            let rest = line
+                .get(spaces..)
+                .unwrap_or("")
+                .trim_start_matches(['\t', '\r']);
             if rest.is_empty() {
                 continue;
             }
@@ -553,9 +713,15 @@ impl<'a> Layout<'a, '_> {
         };
         while !self.lines.get(line).is_some_and(|l| l.has_comment) {
             let Some(next) = self.peek() else { break };
-            let Item::Node { pair: cand } = &next.item else { break };
-            let single = self.lines.get(next.line).is_some_and(|l| l.items.len() == 1);
-            if !next.first || (next.col as i64) <= n || cand.as_rule() != Rule::plain_out || !single {
+            let Item::Node { pair: cand } = &next.item else {
+                break;
+            };
+            let single = self
+                .lines
+                .get(next.line)
+                .is_some_and(|l| l.items.len() == 1);
+            if !next.first || (next.col as i64) <= n || cand.as_rule() != Rule::plain_out || !single
+            {
                 break;
             }
             // Only blank lines may stand between the parts.
@@ -572,7 +738,11 @@ impl<'a> Layout<'a, '_> {
             return self.scalar(pair);
         }
         let text = scalar::fold_plain(&parts);
-        Ok(Node::new(scalar::resolve_plain(&text), self.span(s.start(), end), Style::Plain))
+        Ok(Node::new(
+            scalar::resolve_plain(&text),
+            self.span(s.start(), end),
+            Style::Plain,
+        ))
     }
 
     fn flow(&mut self, pair: Pair<'a, Rule>) -> Parsed {
@@ -590,26 +760,21 @@ impl<'a> Layout<'a, '_> {
             }
             Rule::flow_map => {
                 let mut entries: Vec<(Node, Node)> = Vec::new();
-                let mut seen: HashMap<String, Span> = HashMap::new();
+                let mut seen: HashMap<String, usize> = HashMap::new();
                 for p in pair.into_inner() {
                     if p.as_rule() != Rule::flow_pair {
                         continue;
                     }
                     let mut inner = p.into_inner().filter(|p| p.as_rule() != Rule::comment);
-                    let Some(key) = inner.next().and_then(|k| k.into_inner().next()) else { continue };
+                    let Some(key) = inner.next().and_then(|k| k.into_inner().next()) else {
+                        continue;
+                    };
                     let key = self.key(&key)?;
                     let value = match inner.next() {
                         Some(v) => self.flow(v)?,
                         None => Node::new(Value::Null, Span::point(key.span.end), Style::Empty),
                     };
-                    let text = key.key_text();
-                    if let Some(prev) = seen.get(&text) {
-                        let d = Diagnostic::new(Code::DuplicateKey, self.file, key.span, format!("duplicate key `{text}`")).with_related(self.file, *prev, "first defined here");
-                        self.diags.push(d);
-                    } else {
-                        seen.insert(text, key.span);
-                        entries.push((key, value));
-                    }
+                    self.push_entry(&mut entries, &mut seen, key, value);
                 }
                 Ok(Node::new(Value::Map(entries), span, Style::FlowMap))
             }
@@ -627,7 +792,10 @@ impl<'a> Layout<'a, '_> {
                 Rule::block_body => {
                     for l in p.into_inner() {
                         let ls = l.as_span();
-                        let has_break = self.text.get(ls.end()..).is_some_and(|r| r.starts_with('\n') || r.starts_with('\r'));
+                        let has_break = self
+                            .text
+                            .get(ls.end()..)
+                            .is_some_and(|r| r.starts_with('\n') || r.starts_with('\r'));
                         lines.push(BodyLine {
                             text: l.as_str().trim_end_matches('\r'),
                             offset: ls.start(),
@@ -640,26 +808,52 @@ impl<'a> Layout<'a, '_> {
         }
         // End of input ends the last line like a line break would; an empty
         // "line" after the final break is no line at all.
-        if lines.last().is_some_and(|l| l.text.is_empty() && !l.has_break) {
+        if lines
+            .last()
+            .is_some_and(|l| l.text.is_empty() && !l.has_break)
+        {
             lines.pop();
         }
         for l in &mut lines {
             l.has_break = true;
         }
         if n < 0 && header.indent.is_some() {
-            self.error(Code::UnsupportedYaml, s.start(), s.start() + 2, "an indentation indicator on a top-level block scalar is not supported", None);
+            self.error(
+                Code::UnsupportedYaml,
+                s.start(),
+                s.start() + 2,
+                "an indentation indicator on a top-level block scalar is not supported",
+                None,
+            );
             return Err(Abort);
         }
-        let style = if header.folded { Style::Folded } else { Style::Literal };
+        let style = if header.folded {
+            Style::Folded
+        } else {
+            Style::Literal
+        };
         match scalar::decode_block(header, &lines, n) {
             Ok((text, used)) => {
                 // Trailing comment lines are comments, not content.
                 let end = lines.get(used).map_or(s.end(), |l| l.offset);
-                let end = self.text.get(..end).map_or(end, |t| t.trim_end_matches(['\n', '\r', ' ']).len());
-                Ok(Node::new(Value::Str(text), self.span(s.start(), end.max(s.start())), style))
+                let end = self
+                    .text
+                    .get(..end)
+                    .map_or(end, |t| t.trim_end_matches(['\n', '\r', ' ']).len());
+                Ok(Node::new(
+                    Value::Str(text),
+                    self.span(s.start(), end.max(s.start())),
+                    style,
+                ))
             }
             Err(e) => {
-                self.error(Code::BadIndentation, e.start, e.end.max(e.start), e.message, None);
+                self.error(
+                    Code::BadIndentation,
+                    e.start,
+                    e.end.max(e.start),
+                    e.message,
+                    None,
+                );
                 Err(Abort)
             }
         }

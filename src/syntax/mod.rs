@@ -18,7 +18,15 @@ use crate::suggest::help_for;
 pub use node::{Document, Node, Style, Value};
 
 /// Sections a policy file may hold.
-pub const POLICY_SECTIONS: &[&str] = &["POLICY", "GUARDRAILS", "PROVIDERS", "BUDGETS", "CAPS", "APPROVAL_CHAINS", "EXCEPTIONS"];
+pub const POLICY_SECTIONS: &[&str] = &[
+    "POLICY",
+    "GUARDRAILS",
+    "PROVIDERS",
+    "BUDGETS",
+    "CAPS",
+    "APPROVAL_CHAINS",
+    "EXCEPTIONS",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -32,7 +40,10 @@ impl FileKind {
     /// The kind a path names by its extension, if any.
     pub fn of_path(path: &str) -> Option<FileKind> {
         let lower = path.to_ascii_lowercase();
-        if lower.ends_with(".abl") || lower.ends_with(".agent.yaml") || lower.ends_with(".agent.yml") {
+        if lower.ends_with(".abl")
+            || lower.ends_with(".agent.yaml")
+            || lower.ends_with(".agent.yml")
+        {
             Some(FileKind::Agent)
         } else if lower.ends_with(".guardtest.yaml") || lower.ends_with(".guardtest.yml") {
             None
@@ -84,12 +95,18 @@ pub fn looks_like_policy(text: &str, kind: FileKind) -> bool {
     };
     text.lines().any(|l| {
         let l = l.trim_start_matches('\u{FEFF}');
-        names.iter().any(|n| l.strip_prefix(n).is_some_and(|r| r.starts_with(':')))
+        names
+            .iter()
+            .any(|n| l.strip_prefix(n).is_some_and(|r| r.starts_with(':')))
     })
 }
 
 /// Parses a file of the given kind.
-pub fn parse_file(source: &Arc<SourceFile>, kind: FileKind, diags: &mut Vec<Diagnostic>) -> SyntaxFile {
+pub fn parse_file(
+    source: &Arc<SourceFile>,
+    kind: FileKind,
+    diags: &mut Vec<Diagnostic>,
+) -> SyntaxFile {
     match kind {
         FileKind::Agent => parse_abl(source, diags),
         FileKind::Policy => parse_policy(source, diags),
@@ -107,12 +124,19 @@ fn parse_policy(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Syntax
                     let name = k.key_text();
                     if !POLICY_SECTIONS.contains(&name.as_str()) {
                         diags.push(
-                            Diagnostic::new(Code::UnknownKey, source, k.span, format!("unknown section `{name}`"))
-                                .with_help(help_for(&name, POLICY_SECTIONS)),
+                            Diagnostic::new(
+                                Code::UnknownKey,
+                                source,
+                                k.span,
+                                format!("unknown section `{name}`"),
+                            )
+                            .with_help(help_for(&name, POLICY_SECTIONS)),
                         );
                         continue;
                     }
-                    let end = entries.get(i + 1).map_or(source.text.len(), |(nk, _)| nk.span.start);
+                    let end = entries
+                        .get(i + 1)
+                        .map_or(source.text.len(), |(nk, _)| nk.span.start);
                     sections.push(Section {
                         name,
                         name_span: k.span,
@@ -124,8 +148,16 @@ fn parse_policy(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Syntax
             }
             Value::Invalid | Value::Null => {}
             _ => diags.push(
-                Diagnostic::new(Code::WrongType, source, root.span, format!("a policy file must be a mapping of sections, not {}", root.type_name()))
-                    .with_help("start the file with a section such as `POLICY:` or `GUARDRAILS:`"),
+                Diagnostic::new(
+                    Code::WrongType,
+                    source,
+                    root.span,
+                    format!(
+                        "a policy file must be a mapping of sections, not {}",
+                        root.type_name()
+                    ),
+                )
+                .with_help("start the file with a section such as `POLICY:` or `GUARDRAILS:`"),
             ),
         },
     }
@@ -146,7 +178,10 @@ fn abl_headers(text: &str) -> Vec<(usize, usize)> {
         let skip = line.len() - l.len();
         let bytes = l.as_bytes();
         if bytes.first().is_some_and(u8::is_ascii_uppercase) {
-            let n = bytes.iter().take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_').count();
+            let n = bytes
+                .iter()
+                .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+                .count();
             if bytes.get(n) == Some(&b':') {
                 out.push((offset + skip, offset + skip + n));
             }
@@ -193,8 +228,13 @@ fn parse_abl(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> SyntaxFil
         }
         if parsed && sections.iter().any(|s: &Section| s.name == name) {
             diags.push(
-                Diagnostic::new(Code::DuplicateKey, source, Span::new(start, name_end), format!("duplicate section `{name}`"))
-                    .with_help("merge the two sections into one"),
+                Diagnostic::new(
+                    Code::DuplicateKey,
+                    source,
+                    Span::new(start, name_end),
+                    format!("duplicate section `{name}`"),
+                )
+                .with_help("merge the two sections into one"),
             );
             continue;
         }

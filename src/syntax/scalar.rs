@@ -56,7 +56,9 @@ pub fn resolve_plain(s: &str) -> Value {
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         return match s.parse::<i64>() {
             Ok(i) => Value::Int(i),
-            Err(_) => s.parse::<f64>().map_or(Value::Str(s.to_string()), Value::Float),
+            Err(_) => s
+                .parse::<f64>()
+                .map_or(Value::Str(s.to_string()), Value::Float),
         };
     }
     if is_core_float(digits) {
@@ -184,13 +186,23 @@ fn fold_quoted(raw: &str, base: usize, escapes: bool) -> Result<String, ScalarEr
                             code = code * 16 + h.to_digit(16).unwrap_or(0);
                         }
                         _ => {
-                            return Err(err(base + i, base + j + 1, format!("escape `\\{e}` needs {width} hex digits")));
+                            return Err(err(
+                                base + i,
+                                base + j + 1,
+                                format!("escape `\\{e}` needs {width} hex digits"),
+                            ));
                         }
                     }
                 }
                 match char::from_u32(code) {
                     Some(ch) => out.push(ch),
-                    None => return Err(err(base + i, base + j + 1 + width, "escape is not a valid Unicode scalar value")),
+                    None => {
+                        return Err(err(
+                            base + i,
+                            base + j + 1 + width,
+                            "escape is not a valid Unicode scalar value",
+                        ));
+                    }
                 }
                 floor = out.len();
             }
@@ -293,7 +305,11 @@ pub struct BodyLine<'a> {
 /// that owns the scalar (content must be indented deeper); errors are
 /// offsets into the text the lines came from. Returns the value and how
 /// many lines belong to it: the rest are trailing comment lines.
-pub fn decode_block(header: BlockHeader, lines: &[BodyLine<'_>], parent: i64) -> Result<(String, usize), ScalarError> {
+pub fn decode_block(
+    header: BlockHeader,
+    lines: &[BodyLine<'_>],
+    parent: i64,
+) -> Result<(String, usize), ScalarError> {
     let leading = |t: &str| t.bytes().take_while(|&b| b == b' ').count();
     let is_blank = |t: &str| t.bytes().all(|b| b == b' ');
     let min = (parent + 1).max(0) as usize;
@@ -307,29 +323,48 @@ pub fn decode_block(header: BlockHeader, lines: &[BodyLine<'_>], parent: i64) ->
                     // Leading blank lines may not be indented deeper than the first content line.
                     for b in lines.iter().take_while(|b| is_blank(b.text)) {
                         if b.text.len() > m {
-                            return Err(err(b.offset, b.offset + b.text.len(), "a leading blank line is indented deeper than the block scalar's first line"));
+                            return Err(err(
+                                b.offset,
+                                b.offset + b.text.len(),
+                                "a leading blank line is indented deeper than the block scalar's first line",
+                            ));
                         }
                     }
                     m
                 }
-                None => lines.iter().map(|l| l.text.len()).max().unwrap_or(0).max(min),
+                None => lines
+                    .iter()
+                    .map(|l| l.text.len())
+                    .max()
+                    .unwrap_or(0)
+                    .max(min),
             }
         }
     };
     if indent < min {
         let off = lines.first().map_or(0, |l| l.offset);
-        return Err(err(off, off, "block scalar content must be indented deeper than its parent"));
+        return Err(err(
+            off,
+            off,
+            "block scalar content must be indented deeper than its parent",
+        ));
     }
     // A less-indented comment line ends the scalar; only comments and
     // blank lines may follow it (YAML's l-trail-comments).
     let used = lines
         .iter()
-        .position(|l| !is_blank(l.text) && leading(l.text) < indent && l.text.trim_start().starts_with('#'))
+        .position(|l| {
+            !is_blank(l.text) && leading(l.text) < indent && l.text.trim_start().starts_with('#')
+        })
         .unwrap_or(lines.len());
     for l in lines.iter().skip(used) {
         let t = l.text.trim_start_matches(' ');
         if !t.is_empty() && !t.starts_with('#') {
-            return Err(err(l.offset, l.offset + l.text.len(), "only comments may follow a block scalar's trailing comment lines"));
+            return Err(err(
+                l.offset,
+                l.offset + l.text.len(),
+                "only comments may follow a block scalar's trailing comment lines",
+            ));
         }
     }
     let lines = lines.get(..used).unwrap_or(lines);
@@ -342,7 +377,11 @@ pub fn decode_block(header: BlockHeader, lines: &[BodyLine<'_>], parent: i64) ->
         } else if sp >= indent {
             content.push(Some(l.text.get(indent..).unwrap_or("")));
         } else {
-            return Err(err(l.offset, l.offset + sp, "line is indented less than the block scalar's content"));
+            return Err(err(
+                l.offset,
+                l.offset + sp,
+                "line is indented less than the block scalar's content",
+            ));
         }
     }
     let last = content.iter().rposition(Option::is_some);
@@ -403,6 +442,12 @@ pub fn decode_block(header: BlockHeader, lines: &[BodyLine<'_>], parent: i64) ->
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 
@@ -440,19 +485,36 @@ mod tests {
         parts
             .into_iter()
             .enumerate()
-            .map(|(i, t)| BodyLine { text: t, offset: 0, has_break: i + 1 < n })
+            .map(|(i, t)| BodyLine {
+                text: t,
+                offset: 0,
+                has_break: i + 1 < n,
+            })
             .collect()
     }
 
     #[test]
     fn block_scalars() {
         let lit = BlockHeader::parse("|");
-        assert_eq!(decode_block(lit, &lines("  a\n  b\n\n"), 0).unwrap().0, "a\nb\n");
+        assert_eq!(
+            decode_block(lit, &lines("  a\n  b\n\n"), 0).unwrap().0,
+            "a\nb\n"
+        );
         let keep = BlockHeader::parse("|+");
         assert_eq!(decode_block(keep, &lines("  a\n\n"), 0).unwrap().0, "a\n\n");
         let strip = BlockHeader::parse(">-");
-        assert_eq!(decode_block(strip, &lines("  a\n  b\n\n  c\n"), 0).unwrap().0, "a b\nc");
+        assert_eq!(
+            decode_block(strip, &lines("  a\n  b\n\n  c\n"), 0)
+                .unwrap()
+                .0,
+            "a b\nc"
+        );
         let folded = BlockHeader::parse(">");
-        assert_eq!(decode_block(folded, &lines("  a\n    x\n  b\n"), 0).unwrap().0, "a\n  x\nb\n");
+        assert_eq!(
+            decode_block(folded, &lines("  a\n    x\n  b\n"), 0)
+                .unwrap()
+                .0,
+            "a\n  x\nb\n"
+        );
     }
 }

@@ -13,13 +13,26 @@ pub struct YamlGrammar;
 /// One item of a line's chain, with its absolute byte span.
 #[derive(Debug, Clone)]
 pub enum Item<'a> {
-    Dash { start: usize },
-    Key { scalar: Pair<'a, Rule> },
-    Node { pair: Pair<'a, Rule> },
+    Dash {
+        start: usize,
+    },
+    Key {
+        scalar: Pair<'a, Rule>,
+    },
+    Node {
+        pair: Pair<'a, Rule>,
+    },
     /// Text that fits no construct; `in_value` when it stands where a value
     /// belongs (after `key:` or `-`).
-    Junk { start: usize, end: usize },
-    DocMarker { start: usize, end: usize, trailing: Option<(usize, usize)> },
+    Junk {
+        start: usize,
+        end: usize,
+    },
+    DocMarker {
+        start: usize,
+        end: usize,
+        trailing: Option<(usize, usize)>,
+    },
 }
 
 impl Item<'_> {
@@ -84,7 +97,9 @@ pub fn tokenize(text: &str) -> Result<Tokens<'_>, Box<pest::error::Error<Rule>>>
                 Rule::comment => out.has_comment = true,
                 Rule::doc_marker_line => {
                     let mut inner = part.into_inner();
-                    let (ms, me) = inner.next().map_or((start, start), |m| (m.as_span().start(), m.as_span().end()));
+                    let (ms, me) = inner
+                        .next()
+                        .map_or((start, start), |m| (m.as_span().start(), m.as_span().end()));
                     let mut trailing = None;
                     for rest in inner {
                         match rest.as_rule() {
@@ -92,12 +107,19 @@ pub fn tokenize(text: &str) -> Result<Tokens<'_>, Box<pest::error::Error<Rule>>>
                             _ => trailing = Some((rest.as_span().start(), rest.as_span().end())),
                         }
                     }
-                    out.items.push(Item::DocMarker { start: ms, end: me, trailing });
+                    out.items.push(Item::DocMarker {
+                        start: ms,
+                        end: me,
+                        trailing,
+                    });
                 }
                 Rule::node_chain => chain(part, &mut out),
                 Rule::line_junk => {
                     let s = part.as_span();
-                    out.items.push(Item::Junk { start: s.start(), end: s.end() });
+                    out.items.push(Item::Junk {
+                        start: s.start(),
+                        end: s.end(),
+                    });
                 }
                 _ => {}
             }
@@ -120,7 +142,9 @@ fn chain_item<'a>(part: Pair<'a, Rule>, out: &mut Line<'a>) {
             Rule::seq_entry => {
                 for inner in part.into_inner() {
                     match inner.as_rule() {
-                        Rule::seq_dash => out.items.push(Item::Dash { start: inner.as_span().start() }),
+                        Rule::seq_dash => out.items.push(Item::Dash {
+                            start: inner.as_span().start(),
+                        }),
                         Rule::node_chain => chain(inner, out),
                         Rule::seq_entry | Rule::map_entry => chain_item(inner, out),
                         Rule::node => node(inner, out),
@@ -153,10 +177,16 @@ fn node<'a>(pair: Pair<'a, Rule>, out: &mut Line<'a>) {
     };
     if inner.as_rule() == Rule::node_junk {
         let s = inner.as_span();
-        out.items.push(Item::Junk { start: s.start(), end: s.end() });
+        out.items.push(Item::Junk {
+            start: s.start(),
+            end: s.end(),
+        });
     } else {
         if inner.as_rule() == Rule::block_scalar {
-            out.has_comment |= inner.clone().into_inner().any(|p| p.as_rule() == Rule::comment);
+            out.has_comment |= inner
+                .clone()
+                .into_inner()
+                .any(|p| p.as_rule() == Rule::comment);
         }
         out.items.push(Item::Node { pair: inner });
     }

@@ -22,8 +22,17 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
         let Some(prov) = &r.provider else { continue };
         match p.provider(&prov.value) {
             None => out.push(
-                Diagnostic::new(Code::UnknownProvider, &r.file, prov.span, format!("unknown provider `{}`", prov.value))
-                    .with_help(hint(&prov.value, p.providers.iter().map(|x| x.name.value.as_str()), "provider")),
+                Diagnostic::new(
+                    Code::UnknownProvider,
+                    &r.file,
+                    prov.span,
+                    format!("unknown provider `{}`", prov.value),
+                )
+                .with_help(hint(
+                    &prov.value,
+                    p.providers.iter().map(|x| x.name.value.as_str()),
+                    "provider",
+                )),
             ),
             Some(provider) => {
                 let category = r.category.as_ref().or(provider.default_category.as_ref());
@@ -49,19 +58,34 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
     }
     for c in &p.caps {
         match (&c.approval_chain, c.action.as_ref().map(|a| a.value)) {
-            (Some(chain), _) => {
-                if !p.chains.iter().any(|x| x.name.value == chain.value) {
-                    out.push(
-                        Diagnostic::new(Code::UnknownApprovalChain, &c.file, chain.span, format!("unknown approval chain `{}`", chain.value))
-                            .with_help(hint(&chain.value, p.chains.iter().map(|x| x.name.value.as_str()), "approval chain")),
-                    );
-                }
+            (Some(chain), _) if !p.chains.iter().any(|x| x.name.value == chain.value) => {
+                out.push(
+                    Diagnostic::new(
+                        Code::UnknownApprovalChain,
+                        &c.file,
+                        chain.span,
+                        format!("unknown approval chain `{}`", chain.value),
+                    )
+                    .with_help(hint(
+                        &chain.value,
+                        p.chains.iter().map(|x| x.name.value.as_str()),
+                        "approval chain",
+                    )),
+                );
             }
             (None, Some(CapAction::RequireApproval)) => {
                 let span = c.action.as_ref().map_or(c.name.span, |a| a.span);
                 out.push(
-                    Diagnostic::new(Code::UnknownApprovalChain, &c.file, span, format!("cap `{}` requires approval but names no `approval_chain`", c.name.value))
-                        .with_help("add `approval_chain: NAME`"),
+                    Diagnostic::new(
+                        Code::UnknownApprovalChain,
+                        &c.file,
+                        span,
+                        format!(
+                            "cap `{}` requires approval but names no `approval_chain`",
+                            c.name.value
+                        ),
+                    )
+                    .with_help("add `approval_chain: NAME`"),
                 );
             }
             _ => {}
@@ -76,12 +100,26 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
         };
         if !exists {
             let (what, names): (&str, Vec<&str>) = match kind {
-                TargetKind::Cap => ("cap", p.caps.iter().map(|c| c.name.value.as_str()).collect()),
-                TargetKind::Rule => ("rule", p.rules.iter().map(|r| r.name.value.as_str()).collect()),
+                TargetKind::Cap => (
+                    "cap",
+                    p.caps.iter().map(|c| c.name.value.as_str()).collect(),
+                ),
+                TargetKind::Rule => (
+                    "rule",
+                    p.rules.iter().map(|r| r.name.value.as_str()).collect(),
+                ),
             };
             out.push(
-                Diagnostic::new(Code::UnknownExceptionTarget, &e.file, t.span, format!("exception `{}` targets unknown {what} `{name}`", e.name.value))
-                    .with_help(hint(name, names.into_iter(), what)),
+                Diagnostic::new(
+                    Code::UnknownExceptionTarget,
+                    &e.file,
+                    t.span,
+                    format!(
+                        "exception `{}` targets unknown {what} `{name}`",
+                        e.name.value
+                    ),
+                )
+                .with_help(hint(name, names.into_iter(), what)),
             );
         }
     }

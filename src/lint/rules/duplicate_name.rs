@@ -5,11 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::Program;
+use crate::ir::{Owner, Program, Rule};
 use crate::lint::registry::Code;
 use crate::source::{SourceFile, Span};
 
-fn find_duplicates<'a>(what: &str, items: impl Iterator<Item = (String, &'a Arc<SourceFile>, Span)>, out: &mut Vec<Diagnostic>) {
+fn find_duplicates<'a>(
+    what: &str,
+    items: impl Iterator<Item = (String, &'a Arc<SourceFile>, Span)>,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut seen: HashMap<String, (&Arc<SourceFile>, Span)> = HashMap::new();
     for (name, file, span) in items {
         match seen.get(&name) {
@@ -26,24 +30,76 @@ fn find_duplicates<'a>(what: &str, items: impl Iterator<Item = (String, &'a Arc<
 }
 
 pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
-    find_duplicates("policy", p.policies.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
-    find_duplicates("agent", p.agents.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+    find_duplicates(
+        "policy",
+        p.policies
+            .iter()
+            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
+        out,
+    );
+    find_duplicates(
+        "agent",
+        p.agents
+            .iter()
+            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
+        out,
+    );
     // Rules are unique per owner (a policy or an agent); the same name in
     // another layer is an override, not a duplicate. A policy split over
     // several files can still repeat a rule name.
-    for (i, r) in p.rules.iter().enumerate() {
-        let first = p.rules.iter().take(i).find(|q| q.owner == r.owner && q.name.value == r.name.value);
-        if let Some(q) = first {
-            out.push(
-                Diagnostic::new(Code::DuplicateName, &r.file, r.name.span, format!("duplicate rule `{}` in `{}`", r.name.value, r.owner.name()))
-                    .with_related(&q.file, q.name.span, "first defined here")
-                    .with_help("rename one of them; rule names must be unique within a policy or agent"),
-            );
+    let mut first: HashMap<(&Owner, &str), &Rule> = HashMap::new();
+    for r in &p.rules {
+        match first.get(&(&r.owner, r.name.value.as_str())) {
+            Some(q) => out.push(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    &r.file,
+                    r.name.span,
+                    format!("duplicate rule `{}` in `{}`", r.name.value, r.owner.name()),
+                )
+                .with_related(&q.file, q.name.span, "first defined here")
+                .with_help(
+                    "rename one of them; rule names must be unique within a policy or agent",
+                ),
+            ),
+            None => {
+                first.insert((&r.owner, r.name.value.as_str()), r);
+            }
         }
     }
-    find_duplicates("provider", p.providers.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
-    find_duplicates("budget", p.budgets.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
-    find_duplicates("cap", p.caps.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
-    find_duplicates("approval chain", p.chains.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
-    find_duplicates("exception", p.exceptions.iter().map(|x| (x.name.value.clone(), &x.file, x.name.span)), out);
+    find_duplicates(
+        "provider",
+        p.providers
+            .iter()
+            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
+        out,
+    );
+    find_duplicates(
+        "budget",
+        p.budgets
+            .iter()
+            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
+        out,
+    );
+    find_duplicates(
+        "cap",
+        p.caps
+            .iter()
+            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
+        out,
+    );
+    find_duplicates(
+        "approval chain",
+        p.chains
+            .iter()
+            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
+        out,
+    );
+    find_duplicates(
+        "exception",
+        p.exceptions
+            .iter()
+            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
+        out,
+    );
 }

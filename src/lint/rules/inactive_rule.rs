@@ -10,8 +10,13 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
         let Some(s) = &r.status else { continue };
         if matches!(s.value, RuleStatus::Paused | RuleStatus::Draft) {
             out.push(
-                Diagnostic::new(Code::InactiveRule, &r.file, s.span, format!("rule `{}` is `{}` and does not run", r.name.value, s.value))
-                    .with_help("set `status: active`, or `archived` if it is retired"),
+                Diagnostic::new(
+                    Code::InactiveRule,
+                    &r.file,
+                    s.span,
+                    format!("rule `{}` is `{}` and does not run", r.name.value, s.value),
+                )
+                .with_help("set `status: active`, or `archived` if it is retired"),
             );
         }
     }

@@ -10,18 +10,39 @@ use crate::lint::registry::Code;
 pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
     for res in resolve(p) {
         let r = &res.rule;
-        let inherited = if res.overrides.is_some() { " (nor does the rule it overrides)" } else { "" };
+        let inherited = if res.overrides.is_some() {
+            " (nor does the rule it overrides)"
+        } else {
+            ""
+        };
         if !r.given.contains("kind") {
             out.push(
-                Diagnostic::new(Code::MissingField, &r.file, r.name.span, format!("rule `{}` has no `kind`{inherited}", r.name.value))
-                    .with_help("add `kind:` with one of input, output, both, tool_input, tool_output, handoff"),
+                Diagnostic::new(
+                    Code::MissingField,
+                    &r.file,
+                    r.name.span,
+                    format!("rule `{}` has no `kind`{inherited}", r.name.value),
+                )
+                .with_help(
+                    "add `kind:` with one of input, output, both, tool_input, tool_output, handoff",
+                ),
             );
         }
         if (r.category.is_some() || r.threshold.is_some()) && r.provider.is_none() {
-            let span = r.category.as_ref().map(|c| c.span).or(r.threshold.as_ref().map(|t| t.span)).unwrap_or(r.name.span);
+            let span = r
+                .category
+                .as_ref()
+                .map(|c| c.span)
+                .or(r.threshold.as_ref().map(|t| t.span))
+                .unwrap_or(r.name.span);
             out.push(
-                Diagnostic::new(Code::MissingField, &r.file, span, "`category` and `threshold` need a `provider`")
-                    .with_help("name the provider that scores this category"),
+                Diagnostic::new(
+                    Code::MissingField,
+                    &r.file,
+                    span,
+                    "`category` and `threshold` need a `provider`",
+                )
+                .with_help("name the provider that scores this category"),
             );
         }
         if !r.has_check() {

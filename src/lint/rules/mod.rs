@@ -4,6 +4,6 @@ pub mod agent_loosens_rule;
 pub mod dangling_reference;
 pub mod duplicate_name;
 pub mod expired_exception;
-pub mod incomplete_rule;
 pub mod inactive_rule;
+pub mod incomplete_rule;
 pub mod several_active_policies;

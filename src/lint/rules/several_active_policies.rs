@@ -24,10 +24,16 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
         }
     }
     for ((kind, name), idx) in by_target {
-        let Some((&first, rest)) = idx.split_first() else { continue };
-        let Some(first) = p.policies.get(first) else { continue };
+        let Some((&first, rest)) = idx.split_first() else {
+            continue;
+        };
+        let Some(first) = p.policies.get(first) else {
+            continue;
+        };
         for &i in rest {
-            let Some(pol) = p.policies.get(i) else { continue };
+            let Some(pol) = p.policies.get(i) else {
+                continue;
+            };
             let span = pol.status.as_ref().map_or(pol.name.span, |s| s.span);
             out.push(
                 Diagnostic::new(Code::SeveralActivePolicies, &pol.file, span, format!("second active policy for {kind} `{name}`: `{}`", pol.name.value))
