@@ -104,3 +104,15 @@ fn every_format_on_the_same_input() {
         insta::assert_snapshot!("format__json", render::diagnostics(Format::Json, &ws.diagnostics, summary, false));
     });
 }
+
+#[test]
+fn readme_catalog_lists_every_code() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for c in CODES {
+        let row = format!("| {} | `{}` | {} |", c.id, c.name, c.severity.as_str());
+        assert!(readme.contains(&row), "README rule catalog lacks `{row}`");
+    }
+    // The two set-up commands come first.
+    let first_block = readme.split("```").nth(1).unwrap();
+    assert!(first_block.contains("lint examples") && first_block.contains("cargo test"));
+}

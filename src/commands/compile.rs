@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, color, input_errors, print};
+use super::{EXIT_OK, EXIT_USAGE, color, exit_for, input_errors, print};
 use crate::cli::{CompileArgs, Global};
 use crate::compile::{bundle, to_text};
 use crate::fsutil::write_atomic;
@@ -21,16 +21,16 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
         Ok(ws) => ws,
         Err(e) => return input_errors(global, &e.0),
     };
-    let refuse = ws.errors() > 0 || (global.deny_warnings && ws.warnings() > 0);
+    let code = exit_for(&ws.diagnostics, global.deny_warnings);
     if !ws.diagnostics.is_empty() {
         let summary = Summary::of(ws.file_count, &ws.diagnostics);
         let text =
             render::diagnostics(global.format, &ws.diagnostics, summary, color(global, true));
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
-    if refuse {
+    if code != EXIT_OK {
         eprintln!("error: not compiling: lint found problems");
-        return EXIT_FINDINGS;
+        return code;
     }
     let text = to_text(&bundle(&ws.program));
     match &args.output {

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, color, input_errors, print};
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, color, exit_for, input_errors, print};
 use crate::cli::{FmtArgs, Global};
 use crate::fmt::format_text;
 use crate::fsutil::write_atomic;
@@ -80,9 +80,8 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
         eprintln!("{verb} {c}");
     }
     eprintln!("{} file(s) checked, {} {verb}", count, changed.len());
-    if !diags.is_empty() || (args.check && !changed.is_empty()) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
+    match exit_for(&diags, false) {
+        EXIT_OK if args.check && !changed.is_empty() => EXIT_FINDINGS,
+        code => code,
     }
 }

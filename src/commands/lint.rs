@@ -1,7 +1,7 @@
 //! `guardctl lint [PATHS...]`: report every problem; exit 1 on errors (or
 //! warnings with `--deny-warnings`).
 
-use super::{EXIT_FINDINGS, EXIT_OK, color, input_errors, print};
+use super::{color, exit_for, input_errors, print};
 use crate::cli::{Global, PathsArgs};
 use crate::lint::LintOptions;
 use crate::render::{self, Summary};
@@ -19,9 +19,5 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
         summary,
         color(global, false),
     ));
-    if ws.errors() > 0 || (global.deny_warnings && ws.warnings() > 0) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
+    exit_for(&ws.diagnostics, global.deny_warnings)
 }

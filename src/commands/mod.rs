@@ -47,6 +47,25 @@ fn lint_options(global: &Global) -> Result<LintOptions, String> {
     Ok(LintOptions { now })
 }
 
+/// The exit code for a set of diagnostics: 3 when any is an internal
+/// error, 1 for errors (or warnings with `--deny-warnings`), else 0.
+pub fn exit_for(diags: &[Diagnostic], deny_warnings: bool) -> u8 {
+    use crate::diagnostic::Severity;
+    if diags
+        .iter()
+        .any(|d| d.code == crate::lint::registry::Code::Internal)
+    {
+        EXIT_INTERNAL
+    } else if diags
+        .iter()
+        .any(|d| d.severity == Severity::Error || deny_warnings)
+    {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
 /// Whether colour is on for output going to stdout or stderr.
 pub fn color(global: &Global, stderr: bool) -> bool {
     match global.color {
