@@ -107,3 +107,44 @@ pub enum ExprKind {
         fields: Vec<(String, Expr)>,
     },
 }
+
+impl Expr {
+    /// Direct children, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Uint(_)
+            | ExprKind::Double(_)
+            | ExprKind::String(_)
+            | ExprKind::Bytes(_)
+            | ExprKind::Ident { .. } => Vec::new(),
+            ExprKind::Select { operand, .. } | ExprKind::Unary { operand, .. } => vec![operand],
+            ExprKind::Index { operand, index, .. } => vec![operand, index],
+            ExprKind::Call { target, args, .. } => {
+                target.iter().map(|t| &**t).chain(args.iter()).collect()
+            }
+            ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            ExprKind::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => vec![cond, then, otherwise],
+            ExprKind::List(items) => items.iter().collect(),
+            ExprKind::Map(entries) => entries.iter().flat_map(|(k, v)| [k, v]).collect(),
+            ExprKind::Struct { fields, .. } => fields.iter().map(|(_, v)| v).collect(),
+        }
+    }
+
+    /// Height of the tree, computed without recursion.
+    pub fn depth(&self) -> usize {
+        let mut max = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((e, d)) = stack.pop() {
+            max = max.max(d);
+            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        }
+        max
+    }
+}

@@ -14,6 +14,13 @@ struct CelGrammar;
 /// Deepest bracket nesting accepted; keeps the recursive parser's stack bounded.
 pub const MAX_NESTING: usize = 48;
 
+/// Longest run of operators (or of `.`/`[]`/call suffixes) in one chain.
+pub const MAX_CHAIN: usize = 256;
+
+/// Deepest syntax tree accepted, so that every later walk (checker,
+/// evaluator, drop) recurses a bounded amount.
+pub const MAX_DEPTH: usize = 256;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CelError {
     pub span: Span,
@@ -37,10 +44,27 @@ pub fn parse(text: &str) -> Result<Expr, CelError> {
     let Some(expr) = cel.into_inner().next() else {
         return fail(Span::default(), "empty expression");
     };
-    lower_expr(expr)
+    let expr = lower_expr(expr)?;
+    if expr.depth() > MAX_DEPTH {
+        return fail(
+            expr.span,
+            format!("expression nests more than {MAX_DEPTH} levels deep; split it"),
+        );
+    }
+    Ok(expr)
 }
 
+/// Longest expression accepted, in bytes (guardrail checks are short; the
+/// bound keeps the parser's memory small on hostile input).
+pub const MAX_LEN: usize = 64 * 1024;
+
 fn check_nesting(text: &str) -> Result<(), CelError> {
+    if text.len() > MAX_LEN {
+        return fail(
+            Span::new(0, 0),
+            format!("expression is longer than {} KiB", MAX_LEN / 1024),
+        );
+    }
     let mut depth = 0usize;
     for (i, c) in text.char_indices() {
         match c {
@@ -185,6 +209,13 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                 return fail(span, "empty expression");
             };
             let mut acc = lower_expr(first)?;
+            // Each operator deepens the (left-nested) tree by one.
+            if inner.len() > 2 * MAX_CHAIN {
+                return fail(
+                    span,
+                    format!("more than {MAX_CHAIN} operators in a row; split the expression"),
+                );
+            }
             while let (Some(op), Some(rhs)) = (inner.next(), inner.next()) {
                 let op = match op.as_str().trim() {
                     "||" => BinaryOp::Or,
@@ -276,6 +307,12 @@ fn lower_expr(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                 return fail(span, "empty expression");
             };
             let mut acc = lower_expr(first)?;
+            if inner.len() > MAX_CHAIN {
+                return fail(
+                    span,
+                    format!("more than {MAX_CHAIN} selections, calls or indexes in a row"),
+                );
+            }
             for suffix in inner {
                 let Some(s) = suffix.into_inner().next() else {
                     continue;
@@ -606,5 +643,25 @@ mod tests {
         let e = parse("'abc").unwrap_err();
         assert_eq!(e.message, "unterminated string literal");
         assert!(parse(&"(".repeat(500)).is_err());
+        assert!(
+            parse(&format!("{}true", "a && ".repeat(300)))
+                .unwrap_err()
+                .message
+                .contains("operators in a row")
+        );
+        assert!(
+            parse(&format!("{}2", "true ? 1 : ".repeat(300)))
+                .unwrap_err()
+                .message
+                .contains("levels deep")
+        );
+        assert!(parse(&format!("x{}", ".y".repeat(300))).is_err());
+        assert!(
+            parse(&"1 + ".repeat(20_000))
+                .unwrap_err()
+                .message
+                .contains("KiB")
+        );
+        assert_eq!(parse("((a.b[0]))").unwrap().depth(), 3);
     }
 }

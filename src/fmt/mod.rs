@@ -166,6 +166,12 @@ pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec
             out
         }
     };
+    // Keep Windows line endings if the file uses them.
+    let out = if text.contains("\r\n") {
+        out.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        out
+    };
     let formatted = SourceFile::new(file.name.clone(), out.clone());
     let after = meaning(&formatted, kind)
         .map_err(|_| vec![internal(file, "the formatted text does not parse")])?;
