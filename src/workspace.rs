@@ -188,7 +188,7 @@ fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed 
             counted: true,
         };
     }
-    let (program, more) = ir::lower::lower_file(&file);
+    let (program, more) = ir::lower_file(&file);
     diagnostics.extend(more);
     Parsed {
         file: Some(file),

@@ -27,18 +27,6 @@ pub fn lower_file(f: &SyntaxFile) -> (Program, Vec<Diagnostic>) {
     (program, diags)
 }
 
-/// Lowers every file into one [`Program`].
-pub fn lower(files: &[SyntaxFile], diags: &mut Vec<Diagnostic>) -> Program {
-    let mut program = Program::default();
-    for f in files {
-        let (p, d) = lower_file(f);
-        program.merge(p);
-        diags.extend(d);
-    }
-    program.reindex();
-    program
-}
-
 const POLICY_KEYS: &[&str] = &[
     "name",
     "description",

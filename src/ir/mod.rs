@@ -14,5 +14,5 @@ pub mod patterns;
 pub mod reader;
 pub mod values;
 
-pub use lower::lower;
+pub use lower::lower_file;
 pub use model::*;

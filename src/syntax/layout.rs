@@ -30,7 +30,6 @@ pub fn parse_yaml(
     diags: &mut Vec<Diagnostic>,
 ) -> Document {
     let text = file.text.get(base..base + len).unwrap_or("");
-    let before = diags.len();
     if let Some((at, what)) = too_deep(text) {
         diags.push(
             Diagnostic::new(
@@ -77,19 +76,10 @@ pub fn parse_yaml(
         depth: 0,
     };
     layout.collect();
+    // Junk inside the tree became `Invalid` nodes; a structural error
+    // leaves no tree at all.
     let root = layout.root();
-    // A tree is returned even with junk inside (junk became `Invalid`), but
-    // not when the structure itself failed.
-    let structural_failure = root.is_none()
-        && layout
-            .toks
-            .iter()
-            .any(|t| !matches!(t.item, Item::Junk { .. }));
-    let _ = before;
-    Document {
-        root: if structural_failure { None } else { root },
-        comments,
-    }
+    Document { root, comments }
 }
 
 /// Finds nesting deeper than [`MAX_DEPTH`] before any recursive parsing.
@@ -167,7 +157,6 @@ impl<'a> Layout<'a, '_> {
         let lines = self.lines;
         let mut seen_content = false;
         let mut seen_start = false;
-        let total = lines.len();
         for (li, line) in lines.iter().enumerate() {
             let (is, ie) = line.indent;
             let mut skip_line = false;
@@ -253,7 +242,6 @@ impl<'a> Layout<'a, '_> {
                 });
             }
         }
-        let _ = total;
     }
 
     /// Explains a junk token as precisely as its first character allows.
@@ -477,23 +465,9 @@ impl<'a> Layout<'a, '_> {
                 self.node(c as i64, true, colon)?
             };
             self.push_entry(&mut entries, &mut seen, key, value);
-            let Some(next) = self.peek() else { break };
-            let (ncol, nfirst, nstart, nline) =
-                (next.col, next.first, next.item.start(), next.line);
-            let is_key = matches!(next.item, Item::Key { .. });
-            if !nfirst || ncol < c || (ncol == c && !is_key) {
+            let sibling = |i: &Item<'_>| matches!(i, Item::Key { .. });
+            if !self.continues(c, sibling, "mapping", "align sibling keys at the same column; nest only under a key with no value on its line")? {
                 break;
-            }
-            if ncol > c {
-                let end = self.line_end(nline);
-                self.error(
-                    Code::BadIndentation,
-                    nstart,
-                    end,
-                    "bad indentation: this line is indented deeper than the mapping it continues",
-                    Some("align sibling keys at the same column; nest only under a key with no value on its line"),
-                );
-                return Err(Abort);
             }
         }
         let span_start = start.unwrap_or(self.base);
@@ -505,6 +479,34 @@ impl<'a> Layout<'a, '_> {
             Span::new(span_start, span_end),
             Style::BlockMap,
         ))
+    }
+
+    /// After an entry of a block at column `c`: whether the next token
+    /// starts a sibling entry. A line indented deeper than the block, that
+    /// no entry opened, is a structural error.
+    fn continues(
+        &mut self,
+        c: usize,
+        sibling: impl Fn(&Item<'_>) -> bool,
+        what: &str,
+        help: &str,
+    ) -> Result<bool, Abort> {
+        let Some(next) = self.peek() else {
+            return Ok(false);
+        };
+        let (ncol, nfirst, nstart, nline) = (next.col, next.first, next.item.start(), next.line);
+        if !nfirst || ncol < c || (ncol == c && !sibling(&next.item)) {
+            return Ok(false);
+        }
+        if ncol > c {
+            let end = self.line_end(nline);
+            let msg = format!(
+                "bad indentation: this line is indented deeper than the {what} it continues"
+            );
+            self.error(Code::BadIndentation, nstart, end, msg, Some(help));
+            return Err(Abort);
+        }
+        Ok(true)
     }
 
     /// Adds a mapping entry, or reports its key as a duplicate. Small maps
@@ -558,32 +560,20 @@ impl<'a> Layout<'a, '_> {
             let Item::Dash { start } = tok.item else {
                 break;
             };
-            let dash_line = tok.line;
             self.pos += 1;
             let here = Span::new(self.base + start, self.base + start + 1);
-            let inline = self.peek().is_some_and(|t| t.line == dash_line);
             let entry = self.node(c as i64, false, start + 1)?;
-            let _ = inline;
             let s = here.join(entry.span);
             span = Some(span.map_or(s, |sp| sp.join(s)));
             items.push(entry);
-            let Some(next) = self.peek() else { break };
-            let (ncol, nfirst, nstart, nline) =
-                (next.col, next.first, next.item.start(), next.line);
-            let is_dash = matches!(next.item, Item::Dash { .. });
-            if !nfirst || ncol < c || (ncol == c && !is_dash) {
+            let sibling = |i: &Item<'_>| matches!(i, Item::Dash { .. });
+            if !self.continues(
+                c,
+                sibling,
+                "list",
+                "align the `-` of every list entry at the same column",
+            )? {
                 break;
-            }
-            if ncol > c {
-                let end = self.line_end(nline);
-                self.error(
-                    Code::BadIndentation,
-                    nstart,
-                    end,
-                    "bad indentation: this line is indented deeper than the list it continues",
-                    Some("align the `-` of every list entry at the same column"),
-                );
-                return Err(Abort);
             }
         }
         Ok(Node::new(
