@@ -4,7 +4,9 @@
 
 pub mod ast;
 pub mod check;
+pub mod eval;
 pub mod parse;
+pub mod value;
 
 pub use ast::{Expr, ExprKind};
 pub use parse::{CelError, parse};
