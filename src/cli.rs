@@ -51,8 +51,67 @@ pub enum Command {
     Compile(CompileArgs),
     /// Rewrite guardctl sections into the canonical layout
     Fmt(FmtArgs),
+    /// Replay recorded traffic through a policy and report what it would do
+    Simulate(SimulateArgs),
+    /// Run policy test files (*.guardtest.yaml)
+    Test(PathsArgs),
+    /// Show the decision trace for one event
+    Explain(ExplainArgs),
     /// Explain a diagnostic code, or list them all
     Rule(RuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Policy files or directories
+    #[arg(required = true)]
+    pub policies: Vec<PathBuf>,
+    /// Trace files: guardctl JSONL or OTLP/JSON spans, gzip allowed, `-` for stdin
+    #[arg(long, required = true, num_args = 1..)]
+    pub traces: Vec<PathBuf>,
+    /// Evaluate this policy too and report what the change flips
+    #[arg(long, num_args = 1..)]
+    pub baseline: Vec<PathBuf>,
+    /// Write one JSON line per event here
+    #[arg(long, value_name = "OUT.jsonl")]
+    pub events: Option<PathBuf>,
+    /// Trigger rate of a model-tier rule at thresholds 0.05..0.95
+    #[arg(long, value_name = "RULE")]
+    pub sweep: Option<String>,
+    /// Exit 1 when an action's share of events exceeds PCT (e.g. block=0.5%)
+    #[arg(long, value_name = "ACTION=PCT")]
+    pub max_rate: Vec<String>,
+    /// Write a self-contained HTML report
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Treat a malformed trace line as fatal
+    #[arg(long)]
+    pub strict: bool,
+    /// Show matched PII in excerpts (masked by default)
+    #[arg(long)]
+    pub show_matches: bool,
+    /// Worker threads (default: one per core)
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Policy files or directories
+    #[arg(required = true)]
+    pub policies: Vec<PathBuf>,
+    /// The event as JSON (or @FILE)
+    #[arg(long, conflicts_with = "text")]
+    pub event: Option<String>,
+    /// Content to evaluate (with --kind)
+    #[arg(long, requires = "kind")]
+    pub text: Option<String>,
+    /// The stage of --text: input, output, tool_input, tool_output, handoff
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Show matched PII (masked by default)
+    #[arg(long)]
+    pub show_matches: bool,
 }
 
 #[derive(Debug, Args)]

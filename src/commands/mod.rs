@@ -3,9 +3,12 @@
 //! 0 clean, 1 findings, 2 usage or I/O problem, 3 internal error.
 
 mod compile;
+mod explain;
 mod fmt;
 mod lint;
 mod rule;
+mod simulate;
+mod test;
 
 use std::io::Write;
 
@@ -34,6 +37,9 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Compile(args) => compile::run(&cli.global, &options, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),
         Command::Rule(args) => rule::run(args),
+        Command::Simulate(args) => simulate::run(&cli.global, &options, args),
+        Command::Test(args) => test::run(&cli.global, &options, args),
+        Command::Explain(args) => explain::run(&cli.global, &options, args),
     }
 }
 
@@ -85,6 +91,34 @@ pub fn input_errors(global: &Global, errors: &[Diagnostic]) -> u8 {
     );
     let _ = std::io::stderr().write_all(text.as_bytes());
     EXIT_USAGE
+}
+
+/// Loads policies for the engine: lint must find no errors (they are
+/// printed to stderr). `Err` is the exit code.
+pub fn load_policies(
+    global: &Global,
+    options: &LintOptions,
+    paths: &[std::path::PathBuf],
+) -> Result<crate::workspace::Workspace, u8> {
+    let ws = match crate::workspace::load(paths, options) {
+        Ok(ws) => ws,
+        Err(e) => return Err(input_errors(global, &e.0)),
+    };
+    let code = exit_for(&ws.diagnostics, false);
+    if !ws.diagnostics.is_empty() {
+        let text = render::diagnostics(
+            global.format,
+            &ws.diagnostics,
+            Summary::of(ws.file_count, &ws.diagnostics),
+            color(global, true),
+        );
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    if code != EXIT_OK {
+        eprintln!("error: the policy has errors; fix them first (guardctl lint)");
+        return Err(code);
+    }
+    Ok(ws)
 }
 
 /// Writes text to stdout; a closed pipe is not an error worth a panic.

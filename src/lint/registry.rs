@@ -47,6 +47,8 @@ pub enum Code {
     ExpiredException,
     InactiveRule,
     UnknownCategory,
+    UnknownTestRule,
+    TestFailed,
     Io,
     Internal,
 }
@@ -336,6 +338,20 @@ pub const CODES: &[CodeInfo] = &[
         name: "unsupported-category",
         severity: Warning,
         doc: "A rule's `category` is not in its provider's `supported_categories`. The provider returns no score for it and the rule is unevaluated (fail_mode decides).",
+    },
+    CodeInfo {
+        code: Code::UnknownTestRule,
+        id: "GC501",
+        name: "unknown-test-rule",
+        severity: Error,
+        doc: "A policy test names a rule that no policy or agent among the files under test defines. A test about a rule that does not exist would pass vacuously, so it is an error.",
+    },
+    CodeInfo {
+        code: Code::TestFailed,
+        id: "GC502",
+        name: "test-failed",
+        severity: Error,
+        doc: "A policy test case whose expectation (decision, fired or not-fired rules, redacted text) differs from what the policy does. The message shows expected and actual.",
     },
     CodeInfo {
         code: Code::Io,

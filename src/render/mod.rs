@@ -3,9 +3,11 @@
 //! `NO_COLOR`), `plain` (one line per problem, for editors and grep) and
 //! `json` (a documented, stable schema).
 
+pub mod html;
 mod human;
 mod json;
 mod plain;
+pub mod simulate;
 
 use crate::diagnostic::Diagnostic;
 

@@ -1,0 +1,134 @@
+//! `guardctl simulate POLICY... --traces FILE...`: what the policy would
+//! have done to recorded traffic, with `--baseline` flips, `--sweep`,
+//! `--events`, `--report` and `--max-rate` for CI.
+
+use std::io::{BufWriter, IsTerminal, Write};
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, load_policies, print};
+use crate::cli::{Global, SimulateArgs};
+use crate::ir::enums::Action;
+use crate::lint::LintOptions;
+use crate::render::{self, Format};
+use crate::simulate::{self, Config};
+
+/// `block=0.5%` → (block, 0.005).
+fn parse_max_rate(s: &str) -> Result<(Action, f64), String> {
+    let (a, p) = s
+        .split_once('=')
+        .ok_or_else(|| format!("--max-rate `{s}`: write ACTION=PCT, e.g. block=0.5%"))?;
+    let action =
+        Action::from_name(a.trim()).ok_or_else(|| format!("--max-rate: unknown action `{a}`"))?;
+    let p = p.trim();
+    let v = match p.strip_suffix('%') {
+        Some(n) => n.trim().parse::<f64>().map(|x| x / 100.0),
+        None => p.parse::<f64>(),
+    }
+    .map_err(|_| format!("--max-rate: `{p}` is not a percentage"))?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(format!("--max-rate: `{p}` is not between 0% and 100%"));
+    }
+    Ok((action, v))
+}
+
+pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
+    let limits: Vec<(Action, f64)> = match args.max_rate.iter().map(|s| parse_max_rate(s)).collect()
+    {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let ws = match load_policies(global, options, &args.policies) {
+        Ok(ws) => ws,
+        Err(code) => return code,
+    };
+    let base = if args.baseline.is_empty() {
+        None
+    } else {
+        match load_policies(global, options, &args.baseline) {
+            Ok(ws) => Some(ws),
+            Err(code) => return code,
+        }
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {human_pos} events  {per_sec}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b
+    });
+    let progress_bar = bar.clone();
+    let cfg = Config {
+        traces: args.traces.clone(),
+        strict: args.strict,
+        show_matches: args.show_matches,
+        sweep: args.sweep.clone(),
+        threads: args.threads,
+        progress: progress_bar.map(|b| {
+            Box::new(move |n: usize| b.set_position(n as u64)) as Box<dyn Fn(usize) + Send + Sync>
+        }),
+    };
+    let mut events_file = match &args.events {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Some(BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", p.display());
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
+    let result = simulate::run(
+        &ws.program,
+        base.as_ref().map(|b| &b.program),
+        &cfg,
+        events_file.as_mut().map(|f| f as &mut dyn Write),
+    );
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let summary = match result {
+        Ok(s) => s,
+        Err(simulate::Fatal(msg)) => {
+            eprintln!("error: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(mut f) = events_file {
+        if let Err(e) = f.flush() {
+            eprintln!("error: cannot write events: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    match global.format {
+        Format::Json => print(&format!("{}\n", render::simulate::json(&summary))),
+        _ => print(&render::simulate::human(&summary)),
+    }
+    if let Some(path) = &args.report {
+        let html = render::html::report(&summary);
+        if let Err(e) = crate::fsutil::write_atomic(path, html.as_bytes()) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    }
+    let mut code = EXIT_OK;
+    for (action, max) in limits {
+        let n = summary.decisions.get(&action).copied().unwrap_or(0);
+        let rate = if summary.events == 0 {
+            0.0
+        } else {
+            n as f64 / summary.events as f64
+        };
+        if rate > max {
+            eprintln!(
+                "max-rate exceeded: {action} on {:.2}% of events (limit {:.2}%)",
+                rate * 100.0,
+                max * 100.0
+            );
+            code = EXIT_FINDINGS;
+        }
+    }
+    code
+}

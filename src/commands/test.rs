@@ -1,0 +1,285 @@
+//! `guardctl test [PATHS...]`: runs policy test files (`*.guardtest.yaml`)
+//! against the policies found in the same paths.
+//!
+//! ```yaml
+//! TESTS:
+//!   card_numbers_are_masked:
+//!     event: {input: "my card is 4111 1111 1111 1111", project: payments}
+//!     expect:
+//!       decision: mask
+//!       fired: [card_numbers]
+//!       not_fired: [prompt_injection]
+//!       redacted_input: "my card is <CREDIT_CARD>"
+//! ```
+//!
+//! A case gives `event` (any trace event fields) or `text` with `kind`
+//! (plus event fields beside them). Rules are named by rule name or by
+//! runtime id. Failures are diagnostics at the expectation that failed;
+//! a rule no case triggered is listed under coverage.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{EXIT_FINDINGS, EXIT_OK, color, exit_for, load_policies, print};
+use crate::cli::{Global, PathsArgs};
+use crate::diagnostic::{Diagnostic, sort_diagnostics};
+use crate::engine::evaluate::{Options, evaluate};
+use crate::engine::event::Event;
+use crate::engine::governance::Governance;
+use crate::engine::rules::RuleSet;
+use crate::ir::enums::Action;
+use crate::lint::LintOptions;
+use crate::lint::registry::Code;
+use crate::render::{self, Summary};
+use crate::simulate::rule_exemption;
+use crate::source::SourceFile;
+use crate::syntax::layout::parse_yaml;
+use crate::syntax::{Node, Value};
+
+const UNKNOWN_RULE_HELP: &str =
+    "name a rule by its name or runtime id (`policy/rule`, `policy/rule.input`)";
+
+fn test_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        let walker = walkdir::WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let n = e.file_name().to_string_lossy();
+                e.depth() == 0 || !(e.file_type().is_dir() && (n.starts_with('.') || n == "target"))
+            });
+        for e in walker.flatten() {
+            let name = e.file_name().to_string_lossy().to_lowercase();
+            if e.file_type().is_file()
+                && (name.ends_with(".guardtest.yaml") || name.ends_with(".guardtest.yml"))
+            {
+                out.push(e.path().to_path_buf());
+            }
+        }
+    }
+    out
+}
+
+type Problem = (Code, crate::source::Span, String, String);
+
+/// Records a failed expectation.
+fn fail(problems: &mut Vec<Problem>, span: crate::source::Span, msg: String, help: String) {
+    problems.push((Code::TestFailed, span, msg, help));
+}
+
+fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
+    map.iter()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map(|(_, v)| v)
+}
+
+/// A case's event from `event:` or `text:`/`kind:` (+ other event fields).
+fn case_event(case: &[(Node, Node)], line: usize) -> Result<Event, String> {
+    let mut obj = match get(case, "event") {
+        Some(e) => e.to_json(),
+        None => serde_json::Value::Object(
+            case.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), Some("expect" | "text")))
+                .map(|(k, v)| (k.key_text(), v.to_json()))
+                .collect(),
+        ),
+    };
+    if let (Some(text), Some(o)) = (get(case, "text"), obj.as_object_mut()) {
+        let kind = o
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("input")
+            .to_string();
+        let t = text.to_json();
+        match kind.as_str() {
+            "output" => o.insert("output".into(), t),
+            "tool_input" => o.insert("tool".into(), serde_json::json!({"parameters": t})),
+            "tool_output" => o.insert("tool".into(), serde_json::json!({"result": t})),
+            "handoff" => o.insert("handoff".into(), t),
+            _ => o.insert("input".into(), t),
+        };
+    }
+    Event::from_json(&obj, line)
+}
+
+pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
+    let paths = args.paths();
+    let ws = match load_policies(global, options, &paths) {
+        Ok(ws) => ws,
+        Err(code) => return code,
+    };
+    let set = RuleSet::build(&ws.program);
+    let exempt = rule_exemption(&ws.program);
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut triggered: BTreeSet<String> = BTreeSet::new();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut lines = String::new();
+    let files = test_files(&paths);
+    for path in &files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::unlocated(
+                    Code::Io,
+                    format!("cannot read `{}`: {e}", path.display()),
+                ));
+                continue;
+            }
+        };
+        let file: Arc<SourceFile> = SourceFile::new(path.display().to_string(), text);
+        let doc = parse_yaml(&file, 0, file.text.len(), &mut diags);
+        let cases = doc
+            .root
+            .as_ref()
+            .and_then(|r| r.as_map())
+            .and_then(|m| get(m, "TESTS"))
+            .and_then(Node::as_map);
+        let Some(cases) = cases else {
+            diags.push(Diagnostic::new(
+                Code::MissingField,
+                &file,
+                crate::source::Span::point(0),
+                "a guardtest file holds a `TESTS:` mapping of named cases",
+            ));
+            continue;
+        };
+        for (name_node, case) in cases {
+            let name = name_node.key_text();
+            let Some(case_map) = case.as_map() else {
+                diags.push(Diagnostic::new(
+                    Code::WrongType,
+                    &file,
+                    case.span,
+                    format!("test `{name}` must be a mapping"),
+                ));
+                continue;
+            };
+            let line = file.line_col(name_node.span.start).0;
+            let event = match case_event(case_map, line) {
+                Ok(e) => e,
+                Err(msg) => {
+                    diags.push(Diagnostic::new(
+                        Code::WrongType,
+                        &file,
+                        case.span,
+                        format!("test `{name}`: {msg}"),
+                    ));
+                    failed += 1;
+                    continue;
+                }
+            };
+            let r = evaluate(&ws.program, &set, &exempt, &event, &Options::default());
+            let gov = Governance::default().step(&ws.program, &event);
+            let decision = gov
+                .iter()
+                .filter_map(|g| g.action())
+                .chain([r.decision])
+                .max_by_key(|a| a.rank())
+                .unwrap_or(r.decision);
+            let fired: Vec<&str> = r
+                .fired()
+                .filter_map(|o| set.rules.get(o.rule))
+                .map(|x| x.id.as_str())
+                .collect();
+            triggered.extend(fired.iter().map(|s| s.to_string()));
+            // (code, span, message, help) of each failed expectation.
+            let mut problems: Vec<Problem> = Vec::new();
+            let actual = format!("fired: [{}]; decision: {decision}", fired.join(", "));
+            let expect = get(case_map, "expect")
+                .and_then(Node::as_map)
+                .unwrap_or(&[]);
+            for (k, v) in expect {
+                match k.as_str().unwrap_or("") {
+                    "decision" => match v.as_str().and_then(Action::from_name) {
+                        Some(want) if want == decision => {}
+                        Some(want) => fail(&mut problems, v.span, format!("expected decision `{want}`, got `{decision}`"), actual.clone()),
+                        None => fail(&mut problems, v.span, format!("`{}` is not an action", v.to_json()), "actions: allow, log, alert, warn, redact, mask, filter, fix, reask, escalate, require_approval, block".into()),
+                    },
+                    key @ ("fired" | "not_fired") => {
+                        let refs: Vec<&Node> = match &v.value {
+                            Value::Seq(items) => items.iter().collect(),
+                            _ => vec![v],
+                        };
+                        for rf in refs {
+                            let rname = rf.as_str().unwrap_or("");
+                            let known: Vec<&str> = set.rules.iter().filter(|x| x.id == rname || x.name == rname).map(|x| x.id.as_str()).collect();
+                            if known.is_empty() {
+                                problems.push((Code::UnknownTestRule, rf.span, format!("no rule `{rname}`"), UNKNOWN_RULE_HELP.into()));
+                                continue;
+                            }
+                            let did = known.iter().any(|k| fired.contains(k));
+                            if key == "fired" && !did {
+                                fail(&mut problems, rf.span, format!("expected `{rname}` to fire"), actual.clone());
+                            } else if key == "not_fired" && did {
+                                fail(&mut problems, rf.span, format!("expected `{rname}` not to fire"), actual.clone());
+                            }
+                        }
+                    }
+                    key @ ("redacted_input" | "redacted_output") => {
+                        let got = if key == "redacted_input" { &r.redacted_input } else { &r.redacted_output };
+                        let want = v.as_str().map(str::to_string);
+                        if got.as_ref() != want.as_ref() {
+                            fail(&mut problems, v.span, format!("expected {key} {:?}, got {:?}", want.unwrap_or_default(), got.clone().unwrap_or_else(|| "(no redaction)".into())), actual.clone());
+                        }
+                    }
+                    other => fail(&mut problems, k.span, format!("unknown expectation `{other}`"), "expect takes decision, fired, not_fired, redacted_input, redacted_output".into()),
+                }
+            }
+            let ok = problems.is_empty();
+            for (code, span, msg, help) in problems {
+                diags.push(
+                    Diagnostic::new(code, &file, span, format!("test `{name}`: {msg}"))
+                        .with_help(help),
+                );
+            }
+            lines.push_str(&format!(
+                "{} {} ({}:{line})\n",
+                if ok { "PASS" } else { "FAIL" },
+                name,
+                file.name
+            ));
+            if ok {
+                passed += 1;
+            } else {
+                failed += 1;
+            }
+        }
+    }
+    sort_diagnostics(&mut diags);
+    let mut out = lines;
+    if !diags.is_empty() {
+        out.push('\n');
+        out.push_str(&render::diagnostics(
+            global.format,
+            &diags,
+            Summary::of(files.len(), &diags),
+            color(global, false),
+        ));
+    }
+    let untested: Vec<&str> = set
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !triggered.contains(*id))
+        .collect();
+    let total = set.rules.len();
+    out.push_str(&format!(
+        "\nrule coverage: {} of {total} rules triggered by some case\n",
+        total - untested.len()
+    ));
+    for id in &untested {
+        out.push_str(&format!("  not exercised: {id}\n"));
+    }
+    out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
+    print(&out);
+    if files.is_empty() {
+        eprintln!("error: no *.guardtest.yaml files under the given paths");
+        return EXIT_FINDINGS;
+    }
+    match exit_for(&diags, false) {
+        EXIT_OK if failed > 0 => EXIT_FINDINGS,
+        code => code,
+    }
+}

@@ -1,0 +1,703 @@
+//! Built-in detectors (spec §5): PII entities with their validators,
+//! secret shapes, prompt-injection phrases and a profanity list.
+//!
+//! Every detector regex is compiled into one multi-pattern automaton
+//! (regex-automata's meta regex): one pass over a text says which
+//! detectors can match at all, and only those are then searched one by one
+//! and validated (Luhn, mod-97, SSN rules, checksums). Word lists are
+//! aho-corasick DFAs. Positions are character offsets, end exclusive.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
+use regex_automata::meta;
+use sha2::{Digest, Sha256};
+
+use crate::ir::enums::Entity;
+
+/// What found a match.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Finding {
+    Entity(Entity),
+    /// A rule's own pattern: (rule id index, pattern index).
+    Pattern(usize, usize),
+    Injection,
+    Profanity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub finding: Finding,
+    /// Character offsets, end exclusive.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A detector regex and its validator.
+struct Spec {
+    entity: Entity,
+    pattern: &'static str,
+    validate: fn(&str, &str, usize) -> bool,
+}
+
+fn always(_: &str, _: &str, _: usize) -> bool {
+    true
+}
+
+/// The detector regexes, documented in the README.
+const SPECS: &[Spec] = &[
+    Spec {
+        entity: Entity::EmailAddress,
+        pattern: r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b",
+        validate: always,
+    },
+    Spec {
+        entity: Entity::CreditCard,
+        pattern: r"\b\d(?:[ \-]?\d){12,18}\b",
+        validate: valid_card,
+    },
+    Spec {
+        entity: Entity::UsSsn,
+        pattern: r"\b\d{3}[- ]\d{2}[- ]\d{4}\b",
+        validate: valid_ssn,
+    },
+    Spec {
+        entity: Entity::IbanCode,
+        pattern: r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",
+        validate: valid_iban,
+    },
+    Spec {
+        entity: Entity::PhoneNumber,
+        pattern: r"(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)|\b\d{2,4})[ .\-]?\d{3,4}[ .\-]?\d{3,4}\b",
+        validate: valid_phone,
+    },
+    Spec {
+        entity: Entity::IpAddress,
+        pattern: r"\b(?:\d{1,3}\.){3}\d{1,3}\b",
+        validate: valid_ipv4,
+    },
+    Spec {
+        entity: Entity::IpAddress,
+        pattern: r"(?i)\b(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}\b",
+        validate: valid_ipv6,
+    },
+    Spec {
+        entity: Entity::Url,
+        pattern: r#"(?i)\b(?:https?://|www\.)[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]"#,
+        validate: always,
+    },
+    Spec {
+        entity: Entity::UsBankNumber,
+        pattern: r"\b\d{8,17}\b",
+        validate: bank_context,
+    },
+    Spec {
+        entity: Entity::Crypto,
+        pattern: r"\b[13][a-km-zA-HJ-NP-Z1-9]{25,34}\b",
+        validate: valid_base58check,
+    },
+    Spec {
+        entity: Entity::Crypto,
+        pattern: r"\bbc1[ac-hj-np-z02-9]{11,71}\b",
+        validate: valid_bech32,
+    },
+    Spec {
+        entity: Entity::DateOfBirth,
+        pattern: r"(?i)\b(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:19|20)\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2},? (?:19|20)\d{2})\b",
+        validate: birth_context,
+    },
+    Spec {
+        entity: Entity::ApiKey,
+        pattern: r"\b(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_\-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|xox[bpars]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|hf_[A-Za-z0-9]{30,})",
+        validate: always,
+    },
+    Spec {
+        entity: Entity::PrivateKey,
+        pattern: r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
+        validate: always,
+    },
+    Spec {
+        entity: Entity::Jwt,
+        pattern: r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}",
+        validate: valid_jwt,
+    },
+];
+
+/// Prompt-injection phrases (case-insensitive, matched anywhere).
+pub const INJECTION_PHRASES: &[&str] = &[
+    "ignore previous instructions",
+    "ignore all previous instructions",
+    "ignore the previous instructions",
+    "ignore all prior instructions",
+    "ignore your instructions",
+    "ignore the above",
+    "disregard previous instructions",
+    "disregard all previous",
+    "disregard your instructions",
+    "forget your instructions",
+    "forget all previous",
+    "you are now dan",
+    "do anything now",
+    "developer mode enabled",
+    "enable developer mode",
+    "jailbreak mode",
+    "reveal your system prompt",
+    "print your system prompt",
+    "show me your system prompt",
+    "repeat your instructions",
+    "what are your instructions",
+    "override your safety",
+    "bypass your safety",
+    "new instructions:",
+    "<|im_start|>system",
+    "</system>",
+    "[system]",
+];
+
+/// A short profanity list (whole words, case-insensitive).
+pub const PROFANITY: &[&str] = &[
+    "arsehole",
+    "asshole",
+    "bastard",
+    "bitch",
+    "bullshit",
+    "cunt",
+    "dickhead",
+    "fuck",
+    "fucked",
+    "fucker",
+    "fucking",
+    "motherfucker",
+    "shit",
+    "shitty",
+    "slut",
+    "twat",
+    "wanker",
+    "whore",
+];
+
+/// A multi-pattern regex that reports every pattern matching anywhere
+/// (`MatchKind::All`, which `which_overlapping_matches` needs).
+pub fn overlapping<P: AsRef<str>>(patterns: &[P]) -> Option<meta::Regex> {
+    meta::Builder::new()
+        .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All))
+        .build_many(patterns)
+        .ok()
+}
+
+/// Compiled detectors, built once per process.
+pub struct Detectors {
+    all: meta::Regex,
+    each: Vec<Regex>,
+    injection: AhoCorasick,
+    profanity: AhoCorasick,
+}
+
+impl Detectors {
+    pub fn get() -> Option<&'static Detectors> {
+        static D: OnceLock<Option<Detectors>> = OnceLock::new();
+        D.get_or_init(Detectors::build).as_ref()
+    }
+
+    fn build() -> Option<Detectors> {
+        let patterns: Vec<&str> = SPECS.iter().map(|s| s.pattern).collect();
+        let all = overlapping(&patterns)?;
+        let each = patterns
+            .iter()
+            .map(|p| Regex::new(p))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        let injection = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(INJECTION_PHRASES)
+            .ok()?;
+        let profanity = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(PROFANITY)
+            .ok()?;
+        Some(Detectors {
+            all,
+            each,
+            injection,
+            profanity,
+        })
+    }
+
+    /// Entity matches in `text` (only entities in `wanted`, all if `None`),
+    /// sorted by position.
+    pub fn entities(&self, text: &str, wanted: Option<&[Entity]>) -> Vec<Match> {
+        let mut found = Vec::new();
+        let mut set = regex_automata::PatternSet::new(self.all.pattern_len());
+        self.all
+            .which_overlapping_matches(&regex_automata::Input::new(text), &mut set);
+        for pid in set.iter() {
+            let i = pid.as_usize();
+            let (Some(spec), Some(re)) = (SPECS.get(i), self.each.get(i)) else {
+                continue;
+            };
+            if wanted.is_some_and(|w| !w.contains(&spec.entity)) {
+                continue;
+            }
+            for m in re.find_iter(text) {
+                if (spec.validate)(m.as_str(), text, m.start()) {
+                    let end = if spec.entity == Entity::PrivateKey {
+                        private_key_end(text, m.end())
+                    } else {
+                        m.end()
+                    };
+                    found.push((m.start(), end, spec.entity));
+                }
+            }
+        }
+        // Of overlapping matches keep the earliest, and at one start the
+        // longest (a card number, not the phone number inside it).
+        found.sort_by_key(|&(s, e, entity)| (s, std::cmp::Reverse(e), entity));
+        let mut out: Vec<Match> = Vec::new();
+        let mut last_end = 0;
+        let chars = CharIndex::new(text);
+        for (s, e, entity) in found {
+            if s < last_end {
+                continue;
+            }
+            last_end = e;
+            out.push(Match {
+                finding: Finding::Entity(entity),
+                start: chars.of(s),
+                end: chars.of(e),
+            });
+        }
+        out
+    }
+
+    pub fn injection(&self, text: &str) -> Vec<Match> {
+        let chars = CharIndex::new(text);
+        self.injection
+            .find_iter(text)
+            .map(|m| Match {
+                finding: Finding::Injection,
+                start: chars.of(m.start()),
+                end: chars.of(m.end()),
+            })
+            .collect()
+    }
+
+    pub fn profanity(&self, text: &str) -> Vec<Match> {
+        let chars = CharIndex::new(text);
+        let bytes = text.as_bytes();
+        let is_word = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii_alphanumeric());
+        self.profanity
+            .find_iter(text)
+            .filter(|m| {
+                !is_word(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
+                    && !is_word(bytes.get(m.end()))
+            })
+            .map(|m| Match {
+                finding: Finding::Profanity,
+                start: chars.of(m.start()),
+                end: chars.of(m.end()),
+            })
+            .collect()
+    }
+}
+
+/// Byte offset → character offset, fast for ASCII.
+pub struct CharIndex<'a> {
+    text: &'a str,
+    ascii: bool,
+}
+
+impl<'a> CharIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        CharIndex {
+            text,
+            ascii: text.is_ascii(),
+        }
+    }
+    pub fn of(&self, byte: usize) -> usize {
+        if self.ascii {
+            byte
+        } else {
+            self.text.get(..byte).map_or(byte, |s| s.chars().count())
+        }
+    }
+}
+
+/// The byte offset just after `-----END ... -----` following a PEM header.
+fn private_key_end(text: &str, from: usize) -> usize {
+    let rest = text.get(from..).unwrap_or("");
+    match rest.find("-----END ") {
+        Some(i) => {
+            let after = rest.get(i + 9..).unwrap_or("");
+            match after.find("-----") {
+                Some(j) => from + i + 9 + j + 5,
+                None => from,
+            }
+        }
+        None => from,
+    }
+}
+
+fn digits(s: &str) -> Vec<u32> {
+    s.chars().filter_map(|c| c.to_digit(10)).collect()
+}
+
+fn luhn(d: &[u32]) -> bool {
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 { y - 9 } else { y }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+fn valid_card(m: &str, _: &str, _: usize) -> bool {
+    let d = digits(m);
+    (13..=19).contains(&d.len()) && luhn(&d) && !d.iter().all(|x| *x == 0)
+}
+
+/// Area not 000, 666 or 9xx; group not 00; serial not 0000.
+fn valid_ssn(m: &str, _: &str, _: usize) -> bool {
+    let d = digits(m);
+    let num = |r: std::ops::Range<usize>| {
+        d.get(r)
+            .map_or(0, |v| v.iter().fold(0u32, |a, x| a * 10 + x))
+    };
+    let (area, group, serial) = (num(0..3), num(3..5), num(5..9));
+    d.len() == 9 && area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+}
+
+fn valid_iban(m: &str, _: &str, _: usize) -> bool {
+    let s: String = m.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(15..=34).contains(&s.len()) {
+        return false;
+    }
+    let (head, tail) = s.split_at(4);
+    let mut rem: u64 = 0;
+    for c in tail.chars().chain(head.chars()) {
+        let v = match c.to_digit(36) {
+            Some(v) => v as u64,
+            None => return false,
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}
+
+fn valid_phone(m: &str, _: &str, _: usize) -> bool {
+    let n = digits(m).len();
+    // A bare run of digits is more likely an id or an amount than a phone.
+    let separated = m.chars().any(|c| matches!(c, ' ' | '-' | '.' | '(' | '+'));
+    (10..=15).contains(&n) && separated
+}
+
+fn valid_ipv4(m: &str, _: &str, _: usize) -> bool {
+    m.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+fn valid_ipv6(m: &str, _: &str, _: usize) -> bool {
+    m.parse::<std::net::Ipv6Addr>().is_ok()
+}
+
+/// Words within 40 characters before `at` (lower-cased).
+fn preceding(text: &str, at: usize) -> String {
+    let mut start = at.saturating_sub(40);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    text.get(start..at).unwrap_or("").to_lowercase()
+}
+
+fn bank_context(_: &str, text: &str, at: usize) -> bool {
+    let p = preceding(text, at);
+    ["account", "acct", "routing", "bank", "aba"]
+        .iter()
+        .any(|w| p.contains(w))
+}
+
+fn birth_context(_: &str, text: &str, at: usize) -> bool {
+    let p = preceding(text, at);
+    ["born", "birth", "dob", "d.o.b", "birthday"]
+        .iter()
+        .any(|w| p.contains(w))
+}
+
+const BASE58: &str = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+fn valid_base58check(m: &str, _: &str, _: usize) -> bool {
+    let mut bytes: Vec<u8> = vec![0; 25];
+    for c in m.chars() {
+        let Some(mut carry) = BASE58.find(c).map(|v| v as u32) else {
+            return false;
+        };
+        for b in bytes.iter_mut().rev() {
+            carry += 58 * u32::from(*b);
+            *b = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        if carry != 0 {
+            return false;
+        }
+    }
+    let (payload, check) = bytes.split_at(21);
+    let hash = Sha256::digest(Sha256::digest(payload));
+    hash.get(..4) == Some(check)
+}
+
+fn valid_bech32(m: &str, _: &str, _: usize) -> bool {
+    const CHARSET: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    let lower = m.to_lowercase();
+    let Some((hrp, data)) = lower.rsplit_once('1') else {
+        return false;
+    };
+    let mut values: Vec<u32> = hrp.bytes().map(|b| u32::from(b) >> 5).collect();
+    values.push(0);
+    values.extend(hrp.bytes().map(|b| u32::from(b) & 31));
+    for c in data.chars() {
+        match CHARSET.find(c) {
+            Some(v) => values.push(v as u32),
+            None => return false,
+        }
+    }
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    let mut chk: u32 = 1;
+    for v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x1ff_ffff) << 5) ^ v;
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    // bech32 (v0) or bech32m (v1+).
+    chk == 1 || chk == 0x2bc8_30a3
+}
+
+fn valid_jwt(m: &str, _: &str, _: usize) -> bool {
+    let header = m.split('.').next().unwrap_or("");
+    let Some(bytes) = base64url(header) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| v.get("alg").is_some())
+}
+
+fn base64url(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let (mut buf, mut bits) = (0u32, 0);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            b'=' => continue,
+            _ => return None,
+        };
+        buf = (buf << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Replaces each span (character offsets) with its label; a span that
+/// starts inside an earlier one is dropped.
+pub fn redact(text: &str, spans: &[(usize, usize, String)]) -> String {
+    let mut spans: Vec<&(usize, usize, String)> = spans.iter().collect();
+    spans.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
+    let mut next = spans.into_iter().peekable();
+    let mut out = String::with_capacity(text.len());
+    let mut skip_until = 0;
+    for (i, c) in text.chars().enumerate() {
+        while next.peek().is_some_and(|s| s.0 < i) {
+            next.next();
+        }
+        if i >= skip_until {
+            if let Some(s) = next.next_if(|s| s.0 == i) {
+                out.push_str(&s.2);
+                skip_until = s.1;
+            }
+        }
+        if i >= skip_until {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(Entity, usize, usize)> {
+        Detectors::get()
+            .unwrap()
+            .entities(text, None)
+            .into_iter()
+            .filter_map(|m| match m.finding {
+                Finding::Entity(e) => Some((e, m.start, m.end)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn validators_reject_lookalikes() {
+        assert_eq!(
+            found("card 4111 1111 1111 1111"),
+            vec![(Entity::CreditCard, 5, 24)]
+        );
+        assert!(
+            found("card 4111 1111 1111 1112")
+                .iter()
+                .all(|f| f.0 != Entity::CreditCard)
+        );
+        assert_eq!(
+            found("ssn 123-45-6789").first().map(|f| f.0),
+            Some(Entity::UsSsn)
+        );
+        assert!(
+            found("ssn 666-45-6789")
+                .iter()
+                .all(|f| f.0 != Entity::UsSsn)
+        );
+        assert!(
+            found("ssn 123-00-6789")
+                .iter()
+                .all(|f| f.0 != Entity::UsSsn)
+        );
+        assert_eq!(
+            found("iban GB82 WEST 1234 5698 7654 32")
+                .first()
+                .map(|f| f.0),
+            Some(Entity::IbanCode)
+        );
+        assert!(
+            found("iban GB83WEST12345698765432")
+                .iter()
+                .all(|f| f.0 != Entity::IbanCode)
+        );
+        assert_eq!(
+            found("ip 192.168.1.20").first().map(|f| f.0),
+            Some(Entity::IpAddress)
+        );
+        assert!(
+            found("ip 999.168.1.20")
+                .iter()
+                .all(|f| f.0 != Entity::IpAddress)
+        );
+        assert_eq!(
+            found("v6 2001:db8::8a2e:370:7334 ok").first().map(|f| f.0),
+            Some(Entity::IpAddress)
+        );
+        assert_eq!(
+            found("btc 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")
+                .first()
+                .map(|f| f.0),
+            Some(Entity::Crypto)
+        );
+        assert!(
+            found("btc 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3")
+                .iter()
+                .all(|f| f.0 != Entity::Crypto)
+        );
+        assert_eq!(
+            found("btc bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+                .first()
+                .map(|f| f.0),
+            Some(Entity::Crypto)
+        );
+        assert_eq!(
+            found("mail bob@example.com").first().map(|f| f.0),
+            Some(Entity::EmailAddress)
+        );
+        assert_eq!(
+            found("call +1 415-555-0134 now").first().map(|f| f.0),
+            Some(Entity::PhoneNumber)
+        );
+        assert_eq!(
+            found("account number 123456789012").first().map(|f| f.0),
+            Some(Entity::UsBankNumber)
+        );
+        assert!(found("order 123456789012").is_empty());
+        assert_eq!(
+            found("born on 04/07/1986").first().map(|f| f.0),
+            Some(Entity::DateOfBirth)
+        );
+        assert_eq!(
+            found("key sk-abcdefghijklmnopqrstuvwxyz123")
+                .first()
+                .map(|f| f.0),
+            Some(Entity::ApiKey)
+        );
+        assert_eq!(
+            found("AKIAABCDEFGHIJKLMNOP").first().map(|f| f.0),
+            Some(Entity::ApiKey)
+        );
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX3g";
+        assert_eq!(found(jwt).first().map(|f| f.0), Some(Entity::Jwt));
+        let pem = "x -----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY----- y";
+        assert_eq!(found(pem), vec![(Entity::PrivateKey, 2, pem.len() - 2)]);
+    }
+
+    #[test]
+    fn offsets_are_characters() {
+        assert_eq!(
+            found("é mail bob@example.com"),
+            vec![(Entity::EmailAddress, 7, 22)]
+        );
+    }
+
+    #[test]
+    fn word_lists() {
+        let d = Detectors::get().unwrap();
+        assert_eq!(
+            d.injection("Please IGNORE previous instructions now").len(),
+            1
+        );
+        assert_eq!(d.profanity("this is bullshit").len(), 1);
+        assert!(d.profanity("Scunthorpe").is_empty());
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact("my ssn 123-45-6789!", &[(7, 18, "<US_SSN>".into())]),
+            "my ssn <US_SSN>!"
+        );
+        assert_eq!(redact("ééé abc", &[(4, 7, "<X>".into())]), "ééé <X>");
+    }
+}

@@ -1,0 +1,913 @@
+//! One event through a [`RuleSet`]: which rules apply (layer, kind,
+//! `when`, status, sample rate), each rule's outcome with its reason, the
+//! event's decision (the most restrictive action wins; `first_match`
+//! policies take the first rule by priority), early termination, streaming
+//! replay chunk by chunk, and redaction.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value as J;
+
+use super::detect::{Detectors, Finding, Match, redact};
+use super::event::Event;
+use super::rules::{CRule, RuleSet};
+use crate::cel::eval::{Host, eval, regex_match};
+use crate::cel::value::{Key, Value};
+use crate::ir::enums::{
+    Action, Entity, FailMode, FixStrategy, Kind, RuleStatus, Severity, StreamInterval,
+};
+use crate::ir::{Owner, Program};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Triggered,
+    Unevaluated,
+    Passed,
+    /// Skipped: not applicable, not sampled, exempted, or after early termination.
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Triggered => "triggered",
+            Status::Unevaluated => "unevaluated",
+            Status::Passed => "passed",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// A match reported for a fired rule (character offsets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// `entity:NAME`, `pattern:N`, `injection`, `profanity`.
+    pub what: String,
+    pub start: usize,
+    pub end: usize,
+    /// Which text: `input`, `output`, `tool_parameters`, `tool_result`, `handoff`.
+    pub field: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Index into `RuleSet::rules`.
+    pub rule: usize,
+    pub status: Status,
+    pub reason: String,
+    /// The action taken when triggered (severity bands may change it), or
+    /// the fail-closed block of an unevaluated rule.
+    pub action: Option<Action>,
+    pub hits: Vec<Hit>,
+    /// For streaming rules: the chunk (0-based) where it first triggered.
+    pub chunk: Option<usize>,
+    /// Recorded score used, for sweeps.
+    pub score: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventResult {
+    pub id: String,
+    pub line: usize,
+    pub decision: Action,
+    /// Every rule considered, in evaluation order.
+    pub outcomes: Vec<Outcome>,
+    pub redacted_input: Option<String>,
+    pub redacted_output: Option<String>,
+}
+
+impl EventResult {
+    pub fn fired(&self) -> impl Iterator<Item = &Outcome> {
+        self.outcomes.iter().filter(|o| o.action.is_some())
+    }
+}
+
+/// Deterministic sampling: the same event and rule always give the same answer.
+fn sampled(rule_id: &str, event_id: &str, rate: f64) -> bool {
+    if rate >= 1.0 {
+        return true;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in rule_id.bytes().chain([0]).chain(event_id.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h as f64 / u64::MAX as f64) < rate
+}
+
+/// Event variables as CEL values (built once per event).
+pub struct EventVars {
+    vars: HashMap<&'static str, Value>,
+}
+
+fn opt_str(s: &Option<String>) -> Value {
+    s.as_deref().map_or(Value::Null, Value::str)
+}
+
+fn map(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
+    Value::Map(Arc::new(
+        entries
+            .into_iter()
+            .map(|(k, v)| (Key::Str(k.into()), v))
+            .collect(),
+    ))
+}
+
+impl EventVars {
+    pub fn new(e: &Event) -> EventVars {
+        let mut vars = HashMap::new();
+        vars.insert("input", opt_str(&e.input));
+        vars.insert("output", opt_str(&e.output));
+        vars.insert("model", opt_str(&e.model));
+        vars.insert("project", opt_str(&e.project));
+        vars.insert("agent", opt_str(&e.agent));
+        vars.insert("kind", opt_str(&e.kind));
+        vars.insert(
+            "identity",
+            map([
+                ("id".to_string(), opt_str(&e.identity.id)),
+                ("team".to_string(), opt_str(&e.identity.team)),
+                ("org".to_string(), opt_str(&e.identity.org)),
+                (
+                    "roles".to_string(),
+                    Value::List(Arc::new(
+                        e.identity.roles.iter().map(|r| Value::str(r)).collect(),
+                    )),
+                ),
+            ]),
+        );
+        vars.insert(
+            "headers",
+            map(e.headers.iter().map(|(k, v)| (k.clone(), Value::str(v)))),
+        );
+        vars.insert(
+            "metadata",
+            map(e
+                .metadata
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from_json(v)))),
+        );
+        vars.insert(
+            "tokens",
+            map([
+                ("input".to_string(), Value::Int(e.tokens.input)),
+                ("output".to_string(), Value::Int(e.tokens.output)),
+                ("total".to_string(), Value::Int(e.tokens.total)),
+            ]),
+        );
+        vars.insert("cost_usd", Value::Double(e.cost_usd));
+        vars.insert("session_turn_count", Value::Int(e.session_turn_count));
+        let tool = e.tool.as_ref();
+        vars.insert("tool_name", tool.map_or(Value::Null, |t| opt_str(&t.name)));
+        vars.insert(
+            "tool_parameters",
+            tool.map_or(Value::Null, |t| Value::from_json(&t.parameters)),
+        );
+        vars.insert(
+            "tool_result",
+            tool.map_or(Value::Null, |t| Value::from_json(&t.result)),
+        );
+        EventVars { vars }
+    }
+}
+
+/// The CEL host for one rule on one event: event variables, the content
+/// under evaluation, and the guardrail function library.
+struct RuleHost<'a> {
+    vars: &'a EventVars,
+    event: &'a Event,
+    text: &'a str,
+    chunk: Option<&'a str>,
+}
+
+fn text_arg(args: &[Value], i: usize) -> Option<&str> {
+    match args.get(i) {
+        Some(Value::Str(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn entity_list(v: Option<&Value>) -> Result<Option<Vec<Entity>>, Value> {
+    match v {
+        None => Ok(None),
+        Some(Value::List(items)) => {
+            let mut out = Vec::new();
+            for i in items.iter() {
+                match i {
+                    Value::Str(s) => match Entity::from_name(s) {
+                        Some(e) => out.push(e),
+                        None => return Err(Value::error(format!("unknown entity '{s}'"))),
+                    },
+                    _ => return Err(Value::error("entities must be strings")),
+                }
+            }
+            Ok(Some(out))
+        }
+        Some(other) => Err(Value::error(format!(
+            "entities must be a list, not {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Looks like source code: fences, or several code-shaped lines.
+fn looks_like_code(text: &str) -> bool {
+    if text.contains("```") {
+        return true;
+    }
+    let markers = [
+        "def ",
+        "function ",
+        "class ",
+        "import ",
+        "#include",
+        "fn ",
+        "=>",
+        "};",
+        "var ",
+        "const ",
+        "SELECT ",
+        "</",
+        "print(",
+    ];
+    text.lines()
+        .filter(|l| {
+            markers.iter().any(|m| l.contains(m))
+                || l.trim_end().ends_with(';')
+                || l.trim_end().ends_with('{')
+        })
+        .count()
+        >= 2
+}
+
+/// Whether any built-in detector fires on `text`.
+pub fn is_safe(d: &Detectors, text: &str) -> bool {
+    d.entities(text, None).is_empty()
+        && d.injection(text).is_empty()
+        && d.profanity(text).is_empty()
+}
+
+impl Host for RuleHost<'_> {
+    fn var(&self, name: &str) -> Option<Value> {
+        match name {
+            "text" => Some(Value::str(self.text)),
+            "chunk" => Some(Value::str(self.chunk.unwrap_or(self.text))),
+            _ => self.vars.vars.get(name).cloned(),
+        }
+    }
+
+    fn call(&self, name: &str, args: &[Value]) -> Option<Value> {
+        let d = Detectors::get()?;
+        let text = text_arg(args, 0);
+        let need_text = || Value::error(format!("{name} needs a string"));
+        Some(match name {
+            "contains_pii" => match (text, entity_list(args.get(1))) {
+                (Some(t), Ok(wanted)) => {
+                    Value::Bool(!d.entities(t, wanted.as_deref().or(Some(PII))).is_empty())
+                }
+                (_, Err(e)) => e,
+                (None, _) => need_text(),
+            },
+            "detect_pii" => match text {
+                Some(t) => Value::List(Arc::new(
+                    d.entities(t, Some(PII))
+                        .into_iter()
+                        .map(|m| {
+                            let entity = match m.finding {
+                                Finding::Entity(e) => e.as_str(),
+                                _ => "",
+                            };
+                            map([
+                                ("entity".to_string(), Value::str(entity)),
+                                ("start".to_string(), Value::Int(m.start as i64)),
+                                ("end".to_string(), Value::Int(m.end as i64)),
+                                ("score".to_string(), Value::Double(1.0)),
+                            ])
+                        })
+                        .collect(),
+                )),
+                None => need_text(),
+            },
+            "redact_pii" => match text {
+                Some(t) => Value::str(&redact(t, &labels(&d.entities(t, Some(PII)), None))),
+                None => need_text(),
+            },
+            "matches_pattern" | "not_matches_pattern" => match (text, text_arg(args, 1)) {
+                (Some(t), Some(re)) => match regex_match(t, re) {
+                    Value::Bool(b) => Value::Bool(if name == "matches_pattern" { b } else { !b }),
+                    other => other,
+                },
+                _ => need_text(),
+            },
+            "contains_any" => {
+                match (text, args.get(1)) {
+                    (Some(t), Some(Value::List(words))) => {
+                        let lower = t.to_lowercase();
+                        Value::Bool(words.iter().any(
+                            |w| matches!(w, Value::Str(s) if lower.contains(&s.to_lowercase())),
+                        ))
+                    }
+                    _ => need_text(),
+                }
+            }
+            "word_count" => text.map_or_else(need_text, |t| {
+                Value::Int(t.split_whitespace().count() as i64)
+            }),
+            "sentence_count" => text.map_or_else(need_text, |t| {
+                let n = t
+                    .split(['.', '!', '?'])
+                    .filter(|s| s.chars().any(char::is_alphanumeric))
+                    .count();
+                Value::Int(n as i64)
+            }),
+            "contains_url" => text.map_or_else(need_text, |t| {
+                Value::Bool(!d.entities(t, Some(&[Entity::Url])).is_empty())
+            }),
+            "contains_email" => text.map_or_else(need_text, |t| {
+                Value::Bool(!d.entities(t, Some(&[Entity::EmailAddress])).is_empty())
+            }),
+            "contains_code" => text.map_or_else(need_text, |t| Value::Bool(looks_like_code(t))),
+            "contains_prompt_injection" => {
+                text.map_or_else(need_text, |t| Value::Bool(!d.injection(t).is_empty()))
+            }
+            "is_safe" => text.map_or_else(need_text, |t| Value::Bool(is_safe(d, t))),
+            "score" => match (text_arg(args, 0), text_arg(args, 1)) {
+                (Some(p), Some(c)) => match self.event.scores.get(p).and_then(|m| m.get(c)) {
+                    Some(s) => Value::Double(*s),
+                    None => Value::error(format!("no recorded score for {p}.{c}")),
+                },
+                _ => Value::error("score(provider, category) takes two strings"),
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// The PII entities (secrets are detected only when named).
+pub const PII: &[Entity] = &[
+    Entity::EmailAddress,
+    Entity::PhoneNumber,
+    Entity::CreditCard,
+    Entity::UsSsn,
+    Entity::IbanCode,
+    Entity::IpAddress,
+    Entity::Url,
+    Entity::UsBankNumber,
+    Entity::Crypto,
+    Entity::DateOfBirth,
+];
+
+/// Redaction labels: `<ENTITY>` or `<REDACTED:rule>`.
+pub fn labels(matches: &[Match], rule: Option<&str>) -> Vec<(usize, usize, String)> {
+    matches
+        .iter()
+        .map(|m| {
+            let label = match &m.finding {
+                Finding::Entity(e) => format!("<{}>", e.as_str()),
+                _ => format!("<REDACTED:{}>", rule.unwrap_or("pattern")),
+            };
+            (m.start, m.end, label)
+        })
+        .collect()
+}
+
+/// The content a rule of `kind` evaluates, and its field name.
+fn content(e: &Event, kind: Kind) -> Option<(String, &'static str)> {
+    match kind {
+        Kind::Input | Kind::Both => e.input.clone().map(|t| (t, "input")),
+        Kind::Output => e
+            .output
+            .clone()
+            .map(|t| (t, "output"))
+            .or_else(|| (!e.chunks.is_empty()).then(|| (e.chunks.concat(), "output"))),
+        Kind::ToolInput => e
+            .tool
+            .as_ref()
+            .filter(|t| t.name.is_some() || !t.parameters.is_null())
+            .map(|t| (json_text(&t.parameters), "tool_parameters")),
+        Kind::ToolOutput => e
+            .tool
+            .as_ref()
+            .filter(|t| !t.result.is_null())
+            .map(|t| (json_text(&t.result), "tool_result")),
+        Kind::Handoff => e.handoff.as_ref().map(|h| (json_text(h), "handoff")),
+    }
+}
+
+fn json_text(v: &J) -> String {
+    match v {
+        J::String(s) => s.clone(),
+        J::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Score bands for `severity_actions`: [0, 0.2) low, [0.2, 0.5) medium,
+/// [0.5, 0.8) high, [0.8, 1] critical.
+pub fn band(score: f64) -> Severity {
+    if score >= 0.8 {
+        Severity::Critical
+    } else if score >= 0.5 {
+        Severity::High
+    } else if score >= 0.2 {
+        Severity::Medium
+    } else {
+        Severity::Low
+    }
+}
+
+/// Hosts named in URLs in `text`.
+fn url_hosts(d: &Detectors, text: &str) -> Vec<(String, usize, usize)> {
+    let chars: Vec<char> = text.chars().collect();
+    d.entities(text, Some(&[Entity::Url]))
+        .into_iter()
+        .map(|m| {
+            let url: String = chars
+                .get(m.start..m.end)
+                .map(|c| c.iter().collect())
+                .unwrap_or_default();
+            let rest = url.split_once("://").map_or(url.as_str(), |x| x.1);
+            let host = rest
+                .split(['/', '?', '#', ':'])
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
+            (host, m.start, m.end)
+        })
+        .collect()
+}
+
+/// Whether an event is in the scope of a rule's owner.
+fn in_scope(program: &Program, rule: &CRule, e: &Event) -> bool {
+    match &rule.owner {
+        Owner::Agent(a) => e.agent.as_deref() == Some(a.as_str()),
+        Owner::Policy(_) => {
+            let Some(p) = rule.policy.and_then(|i| program.policies.get(i)) else {
+                return true;
+            };
+            if p.effective_status() != crate::ir::enums::PolicyStatus::Active {
+                return false;
+            }
+            match p.scope.value {
+                crate::ir::enums::Scope::Project => p
+                    .project
+                    .as_ref()
+                    .is_some_and(|x| e.project.as_deref() == Some(x.value.as_str())),
+                crate::ir::enums::Scope::Agent => p
+                    .agent
+                    .as_ref()
+                    .is_some_and(|x| e.agent.as_deref() == Some(x.value.as_str())),
+                _ => true,
+            }
+        }
+    }
+}
+
+/// Evaluation settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Threshold override for one rule (sweeps): (rule index, threshold).
+    pub threshold: Option<(usize, f64)>,
+}
+
+/// Evaluates one event.
+pub fn evaluate(
+    program: &Program,
+    set: &RuleSet,
+    exempt: &dyn Fn(&CRule, &Event) -> Option<String>,
+    e: &Event,
+    opts: &Options,
+) -> EventResult {
+    let vars = EventVars::new(e);
+    let Some(d) = Detectors::get() else {
+        return EventResult {
+            id: e.id.clone(),
+            line: e.line,
+            decision: Action::Allow,
+            outcomes: Vec::new(),
+            redacted_input: None,
+            redacted_output: None,
+        };
+    };
+    // Rules overridden by a narrower applicable rule do not run themselves.
+    let applicable: Vec<bool> = set.rules.iter().map(|r| in_scope(program, r, e)).collect();
+    let overridden: Vec<usize> = set
+        .rules
+        .iter()
+        .zip(&applicable)
+        .filter(|(_, a)| **a)
+        .filter_map(|(r, _)| r.overrides)
+        .collect();
+    let mut outcomes = Vec::new();
+    let mut pattern_sets: BTreeMap<&'static str, regex_automata::PatternSet> = BTreeMap::new();
+    let mut terminated: Option<String> = None;
+    for (ri, rule) in set.rules.iter().enumerate() {
+        let skip = |reason: String| Outcome {
+            rule: ri,
+            status: Status::Skipped,
+            reason,
+            action: None,
+            hits: Vec::new(),
+            chunk: None,
+            score: None,
+        };
+        if !applicable.get(ri).copied().unwrap_or(false) || overridden.contains(&rule.source) {
+            continue;
+        }
+        let Some((text, field)) = content(e, rule.kind) else {
+            continue;
+        };
+        if rule.status != RuleStatus::Active {
+            outcomes.push(skip(format!("status is {}", rule.status)));
+            continue;
+        }
+        if let Some(by) = &terminated {
+            outcomes.push(skip(format!("skipped: early termination after `{by}`")));
+            continue;
+        }
+        let host = RuleHost {
+            vars: &vars,
+            event: e,
+            text: &text,
+            chunk: None,
+        };
+        if let Some(w) = &rule.when {
+            match eval(w, &host) {
+                Value::Bool(true) => {}
+                Value::Bool(false) => continue,
+                Value::Error(msg) => {
+                    outcomes.push(skip(format!(
+                        "`when` could not be evaluated ({msg}); the rule does not apply"
+                    )));
+                    continue;
+                }
+                other => {
+                    outcomes.push(skip(format!(
+                        "`when` gave {} instead of a boolean",
+                        other.type_name()
+                    )));
+                    continue;
+                }
+            }
+        }
+        if !sampled(&rule.id, &e.id, rule.sample_rate) {
+            outcomes.push(skip(format!(
+                "not sampled (sample_rate {})",
+                rule.sample_rate
+            )));
+            continue;
+        }
+        if let Some(why) = exempt(rule, e) {
+            outcomes.push(skip(why));
+            continue;
+        }
+        let set_for_text = match (&set.patterns, rule.patterns.is_empty()) {
+            (Some(all), false) => Some(pattern_sets.entry(field).or_insert_with(|| {
+                let mut ps = regex_automata::PatternSet::new(all.pattern_len());
+                all.which_overlapping_matches(&regex_automata::Input::new(&text), &mut ps);
+                ps
+            })),
+            _ => None,
+        };
+        let threshold = match opts.threshold {
+            Some((i, t)) if i == ri => t,
+            _ => rule.threshold,
+        };
+        let mut out = check_rule(
+            d,
+            rule,
+            e,
+            &host,
+            &text,
+            field,
+            set_for_text.as_deref(),
+            threshold,
+        );
+        out.rule = ri;
+        // Streaming: replay the chunks at the rule's interval.
+        if rule.streaming && rule.kind == Kind::Output && !e.chunks.is_empty() {
+            if let Some(chunk) = first_streaming_trigger(d, rule, e, &vars, threshold) {
+                out.chunk = Some(chunk);
+                if out.status != Status::Triggered {
+                    out.status = Status::Triggered;
+                    out.action = Some(rule.action);
+                    out.reason = format!("triggered while streaming, at chunk {chunk}");
+                }
+            }
+        }
+        if out.status == Status::Unevaluated && rule.fail_mode == FailMode::Closed {
+            out.action = Some(Action::Block);
+            out.reason = format!("{}; fail_mode closed blocks", out.reason);
+        }
+        let decisive = out.action.is_some_and(|a| a == Action::Block)
+            || (rule.first_match && out.action.is_some());
+        if decisive && (rule.early_termination || rule.first_match) {
+            terminated = Some(rule.id.clone());
+        }
+        outcomes.push(out);
+    }
+    let decision = decide(set, &outcomes);
+    let (redacted_input, redacted_output) = redactions(d, set, e, &outcomes);
+    EventResult {
+        id: e.id.clone(),
+        line: e.line,
+        decision,
+        outcomes,
+        redacted_input,
+        redacted_output,
+    }
+}
+
+/// The most restrictive action wins (ties: earlier rule); a `first_match`
+/// policy's first firing rule decides alone.
+fn decide(set: &RuleSet, outcomes: &[Outcome]) -> Action {
+    let fired: Vec<(&Outcome, Action)> = outcomes
+        .iter()
+        .filter_map(|o| o.action.map(|a| (o, a)))
+        .collect();
+    if let Some((_, a)) = fired
+        .iter()
+        .find(|(o, _)| set.rules.get(o.rule).is_some_and(|r| r.first_match))
+    {
+        return *a;
+    }
+    fired
+        .iter()
+        .map(|(_, a)| *a)
+        .max_by_key(|a| a.rank())
+        .unwrap_or(Action::Allow)
+}
+
+fn redactions(
+    d: &Detectors,
+    set: &RuleSet,
+    e: &Event,
+    outcomes: &[Outcome],
+) -> (Option<String>, Option<String>) {
+    let mut spans: BTreeMap<&'static str, Vec<(usize, usize, String)>> = BTreeMap::new();
+    for o in outcomes {
+        let Some(rule) = set.rules.get(o.rule) else {
+            continue;
+        };
+        let redacts = matches!(o.action, Some(Action::Redact | Action::Mask))
+            || (o.action == Some(Action::Fix) && rule.fix_strategy == Some(FixStrategy::RedactPii));
+        if !redacts {
+            continue;
+        }
+        for h in &o.hits {
+            let label = match h.what.strip_prefix("entity:") {
+                Some(ent) => format!("<{ent}>"),
+                None => format!("<REDACTED:{}>", rule.name),
+            };
+            spans
+                .entry(h.field)
+                .or_default()
+                .push((h.start, h.end, label));
+        }
+        // redact_pii with no recorded hits: redact every PII entity.
+        if o.hits.is_empty() && rule.fix_strategy == Some(FixStrategy::RedactPii) {
+            if let Some((text, field)) = content(e, rule.kind) {
+                spans
+                    .entry(field)
+                    .or_default()
+                    .extend(labels(&d.entities(&text, Some(PII)), None));
+            }
+        }
+    }
+    let apply = |field: &'static str, text: &Option<String>| {
+        spans
+            .get(field)
+            .and_then(|s| text.as_ref().map(|t| redact(t, s)))
+    };
+    (apply("input", &e.input), apply("output", &e.output))
+}
+
+fn hit(m: &Match, field: &'static str, rule: &CRule) -> Hit {
+    let what = match &m.finding {
+        Finding::Entity(ent) => format!("entity:{}", ent.as_str()),
+        Finding::Pattern(_, i) => format!(
+            "pattern:{}",
+            rule.patterns.get(*i).map_or("?", |p| p.2.as_str())
+        ),
+        Finding::Injection => "injection".to_string(),
+        Finding::Profanity => "profanity".to_string(),
+    };
+    Hit {
+        what,
+        start: m.start,
+        end: m.end,
+        field,
+    }
+}
+
+/// Runs every check of a rule; it triggers when any does.
+#[allow(clippy::too_many_arguments)]
+fn check_rule(
+    d: &Detectors,
+    rule: &CRule,
+    e: &Event,
+    host: &RuleHost<'_>,
+    text: &str,
+    field: &'static str,
+    patterns: Option<&regex_automata::PatternSet>,
+    threshold: f64,
+) -> Outcome {
+    let mut reasons: Vec<String> = Vec::new();
+    let mut unevaluated: Vec<String> = Vec::new();
+    let mut hits = Vec::new();
+    let mut action = rule.action;
+    let mut score = None;
+    if let Some(c) = &rule.check {
+        match eval(c, host) {
+            Value::Bool(true) => {}
+            Value::Bool(false) => reasons.push("check is false".into()),
+            Value::Error(msg) => unevaluated.push(format!("check errored: {msg}")),
+            other => unevaluated.push(format!(
+                "check gave {} instead of a boolean",
+                other.type_name()
+            )),
+        }
+    }
+    if let Some(ps) = patterns {
+        let chars = super::detect::CharIndex::new(text);
+        for (pi, (shared, re, src)) in rule.patterns.iter().enumerate() {
+            if !regex_automata::PatternID::new(*shared).is_ok_and(|id| ps.contains(id)) {
+                continue;
+            }
+            let before = hits.len();
+            for m in re.find_iter(text) {
+                hits.push(hit(
+                    &Match {
+                        finding: Finding::Pattern(0, pi),
+                        start: chars.of(m.start()),
+                        end: chars.of(m.end()),
+                    },
+                    field,
+                    rule,
+                ));
+            }
+            if hits.len() > before {
+                reasons.push(format!("pattern `{src}` matched"));
+            }
+        }
+    }
+    if !rule.entities.is_empty() {
+        let found = d.entities(text, Some(&rule.entities));
+        if !found.is_empty() {
+            let mut names: Vec<&str> = found
+                .iter()
+                .filter_map(|m| {
+                    if let Finding::Entity(x) = &m.finding {
+                        Some(x.as_str())
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            names.dedup();
+            reasons.push(format!("found {}", names.join(", ")));
+            hits.extend(found.iter().map(|m| hit(m, field, rule)));
+        }
+    }
+    if let Some(p) = &rule.provider {
+        let cat = rule.category.as_deref().unwrap_or("");
+        match e.scores.get(p).and_then(|m| m.get(cat)) {
+            Some(&s) => {
+                score = Some(s);
+                if s >= threshold {
+                    reasons.push(format!("{p}.{cat} score {s} >= {threshold}"));
+                    if let Some((_, a)) = rule
+                        .severity_actions
+                        .iter()
+                        .find(|(sev, _)| *sev == band(s))
+                    {
+                        action = *a;
+                    }
+                }
+            }
+            None => unevaluated.push(format!("no recorded score for {p}.{cat}")),
+        }
+    } else if rule.llm_check {
+        match e.scores.get("llm").and_then(|m| m.get(&rule.name)) {
+            Some(&s) => {
+                score = Some(s);
+                if s >= threshold {
+                    reasons.push(format!("LLM judge verdict {s} >= {threshold}"));
+                }
+            }
+            None => unevaluated.push(format!("no recorded LLM verdict scores.llm.{}", rule.name)),
+        }
+    }
+    let tool = e.tool.as_ref().and_then(|t| t.name.as_deref());
+    if let Some(allow) = &rule.tools {
+        if let Some(t) = tool {
+            if !allow.iter().any(|g| g.matches(t)) {
+                reasons.push(format!("tool `{t}` is not allowed"));
+            }
+        }
+    }
+    if let Some(deny) = &rule.deny_tools {
+        if let Some(t) = tool {
+            if let Some(g) = deny.iter().find(|g| g.matches(t)) {
+                reasons.push(format!("tool `{t}` is denied by `{}`", g.as_str()));
+            }
+        }
+    }
+    if rule.has_domains {
+        for (host, s, end) in url_hosts(d, text) {
+            let denied = rule.deny_domains.iter().any(|g| g.matches(&host));
+            let not_allowed = !rule.allow_domains.is_empty()
+                && !rule.allow_domains.iter().any(|g| g.matches(&host));
+            if denied || not_allowed {
+                reasons.push(format!(
+                    "domain `{host}` is {}",
+                    if denied { "denied" } else { "not allowed" }
+                ));
+                hits.push(Hit {
+                    what: "domain".into(),
+                    start: s,
+                    end,
+                    field,
+                });
+            }
+        }
+    }
+    if let Some(max) = rule.max_tokens {
+        let n = match rule.kind {
+            Kind::Output | Kind::ToolOutput => e.tokens.output,
+            _ => e.tokens.input,
+        };
+        if n > max {
+            reasons.push(format!("{n} tokens > max_tokens {max}"));
+        }
+    }
+    let (status, reason, action) = if !reasons.is_empty() {
+        (Status::Triggered, reasons.join("; "), Some(action))
+    } else if !unevaluated.is_empty() {
+        (Status::Unevaluated, unevaluated.join("; "), None)
+    } else {
+        (Status::Passed, "all checks passed".to_string(), None)
+    };
+    Outcome {
+        rule: 0,
+        status,
+        reason,
+        action,
+        hits,
+        chunk: None,
+        score,
+    }
+}
+
+/// Chunk boundaries at the rule's interval, as prefix lengths of `chunks`.
+fn boundaries(chunks: &[String], interval: StreamInterval, size: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut len = 0usize;
+    let mut since = 0usize;
+    for (i, c) in chunks.iter().enumerate() {
+        len += c.len();
+        since += c.chars().count();
+        let at = match interval {
+            StreamInterval::Token => true,
+            StreamInterval::Sentence => {
+                c.trim_end().ends_with(['.', '!', '?']) || i + 1 == chunks.len()
+            }
+            StreamInterval::ChunkSize => since >= size || i + 1 == chunks.len(),
+        };
+        if at {
+            out.push((i, len));
+            since = 0;
+        }
+    }
+    out
+}
+
+fn first_streaming_trigger(
+    d: &Detectors,
+    rule: &CRule,
+    e: &Event,
+    vars: &EventVars,
+    threshold: f64,
+) -> Option<usize> {
+    let all: String = e.chunks.concat();
+    let mut last = 0;
+    for (i, end) in boundaries(&e.chunks, rule.interval, rule.chunk_size) {
+        let seen = all.get(..end)?;
+        let chunk = all.get(last..end)?;
+        last = end;
+        let host = RuleHost {
+            vars,
+            event: e,
+            text: seen,
+            chunk: Some(chunk),
+        };
+        let out = check_rule(d, rule, e, &host, seen, "output", None, threshold);
+        // Pattern rules: scan the prefix directly.
+        let pattern_hit = rule.patterns.iter().any(|(_, re, _)| re.is_match(seen));
+        if out.status == Status::Triggered || pattern_hit {
+            return Some(i);
+        }
+    }
+    None
+}

@@ -1,0 +1,287 @@
+//! One guarded exchange from a trace (spec §7), read from a guardctl JSONL
+//! line or an OpenTelemetry GenAI span. Every field is optional but `id`
+//! (the line number stands in).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as J;
+
+use crate::ir::values::Timestamp;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    pub id: Option<String>,
+    pub team: Option<String>,
+    pub org: Option<String>,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tokens {
+    pub input: i64,
+    pub output: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tool {
+    pub name: Option<String>,
+    pub parameters: J,
+    pub result: J,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Event {
+    pub id: String,
+    /// 1-based line in its trace file.
+    pub line: usize,
+    pub timestamp: Option<Timestamp>,
+    pub kind: Option<String>,
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub model: Option<String>,
+    pub identity: Identity,
+    pub project: Option<String>,
+    pub agent: Option<String>,
+    /// Lower-case names.
+    pub headers: BTreeMap<String, String>,
+    pub metadata: serde_json::Map<String, J>,
+    pub tokens: Tokens,
+    pub cost_usd: f64,
+    pub tool: Option<Tool>,
+    pub handoff: Option<J>,
+    /// `scores.<provider>.<category>` (and `scores.llm.<rule>`), 0..1.
+    pub scores: BTreeMap<String, BTreeMap<String, f64>>,
+    pub chunks: Vec<String>,
+    pub session_turn_count: i64,
+}
+
+fn opt_string(v: Option<&J>, field: &str) -> Result<Option<String>, String> {
+    match v {
+        None | Some(J::Null) => Ok(None),
+        Some(J::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!(
+            "`{field}` must be a string, not {}",
+            kind_of(other)
+        )),
+    }
+}
+
+fn kind_of(v: &J) -> &'static str {
+    match v {
+        J::Null => "null",
+        J::Bool(_) => "a boolean",
+        J::Number(_) => "a number",
+        J::String(_) => "a string",
+        J::Array(_) => "an array",
+        J::Object(_) => "an object",
+    }
+}
+
+fn int(v: Option<&J>, field: &str) -> Result<i64, String> {
+    match v {
+        None | Some(J::Null) => Ok(0),
+        Some(J::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .ok_or_else(|| format!("`{field}` is out of range")),
+        Some(other) => Err(format!(
+            "`{field}` must be a number, not {}",
+            kind_of(other)
+        )),
+    }
+}
+
+impl Event {
+    /// Reads a guardctl event object.
+    pub fn from_json(v: &J, line: usize) -> Result<Event, String> {
+        let o = v
+            .as_object()
+            .ok_or_else(|| format!("an event must be a JSON object, not {}", kind_of(v)))?;
+        let mut e = Event {
+            line,
+            ..Event::default()
+        };
+        e.id = match o.get("id") {
+            None | Some(J::Null) => line.to_string(),
+            Some(J::String(s)) => s.clone(),
+            Some(J::Number(n)) => n.to_string(),
+            Some(other) => return Err(format!("`id` must be a string, not {}", kind_of(other))),
+        };
+        e.timestamp = match opt_string(o.get("timestamp"), "timestamp")? {
+            Some(t) => Some(
+                Timestamp::parse(&t).ok_or_else(|| format!("`timestamp` `{t}` is not RFC 3339"))?,
+            ),
+            None => None,
+        };
+        e.kind = opt_string(o.get("kind"), "kind")?;
+        e.input = opt_string(o.get("input"), "input")?;
+        e.output = opt_string(o.get("output"), "output")?;
+        e.model = opt_string(o.get("model"), "model")?;
+        e.project = opt_string(o.get("project"), "project")?;
+        e.agent = opt_string(o.get("agent"), "agent")?;
+        match o.get("identity") {
+            None | Some(J::Null) => {}
+            Some(J::Object(id)) => {
+                e.identity.id = opt_string(id.get("id"), "identity.id")?;
+                e.identity.team = opt_string(id.get("team"), "identity.team")?;
+                e.identity.org = opt_string(id.get("org"), "identity.org")?;
+                e.identity.roles = match id.get("roles") {
+                    None | Some(J::Null) => Vec::new(),
+                    Some(J::Array(a)) => a
+                        .iter()
+                        .map(|r| {
+                            r.as_str()
+                                .map(str::to_string)
+                                .ok_or("`identity.roles` must hold strings".to_string())
+                        })
+                        .collect::<Result<_, _>>()?,
+                    Some(other) => {
+                        return Err(format!(
+                            "`identity.roles` must be an array, not {}",
+                            kind_of(other)
+                        ));
+                    }
+                };
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`identity` must be an object, not {}",
+                    kind_of(other)
+                ));
+            }
+        }
+        match o.get("headers") {
+            None | Some(J::Null) => {}
+            Some(J::Object(h)) => {
+                for (k, v) in h {
+                    let v = match v {
+                        J::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    e.headers.insert(k.to_lowercase(), v);
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`headers` must be an object, not {}",
+                    kind_of(other)
+                ));
+            }
+        }
+        match o.get("metadata") {
+            None | Some(J::Null) => {}
+            Some(J::Object(m)) => e.metadata = m.clone(),
+            Some(other) => {
+                return Err(format!(
+                    "`metadata` must be an object, not {}",
+                    kind_of(other)
+                ));
+            }
+        }
+        match o.get("tokens") {
+            None | Some(J::Null) => {}
+            Some(J::Object(t)) => {
+                e.tokens.input = int(t.get("input"), "tokens.input")?;
+                e.tokens.output = int(t.get("output"), "tokens.output")?;
+                e.tokens.total = match t.get("total") {
+                    None | Some(J::Null) => e.tokens.input + e.tokens.output,
+                    v => int(v, "tokens.total")?,
+                };
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`tokens` must be an object, not {}",
+                    kind_of(other)
+                ));
+            }
+        }
+        e.cost_usd = match o.get("cost_usd") {
+            None | Some(J::Null) => 0.0,
+            Some(J::Number(n)) => n.as_f64().unwrap_or(0.0),
+            Some(other) => {
+                return Err(format!(
+                    "`cost_usd` must be a number, not {}",
+                    kind_of(other)
+                ));
+            }
+        };
+        match o.get("tool") {
+            None | Some(J::Null) => {}
+            Some(J::Object(t)) => {
+                e.tool = Some(Tool {
+                    name: opt_string(t.get("name"), "tool.name")?,
+                    parameters: t.get("parameters").cloned().unwrap_or(J::Null),
+                    result: t.get("result").cloned().unwrap_or(J::Null),
+                })
+            }
+            Some(other) => return Err(format!("`tool` must be an object, not {}", kind_of(other))),
+        }
+        e.handoff = o.get("handoff").filter(|h| !h.is_null()).cloned();
+        match o.get("scores") {
+            None | Some(J::Null) => {}
+            Some(J::Object(s)) => {
+                for (provider, cats) in s {
+                    let J::Object(cats) = cats else {
+                        return Err(format!("`scores.{provider}` must be an object"));
+                    };
+                    let mut m = BTreeMap::new();
+                    for (cat, score) in cats {
+                        let Some(x) = score.as_f64().filter(|x| (0.0..=1.0).contains(x)) else {
+                            return Err(format!(
+                                "`scores.{provider}.{cat}` must be a number from 0 to 1"
+                            ));
+                        };
+                        m.insert(cat.clone(), x);
+                    }
+                    e.scores.insert(provider.clone(), m);
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`scores` must be an object, not {}",
+                    kind_of(other)
+                ));
+            }
+        }
+        match o.get("chunks") {
+            None | Some(J::Null) => {}
+            Some(J::Array(a)) => {
+                e.chunks = a
+                    .iter()
+                    .map(|c| {
+                        c.as_str()
+                            .map(str::to_string)
+                            .ok_or("`chunks` must hold strings".to_string())
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            Some(other) => {
+                return Err(format!("`chunks` must be an array, not {}", kind_of(other)));
+            }
+        }
+        e.session_turn_count = int(o.get("session_turn_count"), "session_turn_count")?;
+        Ok(e)
+    }
+
+    /// The event as guardctl JSONL (used for OTel conversion and tests).
+    pub fn to_json(&self) -> J {
+        let mut o = serde_json::Map::new();
+        o.insert("id".into(), J::String(self.id.clone()));
+        if let Some(t) = self.timestamp {
+            o.insert("timestamp".into(), J::String(t.to_rfc3339()));
+        }
+        let mut put = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                o.insert(k.into(), J::String(v.clone()));
+            }
+        };
+        put("kind", &self.kind);
+        put("input", &self.input);
+        put("output", &self.output);
+        put("model", &self.model);
+        put("project", &self.project);
+        put("agent", &self.agent);
+        J::Object(o)
+    }
+}

@@ -1,0 +1,326 @@
+//! Governance over a trace's timeline (spec §6): spend, tokens and
+//! requests accumulate per scope; budget alert thresholds are crossed;
+//! caps trip and their action applies to the rest of the window (unless an
+//! approved, in-date exception covers the event); `require_approval`
+//! resolves its chain's approvers (`budget_owner` from the budgets whose
+//! scope matches); approval requests are counted per chain per day.
+//! Events are processed in trace order; windows come from timestamps
+//! (events without one share a single undated window).
+
+use std::collections::BTreeMap;
+
+use super::event::Event;
+use super::rules::Glob;
+use crate::ir::enums::{Action, CapAction, ExceptionStatus, Window};
+use crate::ir::values::{Timestamp, civil_from_days};
+use crate::ir::{Exception, Program, ScopeMap, TargetKind};
+
+/// Whether an event falls in a scope (`org`, `team`, `project`,
+/// `identity`, `agent`, `model`; values are globs). An empty scope is all.
+pub fn scope_matches(scope: &ScopeMap, e: &Event) -> bool {
+    scope.iter().all(|(k, v)| {
+        let field = match k.value.as_str() {
+            "org" => e.identity.org.as_deref(),
+            "team" => e.identity.team.as_deref(),
+            "identity" => e.identity.id.as_deref(),
+            "project" => e.project.as_deref(),
+            "agent" => e.agent.as_deref(),
+            "model" => e.model.as_deref(),
+            _ => None,
+        };
+        field.is_some_and(|f| Glob::new(&v.value).matches(f))
+    })
+}
+
+/// Whether an exception is in force for an event: approved, in its dates
+/// (a date-only `expires` lasts through that day), scope matching.
+pub fn exception_applies(x: &Exception, e: &Event) -> bool {
+    if x.status.as_ref().map(|s| s.value) != Some(ExceptionStatus::Approved)
+        || !scope_matches(&x.scope, e)
+    {
+        return false;
+    }
+    let Some(ts) = e.timestamp else {
+        return x.starts.is_none() && x.expires.is_none();
+    };
+    let starts_ok = x.starts.as_ref().is_none_or(|s| ts.0 >= s.value.0);
+    let expires_ok = x.expires.as_ref().is_none_or(|s| {
+        let date_only = x.file.slice(s.span).trim_matches(['"', '\'']).len() == 10;
+        ts.0 < s.value.0 + if date_only { 86_400 } else { 1 }
+    });
+    starts_ok && expires_ok
+}
+
+/// The exception (if any) exempting `e` from the target `kind/name`.
+pub fn exempting<'p>(
+    program: &'p Program,
+    kind: TargetKind,
+    name: &str,
+    e: &Event,
+) -> Option<&'p Exception> {
+    program.exceptions.iter().find(|x| {
+        x.target
+            .as_ref()
+            .is_some_and(|t| t.value.0 == kind && t.value.1 == name)
+            && exception_applies(x, e)
+    })
+}
+
+/// A window or period bucket: a label such as `2026-11-02`.
+fn bucket(ts: Option<Timestamp>, window: Window) -> String {
+    let Some(t) = ts else { return "undated".into() };
+    let days = t.0.div_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    match window {
+        Window::Hour => format!("{y:04}-{m:02}-{d:02}T{:02}", t.0.rem_euclid(86_400) / 3600),
+        Window::Day => format!("{y:04}-{m:02}-{d:02}"),
+        Window::Week => {
+            // Weeks start on Monday (1970-01-01 was a Thursday).
+            let monday = days - (days + 3).rem_euclid(7);
+            let (y, m, d) = civil_from_days(monday);
+            format!("week of {y:04}-{m:02}-{d:02}")
+        }
+        Window::Month => format!("{y:04}-{m:02}"),
+    }
+}
+
+/// Something governance did, attached to the event that caused it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GovEvent {
+    BudgetAlert {
+        budget: String,
+        period: String,
+        threshold: f64,
+        spend: f64,
+        limit: f64,
+    },
+    CapTripped {
+        cap: String,
+        window: String,
+        usage: f64,
+        limit: f64,
+        action: CapAction,
+        chain: Option<String>,
+        approvers: Vec<String>,
+    },
+    /// A later event in a tripped window, subject to the cap's action.
+    CapApplied {
+        cap: String,
+        window: String,
+        action: CapAction,
+    },
+    Exempted {
+        exception: String,
+        target: String,
+    },
+}
+
+impl GovEvent {
+    /// The action this puts on the event, if any.
+    pub fn action(&self) -> Option<Action> {
+        match self {
+            GovEvent::CapTripped { action, .. } | GovEvent::CapApplied { action, .. } => {
+                Some(match action {
+                    CapAction::Block => Action::Block,
+                    CapAction::RequireApproval => Action::RequireApproval,
+                    CapAction::Alert => Action::Alert,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            GovEvent::BudgetAlert {
+                budget,
+                period,
+                threshold,
+                spend,
+                limit,
+            } => {
+                format!(
+                    "budget `{budget}` reached {:.0}% of ${limit} in {period} (spend ${spend:.4})",
+                    threshold * 100.0
+                )
+            }
+            GovEvent::CapTripped {
+                cap,
+                window,
+                usage,
+                limit,
+                action,
+                chain,
+                approvers,
+            } => {
+                let mut s =
+                    format!("cap `{cap}` tripped in {window}: {usage} > {limit}, action {action}");
+                if let Some(c) = chain {
+                    s.push_str(&format!(
+                        ", approval chain `{c}` ({})",
+                        approvers.join(", ")
+                    ));
+                }
+                s
+            }
+            GovEvent::CapApplied {
+                cap,
+                window,
+                action,
+            } => format!("cap `{cap}` already tripped in {window}: {action}"),
+            GovEvent::Exempted { exception, target } => {
+                format!("exempted from {target} by exception `{exception}`")
+            }
+        }
+    }
+}
+
+/// Accumulated governance state over a trace.
+#[derive(Default)]
+pub struct Governance {
+    /// (budget, period label, period) → spend.
+    spend: BTreeMap<(usize, &'static str, String), f64>,
+    /// (cap, window) → usage.
+    usage: BTreeMap<(usize, String), f64>,
+    tripped: BTreeMap<(usize, String), bool>,
+    /// (chain, day) → approval requests.
+    pub approvals: BTreeMap<(String, String), usize>,
+}
+
+impl Governance {
+    /// Processes the next event; returns what happened to it.
+    pub fn step(&mut self, program: &Program, e: &Event) -> Vec<GovEvent> {
+        let mut out = Vec::new();
+        for (bi, b) in program.budgets.iter().enumerate() {
+            if !scope_matches(&b.scope, e) || e.cost_usd <= 0.0 {
+                continue;
+            }
+            let periods = [
+                ("daily", Window::Day, &b.daily_usd),
+                ("weekly", Window::Week, &b.weekly_usd),
+                ("monthly", Window::Month, &b.monthly_usd),
+            ];
+            for (label, window, limit) in periods {
+                let Some(limit) = limit.as_ref().map(|l| l.value) else {
+                    continue;
+                };
+                let key = (bi, label, bucket(e.timestamp, window));
+                let before = self.spend.get(&key).copied().unwrap_or(0.0);
+                let after = before + e.cost_usd;
+                self.spend.insert(key.clone(), after);
+                let thresholds: Vec<f64> = b
+                    .alert_at
+                    .as_ref()
+                    .map_or_else(|| vec![1.0], |a| a.iter().map(|x| x.value).collect());
+                for t in thresholds {
+                    if before < t * limit && after >= t * limit {
+                        out.push(GovEvent::BudgetAlert {
+                            budget: b.name.value.clone(),
+                            period: key.2.clone(),
+                            threshold: t,
+                            spend: after,
+                            limit,
+                        });
+                    }
+                }
+            }
+        }
+        for (ci, c) in program.caps.iter().enumerate() {
+            if !scope_matches(&c.scope, e) {
+                continue;
+            }
+            let window = bucket(
+                e.timestamp,
+                c.window.as_ref().map_or(Window::Day, |w| w.value),
+            );
+            let (amount, limit) = if let Some(l) = &c.limit_usd {
+                (e.cost_usd, l.value)
+            } else if let Some(l) = &c.limit_tokens {
+                (e.tokens.total as f64, l.value as f64)
+            } else if let Some(l) = &c.limit_requests {
+                (1.0, l.value as f64)
+            } else {
+                continue;
+            };
+            let key = (ci, window.clone());
+            let usage = self.usage.get(&key).copied().unwrap_or(0.0) + amount;
+            self.usage.insert(key.clone(), usage);
+            if usage <= limit {
+                continue;
+            }
+            if let Some(x) = exempting(program, TargetKind::Cap, &c.name.value, e) {
+                out.push(GovEvent::Exempted {
+                    exception: x.name.value.clone(),
+                    target: format!("cap/{}", c.name.value),
+                });
+                continue;
+            }
+            let action = c.action.as_ref().map_or(CapAction::Block, |a| a.value);
+            let chain = c.approval_chain.as_ref().map(|x| x.value.clone());
+            if action == CapAction::RequireApproval {
+                if let Some(ch) = &chain {
+                    *self
+                        .approvals
+                        .entry((ch.clone(), bucket(e.timestamp, Window::Day)))
+                        .or_default() += 1;
+                }
+            }
+            let first = !self.tripped.contains_key(&key);
+            self.tripped.insert(key, true);
+            if first {
+                let approvers = chain
+                    .as_deref()
+                    .map(|ch| approvers(program, ch, e))
+                    .unwrap_or_default();
+                out.push(GovEvent::CapTripped {
+                    cap: c.name.value.clone(),
+                    window,
+                    usage,
+                    limit,
+                    action,
+                    chain,
+                    approvers,
+                });
+            } else {
+                out.push(GovEvent::CapApplied {
+                    cap: c.name.value.clone(),
+                    window,
+                    action,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A chain's approvers for an event, `budget_owner` resolved to the owners
+/// of the budgets whose scope matches the event (narrowest scope first).
+pub fn approvers(program: &Program, chain: &str, e: &Event) -> Vec<String> {
+    let Some(c) = program.chains.iter().find(|c| c.name.value == chain) else {
+        return Vec::new();
+    };
+    let mut owners: Vec<(usize, String)> = program
+        .budgets
+        .iter()
+        .filter(|b| scope_matches(&b.scope, e))
+        .filter_map(|b| {
+            b.owner
+                .as_ref()
+                .map(|o| (usize::MAX - b.scope.len(), o.value.clone()))
+        })
+        .collect();
+    owners.sort();
+    let mut out = Vec::new();
+    for step in &c.steps {
+        for a in &step.approvers {
+            if a.value == "budget_owner" {
+                out.extend(owners.iter().map(|(_, o)| o.clone()));
+            } else {
+                out.push(a.value.clone());
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|x| seen.insert(x.clone()));
+    out
+}

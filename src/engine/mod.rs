@@ -1,0 +1,12 @@
+//! The evaluation engine: what a policy does to recorded traffic.
+//! `trace` reads events, `rules` compiles the IR into evaluation form,
+//! `detect` holds the built-in detectors, `evaluate` decides one event, and
+//! `governance` accumulates spend against budgets, caps and exceptions over
+//! the trace's timeline.
+
+pub mod detect;
+pub mod evaluate;
+pub mod event;
+pub mod governance;
+pub mod rules;
+pub mod trace;

@@ -1,0 +1,335 @@
+//! Trace files (spec §7): guardctl JSONL, gzip-compressed or not, or `-`
+//! for standard input; and OpenTelemetry GenAI spans exported as OTLP/JSON
+//! lines (a whole `resourceSpans` export or one span per line), in either
+//! style: span events (`gen_ai.user.message`, `gen_ai.choice`) or
+//! attributes (`gen_ai.input.messages`, `gen_ai.output.messages`). The
+//! format is detected per line. A line that is not an event is returned as
+//! [`Record::Malformed`] with its number: never silently dropped.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde_json::Value as J;
+
+use super::event::{Event, Tokens};
+use crate::ir::values::Timestamp;
+
+#[derive(Debug, Clone)]
+pub enum Record {
+    Event(Box<Event>),
+    Malformed { line: usize, message: String },
+}
+
+pub struct TraceReader {
+    reader: Box<dyn BufRead + Send>,
+    line: usize,
+    pending: VecDeque<Record>,
+    buf: String,
+}
+
+/// Opens a trace (`-` is standard input); gzip is detected by its magic bytes.
+pub fn open(path: &Path) -> std::io::Result<TraceReader> {
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path)?)
+    };
+    let mut buffered = BufReader::with_capacity(1 << 16, raw);
+    let gz = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn BufRead + Send> = if gz {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(buffered),
+        ))
+    } else {
+        Box::new(buffered)
+    };
+    Ok(TraceReader {
+        reader,
+        line: 0,
+        pending: VecDeque::new(),
+        buf: String::new(),
+    })
+}
+
+impl TraceReader {
+    /// Reads up to `n` records (fewer at the end of the trace).
+    pub fn batch(&mut self, n: usize) -> Vec<Record> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            match self.next() {
+                Some(r) => out.push(r),
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+impl Iterator for TraceReader {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                return Some(r);
+            }
+            self.buf.clear();
+            match self.reader.read_line(&mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => {
+                    self.line += 1;
+                    // Invalid UTF-8 or a broken gzip stream: report and stop.
+                    let r = Record::Malformed {
+                        line: self.line,
+                        message: format!("cannot read: {e}"),
+                    };
+                    self.reader = Box::new(std::io::empty());
+                    return Some(r);
+                }
+            }
+            self.line += 1;
+            let text = self.buf.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let line = self.line;
+            match serde_json::from_str::<J>(text) {
+                Err(e) => {
+                    return Some(Record::Malformed {
+                        line,
+                        message: format!("not JSON: {e}"),
+                    });
+                }
+                Ok(v) => {
+                    if let Some(spans) = otel_spans(&v) {
+                        if spans.is_empty() {
+                            return Some(Record::Malformed {
+                                line,
+                                message: "OpenTelemetry export with no spans".into(),
+                            });
+                        }
+                        for s in spans {
+                            self.pending.push_back(match span_event(s, line) {
+                                Ok(e) => Record::Event(Box::new(e)),
+                                Err(m) => Record::Malformed { line, message: m },
+                            });
+                        }
+                        continue;
+                    }
+                    return Some(match Event::from_json(&v, line) {
+                        Ok(e) => Record::Event(Box::new(e)),
+                        Err(m) => Record::Malformed { line, message: m },
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The spans of an OTLP/JSON line, or `None` if it is not OpenTelemetry.
+fn otel_spans(v: &J) -> Option<Vec<(&J, Vec<&J>)>> {
+    if let Some(rs) = v.get("resourceSpans").and_then(J::as_array) {
+        let mut out = Vec::new();
+        for r in rs {
+            let resource: Vec<&J> = r
+                .pointer("/resource/attributes")
+                .and_then(J::as_array)
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            for ss in r
+                .get("scopeSpans")
+                .and_then(J::as_array)
+                .into_iter()
+                .flatten()
+            {
+                for span in ss.get("spans").and_then(J::as_array).into_iter().flatten() {
+                    out.push((span, resource.clone()));
+                }
+            }
+        }
+        return Some(out);
+    }
+    if v.get("spanId").is_some() && v.get("traceId").is_some() {
+        return Some(vec![(v, Vec::new())]);
+    }
+    None
+}
+
+/// An OTLP attribute value as JSON.
+fn any_value(v: &J) -> J {
+    if let Some(s) = v.get("stringValue") {
+        return s.clone();
+    }
+    if let Some(i) = v.get("intValue") {
+        return match i {
+            J::String(s) => s.parse::<i64>().map(J::from).unwrap_or(J::Null),
+            other => other.clone(),
+        };
+    }
+    if let Some(d) = v.get("doubleValue") {
+        return d.clone();
+    }
+    if let Some(b) = v.get("boolValue") {
+        return b.clone();
+    }
+    if let Some(a) = v.pointer("/arrayValue/values").and_then(J::as_array) {
+        return J::Array(a.iter().map(any_value).collect());
+    }
+    J::Null
+}
+
+fn attrs<'a>(list: impl IntoIterator<Item = &'a J>) -> serde_json::Map<String, J> {
+    list.into_iter()
+        .filter_map(|a| {
+            Some((
+                a.get("key")?.as_str()?.to_string(),
+                any_value(a.get("value")?),
+            ))
+        })
+        .collect()
+}
+
+/// Text of messages in the GenAI semantic conventions' JSON form:
+/// `[{"role", "parts": [{"type": "text", "content"}]}]` (or `content`).
+fn message_text(v: &J, roles: &[&str]) -> Option<String> {
+    let parsed;
+    let v = match v {
+        J::String(s) => {
+            parsed = serde_json::from_str::<J>(s).unwrap_or(J::String(s.clone()));
+            &parsed
+        }
+        other => other,
+    };
+    let mut parts = Vec::new();
+    let messages: Vec<&J> = match v {
+        J::Array(a) => a.iter().collect(),
+        J::Object(_) => vec![v],
+        J::String(s) => return Some(s.clone()),
+        _ => return None,
+    };
+    for m in messages {
+        let role = m.get("role").and_then(J::as_str).unwrap_or("user");
+        if !roles.contains(&role) {
+            continue;
+        }
+        if let Some(c) = m.get("content").and_then(J::as_str) {
+            parts.push(c.to_string());
+        }
+        for p in m.get("parts").and_then(J::as_array).into_iter().flatten() {
+            if let Some(c) = p.get("content").and_then(J::as_str) {
+                parts.push(c.to_string());
+            }
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Result<Event, String> {
+    let a = attrs(
+        span.get("attributes")
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten(),
+    );
+    let r = attrs(resource);
+    let get = |k: &str| a.get(k).or_else(|| r.get(k));
+    let s = |k: &str| get(k).and_then(J::as_str).map(str::to_string);
+    let n = |k: &str| get(k).and_then(J::as_i64);
+    if !a.keys().any(|k| k.starts_with("gen_ai.")) && span.get("events").is_none() {
+        return Err("span has no gen_ai attributes".into());
+    }
+    let mut e = Event {
+        line,
+        ..Event::default()
+    };
+    e.id = span
+        .get("spanId")
+        .and_then(J::as_str)
+        .map_or_else(|| line.to_string(), str::to_string);
+    e.timestamp = span
+        .get("startTimeUnixNano")
+        .and_then(|t| {
+            t.as_str()
+                .and_then(|s| s.parse::<i64>().ok())
+                .or_else(|| t.as_i64())
+        })
+        .map(|ns| Timestamp(ns / 1_000_000_000));
+    e.model = s("gen_ai.request.model").or_else(|| s("gen_ai.response.model"));
+    let input_tokens = n("gen_ai.usage.input_tokens")
+        .or_else(|| n("gen_ai.usage.prompt_tokens"))
+        .unwrap_or(0);
+    let output_tokens = n("gen_ai.usage.output_tokens")
+        .or_else(|| n("gen_ai.usage.completion_tokens"))
+        .unwrap_or(0);
+    e.tokens = Tokens {
+        input: input_tokens,
+        output: output_tokens,
+        total: input_tokens + output_tokens,
+    };
+    e.identity.id = s("user.id").or_else(|| s("enduser.id"));
+    e.identity.team = s("user.team");
+    e.identity.org = s("user.org");
+    e.agent = s("gen_ai.agent.name");
+    e.project = s("project").or_else(|| s("service.namespace"));
+    e.cost_usd = get("gen_ai.usage.cost").and_then(J::as_f64).unwrap_or(0.0);
+    // Attribute style.
+    e.input = get("gen_ai.input.messages")
+        .and_then(|m| message_text(m, &["user"]))
+        .or_else(|| s("gen_ai.prompt"));
+    e.output = get("gen_ai.output.messages")
+        .and_then(|m| message_text(m, &["assistant"]))
+        .or_else(|| s("gen_ai.completion"));
+    // Span-event style.
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    for ev in span
+        .get("events")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = ev.get("name").and_then(J::as_str).unwrap_or("");
+        let ea = attrs(
+            ev.get("attributes")
+                .and_then(J::as_array)
+                .into_iter()
+                .flatten(),
+        );
+        let content = ea
+            .get("content")
+            .and_then(J::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                ea.get("message")
+                    .and_then(|m| message_text(m, &["assistant", "user"]))
+            });
+        match (name, content) {
+            ("gen_ai.user.message", Some(c)) => inputs.push(c),
+            ("gen_ai.choice" | "gen_ai.assistant.message", Some(c)) => outputs.push(c),
+            _ => {}
+        }
+    }
+    if e.input.is_none() && !inputs.is_empty() {
+        e.input = Some(inputs.join("\n"));
+    }
+    if e.output.is_none() && !outputs.is_empty() {
+        e.output = Some(outputs.join("\n"));
+    }
+    e.kind = Some(
+        if e.output.is_some() {
+            "output"
+        } else {
+            "input"
+        }
+        .into(),
+    );
+    for (k, v) in &a {
+        if !k.starts_with("gen_ai.") {
+            e.metadata.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(e)
+}

@@ -1,0 +1,396 @@
+//! `simulate`: replays traces through a policy (and optionally a baseline
+//! policy) and aggregates what would have happened. Events are read in
+//! batches, evaluated in parallel, then folded in trace order (governance
+//! is sequential by nature), so results are identical for any thread count
+//! and memory stays flat in the size of the trace.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::json::put;
+use rayon::prelude::*;
+use serde_json::{Value as J, json};
+
+use crate::engine::detect::{Detectors, redact};
+use crate::engine::evaluate::{EventResult, Options, PII, Status, evaluate, labels};
+use crate::engine::event::Event;
+use crate::engine::governance::{GovEvent, Governance, exempting};
+use crate::engine::rules::{CRule, RuleSet};
+use crate::engine::trace::{self, Record};
+use crate::ir::enums::Action;
+use crate::ir::{Program, TargetKind};
+
+/// Per-rule counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleStats {
+    pub evaluated: usize,
+    pub triggered: usize,
+    pub unevaluated: usize,
+    pub skipped: usize,
+    pub by_action: BTreeMap<Action, usize>,
+    /// Streaming rules: events where they triggered mid-stream.
+    pub streaming_triggers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Malformed {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed {
+    pub id: String,
+    pub line: usize,
+    pub before: Action,
+    pub after: Action,
+    pub excerpt: String,
+}
+
+/// (threshold, events triggered, events with a recorded score).
+pub type SweepPoint = (f64, usize, usize);
+
+/// What a simulation found.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub events: usize,
+    pub decisions: BTreeMap<Action, usize>,
+    pub rules: BTreeMap<String, RuleStats>,
+    pub malformed: Vec<Malformed>,
+    pub malformed_count: usize,
+    /// Budget alerts and cap trips, with the event that caused them.
+    pub governance: Vec<(String, GovEvent)>,
+    /// Cap → events after its trip that it acted on.
+    pub cap_applied: BTreeMap<String, usize>,
+    /// Exception → events it exempted.
+    pub exempted: BTreeMap<String, usize>,
+    /// (chain, day) → approval requests.
+    pub approvals: BTreeMap<(String, String), usize>,
+    /// Day (or `undated`) → decisions.
+    pub timeline: BTreeMap<String, BTreeMap<Action, usize>>,
+    /// (before, after) → events, with `--baseline`.
+    pub flips: Option<BTreeMap<(Action, Action), usize>>,
+    pub changed: Vec<Changed>,
+    pub changed_count: usize,
+    /// With `--sweep`: the rule and its trigger counts per threshold.
+    pub sweep: Option<(String, Vec<SweepPoint>)>,
+}
+
+pub struct Config {
+    pub traces: Vec<PathBuf>,
+    pub strict: bool,
+    pub show_matches: bool,
+    pub sweep: Option<String>,
+    pub threads: Option<usize>,
+    /// Called with the number of events done (progress bars).
+    pub progress: Option<Box<dyn Fn(usize) + Send + Sync>>,
+}
+
+/// An I/O or strict-mode failure.
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+const BATCH: usize = 4096;
+const KEEP_CHANGED: usize = 50;
+const KEEP_MALFORMED: usize = 100;
+
+/// Exceptions that exempt an event from a rule (`rule/NAME`).
+pub fn rule_exemption(program: &Program) -> impl Fn(&CRule, &Event) -> Option<String> + Sync + '_ {
+    move |rule, e| {
+        exempting(program, TargetKind::Rule, &rule.name, e)
+            .map(|x| format!("exempted by exception `{}`", x.name.value))
+    }
+}
+
+/// The event's text with PII masked (unless `show`), for reports.
+pub fn excerpt(e: &Event, show: bool) -> String {
+    let text = e.input.as_deref().or(e.output.as_deref()).unwrap_or("");
+    let short: String = text.chars().take(160).collect();
+    if show {
+        return short;
+    }
+    match Detectors::get() {
+        Some(d) => redact(
+            &short,
+            &labels(&d.entities(&short, Some(&all_entities())), None),
+        ),
+        None => String::new(),
+    }
+}
+
+fn all_entities() -> Vec<crate::ir::enums::Entity> {
+    let mut v = PII.to_vec();
+    v.extend([
+        crate::ir::enums::Entity::ApiKey,
+        crate::ir::enums::Entity::PrivateKey,
+        crate::ir::enums::Entity::Jwt,
+    ]);
+    v
+}
+
+/// One event's line in `--events` output.
+pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
+    let fired: Vec<J> = r
+        .fired()
+        .filter_map(|o| {
+            let rule = set.rules.get(o.rule)?;
+            let matches: Vec<J> = o
+                .hits
+                .iter()
+                .map(|h| match h.what.strip_prefix("entity:") {
+                    Some(ent) => json!({"entity": ent, "start": h.start, "end": h.end}),
+                    None => json!({"pattern": h.what.strip_prefix("pattern:").unwrap_or(&h.what), "start": h.start, "end": h.end}),
+                })
+                .collect();
+            let mut f = json!({"rule": rule.id, "action": o.action, "severity": rule.severity, "reason": o.reason, "matches": matches});
+            if let Some(c) = o.chunk {
+                put(&mut f, "chunk", json!(c));
+            }
+            Some(f)
+        })
+        .collect();
+    let unevaluated: Vec<J> = r
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Unevaluated)
+        .filter_map(|o| {
+            set.rules
+                .get(o.rule)
+                .map(|rule| json!({"rule": rule.id, "reason": o.reason}))
+        })
+        .collect();
+    let decision = gov
+        .iter()
+        .filter_map(GovEvent::action)
+        .chain([r.decision])
+        .max_by_key(|a| a.rank())
+        .unwrap_or(r.decision);
+    let mut out = json!({"id": r.id, "line": r.line, "decision": decision, "fired": fired, "unevaluated": unevaluated});
+    if !gov.is_empty() {
+        put(
+            &mut out,
+            "governance",
+            J::Array(gov.iter().map(|g| J::String(g.describe())).collect()),
+        );
+    }
+    if let Some(t) = &r.redacted_input {
+        put(&mut out, "redacted_input", json!(t));
+    }
+    if let Some(t) = &r.redacted_output {
+        put(&mut out, "redacted_output", json!(t));
+    }
+    out
+}
+
+/// Runs the simulation. `events_out` receives one JSON line per event.
+pub fn run(
+    program: &Program,
+    baseline: Option<&Program>,
+    cfg: &Config,
+    mut events_out: Option<&mut dyn Write>,
+) -> Result<Summary, Fatal> {
+    let set = RuleSet::build(program);
+    let base_set = baseline.map(RuleSet::build);
+    let exempt = rule_exemption(program);
+    let base_exempt = baseline.map(rule_exemption);
+    let sweep_rule = match &cfg.sweep {
+        Some(name) => Some(
+            set.rules
+                .iter()
+                .position(|r| &r.id == name || &r.name == name)
+                .filter(|&i| set.rules.get(i).is_some_and(|r| r.provider.is_some() || r.llm_check))
+                .ok_or_else(|| Fatal(format!("--sweep: no model-tier rule `{name}` (give a rule name or id with a provider or llm_check)")))?,
+        ),
+        None => None,
+    };
+    let thresholds: Vec<f64> = (1..=19).map(|i| f64::from(i) * 0.05).collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Fatal(e.to_string()))?;
+    let mut s = Summary {
+        flips: baseline.map(|_| BTreeMap::new()),
+        ..Summary::default()
+    };
+    let mut sweep_counts = vec![(0usize, 0usize); thresholds.len()];
+    let mut gov = Governance::default();
+    let mut base_gov = Governance::default();
+    let opts = Options::default();
+    for path in &cfg.traces {
+        let name = path.display().to_string();
+        let mut reader =
+            trace::open(path).map_err(|e| Fatal(format!("cannot read trace `{name}`: {e}")))?;
+        loop {
+            let batch = reader.batch(BATCH);
+            if batch.is_empty() {
+                break;
+            }
+            type Evaluated = (
+                Box<Event>,
+                EventResult,
+                Option<EventResult>,
+                Vec<Option<bool>>,
+            );
+            let results: Vec<Result<Evaluated, Malformed>> = pool.install(|| {
+                batch
+                    .into_par_iter()
+                    .map(|rec| match rec {
+                        Record::Malformed { line, message } => Err(Malformed {
+                            file: name.clone(),
+                            line,
+                            message,
+                        }),
+                        Record::Event(e) => {
+                            let r = evaluate(program, &set, &exempt, &e, &opts);
+                            let b = match (baseline, &base_set, &base_exempt) {
+                                (Some(bp), Some(bs), Some(bx)) => {
+                                    Some(evaluate(bp, bs, bx, &e, &opts))
+                                }
+                                _ => None,
+                            };
+                            // Sweep: does the rule trigger at each threshold (None: unevaluated)?
+                            let sw = match sweep_rule {
+                                Some(ri) => {
+                                    let score = r
+                                        .outcomes
+                                        .iter()
+                                        .find(|o| o.rule == ri)
+                                        .and_then(|o| o.score);
+                                    thresholds
+                                        .iter()
+                                        .map(|t| score.map(|sc| sc >= *t))
+                                        .collect()
+                                }
+                                None => Vec::new(),
+                            };
+                            Ok((e, r, b, sw))
+                        }
+                    })
+                    .collect()
+            });
+            for item in results {
+                let (e, r, b, sw) = match item {
+                    Err(m) => {
+                        if cfg.strict {
+                            return Err(Fatal(format!(
+                                "{}:{}: malformed trace line: {}",
+                                m.file, m.line, m.message
+                            )));
+                        }
+                        s.malformed_count += 1;
+                        if s.malformed.len() < KEEP_MALFORMED {
+                            s.malformed.push(m);
+                        }
+                        continue;
+                    }
+                    Ok(x) => x,
+                };
+                let g = gov.step(program, &e);
+                fold(&mut s, &set, &e, &r, &g);
+                for (i, hit) in sw.iter().enumerate() {
+                    if let (Some(slot), Some(h)) = (sweep_counts.get_mut(i), hit) {
+                        slot.1 += 1;
+                        if *h {
+                            slot.0 += 1;
+                        }
+                    }
+                }
+                if let (Some(b), Some(bp)) = (&b, baseline) {
+                    let bg = base_gov.step(bp, &e);
+                    let before = final_decision(b, &bg);
+                    let after = final_decision(&r, &g);
+                    if let Some(f) = s.flips.as_mut() {
+                        *f.entry((before, after)).or_default() += 1;
+                    }
+                    if before != after {
+                        s.changed_count += 1;
+                        if s.changed.len() < KEEP_CHANGED {
+                            s.changed.push(Changed {
+                                id: e.id.clone(),
+                                line: e.line,
+                                before,
+                                after,
+                                excerpt: excerpt(&e, cfg.show_matches),
+                            });
+                        }
+                    }
+                }
+                if let Some(w) = events_out.as_deref_mut() {
+                    let line = event_json(&set, &r, &g);
+                    writeln!(w, "{line}")
+                        .map_err(|e| Fatal(format!("cannot write events: {e}")))?;
+                }
+                if let Some(p) = &cfg.progress {
+                    p(s.events);
+                }
+            }
+        }
+    }
+    s.approvals = gov.approvals;
+    if let Some(rule) = sweep_rule.and_then(|i| set.rules.get(i)) {
+        s.sweep = Some((
+            rule.id.clone(),
+            thresholds
+                .iter()
+                .zip(&sweep_counts)
+                .map(|(t, (hit, n))| (*t, *hit, *n))
+                .collect(),
+        ));
+    }
+    Ok(s)
+}
+
+fn final_decision(r: &EventResult, g: &[GovEvent]) -> Action {
+    g.iter()
+        .filter_map(GovEvent::action)
+        .chain([r.decision])
+        .max_by_key(|a| a.rank())
+        .unwrap_or(r.decision)
+}
+
+fn fold(s: &mut Summary, set: &RuleSet, e: &Event, r: &EventResult, g: &[GovEvent]) {
+    s.events += 1;
+    let decision = final_decision(r, g);
+    *s.decisions.entry(decision).or_default() += 1;
+    let day = e.timestamp.map_or_else(
+        || "undated".to_string(),
+        |t| t.to_rfc3339().get(..10).unwrap_or("").to_string(),
+    );
+    *s.timeline
+        .entry(day)
+        .or_default()
+        .entry(decision)
+        .or_default() += 1;
+    for o in &r.outcomes {
+        let Some(rule) = set.rules.get(o.rule) else {
+            continue;
+        };
+        let st = s.rules.entry(rule.id.clone()).or_default();
+        match o.status {
+            Status::Triggered => {
+                st.evaluated += 1;
+                st.triggered += 1;
+                if o.chunk.is_some() {
+                    st.streaming_triggers += 1;
+                }
+            }
+            Status::Passed => st.evaluated += 1,
+            Status::Unevaluated => st.unevaluated += 1,
+            Status::Skipped => st.skipped += 1,
+        }
+        if let Some(a) = o.action {
+            *st.by_action.entry(a).or_default() += 1;
+        }
+    }
+    for ev in g {
+        match ev {
+            GovEvent::CapApplied { cap, .. } => *s.cap_applied.entry(cap.clone()).or_default() += 1,
+            GovEvent::Exempted { exception, .. } => {
+                *s.exempted.entry(exception.clone()).or_default() += 1
+            }
+            other => s.governance.push((e.id.clone(), other.clone())),
+        }
+    }
+}
