@@ -40,6 +40,14 @@ use crate::syntax::{Node, Value};
 const UNKNOWN_RULE_HELP: &str =
     "name a rule by its name or runtime id (`policy/rule`, `policy/rule.input`)";
 
+fn is_test_file(p: &std::path::Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".guardtest.yaml") || name.ends_with(".guardtest.yml")
+}
+
 fn test_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
@@ -106,7 +114,14 @@ fn case_event(case: &[(Node, Node)], line: usize) -> Result<Event, String> {
 
 pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
     let paths = args.paths();
-    let ws = match load_policies(global, options, &paths) {
+    // Test files named explicitly are not policies.
+    let policy_paths: Vec<PathBuf> = paths.iter().filter(|p| !is_test_file(p)).cloned().collect();
+    let policy_paths = if policy_paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        policy_paths
+    };
+    let ws = match load_policies(global, options, &policy_paths) {
         Ok(ws) => ws,
         Err(code) => return code,
     };
