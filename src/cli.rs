@@ -93,6 +93,9 @@ pub struct SimulateArgs {
     /// Worker threads (default: one per core)
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Only read and parse the traces (benchmark baseline)
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -70,6 +70,18 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
             Box::new(move |n: usize| b.set_position(n as u64)) as Box<dyn Fn(usize) + Send + Sync>
         }),
     };
+    if args.parse_only {
+        return match simulate::parse_only(&cfg) {
+            Ok((events, malformed)) => {
+                print(&format!("parsed {events} events, {malformed} malformed lines\n"));
+                EXIT_OK
+            }
+            Err(simulate::Fatal(msg)) => {
+                eprintln!("error: {msg}");
+                EXIT_USAGE
+            }
+        };
+    }
     let mut events_file = match &args.events {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Some(BufWriter::new(f)),

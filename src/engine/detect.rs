@@ -228,50 +228,56 @@ impl Detectors {
         })
     }
 
-    /// Entity matches in `text` (only entities in `wanted`, all if `None`),
-    /// sorted by position.
-    pub fn entities(&self, text: &str, wanted: Option<&[Entity]>) -> Vec<Match> {
+    /// Every validated entity match in `text` as (start byte, end byte,
+    /// entity), overlaps included, sorted. Cache this per text and filter
+    /// with [`Detectors::resolve`].
+    pub fn all_matches(&self, text: &str) -> Vec<(usize, usize, Entity)> {
         let mut found = Vec::new();
         let mut set = regex_automata::PatternSet::new(self.all.pattern_len());
-        self.all
-            .which_overlapping_matches(&regex_automata::Input::new(text), &mut set);
+        self.all.which_overlapping_matches(&regex_automata::Input::new(text), &mut set);
         for pid in set.iter() {
             let i = pid.as_usize();
-            let (Some(spec), Some(re)) = (SPECS.get(i), self.each.get(i)) else {
-                continue;
-            };
-            if wanted.is_some_and(|w| !w.contains(&spec.entity)) {
-                continue;
-            }
+            let (Some(spec), Some(re)) = (SPECS.get(i), self.each.get(i)) else { continue };
             for m in re.find_iter(text) {
                 if (spec.validate)(m.as_str(), text, m.start()) {
-                    let end = if spec.entity == Entity::PrivateKey {
-                        private_key_end(text, m.end())
-                    } else {
-                        m.end()
-                    };
+                    let end = if spec.entity == Entity::PrivateKey { private_key_end(text, m.end()) } else { m.end() };
                     found.push((m.start(), end, spec.entity));
                 }
             }
         }
-        // Of overlapping matches keep the earliest, and at one start the
+        // Of overlapping matches the earliest wins, and at one start the
         // longest (a card number, not the phone number inside it).
         found.sort_by_key(|&(s, e, entity)| (s, std::cmp::Reverse(e), entity));
+        found
+    }
+
+    /// The matches of the `wanted` entities (all if `None`) among `all`,
+    /// overlaps resolved, in character offsets.
+    pub fn resolve(text: &str, all: &[(usize, usize, Entity)], wanted: Option<&[Entity]>) -> Vec<Match> {
         let mut out: Vec<Match> = Vec::new();
         let mut last_end = 0;
         let chars = CharIndex::new(text);
-        for (s, e, entity) in found {
-            if s < last_end {
+        for &(s, e, entity) in all {
+            if wanted.is_some_and(|w| !w.contains(&entity)) || s < last_end {
                 continue;
             }
             last_end = e;
-            out.push(Match {
-                finding: Finding::Entity(entity),
-                start: chars.of(s),
-                end: chars.of(e),
-            });
+            out.push(Match { finding: Finding::Entity(entity), start: chars.of(s), end: chars.of(e) });
         }
         out
+    }
+
+    /// Entity matches in `text` (only entities in `wanted`, all if `None`).
+    pub fn entities(&self, text: &str, wanted: Option<&[Entity]>) -> Vec<Match> {
+        Self::resolve(text, &self.all_matches(text), wanted)
+    }
+
+    pub fn has_injection(&self, text: &str) -> bool {
+        self.injection.is_match(text)
+    }
+
+    pub fn has_profanity(&self, text: &str) -> bool {
+        !self.profanity(text).is_empty()
     }
 
     pub fn injection(&self, text: &str) -> Vec<Match> {

@@ -4,6 +4,7 @@
 //! policies take the first rule by priority), early termination, streaming
 //! replay chunk by chunk, and redaction.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -172,13 +173,75 @@ impl EventVars {
     }
 }
 
+/// One text of an event and its detector results, computed on first use
+/// and shared by every rule and CEL function that looks at it.
+pub struct Scan {
+    pub text: Arc<str>,
+    pub field: &'static str,
+    all: OnceCell<Vec<(usize, usize, Entity)>>,
+    injection: OnceCell<bool>,
+    profanity: OnceCell<bool>,
+}
+
+impl Scan {
+    pub fn new(text: &str, field: &'static str) -> Scan {
+        Scan { text: text.into(), field, all: OnceCell::new(), injection: OnceCell::new(), profanity: OnceCell::new() }
+    }
+    fn all(&self, d: &Detectors) -> &[(usize, usize, Entity)] {
+        self.all.get_or_init(|| d.all_matches(&self.text))
+    }
+    pub fn entities(&self, d: &Detectors, wanted: Option<&[Entity]>) -> Vec<Match> {
+        Detectors::resolve(&self.text, self.all(d), wanted)
+    }
+    fn injection(&self, d: &Detectors) -> bool {
+        *self.injection.get_or_init(|| d.has_injection(&self.text))
+    }
+    fn safe(&self, d: &Detectors) -> bool {
+        self.entities(d, None).is_empty() && !self.injection(d) && !*self.profanity.get_or_init(|| d.has_profanity(&self.text))
+    }
+}
+
+/// The texts of one event, scanned lazily: input, output, tool parameters,
+/// tool result, handoff.
+struct Scans<'e> {
+    event: &'e Event,
+    cells: [OnceCell<Option<Scan>>; 5],
+}
+
+impl<'e> Scans<'e> {
+    fn new(event: &'e Event) -> Self {
+        Scans { event, cells: Default::default() }
+    }
+    fn get(&self, kind: Kind) -> Option<&Scan> {
+        let slot = match kind {
+            Kind::Input | Kind::Both => 0,
+            Kind::Output => 1,
+            Kind::ToolInput => 2,
+            Kind::ToolOutput => 3,
+            Kind::Handoff => 4,
+        };
+        self.cells.get(slot)?.get_or_init(|| content(self.event, kind).map(|(t, f)| Scan::new(&t, f))).as_ref()
+    }
+}
+
 /// The CEL host for one rule on one event: event variables, the content
 /// under evaluation, and the guardrail function library.
 struct RuleHost<'a> {
-    vars: &'a EventVars,
+    /// Built on first use: many rules never evaluate CEL.
+    vars: &'a OnceCell<EventVars>,
     event: &'a Event,
-    text: &'a str,
+    scan: &'a Scan,
     chunk: Option<&'a str>,
+}
+
+impl RuleHost<'_> {
+    /// The cached scan when `v` is the text under evaluation.
+    fn cached(&self, v: Option<&Value>) -> Option<&Scan> {
+        match v {
+            Some(Value::Str(s)) if Arc::ptr_eq(s, &self.scan.text) || **s == *self.scan.text => Some(self.scan),
+            _ => None,
+        }
+    }
 }
 
 fn text_arg(args: &[Value], i: usize) -> Option<&str> {
@@ -251,9 +314,9 @@ pub fn is_safe(d: &Detectors, text: &str) -> bool {
 impl Host for RuleHost<'_> {
     fn var(&self, name: &str) -> Option<Value> {
         match name {
-            "text" => Some(Value::str(self.text)),
-            "chunk" => Some(Value::str(self.chunk.unwrap_or(self.text))),
-            _ => self.vars.vars.get(name).cloned(),
+            "text" => Some(Value::Str(self.scan.text.clone())),
+            "chunk" => Some(self.chunk.map_or_else(|| Value::Str(self.scan.text.clone()), Value::str)),
+            _ => self.vars.get_or_init(|| EventVars::new(self.event)).vars.get(name).cloned(),
         }
     }
 
@@ -261,6 +324,11 @@ impl Host for RuleHost<'_> {
         let d = Detectors::get()?;
         let text = text_arg(args, 0);
         let need_text = || Value::error(format!("{name} needs a string"));
+        let cached = self.cached(args.first());
+        let ents = |t: &str, wanted: Option<&[Entity]>| match cached {
+            Some(scan) => scan.entities(d, wanted),
+            None => d.entities(t, wanted),
+        };
         Some(match name {
             "contains_pii" => match (text, entity_list(args.get(1))) {
                 (Some(t), Ok(wanted)) => {
@@ -271,7 +339,7 @@ impl Host for RuleHost<'_> {
             },
             "detect_pii" => match text {
                 Some(t) => Value::List(Arc::new(
-                    d.entities(t, Some(PII))
+                    ents(t, Some(PII))
                         .into_iter()
                         .map(|m| {
                             let entity = match m.finding {
@@ -290,7 +358,7 @@ impl Host for RuleHost<'_> {
                 None => need_text(),
             },
             "redact_pii" => match text {
-                Some(t) => Value::str(&redact(t, &labels(&d.entities(t, Some(PII)), None))),
+                Some(t) => Value::str(&redact(t, &labels(&ents(t, Some(PII)), None))),
                 None => need_text(),
             },
             "matches_pattern" | "not_matches_pattern" => match (text, text_arg(args, 1)) {
@@ -328,10 +396,12 @@ impl Host for RuleHost<'_> {
                 Value::Bool(!d.entities(t, Some(&[Entity::EmailAddress])).is_empty())
             }),
             "contains_code" => text.map_or_else(need_text, |t| Value::Bool(looks_like_code(t))),
-            "contains_prompt_injection" => {
-                text.map_or_else(need_text, |t| Value::Bool(!d.injection(t).is_empty()))
-            }
-            "is_safe" => text.map_or_else(need_text, |t| Value::Bool(is_safe(d, t))),
+            "contains_prompt_injection" => text.map_or_else(need_text, |t| {
+                Value::Bool(cached.map_or_else(|| d.has_injection(t), |c| c.injection(d)))
+            }),
+            "is_safe" => text.map_or_else(need_text, |t| {
+                Value::Bool(cached.map_or_else(|| is_safe(d, t), |c| c.safe(d)))
+            }),
             "score" => match (text_arg(args, 0), text_arg(args, 1)) {
                 (Some(p), Some(c)) => match self.event.scores.get(p).and_then(|m| m.get(c)) {
                     Some(s) => Value::Double(*s),
@@ -417,10 +487,10 @@ pub fn band(score: f64) -> Severity {
     }
 }
 
-/// Hosts named in URLs in `text`.
-fn url_hosts(d: &Detectors, text: &str) -> Vec<(String, usize, usize)> {
-    let chars: Vec<char> = text.chars().collect();
-    d.entities(text, Some(&[Entity::Url]))
+/// Hosts named in URLs in a scanned text.
+fn url_hosts(d: &Detectors, scan: &Scan) -> Vec<(String, usize, usize)> {
+    let chars: Vec<char> = scan.text.chars().collect();
+    scan.entities(d, Some(&[Entity::Url]))
         .into_iter()
         .map(|m| {
             let url: String = chars
@@ -479,7 +549,7 @@ pub fn evaluate(
     e: &Event,
     opts: &Options,
 ) -> EventResult {
-    let vars = EventVars::new(e);
+    let vars = OnceCell::new();
     let Some(d) = Detectors::get() else {
         return EventResult {
             id: e.id.clone(),
@@ -500,6 +570,7 @@ pub fn evaluate(
         .filter_map(|(r, _)| r.overrides)
         .collect();
     let mut outcomes = Vec::new();
+    let scans = Scans::new(e);
     let mut pattern_sets: BTreeMap<&'static str, regex_automata::PatternSet> = BTreeMap::new();
     let mut terminated: Option<String> = None;
     for (ri, rule) in set.rules.iter().enumerate() {
@@ -515,9 +586,10 @@ pub fn evaluate(
         if !applicable.get(ri).copied().unwrap_or(false) || overridden.contains(&rule.source) {
             continue;
         }
-        let Some((text, field)) = content(e, rule.kind) else {
+        let Some(scan) = scans.get(rule.kind) else {
             continue;
         };
+        let (text, field) = (&*scan.text, scan.field);
         if rule.status != RuleStatus::Active {
             outcomes.push(skip(format!("status is {}", rule.status)));
             continue;
@@ -529,7 +601,7 @@ pub fn evaluate(
         let host = RuleHost {
             vars: &vars,
             event: e,
-            text: &text,
+            scan,
             chunk: None,
         };
         if let Some(w) = &rule.when {
@@ -565,7 +637,7 @@ pub fn evaluate(
         let set_for_text = match (&set.patterns, rule.patterns.is_empty()) {
             (Some(all), false) => Some(pattern_sets.entry(field).or_insert_with(|| {
                 let mut ps = regex_automata::PatternSet::new(all.pattern_len());
-                all.which_overlapping_matches(&regex_automata::Input::new(&text), &mut ps);
+                all.which_overlapping_matches(&regex_automata::Input::new(text), &mut ps);
                 ps
             })),
             _ => None,
@@ -574,16 +646,7 @@ pub fn evaluate(
             Some((i, t)) if i == ri => t,
             _ => rule.threshold,
         };
-        let mut out = check_rule(
-            d,
-            rule,
-            e,
-            &host,
-            &text,
-            field,
-            set_for_text.as_deref(),
-            threshold,
-        );
+        let mut out = check_rule(d, rule, e, &host, set_for_text.as_deref(), threshold);
         out.rule = ri;
         // Streaming: replay the chunks at the rule's interval.
         if rule.streaming && rule.kind == Kind::Output && !e.chunks.is_empty() {
@@ -701,18 +764,9 @@ fn hit(m: &Match, field: &'static str, rule: &CRule) -> Hit {
     }
 }
 
-/// Runs every check of a rule; it triggers when any does.
-#[allow(clippy::too_many_arguments)]
-fn check_rule(
-    d: &Detectors,
-    rule: &CRule,
-    e: &Event,
-    host: &RuleHost<'_>,
-    text: &str,
-    field: &'static str,
-    patterns: Option<&regex_automata::PatternSet>,
-    threshold: f64,
-) -> Outcome {
+/// Runs every check of a rule on the host's text; it triggers when any does.
+fn check_rule(d: &Detectors, rule: &CRule, e: &Event, host: &RuleHost<'_>, patterns: Option<&regex_automata::PatternSet>, threshold: f64) -> Outcome {
+    let (text, field) = (&*host.scan.text, host.scan.field);
     let mut reasons: Vec<String> = Vec::new();
     let mut unevaluated: Vec<String> = Vec::new();
     let mut hits = Vec::new();
@@ -753,7 +807,7 @@ fn check_rule(
         }
     }
     if !rule.entities.is_empty() {
-        let found = d.entities(text, Some(&rule.entities));
+        let found = host.scan.entities(d, Some(&rule.entities));
         if !found.is_empty() {
             let mut names: Vec<&str> = found
                 .iter()
@@ -815,7 +869,7 @@ fn check_rule(
         }
     }
     if rule.has_domains {
-        for (host, s, end) in url_hosts(d, text) {
+        for (host, s, end) in url_hosts(d, host.scan) {
             let denied = rule.deny_domains.iter().any(|g| g.matches(&host));
             let not_allowed = !rule.allow_domains.is_empty()
                 && !rule.allow_domains.iter().any(|g| g.matches(&host));
@@ -887,7 +941,7 @@ fn first_streaming_trigger(
     d: &Detectors,
     rule: &CRule,
     e: &Event,
-    vars: &EventVars,
+    vars: &OnceCell<EventVars>,
     threshold: f64,
 ) -> Option<usize> {
     let all: String = e.chunks.concat();
@@ -896,13 +950,9 @@ fn first_streaming_trigger(
         let seen = all.get(..end)?;
         let chunk = all.get(last..end)?;
         last = end;
-        let host = RuleHost {
-            vars,
-            event: e,
-            text: seen,
-            chunk: Some(chunk),
-        };
-        let out = check_rule(d, rule, e, &host, seen, "output", None, threshold);
+        let prefix = Scan::new(seen, "output");
+        let host = RuleHost { vars, event: e, scan: &prefix, chunk: Some(chunk) };
+        let out = check_rule(d, rule, e, &host, None, threshold);
         // Pattern rules: scan the prefix directly.
         let pattern_hit = rule.patterns.iter().any(|(_, re, _)| re.is_match(seen));
         if out.status == Status::Triggered || pattern_hit {

@@ -53,18 +53,64 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
     })
 }
 
+/// One unparsed line, or a read failure already turned into a record.
+pub enum Raw {
+    Line(usize, String),
+    Failed(Record),
+}
+
 impl TraceReader {
-    /// Reads up to `n` records (fewer at the end of the trace).
-    pub fn batch(&mut self, n: usize) -> Vec<Record> {
+    /// Reads up to `n` non-blank lines without parsing them, so callers can
+    /// parse in parallel ([`parse_line`]) and keep the order.
+    pub fn raw_batch(&mut self, n: usize) -> Vec<Raw> {
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
-            match self.next() {
-                Some(r) => out.push(r),
-                None => break,
+            self.buf.clear();
+            match self.reader.read_line(&mut self.buf) {
+                Ok(0) => break,
+                Ok(_) => {
+                    self.line += 1;
+                    let text = self.buf.trim();
+                    if !text.is_empty() {
+                        out.push(Raw::Line(self.line, text.to_string()));
+                    }
+                }
+                Err(e) => {
+                    // Invalid UTF-8 or a broken gzip stream: report and stop.
+                    self.line += 1;
+                    out.push(Raw::Failed(Record::Malformed { line: self.line, message: format!("cannot read: {e}") }));
+                    self.reader = Box::new(std::io::empty());
+                    break;
+                }
             }
         }
         out
     }
+}
+
+/// Parses one trace line: a guardctl event, or the spans of an OTLP/JSON
+/// export (possibly several events).
+pub fn parse_line(line: usize, text: &str) -> Vec<Record> {
+    let v = match serde_json::from_str::<J>(text) {
+        Ok(v) => v,
+        Err(e) => return vec![Record::Malformed { line, message: format!("not JSON: {e}") }],
+    };
+    if let Some(spans) = otel_spans(&v) {
+        if spans.is_empty() {
+            return vec![Record::Malformed { line, message: "OpenTelemetry export with no spans".into() }];
+        }
+        return spans
+            .into_iter()
+            .map(|s| match span_event(s, line) {
+                Ok(e) => Record::Event(Box::new(e)),
+                Err(m) => Record::Malformed { line, message: m },
+            })
+            .collect();
+    }
+    vec![match Event::from_json(&v, line) {
+        Ok(e) => Record::Event(Box::new(e)),
+        Err(m) => Record::Malformed { line, message: m },
+    }]
 }
 
 impl Iterator for TraceReader {
@@ -75,55 +121,9 @@ impl Iterator for TraceReader {
             if let Some(r) = self.pending.pop_front() {
                 return Some(r);
             }
-            self.buf.clear();
-            match self.reader.read_line(&mut self.buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(e) => {
-                    self.line += 1;
-                    // Invalid UTF-8 or a broken gzip stream: report and stop.
-                    let r = Record::Malformed {
-                        line: self.line,
-                        message: format!("cannot read: {e}"),
-                    };
-                    self.reader = Box::new(std::io::empty());
-                    return Some(r);
-                }
-            }
-            self.line += 1;
-            let text = self.buf.trim();
-            if text.is_empty() {
-                continue;
-            }
-            let line = self.line;
-            match serde_json::from_str::<J>(text) {
-                Err(e) => {
-                    return Some(Record::Malformed {
-                        line,
-                        message: format!("not JSON: {e}"),
-                    });
-                }
-                Ok(v) => {
-                    if let Some(spans) = otel_spans(&v) {
-                        if spans.is_empty() {
-                            return Some(Record::Malformed {
-                                line,
-                                message: "OpenTelemetry export with no spans".into(),
-                            });
-                        }
-                        for s in spans {
-                            self.pending.push_back(match span_event(s, line) {
-                                Ok(e) => Record::Event(Box::new(e)),
-                                Err(m) => Record::Malformed { line, message: m },
-                            });
-                        }
-                        continue;
-                    }
-                    return Some(match Event::from_json(&v, line) {
-                        Ok(e) => Record::Event(Box::new(e)),
-                        Err(m) => Record::Malformed { line, message: m },
-                    });
-                }
+            match self.raw_batch(1).pop()? {
+                Raw::Failed(r) => return Some(r),
+                Raw::Line(line, text) => self.pending.extend(parse_line(line, &text)),
             }
         }
     }

@@ -184,6 +184,38 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
     out
 }
 
+/// Reads and parses the traces without evaluating anything: the baseline
+/// the benchmark compares end-to-end speed with. Returns (events, malformed).
+pub fn parse_only(cfg: &Config) -> Result<(usize, usize), Fatal> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(cfg.threads.unwrap_or(0)).build().map_err(|e| Fatal(e.to_string()))?;
+    let (mut events, mut malformed) = (0, 0);
+    for path in &cfg.traces {
+        let mut reader = trace::open(path).map_err(|e| Fatal(format!("cannot read trace `{}`: {e}", path.display())))?;
+        loop {
+            let batch = reader.raw_batch(BATCH);
+            if batch.is_empty() {
+                break;
+            }
+            let records: Vec<Record> = pool.install(|| {
+                batch
+                    .into_par_iter()
+                    .flat_map_iter(|raw| match raw {
+                        trace::Raw::Failed(r) => vec![r],
+                        trace::Raw::Line(line, text) => trace::parse_line(line, &text),
+                    })
+                    .collect()
+            });
+            for r in records {
+                match r {
+                    Record::Event(_) => events += 1,
+                    Record::Malformed { .. } => malformed += 1,
+                }
+            }
+        }
+    }
+    Ok((events, malformed))
+}
+
 /// Runs the simulation. `events_out` receives one JSON line per event.
 pub fn run(
     program: &Program,
@@ -222,11 +254,17 @@ pub fn run(
         let name = path.display().to_string();
         let mut reader =
             trace::open(path).map_err(|e| Fatal(format!("cannot read trace `{name}`: {e}")))?;
-        loop {
-            let batch = reader.batch(BATCH);
-            if batch.is_empty() {
-                break;
+        // A reader thread fills the next batch while this one is evaluated.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<trace::Raw>>(2);
+        let reader_thread = std::thread::spawn(move || {
+            loop {
+                let batch = reader.raw_batch(BATCH);
+                if batch.is_empty() || tx.send(batch).is_err() {
+                    break;
+                }
             }
+        });
+        for batch in rx.iter() {
             type Evaluated = (
                 Box<Event>,
                 EventResult,
@@ -236,6 +274,10 @@ pub fn run(
             let results: Vec<Result<Evaluated, Malformed>> = pool.install(|| {
                 batch
                     .into_par_iter()
+                    .flat_map_iter(|raw| match raw {
+                        trace::Raw::Failed(r) => vec![r],
+                        trace::Raw::Line(line, text) => trace::parse_line(line, &text),
+                    })
                     .map(|rec| match rec {
                         Record::Malformed { line, message } => Err(Malformed {
                             file: name.clone(),
@@ -327,6 +369,8 @@ pub fn run(
                 }
             }
         }
+        // The reader has finished (or stopped on a read error it reported).
+        let _ = reader_thread.join();
     }
     s.approvals = gov.approvals;
     if let Some(rule) = sweep_rule.and_then(|i| set.rules.get(i)) {

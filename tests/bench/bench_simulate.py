@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Simulate benchmark (release build, whole processes, wall clock).
+
+1. 100,000 generated ~2 KB events (tests/bench/gen_trace.py --pad 2000)
+   through the examples' policy on one thread and on two threads, and a
+   parse-only pass (read + parse, no evaluation) over the same file by the
+   same binary.
+2. Peak RSS on a ~1 GB trace (the 100k file repeated four times).
+
+Run from the repository root:  python3 tests/bench/bench_simulate.py
+"""
+import os
+import resource
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, "target", "release", "guardctl")
+DIR = os.path.join(ROOT, "target", "bench")
+TRACE = os.path.join(DIR, "events-100k.jsonl")
+BIG = os.path.join(DIR, "events-1g.jsonl")
+
+
+def run(args, runs=3):
+    best = None
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([BIN] + args, stdout=subprocess.DEVNULL, check=True)
+        dt = time.perf_counter() - t
+        best = dt if best is None else min(best, dt)
+    return best
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    os.makedirs(DIR, exist_ok=True)
+    if not os.path.exists(TRACE):
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests/bench/gen_trace.py"), "100000", TRACE, "--pad", "2000", "--no-malformed"], check=True)
+    size = os.path.getsize(TRACE)
+    n = 100_000
+    base = ["simulate", os.path.join(ROOT, "examples"), "--traces", TRACE]
+    t1 = run(base + ["--threads", "1"])
+    t2 = run(base + ["--threads", "2"])
+    p1 = run(base + ["--threads", "1", "--parse-only"])
+    p2 = run(base + ["--threads", "2", "--parse-only"])
+    print(f"trace: {n} events, {size / 1e6:.0f} MB ({size / n:.0f} bytes/event)")
+    print(f"simulate, 1 thread : {t1:.2f} s  {n / t1:,.0f} events/s")
+    print(f"simulate, 2 threads: {t2:.2f} s  {n / t2:,.0f} events/s  ({t1 / t2:.2f}x one thread)")
+    print(f"parse only, 1 thread : {p1:.2f} s  -> simulate runs at {p1 / t1:.2f} of parse-only speed")
+    print(f"parse only, 2 threads: {p2:.2f} s  -> simulate runs at {p2 / t2:.2f} of parse-only speed")
+    if not os.path.exists(BIG):
+        with open(BIG, "wb") as out, open(TRACE, "rb") as src:
+            data = src.read()
+            for _ in range(4):
+                out.write(data)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    subprocess.run([BIN] + ["simulate", os.path.join(ROOT, "examples"), "--traces", BIG], stdout=subprocess.DEVNULL, check=True)
+    dt = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"1 GB trace ({os.path.getsize(BIG) / 1e9:.2f} GB): {dt:.1f} s, peak RSS {max(peak, before) / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
