@@ -43,6 +43,20 @@ pub struct Diagnostic {
     pub related: Vec<Label>,
 }
 
+/// Widens a span to character boundaries of `text` (and clamps it), so no
+/// caller can produce a span that splits a UTF-8 character.
+fn on_char_boundaries(text: &str, span: Span) -> Span {
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start, end)
+}
+
 impl Diagnostic {
     /// A diagnostic with the code's default severity.
     pub fn new(code: Code, file: &Arc<SourceFile>, span: Span, message: impl Into<String>) -> Self {
@@ -51,7 +65,7 @@ impl Diagnostic {
             severity: code.severity(),
             message: message.into(),
             file: Some(file.clone()),
-            span,
+            span: on_char_boundaries(&file.text, span),
             label: None,
             help: None,
             related: Vec::new(),
@@ -90,7 +104,7 @@ impl Diagnostic {
     ) -> Self {
         self.related.push(Label {
             file: file.clone(),
-            span,
+            span: on_char_boundaries(&file.text, span),
             message: message.into(),
         });
         self

@@ -5,6 +5,12 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: events are parsed on worker threads and freed on another, and
+/// glibc's per-thread arenas then grow with the trace; mimalloc keeps the
+/// memory flat (and allocation is a fifth of simulate's time).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use guardctl::cli::Cli;
 use guardctl::commands::{EXIT_INTERNAL, run};

@@ -324,6 +324,15 @@ fn html_report_is_self_contained_and_masks_pii() {
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.matches("<svg").count() >= 2);
+    // Each action heads one column of the flip matrix.
+    let header = html
+        .split("<h2>Flip matrix</h2>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert_eq!(header.matches("<th>redact</th>").count(), 1, "{header}");
     assert!(
         !html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http")
     );

@@ -73,7 +73,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
     if args.parse_only {
         return match simulate::parse_only(&cfg) {
             Ok((events, malformed)) => {
-                print(&format!("parsed {events} events, {malformed} malformed lines\n"));
+                print(&format!(
+                    "parsed {events} events, {malformed} malformed lines\n"
+                ));
                 EXIT_OK
             }
             Err(simulate::Fatal(msg)) => {

@@ -234,13 +234,20 @@ impl Detectors {
     pub fn all_matches(&self, text: &str) -> Vec<(usize, usize, Entity)> {
         let mut found = Vec::new();
         let mut set = regex_automata::PatternSet::new(self.all.pattern_len());
-        self.all.which_overlapping_matches(&regex_automata::Input::new(text), &mut set);
+        self.all
+            .which_overlapping_matches(&regex_automata::Input::new(text), &mut set);
         for pid in set.iter() {
             let i = pid.as_usize();
-            let (Some(spec), Some(re)) = (SPECS.get(i), self.each.get(i)) else { continue };
+            let (Some(spec), Some(re)) = (SPECS.get(i), self.each.get(i)) else {
+                continue;
+            };
             for m in re.find_iter(text) {
                 if (spec.validate)(m.as_str(), text, m.start()) {
-                    let end = if spec.entity == Entity::PrivateKey { private_key_end(text, m.end()) } else { m.end() };
+                    let end = if spec.entity == Entity::PrivateKey {
+                        private_key_end(text, m.end())
+                    } else {
+                        m.end()
+                    };
                     found.push((m.start(), end, spec.entity));
                 }
             }
@@ -253,7 +260,11 @@ impl Detectors {
 
     /// The matches of the `wanted` entities (all if `None`) among `all`,
     /// overlaps resolved, in character offsets.
-    pub fn resolve(text: &str, all: &[(usize, usize, Entity)], wanted: Option<&[Entity]>) -> Vec<Match> {
+    pub fn resolve(
+        text: &str,
+        all: &[(usize, usize, Entity)],
+        wanted: Option<&[Entity]>,
+    ) -> Vec<Match> {
         let mut out: Vec<Match> = Vec::new();
         let mut last_end = 0;
         let chars = CharIndex::new(text);
@@ -262,7 +273,11 @@ impl Detectors {
                 continue;
             }
             last_end = e;
-            out.push(Match { finding: Finding::Entity(entity), start: chars.of(s), end: chars.of(e) });
+            out.push(Match {
+                finding: Finding::Entity(entity),
+                start: chars.of(s),
+                end: chars.of(e),
+            });
         }
         out
     }

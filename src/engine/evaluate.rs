@@ -185,7 +185,13 @@ pub struct Scan {
 
 impl Scan {
     pub fn new(text: &str, field: &'static str) -> Scan {
-        Scan { text: text.into(), field, all: OnceCell::new(), injection: OnceCell::new(), profanity: OnceCell::new() }
+        Scan {
+            text: text.into(),
+            field,
+            all: OnceCell::new(),
+            injection: OnceCell::new(),
+            profanity: OnceCell::new(),
+        }
     }
     fn all(&self, d: &Detectors) -> &[(usize, usize, Entity)] {
         self.all.get_or_init(|| d.all_matches(&self.text))
@@ -197,7 +203,9 @@ impl Scan {
         *self.injection.get_or_init(|| d.has_injection(&self.text))
     }
     fn safe(&self, d: &Detectors) -> bool {
-        self.entities(d, None).is_empty() && !self.injection(d) && !*self.profanity.get_or_init(|| d.has_profanity(&self.text))
+        self.entities(d, None).is_empty()
+            && !self.injection(d)
+            && !*self.profanity.get_or_init(|| d.has_profanity(&self.text))
     }
 }
 
@@ -210,7 +218,10 @@ struct Scans<'e> {
 
 impl<'e> Scans<'e> {
     fn new(event: &'e Event) -> Self {
-        Scans { event, cells: Default::default() }
+        Scans {
+            event,
+            cells: Default::default(),
+        }
     }
     fn get(&self, kind: Kind) -> Option<&Scan> {
         let slot = match kind {
@@ -220,7 +231,10 @@ impl<'e> Scans<'e> {
             Kind::ToolOutput => 3,
             Kind::Handoff => 4,
         };
-        self.cells.get(slot)?.get_or_init(|| content(self.event, kind).map(|(t, f)| Scan::new(&t, f))).as_ref()
+        self.cells
+            .get(slot)?
+            .get_or_init(|| content(self.event, kind).map(|(t, f)| Scan::new(&t, f)))
+            .as_ref()
     }
 }
 
@@ -238,7 +252,9 @@ impl RuleHost<'_> {
     /// The cached scan when `v` is the text under evaluation.
     fn cached(&self, v: Option<&Value>) -> Option<&Scan> {
         match v {
-            Some(Value::Str(s)) if Arc::ptr_eq(s, &self.scan.text) || **s == *self.scan.text => Some(self.scan),
+            Some(Value::Str(s)) if Arc::ptr_eq(s, &self.scan.text) || **s == *self.scan.text => {
+                Some(self.scan)
+            }
             _ => None,
         }
     }
@@ -315,8 +331,16 @@ impl Host for RuleHost<'_> {
     fn var(&self, name: &str) -> Option<Value> {
         match name {
             "text" => Some(Value::Str(self.scan.text.clone())),
-            "chunk" => Some(self.chunk.map_or_else(|| Value::Str(self.scan.text.clone()), Value::str)),
-            _ => self.vars.get_or_init(|| EventVars::new(self.event)).vars.get(name).cloned(),
+            "chunk" => Some(
+                self.chunk
+                    .map_or_else(|| Value::Str(self.scan.text.clone()), Value::str),
+            ),
+            _ => self
+                .vars
+                .get_or_init(|| EventVars::new(self.event))
+                .vars
+                .get(name)
+                .cloned(),
         }
     }
 
@@ -765,7 +789,14 @@ fn hit(m: &Match, field: &'static str, rule: &CRule) -> Hit {
 }
 
 /// Runs every check of a rule on the host's text; it triggers when any does.
-fn check_rule(d: &Detectors, rule: &CRule, e: &Event, host: &RuleHost<'_>, patterns: Option<&regex_automata::PatternSet>, threshold: f64) -> Outcome {
+fn check_rule(
+    d: &Detectors,
+    rule: &CRule,
+    e: &Event,
+    host: &RuleHost<'_>,
+    patterns: Option<&regex_automata::PatternSet>,
+    threshold: f64,
+) -> Outcome {
     let (text, field) = (&*host.scan.text, host.scan.field);
     let mut reasons: Vec<String> = Vec::new();
     let mut unevaluated: Vec<String> = Vec::new();
@@ -951,7 +982,12 @@ fn first_streaming_trigger(
         let chunk = all.get(last..end)?;
         last = end;
         let prefix = Scan::new(seen, "output");
-        let host = RuleHost { vars, event: e, scan: &prefix, chunk: Some(chunk) };
+        let host = RuleHost {
+            vars,
+            event: e,
+            scan: &prefix,
+            chunk: Some(chunk),
+        };
         let out = check_rule(d, rule, e, &host, None, threshold);
         // Pattern rules: scan the prefix directly.
         let pattern_hit = rule.patterns.iter().any(|(_, re, _)| re.is_match(seen));

@@ -78,7 +78,10 @@ impl TraceReader {
                 Err(e) => {
                     // Invalid UTF-8 or a broken gzip stream: report and stop.
                     self.line += 1;
-                    out.push(Raw::Failed(Record::Malformed { line: self.line, message: format!("cannot read: {e}") }));
+                    out.push(Raw::Failed(Record::Malformed {
+                        line: self.line,
+                        message: format!("cannot read: {e}"),
+                    }));
                     self.reader = Box::new(std::io::empty());
                     break;
                 }
@@ -93,11 +96,19 @@ impl TraceReader {
 pub fn parse_line(line: usize, text: &str) -> Vec<Record> {
     let v = match serde_json::from_str::<J>(text) {
         Ok(v) => v,
-        Err(e) => return vec![Record::Malformed { line, message: format!("not JSON: {e}") }],
+        Err(e) => {
+            return vec![Record::Malformed {
+                line,
+                message: format!("not JSON: {e}"),
+            }];
+        }
     };
     if let Some(spans) = otel_spans(&v) {
         if spans.is_empty() {
-            return vec![Record::Malformed { line, message: "OpenTelemetry export with no spans".into() }];
+            return vec![Record::Malformed {
+                line,
+                message: "OpenTelemetry export with no spans".into(),
+            }];
         }
         return spans
             .into_iter()

@@ -151,7 +151,8 @@ h2{margin-top:1.6em}.legend span{display:inline-block;margin-right:1em}.sw{displ
     if let Some(flips) = &s.flips {
         let actions: Vec<Action> = {
             let mut v: Vec<Action> = flips.keys().flat_map(|(a, b)| [*a, *b]).collect();
-            v.sort_by_key(|a| a.rank());
+            // Equal ranks (redact, mask, ...) must sort adjacent for dedup.
+            v.sort_by_key(|a| (a.rank(), *a));
             v.dedup();
             v
         };

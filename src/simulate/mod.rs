@@ -187,10 +187,14 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
 /// Reads and parses the traces without evaluating anything: the baseline
 /// the benchmark compares end-to-end speed with. Returns (events, malformed).
 pub fn parse_only(cfg: &Config) -> Result<(usize, usize), Fatal> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(cfg.threads.unwrap_or(0)).build().map_err(|e| Fatal(e.to_string()))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Fatal(e.to_string()))?;
     let (mut events, mut malformed) = (0, 0);
     for path in &cfg.traces {
-        let mut reader = trace::open(path).map_err(|e| Fatal(format!("cannot read trace `{}`: {e}", path.display())))?;
+        let mut reader = trace::open(path)
+            .map_err(|e| Fatal(format!("cannot read trace `{}`: {e}", path.display())))?;
         loop {
             let batch = reader.raw_batch(BATCH);
             if batch.is_empty() {
