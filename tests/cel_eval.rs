@@ -10,35 +10,15 @@
 )]
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::Arc;
 
+use common::{CEL_OUT_OF_SCOPE as OUT_OF_SCOPE, cel_suite, cel_tests as collect};
 use guardctl::cel::ast::{Expr, ExprKind};
 use guardctl::cel::eval::{Vars, eval};
 use guardctl::cel::parse;
 use guardctl::cel::value::{Key, Value};
 
-/// Sections outside the guardrail CEL subset (spec §4), with the reason.
-const OUT_OF_SCOPE: &[(&str, &str)] = &[
-    ("bindings_ext", "cel.bind extension"),
-    ("block_ext", "cel.block extension"),
-    ("encoders_ext", "base64 encoders extension"),
-    ("enums", "protobuf enums"),
-    ("math_ext", "math extension"),
-    ("optionals", "optional types extension"),
-    ("proto2", "protobuf messages"),
-    ("proto2_ext", "protobuf extensions"),
-    ("proto3", "protobuf messages"),
-    ("string_ext", "strings extension"),
-    ("timestamps", "timestamp and duration types"),
-    (
-        "type_deductions",
-        "type-checker deductions (checked types, not values)",
-    ),
-    ("wrappers", "protobuf wrapper types"),
-    ("dynamic", "protobuf dynamic values"),
-    ("namespace", "container name resolution"),
-];
+mod common;
 
 /// Functions the evaluator implements (guardrail functions need a host).
 const FUNCTIONS: &[&str] = &[
@@ -198,23 +178,9 @@ fn unsupported(e: &Expr) -> Option<String> {
     None
 }
 
-fn collect<'a>(suite: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
-    if let Some(tests) = suite["tests"].as_array() {
-        out.extend(tests);
-    }
-    if let Some(suites) = suite["suites"].as_array() {
-        for s in suites {
-            collect(s, out);
-        }
-    }
-}
-
 #[test]
 fn cel_conformance_evaluates() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/suites/cel-conformance.json");
-    let root: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let root = cel_suite();
     let (mut passed, mut wrong) = (0, Vec::new());
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for section in root["suites"].as_array().unwrap() {

@@ -11,51 +11,15 @@
 )]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+use common::{CEL_OUT_OF_SCOPE as OUT_OF_SCOPE, cel_suite, cel_tests as collect};
 use guardctl::cel::parse;
 
-/// Top-level suites outside the guardrail CEL subset of spec §4, and why.
-/// Their expressions are still parsed and counted (the grammar is full CEL),
-/// but a failure there does not fail the test.
-const OUT_OF_SCOPE: &[(&str, &str)] = &[
-    ("bindings_ext", "cel.bind extension"),
-    (
-        "block_ext",
-        "cel.block extension (internal syntax with @index variables)",
-    ),
-    ("encoders_ext", "base64 encoders extension"),
-    ("enums", "protobuf enums"),
-    ("math_ext", "math extension"),
-    ("optionals", "optional types extension"),
-    ("proto2", "protobuf messages"),
-    ("proto2_ext", "protobuf extensions"),
-    ("proto3", "protobuf messages"),
-    ("string_ext", "strings extension"),
-    ("timestamps", "timestamp and duration types"),
-    ("type_deductions", "type-checker deductions"),
-    ("wrappers", "protobuf wrapper types"),
-    ("dynamic", "protobuf dynamic values"),
-    ("namespace", "container name resolution"),
-];
-
-fn collect<'a>(suite: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
-    if let Some(tests) = suite["tests"].as_array() {
-        out.extend(tests);
-    }
-    if let Some(suites) = suite["suites"].as_array() {
-        for s in suites {
-            collect(s, out);
-        }
-    }
-}
+mod common;
 
 #[test]
 fn cel_conformance_parses() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/suites/cel-conformance.json");
-    let text = std::fs::read_to_string(path).expect("suite present beside the repo");
-    let root: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let root = cel_suite();
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     for section in root["suites"].as_array().unwrap() {

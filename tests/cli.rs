@@ -7,24 +7,10 @@
     clippy::panic
 )]
 
+use common::{guardctl, stderr, stdout};
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn guardctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guardctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
+mod common;
 
 #[test]
 fn lint_examples_is_clean() {

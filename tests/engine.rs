@@ -9,19 +9,11 @@
 )]
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn guardctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guardctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+use common::{guardctl, stdout};
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
+mod common;
 
 const TRACE: &str = "examples/traces/payments.jsonl";
 

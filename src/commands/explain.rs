@@ -14,7 +14,7 @@ use crate::engine::governance::Governance;
 use crate::engine::rules::RuleSet;
 use crate::lint::LintOptions;
 use crate::render::Format;
-use crate::simulate::{excerpt, rule_exemption};
+use crate::simulate::{excerpt, final_decision, rule_exemption};
 
 fn event_from_args(args: &ExplainArgs) -> Result<Event, String> {
     if let Some(raw) = &args.event {
@@ -63,12 +63,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     let exempt = rule_exemption(&ws.program);
     let r = evaluate(&ws.program, &set, &exempt, &event, &Options::default());
     let gov = Governance::default().step(&ws.program, &event);
-    let decision = gov
-        .iter()
-        .filter_map(|g| g.action())
-        .chain([r.decision])
-        .max_by_key(|a| a.rank())
-        .unwrap_or(r.decision);
+    let decision = final_decision(&r, &gov);
     if global.format == Format::Json {
         let trace: Vec<serde_json::Value> = r
             .outcomes

@@ -32,7 +32,7 @@ use crate::ir::enums::Action;
 use crate::lint::LintOptions;
 use crate::lint::registry::Code;
 use crate::render::{self, Summary};
-use crate::simulate::rule_exemption;
+use crate::simulate::{final_decision, rule_exemption};
 use crate::source::SourceFile;
 use crate::syntax::layout::parse_yaml;
 use crate::syntax::{Node, Value};
@@ -187,12 +187,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
             };
             let r = evaluate(&ws.program, &set, &exempt, &event, &Options::default());
             let gov = Governance::default().step(&ws.program, &event);
-            let decision = gov
-                .iter()
-                .filter_map(|g| g.action())
-                .chain([r.decision])
-                .max_by_key(|a| a.rank())
-                .unwrap_or(r.decision);
+            let decision = final_decision(&r, &gov);
             let fired: Vec<&str> = r
                 .fired()
                 .filter_map(|o| set.rules.get(o.rule))

@@ -322,9 +322,7 @@ fn looks_like_code(text: &str) -> bool {
 
 /// Whether any built-in detector fires on `text`.
 pub fn is_safe(d: &Detectors, text: &str) -> bool {
-    d.entities(text, None).is_empty()
-        && d.injection(text).is_empty()
-        && d.profanity(text).is_empty()
+    d.entities(text, None).is_empty() && !d.has_injection(text) && d.profanity(text).is_empty()
 }
 
 impl Host for RuleHost<'_> {

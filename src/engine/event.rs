@@ -263,25 +263,4 @@ impl Event {
         e.session_turn_count = int(o.get("session_turn_count"), "session_turn_count")?;
         Ok(e)
     }
-
-    /// The event as guardctl JSONL (used for OTel conversion and tests).
-    pub fn to_json(&self) -> J {
-        let mut o = serde_json::Map::new();
-        o.insert("id".into(), J::String(self.id.clone()));
-        if let Some(t) = self.timestamp {
-            o.insert("timestamp".into(), J::String(t.to_rfc3339()));
-        }
-        let mut put = |k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                o.insert(k.into(), J::String(v.clone()));
-            }
-        };
-        put("kind", &self.kind);
-        put("input", &self.input);
-        put("output", &self.output);
-        put("model", &self.model);
-        put("project", &self.project);
-        put("agent", &self.agent);
-        J::Object(o)
-    }
 }

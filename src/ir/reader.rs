@@ -333,14 +333,6 @@ impl<'n> Obj<'n> {
         self.entries.get(i).map(|(_, v)| v)
     }
 
-    /// The key node of `key` (for spans).
-    pub fn key_span(&self, key: &str) -> Option<Span> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(k, _)| k.span)
-    }
-
     pub fn has(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _)| k.as_str() == Some(key))
     }

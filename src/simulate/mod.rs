@@ -161,12 +161,7 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
                 .map(|rule| json!({"rule": rule.id, "reason": o.reason}))
         })
         .collect();
-    let decision = gov
-        .iter()
-        .filter_map(GovEvent::action)
-        .chain([r.decision])
-        .max_by_key(|a| a.rank())
-        .unwrap_or(r.decision);
+    let decision = final_decision(r, gov);
     let mut out = json!({"id": r.id, "line": r.line, "decision": decision, "fired": fired, "unevaluated": unevaluated});
     if !gov.is_empty() {
         put(
@@ -390,7 +385,9 @@ pub fn run(
     Ok(s)
 }
 
-fn final_decision(r: &EventResult, g: &[GovEvent]) -> Action {
+/// An event's decision: its rules' decision and any governance action,
+/// the most restrictive winning.
+pub fn final_decision(r: &EventResult, g: &[GovEvent]) -> Action {
     g.iter()
         .filter_map(GovEvent::action)
         .chain([r.decision])

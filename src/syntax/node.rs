@@ -58,17 +58,6 @@ impl Node {
         }
     }
 
-    pub fn as_seq(&self) -> Option<&[Node]> {
-        match &self.value {
-            Value::Seq(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    pub fn is_null(&self) -> bool {
-        matches!(self.value, Value::Null)
-    }
-
     /// The key text of a mapping key (scalars only; other keys are never
     /// produced by the parser).
     pub fn key_text(&self) -> String {

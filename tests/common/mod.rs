@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests.
+
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::process::{Command, Output};
+
+/// Runs the real binary without colour.
+pub fn guardctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guardctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Top-level cel-spec conformance sections outside the guardrail CEL subset
+/// (spec §4), with the reason. Parsing and evaluation tests share the list.
+pub const CEL_OUT_OF_SCOPE: &[(&str, &str)] = &[
+    ("bindings_ext", "cel.bind extension"),
+    (
+        "block_ext",
+        "cel.block extension (internal syntax with @index variables)",
+    ),
+    ("encoders_ext", "base64 encoders extension"),
+    ("enums", "protobuf enums"),
+    ("math_ext", "math extension"),
+    ("optionals", "optional types extension"),
+    ("proto2", "protobuf messages"),
+    ("proto2_ext", "protobuf extensions"),
+    ("proto3", "protobuf messages"),
+    ("string_ext", "strings extension"),
+    ("timestamps", "timestamp and duration types"),
+    (
+        "type_deductions",
+        "type-checker deductions (checked types, not values)",
+    ),
+    ("wrappers", "protobuf wrapper types"),
+    ("dynamic", "protobuf dynamic values"),
+    ("namespace", "container name resolution"),
+];
+
+/// The cel-spec conformance suite beside the repository.
+pub fn cel_suite() -> serde_json::Value {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/suites/cel-conformance.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("suite present beside the repo"))
+        .unwrap()
+}
+
+/// Every test of a suite section, depth first.
+pub fn cel_tests<'a>(suite: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+    if let Some(tests) = suite["tests"].as_array() {
+        out.extend(tests);
+    }
+    if let Some(suites) = suite["suites"].as_array() {
+        for s in suites {
+            cel_tests(s, out);
+        }
+    }
+}
