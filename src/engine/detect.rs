@@ -45,71 +45,74 @@ fn always(_: &str, _: &str, _: usize) -> bool {
     true
 }
 
-/// The detector regexes, documented in the README.
+/// The detector regexes, documented in the README. Word boundaries and
+/// digits are ASCII (`(?-u:\b)`, `[0-9]`): the validators only accept ASCII
+/// digits, and Unicode word boundaries would keep the lazy DFA from
+/// scanning non-ASCII text.
 const SPECS: &[Spec] = &[
     Spec {
         entity: Entity::EmailAddress,
-        pattern: r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b",
+        pattern: r"(?-u:\b)[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?-u:\b)",
         validate: always,
     },
     Spec {
         entity: Entity::CreditCard,
-        pattern: r"\b\d(?:[ \-]?\d){12,18}\b",
+        pattern: r"(?-u:\b)[0-9](?:[ \-]?[0-9]){12,18}(?-u:\b)",
         validate: valid_card,
     },
     Spec {
         entity: Entity::UsSsn,
-        pattern: r"\b\d{3}[- ]\d{2}[- ]\d{4}\b",
+        pattern: r"(?-u:\b)[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}(?-u:\b)",
         validate: valid_ssn,
     },
     Spec {
         entity: Entity::IbanCode,
-        pattern: r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",
+        pattern: r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?-u:\b)",
         validate: valid_iban,
     },
     Spec {
         entity: Entity::PhoneNumber,
-        pattern: r"(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)|\b\d{2,4})[ .\-]?\d{3,4}[ .\-]?\d{3,4}\b",
+        pattern: r"(?:\+[0-9]{1,3}[ .\-]?)?(?:\([0-9]{2,4}\)|(?-u:\b)[0-9]{2,4})[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,4}(?-u:\b)",
         validate: valid_phone,
     },
     Spec {
         entity: Entity::IpAddress,
-        pattern: r"\b(?:\d{1,3}\.){3}\d{1,3}\b",
+        pattern: r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)",
         validate: valid_ipv4,
     },
     Spec {
         entity: Entity::IpAddress,
-        pattern: r"(?i)\b(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}\b",
+        pattern: r"(?i)(?-u:\b)(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?-u:\b)",
         validate: valid_ipv6,
     },
     Spec {
         entity: Entity::Url,
-        pattern: r#"(?i)\b(?:https?://|www\.)[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]"#,
+        pattern: r#"(?i)(?-u:\b)(?:https?://|www\.)[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]"#,
         validate: always,
     },
     Spec {
         entity: Entity::UsBankNumber,
-        pattern: r"\b\d{8,17}\b",
+        pattern: r"(?-u:\b)[0-9]{8,17}(?-u:\b)",
         validate: bank_context,
     },
     Spec {
         entity: Entity::Crypto,
-        pattern: r"\b[13][a-km-zA-HJ-NP-Z1-9]{25,34}\b",
+        pattern: r"(?-u:\b)[13][a-km-zA-HJ-NP-Z1-9]{25,34}(?-u:\b)",
         validate: valid_base58check,
     },
     Spec {
         entity: Entity::Crypto,
-        pattern: r"\bbc1[ac-hj-np-z02-9]{11,71}\b",
+        pattern: r"(?-u:\b)bc1[ac-hj-np-z02-9]{11,71}(?-u:\b)",
         validate: valid_bech32,
     },
     Spec {
         entity: Entity::DateOfBirth,
-        pattern: r"(?i)\b(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:19|20)\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2},? (?:19|20)\d{2})\b",
+        pattern: r"(?i)(?-u:\b)(?:[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:19|20)[0-9]{2}|(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:19|20)[0-9]{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* [0-9]{1,2},? (?:19|20)[0-9]{2})(?-u:\b)",
         validate: birth_context,
     },
     Spec {
         entity: Entity::ApiKey,
-        pattern: r"\b(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_\-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|xox[bpars]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|hf_[A-Za-z0-9]{30,})",
+        pattern: r"(?-u:\b)(?:sk-(?:proj-|ant-(?:api[0-9][0-9]-)?)?[A-Za-z0-9_\-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|xox[bpars]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|hf_[A-Za-z0-9]{30,})",
         validate: always,
     },
     Spec {
@@ -119,7 +122,7 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         entity: Entity::Jwt,
-        pattern: r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}",
+        pattern: r"(?-u:\b)eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}",
         validate: valid_jwt,
     },
 ];

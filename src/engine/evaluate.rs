@@ -5,7 +5,7 @@
 //! replay chunk by chunk, and redaction.
 
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value as J;
@@ -97,9 +97,49 @@ fn sampled(rule_id: &str, event_id: &str, rate: f64) -> bool {
     (h as f64 / u64::MAX as f64) < rate
 }
 
-/// Event variables as CEL values (built once per event).
-pub struct EventVars {
-    vars: HashMap<&'static str, Value>,
+/// The event variables CEL can read.
+const VARS: [&str; 15] = [
+    "input",
+    "output",
+    "model",
+    "project",
+    "agent",
+    "kind",
+    "identity",
+    "headers",
+    "metadata",
+    "tokens",
+    "cost_usd",
+    "session_turn_count",
+    "tool_name",
+    "tool_parameters",
+    "tool_result",
+];
+
+/// Event variables as CEL values, each built on first use (most rules
+/// read one or two, and building `input` copies the whole text).
+pub struct EventVars<'e> {
+    event: &'e Event,
+    cells: [OnceCell<Value>; 15],
+}
+
+impl<'e> EventVars<'e> {
+    pub fn new(event: &'e Event) -> EventVars<'e> {
+        EventVars {
+            event,
+            cells: Default::default(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let i = VARS.iter().position(|v| *v == name)?;
+        Some(
+            self.cells
+                .get(i)?
+                .get_or_init(|| build_var(self.event, name))
+                .clone(),
+        )
+    }
 }
 
 fn opt_str(s: &Option<String>) -> Value {
@@ -115,61 +155,42 @@ fn map(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
     ))
 }
 
-impl EventVars {
-    pub fn new(e: &Event) -> EventVars {
-        let mut vars = HashMap::new();
-        vars.insert("input", opt_str(&e.input));
-        vars.insert("output", opt_str(&e.output));
-        vars.insert("model", opt_str(&e.model));
-        vars.insert("project", opt_str(&e.project));
-        vars.insert("agent", opt_str(&e.agent));
-        vars.insert("kind", opt_str(&e.kind));
-        vars.insert(
-            "identity",
-            map([
-                ("id".to_string(), opt_str(&e.identity.id)),
-                ("team".to_string(), opt_str(&e.identity.team)),
-                ("org".to_string(), opt_str(&e.identity.org)),
-                (
-                    "roles".to_string(),
-                    Value::List(Arc::new(
-                        e.identity.roles.iter().map(|r| Value::str(r)).collect(),
-                    )),
-                ),
-            ]),
-        );
-        vars.insert(
-            "headers",
-            map(e.headers.iter().map(|(k, v)| (k.clone(), Value::str(v)))),
-        );
-        vars.insert(
-            "metadata",
-            map(e
-                .metadata
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from_json(v)))),
-        );
-        vars.insert(
-            "tokens",
-            map([
-                ("input".to_string(), Value::Int(e.tokens.input)),
-                ("output".to_string(), Value::Int(e.tokens.output)),
-                ("total".to_string(), Value::Int(e.tokens.total)),
-            ]),
-        );
-        vars.insert("cost_usd", Value::Double(e.cost_usd));
-        vars.insert("session_turn_count", Value::Int(e.session_turn_count));
-        let tool = e.tool.as_ref();
-        vars.insert("tool_name", tool.map_or(Value::Null, |t| opt_str(&t.name)));
-        vars.insert(
-            "tool_parameters",
-            tool.map_or(Value::Null, |t| Value::from_json(&t.parameters)),
-        );
-        vars.insert(
-            "tool_result",
-            tool.map_or(Value::Null, |t| Value::from_json(&t.result)),
-        );
-        EventVars { vars }
+fn build_var(e: &Event, name: &str) -> Value {
+    let tool = e.tool.as_ref();
+    match name {
+        "input" => opt_str(&e.input),
+        "output" => opt_str(&e.output),
+        "model" => opt_str(&e.model),
+        "project" => opt_str(&e.project),
+        "agent" => opt_str(&e.agent),
+        "kind" => opt_str(&e.kind),
+        "identity" => map([
+            ("id".to_string(), opt_str(&e.identity.id)),
+            ("team".to_string(), opt_str(&e.identity.team)),
+            ("org".to_string(), opt_str(&e.identity.org)),
+            (
+                "roles".to_string(),
+                Value::List(Arc::new(
+                    e.identity.roles.iter().map(|r| Value::str(r)).collect(),
+                )),
+            ),
+        ]),
+        "headers" => map(e.headers.iter().map(|(k, v)| (k.clone(), Value::str(v)))),
+        "metadata" => map(e
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from_json(v)))),
+        "tokens" => map([
+            ("input".to_string(), Value::Int(e.tokens.input)),
+            ("output".to_string(), Value::Int(e.tokens.output)),
+            ("total".to_string(), Value::Int(e.tokens.total)),
+        ]),
+        "cost_usd" => Value::Double(e.cost_usd),
+        "session_turn_count" => Value::Int(e.session_turn_count),
+        "tool_name" => tool.map_or(Value::Null, |t| opt_str(&t.name)),
+        "tool_parameters" => tool.map_or(Value::Null, |t| Value::from_json(&t.parameters)),
+        "tool_result" => tool.map_or(Value::Null, |t| Value::from_json(&t.result)),
+        _ => Value::Null,
     }
 }
 
@@ -242,7 +263,7 @@ impl<'e> Scans<'e> {
 /// under evaluation, and the guardrail function library.
 struct RuleHost<'a> {
     /// Built on first use: many rules never evaluate CEL.
-    vars: &'a OnceCell<EventVars>,
+    vars: &'a EventVars<'a>,
     event: &'a Event,
     scan: &'a Scan,
     chunk: Option<&'a str>,
@@ -333,12 +354,7 @@ impl Host for RuleHost<'_> {
                 self.chunk
                     .map_or_else(|| Value::Str(self.scan.text.clone()), Value::str),
             ),
-            _ => self
-                .vars
-                .get_or_init(|| EventVars::new(self.event))
-                .vars
-                .get(name)
-                .cloned(),
+            _ => self.vars.get(name),
         }
     }
 
@@ -571,7 +587,7 @@ pub fn evaluate(
     e: &Event,
     opts: &Options,
 ) -> EventResult {
-    let vars = OnceCell::new();
+    let vars = EventVars::new(e);
     let Some(d) = Detectors::get() else {
         return EventResult {
             id: e.id.clone(),
@@ -970,7 +986,7 @@ fn first_streaming_trigger(
     d: &Detectors,
     rule: &CRule,
     e: &Event,
-    vars: &OnceCell<EventVars>,
+    vars: &EventVars<'_>,
     threshold: f64,
 ) -> Option<usize> {
     let all: String = e.chunks.concat();
