@@ -150,7 +150,7 @@ fn gzip_and_stdin_read_the_same_events() {
 fn malformed_lines_are_counted_or_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path().join("t.jsonl");
-    std::fs::write(&t, "{\"id\":\"a\",\"input\":\"hi\"}\nnot json\n{\"id\":\"b\",\"input\":5}\n\n[1,2]\n{\"id\":\"c\",\"output\":\"ok\"}\n").unwrap();
+    std::fs::write(&t, b"{\"id\":\"a\",\"input\":\"hi\"}\nnot json\n{\"id\":\"b\",\"input\":5}\n\n[1,2]\n{\"id\":\"x\",\"input\":\"\xff\xfe\"}\n{\"id\":\"c\",\"output\":\"ok\"}\n").unwrap();
     let o = guardctl(&[
         "--format",
         "json",
@@ -161,14 +161,15 @@ fn malformed_lines_are_counted_or_fatal() {
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["events"], 2);
-    assert_eq!(v["malformed"]["count"], 3);
+    // Bad JSON, a wrong type, an array, invalid UTF-8: each counted, the rest read.
+    assert_eq!(v["malformed"]["count"], 4);
     let lines: Vec<u64> = v["malformed"]["lines"]
         .as_array()
         .unwrap()
         .iter()
         .map(|l| l["line"].as_u64().unwrap())
         .collect();
-    assert_eq!(lines, vec![2, 3, 5]);
+    assert_eq!(lines, vec![2, 3, 5, 6]);
     let o = guardctl(&[
         "simulate",
         "examples",

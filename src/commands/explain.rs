@@ -26,7 +26,7 @@ fn event_from_args(args: &ExplainArgs) -> Result<Event, String> {
         };
         let v: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("--event is not JSON: {e}"))?;
-        return Event::from_json(&v, 1);
+        return Event::from_json(v, 1);
     }
     let (Some(text), Some(kind)) = (&args.text, &args.kind) else {
         return Err("give --event JSON, or --text TEXT with --kind KIND".into());
@@ -44,7 +44,7 @@ fn event_from_args(args: &ExplainArgs) -> Result<Event, String> {
             ));
         }
     }
-    Event::from_json(&v, 1)
+    Event::from_json(v, 1)
 }
 
 pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {

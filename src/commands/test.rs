@@ -109,7 +109,7 @@ fn case_event(case: &[(Node, Node)], line: usize) -> Result<Event, String> {
             _ => o.insert("input".into(), t),
         };
     }
-    Event::from_json(&obj, line)
+    Event::from_json(obj, line)
 }
 
 pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {

@@ -67,6 +67,17 @@ fn opt_string(v: Option<&J>, field: &str) -> Result<Option<String>, String> {
     }
 }
 
+fn take_string(v: Option<J>, field: &str) -> Result<Option<String>, String> {
+    match v {
+        None | Some(J::Null) => Ok(None),
+        Some(J::String(s)) => Ok(Some(s)),
+        Some(other) => Err(format!(
+            "`{field}` must be a string, not {}",
+            kind_of(&other)
+        )),
+    }
+}
+
 fn kind_of(v: &J) -> &'static str {
     match v {
         J::Null => "null",
@@ -94,10 +105,18 @@ fn int(v: Option<&J>, field: &str) -> Result<i64, String> {
 
 impl Event {
     /// Reads a guardctl event object.
-    pub fn from_json(v: &J, line: usize) -> Result<Event, String> {
-        let o = v
-            .as_object()
-            .ok_or_else(|| format!("an event must be a JSON object, not {}", kind_of(v)))?;
+    /// Takes the JSON by value so the large strings (`input`, `output`)
+    /// move into the event instead of being copied.
+    pub fn from_json(v: J, line: usize) -> Result<Event, String> {
+        let mut o = match v {
+            J::Object(o) => o,
+            other => {
+                return Err(format!(
+                    "an event must be a JSON object, not {}",
+                    kind_of(&other)
+                ));
+            }
+        };
         let mut e = Event {
             line,
             ..Event::default()
@@ -115,8 +134,8 @@ impl Event {
             None => None,
         };
         e.kind = opt_string(o.get("kind"), "kind")?;
-        e.input = opt_string(o.get("input"), "input")?;
-        e.output = opt_string(o.get("output"), "output")?;
+        e.input = take_string(o.remove("input"), "input")?;
+        e.output = take_string(o.remove("output"), "output")?;
         e.model = opt_string(o.get("model"), "model")?;
         e.project = opt_string(o.get("project"), "project")?;
         e.agent = opt_string(o.get("agent"), "agent")?;

@@ -25,7 +25,7 @@ pub struct TraceReader {
     reader: Box<dyn BufRead + Send>,
     line: usize,
     pending: VecDeque<Record>,
-    buf: String,
+    buf: Vec<u8>,
 }
 
 /// Opens a trace (`-` is standard input); gzip is detected by its magic bytes.
@@ -49,13 +49,15 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
         reader,
         line: 0,
         pending: VecDeque::new(),
-        buf: String::new(),
+        buf: Vec::new(),
     })
 }
 
 /// One unparsed line, or a read failure already turned into a record.
 pub enum Raw {
-    Line(usize, String),
+    /// Line number and bytes (UTF-8 is checked by the JSON parser, so a
+    /// bad line is reported on its own instead of ending the trace).
+    Line(usize, Vec<u8>),
     Failed(Record),
 }
 
@@ -66,13 +68,13 @@ impl TraceReader {
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
             self.buf.clear();
-            match self.reader.read_line(&mut self.buf) {
+            match self.reader.read_until(b'\n', &mut self.buf) {
                 Ok(0) => break,
                 Ok(_) => {
                     self.line += 1;
-                    let text = self.buf.trim();
+                    let text = self.buf.trim_ascii();
                     if !text.is_empty() {
-                        out.push(Raw::Line(self.line, text.to_string()));
+                        out.push(Raw::Line(self.line, text.to_vec()));
                     }
                 }
                 Err(e) => {
@@ -93,8 +95,8 @@ impl TraceReader {
 
 /// Parses one trace line: a guardctl event, or the spans of an OTLP/JSON
 /// export (possibly several events).
-pub fn parse_line(line: usize, text: &str) -> Vec<Record> {
-    let v = match serde_json::from_str::<J>(text) {
+pub fn parse_line(line: usize, text: &[u8]) -> Vec<Record> {
+    let v = match serde_json::from_slice::<J>(text) {
         Ok(v) => v,
         Err(e) => {
             return vec![Record::Malformed {
@@ -118,7 +120,7 @@ pub fn parse_line(line: usize, text: &str) -> Vec<Record> {
             })
             .collect();
     }
-    vec![match Event::from_json(&v, line) {
+    vec![match Event::from_json(v, line) {
         Ok(e) => Record::Event(Box::new(e)),
         Err(m) => Record::Malformed { line, message: m },
     }]
