@@ -59,6 +59,83 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Explain a diagnostic code, or list them all
     Rule(RuleArgs),
+    /// What a policy change does: semantic changes, classified tighter or looser
+    Diff(DiffArgs),
+    /// The history of one rule, cap, budget ... (or of every policy) across commits
+    Log(LogArgs),
+    /// The audit trail: export policy changes as hash-chained JSON lines, verify, seal
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// OLD NEW (two files or two directories); with --base, the paths to compare (default: .)
+    pub paths: Vec<PathBuf>,
+    /// Compare against this git revision (policy files read from git objects)
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The revision to compare (default: the files on disk, uncommitted changes included)
+    #[arg(long, value_name = "REV", requires = "base")]
+    pub head: Option<String>,
+    /// Exit 1 when a change of these classes is found: looser, tighter, reorder, changed, neutral, any
+    #[arg(long, value_name = "CLASS", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+    /// Replay these traces through both versions and show what the change flips
+    #[arg(long, num_args = 1..)]
+    pub traces: Vec<PathBuf>,
+    /// Show matched PII in changed-event excerpts (masked by default)
+    #[arg(long)]
+    pub show_matches: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// A rule, policy, cap, budget, chain, exception or provider name (or full id)
+    pub name: Option<String>,
+    /// Only policy files under these paths (default: the current directory)
+    #[arg(long = "path", short = 'p', value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Walk the history of this revision
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub rev: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write every semantic policy change in git history as hash-chained JSON lines
+    Export {
+        /// Start after this revision (default: from the first commit)
+        #[arg(long, value_name = "REV")]
+        since: Option<String>,
+        /// Write here instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Only policy files under these paths (default: the current directory)
+        #[arg(long = "path", short = 'p', value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Export the history of this revision
+        #[arg(long, value_name = "REV", default_value = "HEAD")]
+        rev: String,
+    },
+    /// Recompute the chain and name the first entry altered, removed or reordered
+    Verify {
+        /// An exported audit file
+        file: PathBuf,
+        /// A sealed anchor the chain must still pass through
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
+    },
+    /// Verify, then print the anchor (the last entry's hash) to store elsewhere
+    Seal {
+        /// An exported audit file
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

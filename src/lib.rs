@@ -11,14 +11,17 @@
 //! `commands/` and `render/` sit on top: they read inputs, call the stages
 //! and print. Nothing below them prints.
 
+pub mod audit;
 pub mod cel;
 pub mod cli;
 pub mod commands;
 pub mod compile;
 pub mod diagnostic;
+pub mod diff;
 pub mod engine;
 pub mod fmt;
 pub mod fsutil;
+pub mod history;
 pub mod ir;
 pub mod json;
 pub mod lint;

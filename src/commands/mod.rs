@@ -2,10 +2,13 @@
 //! return the exit code. [`run`] owns the mapping from outcomes to codes:
 //! 0 clean, 1 findings, 2 usage or I/O problem, 3 internal error.
 
+mod audit;
 mod compile;
+mod diff;
 mod explain;
 mod fmt;
 mod lint;
+mod log;
 mod rule;
 mod simulate;
 mod test;
@@ -32,7 +35,16 @@ pub fn run(cli: &Cli) -> u8 {
             return EXIT_USAGE;
         }
     };
+    if cli.global.format == crate::render::Format::Markdown
+        && !matches!(cli.command, Command::Diff(_))
+    {
+        eprintln!("error: `--format markdown` is for `diff`; use human, plain or json here");
+        return EXIT_USAGE;
+    }
     match &cli.command {
+        Command::Diff(args) => diff::run(&cli.global, &options, args),
+        Command::Log(args) => log::run(&cli.global, &options, args),
+        Command::Audit(args) => audit::run(&options, args),
         Command::Lint(args) => lint::run(&cli.global, &options, args),
         Command::Compile(args) => compile::run(&cli.global, &options, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),

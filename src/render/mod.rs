@@ -3,6 +3,7 @@
 //! `NO_COLOR`), `plain` (one line per problem, for editors and grep) and
 //! `json` (a documented, stable schema).
 
+pub mod diff;
 pub mod html;
 mod human;
 mod json;
@@ -16,6 +17,8 @@ pub enum Format {
     Human,
     Plain,
     Json,
+    /// For pull-request comments (`diff` only).
+    Markdown,
 }
 
 /// Totals printed after the diagnostics.
@@ -60,7 +63,7 @@ impl Summary {
 pub fn diagnostics(format: Format, diags: &[Diagnostic], summary: Summary, color: bool) -> String {
     match format {
         Format::Human => human::render(diags, summary, color),
-        Format::Plain => plain::render(diags, summary),
+        Format::Plain | Format::Markdown => plain::render(diags, summary),
         Format::Json => json::render(diags, summary),
     }
 }

@@ -24,6 +24,37 @@ fn actions_in_order(s: &Summary) -> Vec<(Action, usize)> {
     v
 }
 
+/// The flip matrix and the changed events (empty without a baseline).
+pub fn flips_human(s: &Summary, direction: &str) -> String {
+    let mut o = String::new();
+    if let Some(flips) = &s.flips {
+        let _ = writeln!(
+            o,
+            "\nflip matrix ({direction}), {} event(s) changed",
+            s.changed_count
+        );
+        for ((b, a), n) in flips {
+            let mark = if b == a { " " } else { "*" };
+            let _ = writeln!(o, " {mark}{:>18} → {:<18} {n:>8}", b.as_str(), a.as_str());
+        }
+        if !s.changed.is_empty() {
+            let _ = writeln!(o, "\nchanged events (first {})", s.changed.len());
+            for c in &s.changed {
+                let _ = writeln!(
+                    o,
+                    "  {} (line {}): {} → {}  {}",
+                    c.id,
+                    c.line,
+                    c.before,
+                    c.after,
+                    c.excerpt.replace('\n', " ")
+                );
+            }
+        }
+    }
+    o
+}
+
 pub fn human(s: &Summary) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -80,31 +111,7 @@ pub fn human(s: &Summary) -> String {
             let _ = writeln!(o, "  {chain:<24} {day}  {n}");
         }
     }
-    if let Some(flips) = &s.flips {
-        let _ = writeln!(
-            o,
-            "\nflip matrix (baseline → this policy), {} event(s) changed",
-            s.changed_count
-        );
-        for ((b, a), n) in flips {
-            let mark = if b == a { " " } else { "*" };
-            let _ = writeln!(o, " {mark}{:>18} → {:<18} {n:>8}", b.as_str(), a.as_str());
-        }
-        if !s.changed.is_empty() {
-            let _ = writeln!(o, "\nchanged events (first {})", s.changed.len());
-            for c in &s.changed {
-                let _ = writeln!(
-                    o,
-                    "  {} (line {}): {} → {}  {}",
-                    c.id,
-                    c.line,
-                    c.before,
-                    c.after,
-                    c.excerpt.replace('\n', " ")
-                );
-            }
-        }
-    }
+    o.push_str(&flips_human(s, "baseline → this policy"));
     if let Some((rule, rows)) = &s.sweep {
         let _ = writeln!(
             o,
@@ -165,6 +172,27 @@ fn gov_json(id: &str, g: &GovEvent) -> J {
     }
 }
 
+/// `{flips, changed_count, changed}` (none without a baseline).
+pub fn flips_json(s: &Summary) -> Option<J> {
+    let mut out = json!({});
+    let flips = s.flips.as_ref()?;
+    {
+        put(
+            &mut out,
+            "flips",
+            J::Array(
+                flips
+                    .iter()
+                    .map(|((b, a), n)| json!({"before": b, "after": a, "events": n}))
+                    .collect(),
+            ),
+        );
+        put(&mut out, "changed_count", json!(s.changed_count));
+        put(&mut out, "changed", J::Array(s.changed.iter().map(|c| json!({"id": c.id, "line": c.line, "before": c.before, "after": c.after, "excerpt": c.excerpt})).collect()));
+    }
+    Some(out)
+}
+
 pub fn json(s: &Summary) -> J {
     let rules: serde_json::Map<String, J> = s
         .rules
@@ -194,19 +222,10 @@ pub fn json(s: &Summary) -> J {
         "timeline": s.timeline.iter().map(|(d, m)| (d.clone(), json!(m.iter().map(|(a, n)| (a.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>()))).collect::<serde_json::Map<_, _>>(),
         "malformed": {"count": s.malformed_count, "lines": s.malformed.iter().map(|m| json!({"file": m.file, "line": m.line, "message": m.message})).collect::<Vec<_>>()},
     });
-    if let Some(flips) = &s.flips {
-        put(
-            &mut out,
-            "flips",
-            J::Array(
-                flips
-                    .iter()
-                    .map(|((b, a), n)| json!({"before": b, "after": a, "events": n}))
-                    .collect(),
-            ),
-        );
-        put(&mut out, "changed_count", json!(s.changed_count));
-        put(&mut out, "changed", J::Array(s.changed.iter().map(|c| json!({"id": c.id, "line": c.line, "before": c.before, "after": c.after, "excerpt": c.excerpt})).collect()));
+    if let Some(flips) = flips_json(s) {
+        if let (J::Object(m), J::Object(f)) = (&mut out, flips) {
+            m.extend(f);
+        }
     }
     if let Some((rule, rows)) = &s.sweep {
         put(

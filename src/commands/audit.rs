@@ -1,0 +1,113 @@
+//! `guardctl audit export|verify|seal`: the policy audit trail as
+//! hash-chained JSON lines, checked and anchored.
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, print};
+use crate::audit;
+use crate::cli::{AuditArgs, AuditCommand};
+use crate::history::{self, Repo};
+use crate::lint::LintOptions;
+
+fn read(path: &std::path::Path) -> Result<String, u8> {
+    std::fs::read(path)
+        .map_err(|e| {
+            eprintln!("error: cannot read `{}`: {e}", path.display());
+            EXIT_USAGE
+        })
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+pub fn run(options: &LintOptions, args: &AuditArgs) -> u8 {
+    match &args.command {
+        AuditCommand::Export {
+            since,
+            output,
+            paths,
+            rev,
+        } => {
+            let result = Repo::open().and_then(|repo| {
+                history::history(&repo, rev, since.as_deref(), paths, options)
+            });
+            let commits = match result {
+                Ok(h) => h,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_USAGE;
+                }
+            };
+            let entries = audit::entries(&commits);
+            let mut text = String::new();
+            for e in &entries {
+                text.push_str(&e.to_string());
+                text.push('\n');
+            }
+            match output {
+                Some(p) => {
+                    if let Err(e) = crate::fsutil::write_atomic(p, text.as_bytes()) {
+                        eprintln!("error: cannot write `{}`: {e}", p.display());
+                        return EXIT_USAGE;
+                    }
+                    eprintln!(
+                        "wrote {} entries from {} commits to {}",
+                        entries.len(),
+                        commits.len(),
+                        p.display()
+                    );
+                }
+                None => print(&text),
+            }
+            EXIT_OK
+        }
+        AuditCommand::Verify { file, anchor } => {
+            let text = match read(file) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            match audit::verify(&text, anchor.as_deref()) {
+                Ok(v) => {
+                    let through = match v.anchor_at {
+                        Some(i) if i == v.entries => ", ends in the anchor".to_string(),
+                        Some(i) => format!(
+                            ", passes through the anchor at entry {i} ({} entries after it)",
+                            v.entries - i
+                        ),
+                        None => String::new(),
+                    };
+                    print(&format!(
+                        "ok: {} entries, chain intact{through}\n",
+                        v.entries
+                    ));
+                    EXIT_OK
+                }
+                Err(b) => {
+                    let at = if b.line > 0 {
+                        format!("{}:{}: ", file.display(), b.line)
+                    } else {
+                        format!("{}: ", file.display())
+                    };
+                    eprintln!("error: {at}{}", b.message);
+                    EXIT_FINDINGS
+                }
+            }
+        }
+        AuditCommand::Seal { file } => {
+            let text = match read(file) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            match audit::verify(&text, None) {
+                Ok(v) => {
+                    eprintln!(
+                        "sealed {} entries; store this anchor elsewhere and pass it to `audit verify --anchor`",
+                        v.entries
+                    );
+                    print(&format!("sha256:{}\n", v.last));
+                    EXIT_OK
+                }
+                Err(b) => {
+                    eprintln!("error: {}:{}: {}", file.display(), b.line, b.message);
+                    EXIT_FINDINGS
+                }
+            }
+        }
+    }
+}

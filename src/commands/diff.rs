@@ -1,0 +1,231 @@
+//! `guardctl diff OLD NEW` and `guardctl diff --base REV [--head REV]
+//! [PATHS...]`: the semantic changes between two versions of a policy,
+//! classified, with `--fail-on` for CI and `--traces` for the impact on
+//! recorded traffic.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, color, input_errors, print};
+use crate::cli::{DiffArgs, Global};
+use crate::diff::{self, Class, Side};
+use crate::history::{self, Repo, Unparsable};
+use crate::lint::LintOptions;
+use crate::render::{self, Format, Summary};
+use crate::simulate::{self, Config};
+use crate::workspace::{self, Workspace};
+
+/// Prints why a side cannot be compared and returns the exit code.
+fn unparsable(global: &Global, label: &str, u: &Unparsable) -> u8 {
+    let syntax: Vec<_> = u
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.is_syntax())
+        .cloned()
+        .collect();
+    let text = render::diagnostics(
+        global.format,
+        &syntax,
+        Summary::of(u.files().len(), &syntax),
+        color(global, true),
+    );
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    eprintln!(
+        "error: cannot diff: {label} has syntax errors in {}",
+        u.files().join(", ")
+    );
+    EXIT_USAGE
+}
+
+/// Files on disk as one side.
+fn from_disk(
+    global: &Global,
+    options: &LintOptions,
+    paths: &[PathBuf],
+    label: &str,
+) -> Result<Workspace, u8> {
+    let ws = workspace::load(paths, options).map_err(|e| input_errors(global, &e.0))?;
+    if ws.diagnostics.iter().any(|d| d.code.is_syntax()) {
+        return Err(unparsable(
+            global,
+            label,
+            &Unparsable {
+                diagnostics: ws.diagnostics,
+            },
+        ));
+    }
+    Ok(ws)
+}
+
+/// A revision's policy files as one side.
+fn from_git(
+    global: &Global,
+    options: &LintOptions,
+    repo: &Repo,
+    rev: &str,
+    paths: &[PathBuf],
+) -> Result<Workspace, u8> {
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        EXIT_USAGE
+    };
+    let commit = repo.commit(rev).map_err(usage)?;
+    let tree = commit
+        .tree()
+        .map_err(|e| usage(e.message().to_string()))?;
+    let entries = repo.entries(&tree, &repo.prefixes(paths));
+    let sources = repo.sources(rev, &entries).map_err(usage)?;
+    history::workspace_of(sources, options).map_err(|u| unparsable(global, rev, &u))
+}
+
+fn parse_fail_on(list: &[String]) -> Result<Vec<Class>, String> {
+    let mut out = Vec::new();
+    for s in list {
+        let s = s.trim();
+        if s == "any" {
+            out.extend(Class::ALL.into_iter().filter(|c| *c != Class::Neutral));
+        } else {
+            out.push(Class::from_name(s).ok_or_else(|| {
+                format!("--fail-on `{s}`: expected looser, tighter, reorder, changed, neutral or any")
+            })?);
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
+    let fail_on = match parse_fail_on(&args.fail_on) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let sides = match &args.base {
+        None => {
+            let [old, new] = args.paths.as_slice() else {
+                eprintln!(
+                    "error: give OLD and NEW (two files or two directories), or --base REV to compare with git"
+                );
+                return EXIT_USAGE;
+            };
+            let o = old.display().to_string();
+            let n = new.display().to_string();
+            from_disk(global, options, std::slice::from_ref(old), &o).and_then(|a| {
+                from_disk(global, options, std::slice::from_ref(new), &n).map(|b| (a, b, o, n))
+            })
+        }
+        Some(base) => {
+            let repo = match Repo::open() {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_USAGE;
+                }
+            };
+            let paths = if args.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                args.paths.clone()
+            };
+            let old = from_git(global, options, &repo, base, &paths);
+            old.and_then(|a| match &args.head {
+                Some(h) => from_git(global, options, &repo, h, &paths)
+                    .map(|b| (a, b, base.clone(), h.clone())),
+                None => from_disk(global, options, &paths, "the work tree")
+                    .map(|b| (a, b, base.clone(), "work tree".to_string())),
+            })
+        }
+    };
+    let (old, new, base_label, head_label) = match sides {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let changes = diff::diff(&Side::of(&old.program), &Side::of(&new.program));
+
+    let impact = if args.traces.is_empty() {
+        None
+    } else {
+        let cfg = Config {
+            traces: args.traces.clone(),
+            strict: false,
+            show_matches: args.show_matches,
+            sweep: None,
+            threads: None,
+            progress: None,
+        };
+        match simulate::run(&new.program, Some(&old.program), &cfg, None) {
+            Ok(s) => Some(s),
+            Err(simulate::Fatal(msg)) => {
+                eprintln!("error: {msg}");
+                return EXIT_USAGE;
+            }
+        }
+    };
+
+    let out = match global.format {
+        Format::Json => {
+            let impact_json = impact.as_ref().map(|s| {
+                let mut v = render::simulate::flips_json(s).unwrap_or_default();
+                if let serde_json::Value::Object(m) = &mut v {
+                    m.insert("events".into(), serde_json::json!(s.events));
+                    m.insert("malformed".into(), serde_json::json!(s.malformed_count));
+                }
+                v
+            });
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&render::diff::json(
+                    &changes,
+                    &base_label,
+                    &head_label,
+                    impact_json
+                ))
+                .unwrap_or_default()
+            )
+        }
+        Format::Markdown => {
+            let mut o = render::diff::markdown(
+                &changes,
+                &format!("guardctl diff `{base_label}` → `{head_label}`"),
+            );
+            if let Some(s) = &impact {
+                o.push_str(&format!(
+                    "\n<details><summary>Impact on {} recorded events: {} changed decision(s)</summary>\n\n```text",
+                    s.events, s.changed_count
+                ));
+                o.push_str(&render::simulate::flips_human(s, "base → head"));
+                o.push_str("```\n\n</details>\n");
+            }
+            o
+        }
+        Format::Human | Format::Plain => {
+            let paint = global.format == Format::Human && color(global, false);
+            let mut o = format!("{base_label} → {head_label}\n\n");
+            o.push_str(&render::diff::human(&changes, paint));
+            if let Some(s) = &impact {
+                o.push_str(&format!("\nimpact on {} recorded events\n", s.events));
+                o.push_str(&render::simulate::flips_human(s, "base → head"));
+                if s.malformed_count > 0 {
+                    o.push_str(&format!(
+                        "{} malformed trace line(s) skipped\n",
+                        s.malformed_count
+                    ));
+                }
+            }
+            o
+        }
+    };
+    print(&out);
+    let failing: Vec<&str> = fail_on
+        .iter()
+        .filter(|c| changes.iter().any(|ch| ch.class == **c))
+        .map(|c| c.as_str())
+        .collect();
+    if failing.is_empty() {
+        EXIT_OK
+    } else {
+        eprintln!("diff: found {} change(s) (--fail-on)", failing.join(", "));
+        EXIT_FINDINGS
+    }
+}

@@ -1,0 +1,35 @@
+//! `guardctl log [NAME]`: the semantic history of one object (following
+//! renames), or one line per commit that changed any policy.
+
+use super::{EXIT_OK, EXIT_USAGE, color, print};
+use crate::cli::{Global, LogArgs};
+use crate::history::{self, Repo};
+use crate::lint::LintOptions;
+use crate::render::{self, Format};
+
+pub fn run(global: &Global, options: &LintOptions, args: &LogArgs) -> u8 {
+    let result = Repo::open()
+        .and_then(|repo| history::history(&repo, &args.rev, None, &args.paths, options));
+    let commits = match result {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let commits = match &args.name {
+        Some(n) => history::only(commits, n),
+        None => commits,
+    };
+    let paint = global.format == Format::Human && color(global, false);
+    let out = match (global.format, &args.name) {
+        (Format::Json, _) => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&render::diff::log_json(&commits)).unwrap_or_default()
+        ),
+        (_, Some(n)) => render::diff::log_detail(&commits, n, paint),
+        (_, None) => render::diff::log_lines(&commits, paint),
+    };
+    print(&out);
+    EXIT_OK
+}

@@ -1,0 +1,302 @@
+//! Matching objects across two sides and walking their fields: added,
+//! removed and renamed objects, then per-field changes, set elements for
+//! set-like lists, and positional steps (by sequence diff) for the rest.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+
+use super::{Change, Class, ObjectType, Side, What, classify, words};
+
+type Key = (ObjectType, String);
+
+/// Fields that identify an object rather than describe it: a rename
+/// changes them and nothing else.
+const IDENTITY: &[&str] = &["id", "name", "rule"];
+/// Fields derived from others, shown through those.
+const DERIVED: &[&str] = &["when_tree", "tier"];
+/// Text fields that get a word-level diff.
+const WORDY: &[&str] = &[
+    "check",
+    "when",
+    "message",
+    "llm_check",
+    "fix_expression",
+    "description",
+    "reason",
+];
+
+/// An object without its identity. A rule's default message names the
+/// rule (`Guardrail: NAME`); it is replaced by a placeholder so a rename
+/// is still recognised as one.
+fn body(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let default_message = m
+                .get("rule")
+                .and_then(Value::as_str)
+                .map(|r| format!("Guardrail: {r}"));
+            Value::Object(
+                m.iter()
+                    .filter(|(k, _)| !IDENTITY.contains(&k.as_str()))
+                    .map(|(k, v)| {
+                        let v = match (k.as_str(), v.as_str(), &default_message) {
+                            ("message", Some(text), Some(d)) if text == d => {
+                                Value::String("Guardrail: <name>".into())
+                            }
+                            _ => v.clone(),
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+struct Walk<'a> {
+    old: &'a Side,
+    new: &'a Side,
+    old_key: &'a Key,
+    new_key: &'a Key,
+    out: Vec<Change>,
+}
+
+impl Walk<'_> {
+    fn push(&mut self, path: &str, old: Value, new: Value, verdict: classify::Verdict) {
+        let words = match (&old, &new) {
+            (Value::String(o), Value::String(n))
+                if WORDY.contains(&path) || path.starts_with("when") =>
+            {
+                Some(words::words(o, n))
+            }
+            _ => None,
+        };
+        self.out.push(Change {
+            object_type: self.new_key.0,
+            object: self.new_key.1.clone(),
+            what: What::Modified,
+            renamed_from: None,
+            field: Some(path.to_string()),
+            old,
+            new,
+            class: verdict.0,
+            reason: verdict.1,
+            old_location: self.old.locate(self.old_key, Some(path)),
+            new_location: self.new.locate(self.new_key, Some(path)),
+            words,
+        });
+    }
+
+    /// Compares one value; `norm` is the path with indexes removed, the
+    /// form the classification table is keyed by.
+    fn value(&mut self, path: &str, norm: &str, old: &Value, new: &Value) {
+        if old == new {
+            return;
+        }
+        let ty = self.new_key.0;
+        if let Some(allow) = classify::set_field(ty, norm) {
+            let empty = Vec::new();
+            let o = old.as_array().unwrap_or(&empty);
+            let n = new.as_array().unwrap_or(&empty);
+            if (old.is_array() || old.is_null()) && (new.is_array() || new.is_null()) {
+                if allow && o.is_empty() != n.is_empty() {
+                    let verdict = classify::allow_list(o.is_empty(), path);
+                    self.push(path, old.clone(), new.clone(), verdict);
+                    return;
+                }
+                for x in o.iter().filter(|x| !n.contains(x)) {
+                    let verdict = classify::element(ty, norm, false, x);
+                    self.push(path, x.clone(), Value::Null, verdict);
+                }
+                for x in n.iter().filter(|x| !o.contains(x)) {
+                    let verdict = classify::element(ty, norm, true, x);
+                    self.push(path, Value::Null, x.clone(), verdict);
+                }
+                return;
+            }
+        }
+        match (old, new) {
+            (Value::Object(o), Value::Object(n)) => {
+                let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+                for k in keys {
+                    let a = o.get(k).unwrap_or(&Value::Null);
+                    let b = n.get(k).unwrap_or(&Value::Null);
+                    let sub = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    let sub_norm = if norm.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{norm}.{k}")
+                    };
+                    if path.is_empty() && (DERIVED.contains(&k.as_str())) {
+                        continue;
+                    }
+                    self.value(&sub, &sub_norm, a, b);
+                }
+            }
+            (Value::Array(o), Value::Array(n)) => self.sequence(path, norm, o, n),
+            _ => {
+                let verdict = classify::field(ty, norm, old, new);
+                self.push(path, old.clone(), new.clone(), verdict);
+            }
+        }
+    }
+
+    /// Ordered lists (approval steps): a sequence diff tells inserted and
+    /// deleted elements from ones changed in place.
+    fn sequence(&mut self, path: &str, norm: &str, old: &[Value], new: &[Value]) {
+        let ty = self.new_key.0;
+        let ops = capture_diff_slices(Algorithm::Myers, old, new);
+        let item_norm = format!("{norm}[]");
+        for op in ops {
+            match op {
+                DiffOp::Equal { .. } => {}
+                DiffOp::Delete {
+                    old_index, old_len, ..
+                } => {
+                    for i in old_index..old_index + old_len {
+                        let x = old.get(i).cloned().unwrap_or(Value::Null);
+                        let p = format!("{path}[{}]", i + 1);
+                        self.push(&p, x, Value::Null, classify::step(ty, false));
+                    }
+                }
+                DiffOp::Insert {
+                    new_index, new_len, ..
+                } => {
+                    for i in new_index..new_index + new_len {
+                        let x = new.get(i).cloned().unwrap_or(Value::Null);
+                        let p = format!("{path}[{}]", i + 1);
+                        self.push(&p, Value::Null, x, classify::step(ty, true));
+                    }
+                }
+                DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } => {
+                    let common = old_len.min(new_len);
+                    for k in 0..common {
+                        let a = old.get(old_index + k).unwrap_or(&Value::Null);
+                        let b = new.get(new_index + k).unwrap_or(&Value::Null);
+                        let p = format!("{path}[{}]", new_index + k + 1);
+                        self.value(&p, &item_norm, a, b);
+                    }
+                    for k in common..old_len {
+                        let x = old.get(old_index + k).cloned().unwrap_or(Value::Null);
+                        let p = format!("{path}[{}]", old_index + k + 1);
+                        self.push(&p, x, Value::Null, classify::step(ty, false));
+                    }
+                    for k in common..new_len {
+                        let x = new.get(new_index + k).cloned().unwrap_or(Value::Null);
+                        let p = format!("{path}[{}]", new_index + k + 1);
+                        self.push(&p, Value::Null, x, classify::step(ty, true));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn whole(side: &Side, key: &Key, what: What, class: classify::Verdict, body: &Value) -> Change {
+    let loc = side.locate(key, None);
+    let (old, new, old_location, new_location) = match what {
+        What::Removed => (body.clone(), Value::Null, loc, None),
+        _ => (Value::Null, body.clone(), None, loc),
+    };
+    Change {
+        object_type: key.0,
+        object: key.1.clone(),
+        what,
+        renamed_from: None,
+        field: None,
+        old,
+        new,
+        class: class.0,
+        reason: class.1,
+        old_location,
+        new_location,
+        words: None,
+    }
+}
+
+pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut removed: Vec<&Key> = old
+        .objects
+        .keys()
+        .filter(|k| !new.objects.contains_key(*k))
+        .collect();
+    let mut added: Vec<&Key> = new
+        .objects
+        .keys()
+        .filter(|k| !old.objects.contains_key(*k))
+        .collect();
+    // Renames: same type, same body, different id. First match in id
+    // order, so the pairing is deterministic.
+    let mut renames = Vec::new();
+    removed.retain(|r| {
+        let Some(rb) = old.objects.get(*r).map(body) else {
+            return true;
+        };
+        let hit = added.iter().position(|a| {
+            a.0 == r.0 && new.objects.get(*a).map(body).as_ref() == Some(&rb)
+        });
+        match hit {
+            Some(i) => {
+                renames.push((*r, added.remove(i)));
+                false
+            }
+            None => true,
+        }
+    });
+    for (key, o) in &old.objects {
+        let Some(n) = new.objects.get(key) else {
+            continue;
+        };
+        let mut walk = Walk {
+            old,
+            new,
+            old_key: key,
+            new_key: key,
+            out: Vec::new(),
+        };
+        walk.value("", "", &body(o), &body(n));
+        out.extend(walk.out);
+    }
+    for (from, to) in renames {
+        out.push(Change {
+            object_type: to.0,
+            object: to.1.clone(),
+            what: What::Renamed,
+            renamed_from: Some(from.1.clone()),
+            field: None,
+            old: Value::String(from.1.clone()),
+            new: Value::String(to.1.clone()),
+            class: Class::Neutral,
+            reason: format!("{} renamed; its definition is unchanged", to.0.as_str()),
+            old_location: old.locate(from, None),
+            new_location: new.locate(to, None),
+            words: None,
+        });
+    }
+    for key in removed {
+        let b = old.objects.get(key).cloned().unwrap_or(Value::Null);
+        let verdict = classify::object(key.0, false, &b);
+        out.push(whole(old, key, What::Removed, verdict, &b));
+    }
+    for key in added {
+        let b = new.objects.get(key).cloned().unwrap_or(Value::Null);
+        let verdict = classify::object(key.0, true, &b);
+        out.push(whole(new, key, What::Added, verdict, &b));
+    }
+    // Grouped by object; within an object, in field order as walked.
+    out.sort_by(|a, b| (a.object_type, &a.object).cmp(&(b.object_type, &b.object)));
+    out
+}

@@ -1,0 +1,216 @@
+//! Where each field of each bundle object was written: the IR keeps a span
+//! per value, and the bundle does not, so a diff looks locations up here
+//! (top-level field name → file, line, column). Fields left to their
+//! defaults have no location; the object's own location stands in.
+
+use std::collections::BTreeMap;
+
+use super::{Location, ObjectType};
+use crate::compile::rule_ids;
+use crate::ir::{Program, When};
+use crate::source::{SourceFile, Span, Spanned};
+
+/// Field locations per object, keyed like [`super::Side`].
+pub type Locations = BTreeMap<(ObjectType, String), BTreeMap<String, Location>>;
+
+pub fn location(file: &SourceFile, span: Span) -> Location {
+    let (line, column) = file.line_col(span.start);
+    Location {
+        file: file.name.clone(),
+        line,
+        column,
+    }
+}
+
+fn s<T>(v: &Option<Spanned<T>>) -> Option<Span> {
+    v.as_ref().map(|x| x.span)
+}
+
+fn first<T>(v: &Option<Vec<Spanned<T>>>) -> Option<Span> {
+    v.as_ref().and_then(|l| l.first()).map(|x| x.span)
+}
+
+fn scope_span(scope: &[(Spanned<String>, Spanned<String>)]) -> Option<Span> {
+    scope.first().map(|(k, _)| k.span)
+}
+
+/// Collects `(field, span)` pairs that exist into the map for one object.
+fn put(
+    out: &mut Locations,
+    file: &SourceFile,
+    key: (ObjectType, String),
+    fields: Vec<(&str, Option<Span>)>,
+) {
+    let m = out.entry(key).or_default();
+    for (name, span) in fields {
+        if let Some(span) = span {
+            m.entry(name.to_string())
+                .or_insert_with(|| location(file, span));
+        }
+    }
+}
+
+pub fn locations(program: &Program) -> Locations {
+    let mut out = Locations::new();
+    for r in &program.rules {
+        let when = match &r.when {
+            Some(When::Cel(c)) => Some(c.span),
+            _ => None,
+        };
+        let fields = vec![
+            ("kind", s(&r.kind)),
+            ("check", r.check.as_ref().map(|c| c.span)),
+            ("patterns", first(&r.patterns)),
+            ("entities", first(&r.entities)),
+            ("provider", s(&r.provider)),
+            ("category", s(&r.category)),
+            ("threshold", s(&r.threshold)),
+            ("llm_check", s(&r.llm_check)),
+            ("when", when),
+            ("action", s(&r.action)),
+            ("severity", s(&r.severity)),
+            (
+                "severity_actions",
+                r.severity_actions
+                    .as_ref()
+                    .and_then(|b| b.first())
+                    .map(|(k, _)| k.span),
+            ),
+            ("message", s(&r.message)),
+            ("priority", s(&r.priority)),
+            ("status", s(&r.status)),
+            ("fix_strategy", s(&r.fix_strategy)),
+            ("fix_expression", r.fix_expression.as_ref().map(|c| c.span)),
+            ("max_reasks", s(&r.max_reasks)),
+            ("filter_min_length", s(&r.filter_min_length)),
+            ("streaming", s(&r.streaming)),
+            ("streaming_interval", s(&r.streaming_interval)),
+            ("sample_rate", s(&r.sample_rate)),
+            ("timeout_ms", s(&r.timeout)),
+            ("tools", first(&r.tools)),
+            ("deny_tools", first(&r.deny_tools)),
+            (
+                "domains",
+                r.domains
+                    .as_ref()
+                    .and_then(|d| d.allow.first().or(d.deny.first()))
+                    .map(|x| x.span),
+            ),
+            ("max_tokens", s(&r.max_tokens)),
+        ];
+        for (id, _, _) in rule_ids(r) {
+            put(&mut out, &r.file, (ObjectType::Rule, id), fields.clone());
+        }
+    }
+    for p in &program.policies {
+        let fields = vec![
+            ("description", s(&p.description)),
+            ("type", s(&p.policy_type)),
+            ("scope", Some(p.scope.span)),
+            ("project", s(&p.project)),
+            ("agent", s(&p.agent)),
+            ("status", s(&p.status)),
+            ("default", s(&p.default)),
+            ("fail_mode", s(&p.fail_mode)),
+            (
+                "timeouts_ms",
+                p.timeouts
+                    .as_ref()
+                    .and_then(|t| t.local.as_ref().or(t.model.as_ref()).or(t.llm.as_ref()))
+                    .map(|x| x.span),
+            ),
+            (
+                "streaming",
+                p.streaming.as_ref().and_then(|st| {
+                    s(&st.enabled)
+                        .or(s(&st.interval))
+                        .or(s(&st.early_termination))
+                }),
+            ),
+            (
+                "caching",
+                p.caching
+                    .as_ref()
+                    .and_then(|c| s(&c.enabled).or(s(&c.ttl))),
+            ),
+            (
+                "budget",
+                p.budget
+                    .as_ref()
+                    .and_then(|b| s(&b.monthly_limit_usd).or(s(&b.overspend_action))),
+            ),
+            ("combine", s(&p.combine)),
+        ];
+        let key = (ObjectType::Policy, p.name.value.clone());
+        put(&mut out, &p.file, key, fields);
+    }
+    for p in &program.providers {
+        let fields = vec![
+            ("adapter", s(&p.adapter)),
+            ("hosting", s(&p.hosting)),
+            ("endpoint", s(&p.endpoint)),
+            ("model", s(&p.model)),
+            ("auth_profile", s(&p.auth_profile)),
+            ("default_category", s(&p.default_category)),
+            ("default_threshold", s(&p.default_threshold)),
+            ("supported_categories", first(&p.supported_categories)),
+            ("cost_per_eval_usd", s(&p.cost_per_eval_usd)),
+        ];
+        let key = (ObjectType::Provider, p.name.value.clone());
+        put(&mut out, &p.file, key, fields);
+    }
+    for b in &program.budgets {
+        let fields = vec![
+            ("scope", scope_span(&b.scope)),
+            ("daily_usd", s(&b.daily_usd)),
+            ("weekly_usd", s(&b.weekly_usd)),
+            ("monthly_usd", s(&b.monthly_usd)),
+            ("owner", s(&b.owner)),
+            ("alert_at", first(&b.alert_at)),
+        ];
+        let key = (ObjectType::Budget, b.name.value.clone());
+        put(&mut out, &b.file, key, fields);
+    }
+    for c in &program.caps {
+        let fields = vec![
+            ("scope", scope_span(&c.scope)),
+            ("window", s(&c.window)),
+            ("limit_usd", s(&c.limit_usd)),
+            ("limit_tokens", s(&c.limit_tokens)),
+            ("limit_requests", s(&c.limit_requests)),
+            ("action", s(&c.action)),
+            ("approval_chain", s(&c.approval_chain)),
+        ];
+        let key = (ObjectType::Cap, c.name.value.clone());
+        put(&mut out, &c.file, key, fields);
+    }
+    for c in &program.chains {
+        let fields = vec![
+            (
+                "steps",
+                c.steps
+                    .first()
+                    .and_then(|st| st.approvers.first())
+                    .map(|a| a.span),
+            ),
+            ("timeout_ms", s(&c.timeout)),
+            ("on_timeout", s(&c.on_timeout)),
+        ];
+        let key = (ObjectType::Chain, c.name.value.clone());
+        put(&mut out, &c.file, key, fields);
+    }
+    for e in &program.exceptions {
+        let fields = vec![
+            ("target", s(&e.target)),
+            ("scope", scope_span(&e.scope)),
+            ("starts", s(&e.starts)),
+            ("expires", s(&e.expires)),
+            ("reason", s(&e.reason)),
+            ("status", s(&e.status)),
+            ("approved_by", s(&e.approved_by)),
+        ];
+        let key = (ObjectType::Exception, e.name.value.clone());
+        put(&mut out, &e.file, key, fields);
+    }
+    out
+}

@@ -1,0 +1,172 @@
+//! git history → semantic changes per commit, for `diff --base`, `log`
+//! and `audit`. History is the first-parent line of the head: the sequence
+//! of states the main branch went through, each commit compared with its
+//! first parent, so a merge commit carries what it merged and the changes
+//! add up to the head's policy. Commits whose policy files do not parse
+//! are reported, and their changes arrive with the next commit that does.
+
+pub mod repo;
+
+use std::path::PathBuf;
+
+use crate::diagnostic::Diagnostic;
+use crate::diff::{self, Change, Side};
+use crate::lint::LintOptions;
+use crate::workspace::{self, Workspace};
+pub use repo::{Entry, Repo, Source};
+
+/// Sources that could not be read as a policy (syntax errors).
+#[derive(Debug)]
+pub struct Unparsable {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Unparsable {
+    /// The files with syntax errors, sorted and unique.
+    pub fn files(&self) -> Vec<String> {
+        let mut f: Vec<String> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.is_syntax())
+            .filter_map(|d| d.file.as_ref().map(|f| f.name.clone()))
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    }
+}
+
+/// Parses, lowers and lints sources; syntax errors make it unusable for a
+/// diff (objects of a file that does not parse would look removed).
+pub fn workspace_of(sources: Vec<Source>, options: &LintOptions) -> Result<Workspace, Unparsable> {
+    let ws = workspace::build(sources, Vec::new(), 0, options);
+    if ws.diagnostics.iter().any(|d| d.code.is_syntax()) {
+        return Err(Unparsable {
+            diagnostics: ws.diagnostics,
+        });
+    }
+    Ok(ws)
+}
+
+/// A commit on the first-parent line with what it changed.
+#[derive(Debug, Clone)]
+pub struct CommitChanges {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// Author time, seconds since the epoch (UTC).
+    pub time: i64,
+    pub summary: String,
+    pub changes: Vec<Change>,
+    /// Policy files that did not parse at this commit.
+    pub unparsable: Vec<String>,
+}
+
+/// Semantic changes commit by commit, oldest first. `since` excludes that
+/// revision and everything before it (it is the starting state).
+pub fn history(
+    repo: &Repo,
+    head: &str,
+    since: Option<&str>,
+    paths: &[PathBuf],
+    options: &LintOptions,
+) -> Result<Vec<CommitChanges>, String> {
+    let head = repo.commit(head)?;
+    let prefixes = repo.prefixes(paths);
+    let (mut prev_entries, mut prev_side, stop) = match since {
+        Some(rev) => {
+            let c = repo.commit(rev)?;
+            let tree = c.tree().map_err(|e| e.message().to_string())?;
+            let entries = repo.entries(&tree, &prefixes);
+            let label = short(&c.id().to_string());
+            let side = match workspace_of(repo.sources(&label, &entries)?, options) {
+                Ok(ws) => Side::of(&ws.program),
+                Err(_) => Side::default(),
+            };
+            (Some(entries), side, Some(c.id()))
+        }
+        None => (None, Side::default(), None),
+    };
+    let line = repo.first_parent_line(&head, stop)?;
+    let mut out = Vec::new();
+    for oid in line {
+        let commit = repo
+            .repo
+            .find_commit(oid)
+            .map_err(|e| e.message().to_string())?;
+        let tree = commit.tree().map_err(|e| e.message().to_string())?;
+        let entries = repo.entries(&tree, &prefixes);
+        let author = commit.author();
+        let mut record = CommitChanges {
+            id: oid.to_string(),
+            author: author.name().unwrap_or_default().to_string(),
+            email: author.email().unwrap_or_default().to_string(),
+            time: author.when().seconds(),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).to_string(),
+            changes: Vec::new(),
+            unparsable: Vec::new(),
+        };
+        // No policy file changed: nothing to parse.
+        if prev_entries.as_ref() == Some(&entries) {
+            out.push(record);
+            continue;
+        }
+        let sources = repo.sources(&short(&record.id), &entries)?;
+        match workspace_of(sources, options) {
+            Ok(ws) => {
+                let side = Side::of(&ws.program);
+                record.changes = diff::diff(&prev_side, &side);
+                prev_side = side;
+                prev_entries = Some(entries);
+            }
+            Err(u) => record.unparsable = u.files(),
+        }
+        out.push(record);
+    }
+    Ok(out)
+}
+
+/// The first 7 hex digits of a commit id.
+pub fn short(id: &str) -> String {
+    id.chars().take(7).collect()
+}
+
+/// Keeps only the changes to one object (a name or full id, following
+/// renames back in time) and drops commits left without any.
+pub fn only(history: Vec<CommitChanges>, name: &str) -> Vec<CommitChanges> {
+    let mut names = vec![name.to_string()];
+    let mut out = Vec::new();
+    // Newest first, so a rename adds the old name for older commits.
+    for mut c in history.into_iter().rev() {
+        let matches = |ch: &Change, names: &[String]| {
+            names.iter().any(|n| {
+                ch.object == *n
+                    || ch.object.rsplit('/').next() == Some(n.as_str())
+                    || ch
+                        .object
+                        .rsplit('/')
+                        .next()
+                        .and_then(|x| x.rsplit_once('.'))
+                        .is_some_and(|(base, kind)| {
+                            base == n && (kind == "input" || kind == "output")
+                        })
+            })
+        };
+        let mut renamed_from = Vec::new();
+        c.changes.retain(|ch| {
+            let keep = matches(ch, &names);
+            if keep {
+                if let Some(f) = &ch.renamed_from {
+                    renamed_from.push(f.clone());
+                }
+            }
+            keep
+        });
+        names.extend(renamed_from);
+        if !c.changes.is_empty() || !c.unparsable.is_empty() {
+            out.push(c);
+        }
+    }
+    out.reverse();
+    out
+}

@@ -1,0 +1,203 @@
+//! Policy files read straight from git objects (git2): revisions resolved
+//! to commits, trees walked for the policy files under the given paths,
+//! blobs turned into sources for the same pipeline as files on disk.
+//! Works in linked worktrees (discovery follows `.git` files) and says
+//! clearly when a shallow clone lacks the revision asked for.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use git2::{Commit, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
+
+use crate::source::SourceFile;
+use crate::syntax::FileKind;
+
+/// A source ready for [`crate::workspace::build`].
+pub type Source = (Arc<SourceFile>, FileKind, bool);
+
+/// An opened repository and where the user stands in it.
+pub struct Repo {
+    pub repo: Repository,
+    /// The current directory relative to the work tree (empty at the top
+    /// or in a bare repository).
+    cwd: PathBuf,
+}
+
+/// A policy file in a tree: its repository path and blob.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    pub path: String,
+    pub oid: Oid,
+}
+
+/// Removes `.` and resolves `..` without touching the file system, so a
+/// path deleted from the work tree still names its place in old trees.
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(x) => out.push(x),
+            Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+fn skipped_dir(name: &str) -> bool {
+    name.starts_with('.') || name == "target" || name == "node_modules"
+}
+
+impl Repo {
+    /// Opens the repository containing the current directory.
+    pub fn open() -> Result<Repo, String> {
+        let repo = Repository::discover(".").map_err(|e| {
+            format!(
+                "not in a git repository ({}); `diff --base`, `log` and `audit` read history from git",
+                e.message()
+            )
+        })?;
+        let cwd = match (repo.workdir(), std::env::current_dir()) {
+            (Some(w), Ok(c)) => {
+                let w = w.canonicalize().unwrap_or_else(|_| w.to_path_buf());
+                let c = c.canonicalize().unwrap_or(c);
+                c.strip_prefix(&w).map(Path::to_path_buf).unwrap_or_default()
+            }
+            _ => PathBuf::new(),
+        };
+        Ok(Repo { repo, cwd })
+    }
+
+    /// Resolves a revision to a commit, explaining a shallow clone.
+    pub fn commit(&self, rev: &str) -> Result<Commit<'_>, String> {
+        let found = self
+            .repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit());
+        found.map_err(|e| {
+            if self.repo.is_shallow() {
+                format!(
+                    "revision `{rev}` is not in this shallow clone; fetch more history \
+                     (`git fetch --unshallow`, or `fetch-depth: 0` in CI) and try again"
+                )
+            } else {
+                format!("unknown revision `{rev}`: {}", e.message())
+            }
+        })
+    }
+
+    /// Repository paths the user's paths stand for (relative to the cwd).
+    pub fn prefixes(&self, paths: &[PathBuf]) -> Vec<PathBuf> {
+        if paths.is_empty() {
+            return vec![self.cwd.clone()];
+        }
+        paths.iter().map(|p| lexical(&self.cwd.join(p))).collect()
+    }
+
+    /// How a repository path is shown: relative to the cwd when under it.
+    pub fn display(&self, repo_path: &str) -> String {
+        match Path::new(repo_path).strip_prefix(&self.cwd) {
+            Ok(rel) => rel.to_string_lossy().to_string(),
+            Err(_) => repo_path.to_string(),
+        }
+    }
+
+    /// The policy files of a tree under `prefixes`, sorted by path.
+    pub fn entries(&self, tree: &Tree, prefixes: &[PathBuf]) -> Vec<Entry> {
+        let mut out = Vec::new();
+        let _ = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            let name = entry.name().unwrap_or_default();
+            let path = format!("{dir}{name}");
+            let p = Path::new(&path);
+            let wanted = |p: &Path| prefixes.iter().any(|x| p.starts_with(x) || x.starts_with(p));
+            match entry.kind() {
+                Some(ObjectType::Tree) => {
+                    if skipped_dir(name) || !wanted(p) {
+                        TreeWalkResult::Skip
+                    } else {
+                        TreeWalkResult::Ok
+                    }
+                }
+                Some(ObjectType::Blob) => {
+                    if prefixes.iter().any(|x| p.starts_with(x)) && FileKind::of_path(&path).is_some() {
+                        out.push(Entry {
+                            path,
+                            oid: entry.id(),
+                        });
+                    }
+                    TreeWalkResult::Ok
+                }
+                _ => TreeWalkResult::Ok,
+            }
+        });
+        out.sort();
+        out
+    }
+
+    /// Reads entries as sources. A blob that is not UTF-8 is an error
+    /// naming the revision and path.
+    pub fn sources(&self, label: &str, entries: &[Entry]) -> Result<Vec<Source>, String> {
+        let mut out = Vec::new();
+        for e in entries {
+            let blob = self
+                .repo
+                .find_blob(e.oid)
+                .map_err(|err| format!("cannot read `{}` at {label}: {}", e.path, err.message()))?;
+            let text = std::str::from_utf8(blob.content())
+                .map_err(|_| format!("`{}` at {label} is not valid UTF-8", e.path))?;
+            let kind = FileKind::of_path(&e.path).unwrap_or(FileKind::Policy);
+            out.push((
+                SourceFile::new(self.display(&e.path), text.to_string()),
+                kind,
+                false,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The commit's first-parent history back to (not including) `stop`,
+    /// oldest first.
+    pub fn first_parent_line(
+        &self,
+        head: &Commit<'_>,
+        stop: Option<Oid>,
+    ) -> Result<Vec<Oid>, String> {
+        let mut out = Vec::new();
+        let mut reached = stop.is_none();
+        let mut cur = Some(head.clone());
+        while let Some(c) = cur {
+            if Some(c.id()) == stop {
+                reached = true;
+                break;
+            }
+            out.push(c.id());
+            cur = match c.parent_count() {
+                0 => None,
+                _ => match c.parent(0) {
+                    Ok(p) => Some(p),
+                    Err(e) if self.repo.is_shallow() => {
+                        return Err(format!(
+                            "history ends at a shallow boundary before `{}` ({}); fetch more \
+                             history (`git fetch --unshallow`)",
+                            c.id(),
+                            e.message()
+                        ));
+                    }
+                    Err(e) => return Err(format!("cannot read the parent of `{}`: {}", c.id(), e.message())),
+                },
+            };
+        }
+        if !reached {
+            let s = stop.map(|s| s.to_string()).unwrap_or_default();
+            return Err(format!(
+                "`{s}` is not on the first-parent history of `{}`",
+                head.id()
+            ));
+        }
+        out.reverse();
+        Ok(out)
+    }
+}
