@@ -174,16 +174,22 @@ pub fn verify(text: &str, anchor: Option<&str>) -> Result<Verified, Broken> {
     }
     // Second pass: the links.
     let mut expected_prev = GENESIS.to_string();
-    let mut expected_seq = 1u64;
-    for (i, (seq, prev, _)) in parsed.iter().enumerate() {
+    for (expected_seq, (i, (seq, prev, _))) in (1u64..).zip(parsed.iter().enumerate()) {
         let line = i + 1;
         if *prev != expected_prev || *seq != expected_seq {
             let earlier = parsed.get(..i).unwrap_or_default();
             let later = parsed.get(i + 1..).unwrap_or_default();
             let what = if *seq < expected_seq {
                 match earlier.iter().position(|(s, _, _)| s == seq) {
-                    Some(j) if earlier.get(j).is_some_and(|(_, _, h)| parsed.get(i).is_some_and(|(_, _, h2)| h == h2)) => {
-                        format!("repeats the entry on line {} (an entry was duplicated)", j + 1)
+                    Some(j)
+                        if earlier.get(j).is_some_and(|(_, _, h)| {
+                            parsed.get(i).is_some_and(|(_, _, h2)| h == h2)
+                        }) =>
+                    {
+                        format!(
+                            "repeats the entry on line {} (an entry was duplicated)",
+                            j + 1
+                        )
                     }
                     Some(j) => format!(
                         "takes the place already held by the entry on line {} (an entry was inserted before it)",
@@ -208,11 +214,7 @@ pub fn verify(text: &str, anchor: Option<&str>) -> Result<Verified, Broken> {
                 ),
             });
         }
-        expected_prev = parsed
-            .get(i)
-            .map(|(_, _, h)| h.clone())
-            .unwrap_or_default();
-        expected_seq += 1;
+        expected_prev = parsed.get(i).map(|(_, _, h)| h.clone()).unwrap_or_default();
     }
     let anchor_at = match anchor {
         None => None,

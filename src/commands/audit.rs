@@ -24,9 +24,8 @@ pub fn run(options: &LintOptions, args: &AuditArgs) -> u8 {
             paths,
             rev,
         } => {
-            let result = Repo::open().and_then(|repo| {
-                history::history(&repo, rev, since.as_deref(), paths, options)
-            });
+            let result = Repo::open()
+                .and_then(|repo| history::history(&repo, rev, since.as_deref(), paths, options));
             let commits = match result {
                 Ok(h) => h,
                 Err(e) => {

@@ -70,9 +70,7 @@ fn from_git(
         EXIT_USAGE
     };
     let commit = repo.commit(rev).map_err(usage)?;
-    let tree = commit
-        .tree()
-        .map_err(|e| usage(e.message().to_string()))?;
+    let tree = commit.tree().map_err(|e| usage(e.message().to_string()))?;
     let entries = repo.entries(&tree, &repo.prefixes(paths));
     let sources = repo.sources(rev, &entries).map_err(usage)?;
     history::workspace_of(sources, options).map_err(|u| unparsable(global, rev, &u))
@@ -86,7 +84,9 @@ fn parse_fail_on(list: &[String]) -> Result<Vec<Class>, String> {
             out.extend(Class::ALL.into_iter().filter(|c| *c != Class::Neutral));
         } else {
             out.push(Class::from_name(s).ok_or_else(|| {
-                format!("--fail-on `{s}`: expected looser, tighter, reorder, changed, neutral or any")
+                format!(
+                    "--fail-on `{s}`: expected looser, tighter, reorder, changed, neutral or any"
+                )
             })?);
         }
     }

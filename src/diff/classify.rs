@@ -96,7 +96,10 @@ fn condition(old: &Value, new: &Value, is_check: bool) -> Verdict {
     let n = text(new).map(parse);
     let (o, n) = match (o, n) {
         (Some(Err(_)), _) | (_, Some(Err(_))) => {
-            return v(Class::Changed, "condition changed (one side does not parse)");
+            return v(
+                Class::Changed,
+                "condition changed (one side does not parse)",
+            );
         }
         (o, n) => (o.and_then(Result::ok), n.and_then(Result::ok)),
     };
@@ -111,10 +114,7 @@ fn condition(old: &Value, new: &Value, is_check: bool) -> Verdict {
             Class::Tighter,
             "when widened: the rule applies to more events",
         ),
-        (Relation::Narrowed, true) => v(
-            Class::Tighter,
-            "check narrowed: less content passes",
-        ),
+        (Relation::Narrowed, true) => v(Class::Tighter, "check narrowed: less content passes"),
         (Relation::Widened, true) => v(Class::Looser, "check widened: more content passes"),
         (Relation::Unknown, _) => v(
             Class::Changed,
@@ -164,7 +164,9 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
         return scope_key(ty, old, new);
     }
     match (ty, path) {
-        (T::Rule, "action") => by_rank(action_rank(old), action_rank(new), Class::Tighter, "action"),
+        (T::Rule, "action") => {
+            by_rank(action_rank(old), action_rank(new), Class::Tighter, "action")
+        }
         (T::Rule, p) if p.starts_with("severity_actions.") => by_rank(
             action_rank(old),
             action_rank(new),
@@ -187,9 +189,7 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
         ),
         (T::Rule, "sample_rate") => more_is_tighter(old, new, "sample rate"),
         (T::Rule, "max_tokens") => limit(old, new, "token limit"),
-        (T::Rule, "filter_min_length") => {
-            more_is_tighter(old, new, "filter minimum length")
-        }
+        (T::Rule, "filter_min_length") => more_is_tighter(old, new, "filter minimum length"),
         (T::Rule | T::Policy, "fail_mode") => fail_mode(old, new),
         (
             T::Rule,
@@ -220,9 +220,10 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
             }
         }
         (T::Policy, "budget.monthly_limit_usd") => limit(old, new, "monthly model-check budget"),
-        (T::Policy, "scope" | "project" | "agent" | "budget.overspend_action") => {
-            v(Class::Changed, format!("{path} changed: who or what it covers"))
-        }
+        (T::Policy, "scope" | "project" | "agent" | "budget.overspend_action") => v(
+            Class::Changed,
+            format!("{path} changed: who or what it covers"),
+        ),
         (T::Provider, "default_threshold") => limit(old, new, "default threshold"),
         (
             T::Provider,
@@ -253,7 +254,8 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
         (T::Cap, "approval_chain") => v(Class::Changed, "approval chain changed"),
         (T::Chain, "steps[].min_approvals") => more_is_tighter(old, new, "approvals required"),
         (T::Chain, "on_timeout") => {
-            let approve = |x: &Value| text(x).and_then(OnTimeout::from_name) == Some(OnTimeout::Approve);
+            let approve =
+                |x: &Value| text(x).and_then(OnTimeout::from_name) == Some(OnTimeout::Approve);
             match (approve(old), approve(new)) {
                 (false, true) => v(Class::Looser, "requests now approve themselves on timeout"),
                 (true, false) => v(Class::Tighter, "requests no longer approve on timeout"),
@@ -337,9 +339,15 @@ pub fn element(ty: ObjectType, path: &str, added: bool, value: &Value) -> Verdic
 /// An allow-list appearing or disappearing as a whole.
 pub fn allow_list(introduced: bool, path: &str) -> Verdict {
     if introduced {
-        v(Class::Tighter, format!("{path} allow-list introduced: only listed values pass"))
+        v(
+            Class::Tighter,
+            format!("{path} allow-list introduced: only listed values pass"),
+        )
     } else {
-        v(Class::Looser, format!("{path} allow-list removed: anything passes"))
+        v(
+            Class::Looser,
+            format!("{path} allow-list removed: anything passes"),
+        )
     }
 }
 
@@ -400,14 +408,21 @@ mod tests {
         assert_eq!(t("when", json!(null), json!("a")), Class::Looser);
         assert_eq!(t("priority", json!(1), json!(2)), Class::Reorder);
         assert_eq!(t("status", json!("active"), json!("paused")), Class::Looser);
-        assert_eq!(t("fail_mode", json!("closed"), json!("open")), Class::Looser);
+        assert_eq!(
+            t("fail_mode", json!("closed"), json!("open")),
+            Class::Looser
+        );
         let c = |p, o, n| field(ObjectType::Cap, p, &o, &n).0;
         assert_eq!(c("limit_usd", json!(5), json!(10)), Class::Looser);
         assert_eq!(c("window", json!("hour"), json!("day")), Class::Tighter);
         assert_eq!(c("scope.team", json!(null), json!("x")), Class::Looser);
         let e = |p, o, n| field(ObjectType::Exception, p, &o, &n).0;
         assert_eq!(
-            e("expires", json!("2026-01-01T00:00:00Z"), json!("2026-02-01T00:00:00Z")),
+            e(
+                "expires",
+                json!("2026-01-01T00:00:00Z"),
+                json!("2026-02-01T00:00:00Z")
+            ),
             Class::Looser
         );
         assert_eq!(e("scope.team", json!(null), json!("x")), Class::Tighter);

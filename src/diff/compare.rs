@@ -14,8 +14,26 @@ type Key = (ObjectType, String);
 /// Fields that identify an object rather than describe it: a rename
 /// changes them and nothing else.
 const IDENTITY: &[&str] = &["id", "name", "rule"];
-/// Fields derived from others, shown through those.
-const DERIVED: &[&str] = &["when_tree", "tier"];
+/// Rule fields derived from others, shown through those
+/// (`fail_mode` is the owning policy's, reported there once.)
+const DERIVED: &[&str] = &["when_tree", "tier", "fail_mode"];
+/// Share of equal top-level fields above which a removed and an added
+/// object of the same type are one object renamed.
+const RENAME_SIMILARITY: f64 = 0.8;
+
+/// Share of top-level fields two bodies agree on.
+fn similarity(a: &Value, b: &Value) -> f64 {
+    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+        return 0.0;
+    };
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    if keys.is_empty() {
+        return 0.0;
+    }
+    let equal = keys.iter().filter(|k| a.get(**k) == b.get(**k)).count();
+    equal as f64 / keys.len() as f64
+}
+
 /// Text fields that get a word-level diff.
 const WORDY: &[&str] = &[
     "check",
@@ -134,7 +152,7 @@ impl Walk<'_> {
                     } else {
                         format!("{norm}.{k}")
                     };
-                    if path.is_empty() && (DERIVED.contains(&k.as_str())) {
+                    if path.is_empty() && ty == ObjectType::Rule && DERIVED.contains(&k.as_str()) {
                         continue;
                     }
                     self.value(&sub, &sub_norm, a, b);
@@ -238,24 +256,45 @@ pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
         .keys()
         .filter(|k| !old.objects.contains_key(*k))
         .collect();
-    // Renames: same type, same body, different id. First match in id
-    // order, so the pairing is deterministic.
-    let mut renames = Vec::new();
-    removed.retain(|r| {
-        let Some(rb) = old.objects.get(*r).map(body) else {
-            return true;
-        };
-        let hit = added.iter().position(|a| {
-            a.0 == r.0 && new.objects.get(*a).map(body).as_ref() == Some(&rb)
-        });
-        match hit {
-            Some(i) => {
-                renames.push((*r, added.remove(i)));
-                false
+    // Renames: same type, different id, and the same body, or failing
+    // that a body at least RENAME_SIMILARITY alike (then its field changes
+    // are listed too). Candidates are taken in id order, so the pairing is
+    // deterministic.
+    let mut renames: Vec<(&Key, &Key)> = Vec::new();
+    for exact in [true, false] {
+        removed.retain(|r| {
+            let Some(rb) = old.objects.get(*r).map(body) else {
+                return true;
+            };
+            let score = |a: &&Key| {
+                let ab = new.objects.get(*a).map(body).unwrap_or(Value::Null);
+                if a.0 != r.0 {
+                    0.0
+                } else if ab == rb {
+                    1.0
+                } else if exact {
+                    0.0
+                } else {
+                    similarity(&rb, &ab)
+                }
+            };
+            let mut best: Option<(usize, f64)> = None;
+            for (i, a) in added.iter().enumerate() {
+                let s = score(a);
+                let threshold = if exact { 1.0 } else { RENAME_SIMILARITY };
+                if s >= threshold && best.is_none_or(|(_, b)| s > b) {
+                    best = Some((i, s));
+                }
             }
-            None => true,
-        }
-    });
+            match best {
+                Some((i, _)) => {
+                    renames.push((*r, added.remove(i)));
+                    false
+                }
+                None => true,
+            }
+        });
+    }
     for (key, o) in &old.objects {
         let Some(n) = new.objects.get(key) else {
             continue;
@@ -271,6 +310,18 @@ pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
         out.extend(walk.out);
     }
     for (from, to) in renames {
+        let (Some(o), Some(n)) = (old.objects.get(from), new.objects.get(to)) else {
+            continue;
+        };
+        let mut walk = Walk {
+            old,
+            new,
+            old_key: from,
+            new_key: to,
+            out: Vec::new(),
+        };
+        walk.value("", "", &body(o), &body(n));
+        let same = walk.out.is_empty();
         out.push(Change {
             object_type: to.0,
             object: to.1.clone(),
@@ -280,11 +331,16 @@ pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
             old: Value::String(from.1.clone()),
             new: Value::String(to.1.clone()),
             class: Class::Neutral,
-            reason: format!("{} renamed; its definition is unchanged", to.0.as_str()),
+            reason: if same {
+                format!("{} renamed; its definition is unchanged", to.0.as_str())
+            } else {
+                format!("{} renamed and changed", to.0.as_str())
+            },
             old_location: old.locate(from, None),
             new_location: new.locate(to, None),
             words: None,
         });
+        out.extend(walk.out);
     }
     for key in removed {
         let b = old.objects.get(key).cloned().unwrap_or(Value::Null);

@@ -129,9 +129,7 @@ pub fn locations(program: &Program) -> Locations {
             ),
             (
                 "caching",
-                p.caching
-                    .as_ref()
-                    .and_then(|c| s(&c.enabled).or(s(&c.ttl))),
+                p.caching.as_ref().and_then(|c| s(&c.enabled).or(s(&c.ttl))),
             ),
             (
                 "budget",

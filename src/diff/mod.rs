@@ -201,12 +201,7 @@ impl Side {
     /// Where a field (by its top-level name) of an object is written,
     /// falling back to where the object is defined.
     pub fn locate(&self, key: &(ObjectType, String), field: Option<&str>) -> Option<Location> {
-        let top = field.map(|f| {
-            f.split(['.', '['])
-                .next()
-                .unwrap_or(f)
-                .to_string()
-        });
+        let top = field.map(|f| f.split(['.', '[']).next().unwrap_or(f).to_string());
         top.and_then(|t| self.fields.get(key).and_then(|m| m.get(&t)).cloned())
             .or_else(|| self.defined.get(key).cloned())
     }

@@ -94,7 +94,10 @@ mod tests {
     fn one_word_changes() {
         let w = words("Card numbers are masked", "Card numbers are blocked");
         assert_eq!(plain(&w), "Card numbers are [-masked-]{+blocked+}");
-        let w = words("masked before they reach a model", "masked before any model sees them");
+        let w = words(
+            "masked before they reach a model",
+            "masked before any model sees them",
+        );
         assert_eq!(
             plain(&w),
             "masked before [-they reach a model-]{+any model sees them+}"

@@ -102,7 +102,8 @@ pub fn history(
             author: author.name().unwrap_or_default().to_string(),
             email: author.email().unwrap_or_default().to_string(),
             time: author.when().seconds(),
-            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).to_string(),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .to_string(),
             changes: Vec::new(),
             unparsable: Vec::new(),
         };

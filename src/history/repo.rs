@@ -64,7 +64,9 @@ impl Repo {
             (Some(w), Ok(c)) => {
                 let w = w.canonicalize().unwrap_or_else(|_| w.to_path_buf());
                 let c = c.canonicalize().unwrap_or(c);
-                c.strip_prefix(&w).map(Path::to_path_buf).unwrap_or_default()
+                c.strip_prefix(&w)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
             }
             _ => PathBuf::new(),
         };
@@ -112,7 +114,11 @@ impl Repo {
             let name = entry.name().unwrap_or_default();
             let path = format!("{dir}{name}");
             let p = Path::new(&path);
-            let wanted = |p: &Path| prefixes.iter().any(|x| p.starts_with(x) || x.starts_with(p));
+            let wanted = |p: &Path| {
+                prefixes
+                    .iter()
+                    .any(|x| p.starts_with(x) || x.starts_with(p))
+            };
             match entry.kind() {
                 Some(ObjectType::Tree) => {
                     if skipped_dir(name) || !wanted(p) {
@@ -122,7 +128,9 @@ impl Repo {
                     }
                 }
                 Some(ObjectType::Blob) => {
-                    if prefixes.iter().any(|x| p.starts_with(x)) && FileKind::of_path(&path).is_some() {
+                    if prefixes.iter().any(|x| p.starts_with(x))
+                        && FileKind::of_path(&path).is_some()
+                    {
                         out.push(Entry {
                             path,
                             oid: entry.id(),
@@ -186,7 +194,13 @@ impl Repo {
                             e.message()
                         ));
                     }
-                    Err(e) => return Err(format!("cannot read the parent of `{}`: {}", c.id(), e.message())),
+                    Err(e) => {
+                        return Err(format!(
+                            "cannot read the parent of `{}`: {}",
+                            c.id(),
+                            e.message()
+                        ));
+                    }
                 },
             };
         }

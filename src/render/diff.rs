@@ -235,28 +235,43 @@ fn date(t: i64) -> String {
 /// newest first.
 pub fn log_lines(history: &[CommitChanges], color: bool) -> String {
     let paint = Paint(color);
+    let rows: Vec<(&CommitChanges, String)> = history
+        .iter()
+        .rev()
+        .filter(|c| !c.changes.is_empty() || !c.unparsable.is_empty())
+        .map(|c| {
+            let what = if c.unparsable.is_empty() {
+                diff::summary_line(&c.changes)
+            } else {
+                format!("does not parse: {}", c.unparsable.join(", "))
+            };
+            (c, what)
+        })
+        .collect();
+    if rows.is_empty() {
+        return "no commit changed a policy\n".to_string();
+    }
+    let author_w = rows
+        .iter()
+        .map(|(c, _)| c.author.chars().count())
+        .max()
+        .unwrap_or(0);
+    let what_w = rows
+        .iter()
+        .map(|(_, w)| w.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut o = String::new();
-    for c in history.iter().rev() {
-        if c.changes.is_empty() && c.unparsable.is_empty() {
-            continue;
-        }
-        let what = if c.unparsable.is_empty() {
-            diff::summary_line(&c.changes)
-        } else {
-            format!("does not parse: {}", c.unparsable.join(", "))
-        };
+    for (c, what) in rows {
         let _ = writeln!(
             o,
-            "{} {} {:<16} {:<28} {}",
+            "{} {}  {:<author_w$}  {:<what_w$}  {}",
             paint.bold(&short(&c.id)),
             date(c.time),
             c.author,
             what,
             c.summary
         );
-    }
-    if o.is_empty() {
-        o.push_str("no commit changed a policy\n");
     }
     o
 }
@@ -283,7 +298,14 @@ pub fn log_detail(history: &[CommitChanges], name: &str, color: bool) -> String 
             );
         }
         for ch in &c.changes {
-            let _ = writeln!(o, "  {} {}", paint.class(ch.class), describe(ch, &paint));
+            let _ = writeln!(
+                o,
+                "  {} {} {}: {}",
+                paint.class(ch.class),
+                ch.object_type.as_str(),
+                ch.object,
+                describe(ch, &paint)
+            );
         }
         o.push('\n');
     }
