@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! text ─syntax─▶ spanned tree ─ir::lower─▶ typed IR (Program) ─┬─▶ lint    ─▶ diagnostics
-//!                                                               ├─▶ compile ─▶ bundle JSON
-//!                                                               └─▶ fmt     ─▶ canonical text
+//! (files, git                                                   ├─▶ compile ─▶ bundle JSON
+//!  revisions:                                                   ├─▶ fmt     ─▶ canonical text
+//!  history)                                                     ├─▶ engine  ─▶ decisions (simulate)
+//!                                                               └─▶ diff    ─▶ classified changes
+//!                                                                              (log, audit trail)
 //! ```
 //!
 //! `commands/` and `render/` sit on top: they read inputs, call the stages

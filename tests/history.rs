@@ -604,3 +604,47 @@ fn every_kind_of_tampering_is_caught() {
     ]);
     assert_eq!(ok.status.code(), Some(0));
 }
+
+#[test]
+fn traces_show_the_impact_of_a_change() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let old = root.join("examples/policies");
+    let new = dir.path().join("new");
+    std::fs::create_dir_all(&new).unwrap();
+    for f in ["tenant.yaml", "payments.yaml"] {
+        let text = std::fs::read_to_string(old.join(f)).unwrap();
+        // Card numbers are no longer masked: a looser change.
+        let text = text.replace(
+            "entities: [CREDIT_CARD, IBAN_CODE, US_BANK_NUMBER]",
+            "entities: [IBAN_CODE, US_BANK_NUMBER]",
+        );
+        std::fs::write(new.join(f), text).unwrap();
+    }
+    let trace = root.join("examples/traces/payments.jsonl");
+    let out = run_in(
+        dir.path(),
+        &[
+            "diff",
+            old.to_str().unwrap(),
+            "new",
+            "--traces",
+            trace.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["looser"], 2, "{v:#}");
+    let impact = &v["impact"];
+    assert!(impact["events"].as_u64().unwrap() > 1000);
+    assert!(impact["changed_count"].as_u64().unwrap() > 0, "{impact:#}");
+    // Excerpts of changed events never show the card numbers themselves.
+    let changed = impact["changed"].as_array().unwrap();
+    assert!(
+        changed
+            .iter()
+            .all(|c| !c["excerpt"].as_str().unwrap().contains("4111"))
+    );
+}
