@@ -69,6 +69,15 @@ fn rank_of<T: Copy>(x: &Value, parse: fn(&str) -> Option<T>, rank: fn(T) -> u8) 
     text(x).and_then(parse).map(rank)
 }
 
+/// alert < require_approval < block.
+fn cap_rank(a: CapAction) -> u8 {
+    match a {
+        CapAction::Alert => 0,
+        CapAction::RequireApproval => 1,
+        CapAction::Block => 2,
+    }
+}
+
 fn action_rank(x: &Value) -> Option<u8> {
     rank_of(x, Action::from_name, Action::rank)
 }
@@ -238,16 +247,8 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
             "a longer window (same limit)",
         ),
         (T::Cap, "action") => by_rank(
-            rank_of(old, CapAction::from_name, |a| match a {
-                CapAction::Alert => 0,
-                CapAction::RequireApproval => 1,
-                CapAction::Block => 2,
-            }),
-            rank_of(new, CapAction::from_name, |a| match a {
-                CapAction::Alert => 0,
-                CapAction::RequireApproval => 1,
-                CapAction::Block => 2,
-            }),
+            rank_of(old, CapAction::from_name, cap_rank),
+            rank_of(new, CapAction::from_name, cap_rank),
             Class::Tighter,
             "cap action",
         ),

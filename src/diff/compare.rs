@@ -166,10 +166,25 @@ impl Walk<'_> {
         }
     }
 
+    /// Elements `range` of `list` added (from the new list) or removed
+    /// (from the old one), each its own change at its 1-based position.
+    fn steps(&mut self, path: &str, list: &[Value], range: std::ops::Range<usize>, added: bool) {
+        let ty = self.new_key.0;
+        for i in range {
+            let x = list.get(i).cloned().unwrap_or(Value::Null);
+            let p = format!("{path}[{}]", i + 1);
+            let (o, n) = if added {
+                (Value::Null, x)
+            } else {
+                (x, Value::Null)
+            };
+            self.push(&p, o, n, classify::step(ty, added));
+        }
+    }
+
     /// Ordered lists (approval steps): a sequence diff tells inserted and
     /// deleted elements from ones changed in place.
     fn sequence(&mut self, path: &str, norm: &str, old: &[Value], new: &[Value]) {
-        let ty = self.new_key.0;
         let ops = capture_diff_slices(Algorithm::Myers, old, new);
         let item_norm = format!("{norm}[]");
         for op in ops {
@@ -177,22 +192,10 @@ impl Walk<'_> {
                 DiffOp::Equal { .. } => {}
                 DiffOp::Delete {
                     old_index, old_len, ..
-                } => {
-                    for i in old_index..old_index + old_len {
-                        let x = old.get(i).cloned().unwrap_or(Value::Null);
-                        let p = format!("{path}[{}]", i + 1);
-                        self.push(&p, x, Value::Null, classify::step(ty, false));
-                    }
-                }
+                } => self.steps(path, old, old_index..old_index + old_len, false),
                 DiffOp::Insert {
                     new_index, new_len, ..
-                } => {
-                    for i in new_index..new_index + new_len {
-                        let x = new.get(i).cloned().unwrap_or(Value::Null);
-                        let p = format!("{path}[{}]", i + 1);
-                        self.push(&p, Value::Null, x, classify::step(ty, true));
-                    }
-                }
+                } => self.steps(path, new, new_index..new_index + new_len, true),
                 DiffOp::Replace {
                     old_index,
                     old_len,
@@ -206,16 +209,8 @@ impl Walk<'_> {
                         let p = format!("{path}[{}]", new_index + k + 1);
                         self.value(&p, &item_norm, a, b);
                     }
-                    for k in common..old_len {
-                        let x = old.get(old_index + k).cloned().unwrap_or(Value::Null);
-                        let p = format!("{path}[{}]", old_index + k + 1);
-                        self.push(&p, x, Value::Null, classify::step(ty, false));
-                    }
-                    for k in common..new_len {
-                        let x = new.get(new_index + k).cloned().unwrap_or(Value::Null);
-                        let p = format!("{path}[{}]", new_index + k + 1);
-                        self.push(&p, Value::Null, x, classify::step(ty, true));
-                    }
+                    self.steps(path, old, old_index + common..old_index + old_len, false);
+                    self.steps(path, new, new_index + common..new_index + new_len, true);
                 }
             }
         }

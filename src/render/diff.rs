@@ -208,12 +208,19 @@ fn short_value(v: &Value) -> String {
     }
 }
 
+/// `{"looser": n, "tighter": n, ...}`, every class present.
+fn summary_json(changes: &[Change]) -> Value {
+    Value::Object(
+        diff::counts(changes)
+            .into_iter()
+            .map(|(c, n)| (c.as_str().to_string(), json!(n)))
+            .collect(),
+    )
+}
+
 /// The JSON document: `{schema, base, head, summary, changes, impact?}`.
 pub fn json(changes: &[Change], base: &str, head: &str, impact: Option<Value>) -> Value {
-    let summary: serde_json::Map<String, Value> = diff::counts(changes)
-        .into_iter()
-        .map(|(c, n)| (c.as_str().to_string(), json!(n)))
-        .collect();
+    let summary = summary_json(changes);
     let mut out = json!({
         "schema": SCHEMA,
         "base": base,
@@ -328,7 +335,7 @@ pub fn log_json(history: &[CommitChanges]) -> Value {
                     "email": c.email,
                     "time": Timestamp(c.time).to_rfc3339(),
                     "subject": c.summary,
-                    "summary": diff::counts(&c.changes).into_iter().map(|(k, n)| (k.as_str().to_string(), json!(n))).collect::<serde_json::Map<String, Value>>(),
+                    "summary": summary_json(&c.changes),
                     "changes": c.changes,
                     "unparsable": c.unparsable,
                 })
