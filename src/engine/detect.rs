@@ -1,17 +1,19 @@
 //! Built-in detectors (spec §5): PII entities with their validators,
 //! secret shapes, prompt-injection phrases and a profanity list.
 //!
-//! Every detector regex is compiled into one multi-pattern automaton
-//! (regex-automata's meta regex): one pass over a text says which
-//! detectors can match at all, and only those are then searched one by one
-//! and validated (Luhn, mod-97, SSN rules, checksums). Word lists are
-//! aho-corasick DFAs. Positions are character offsets, end exclusive.
+//! One pass of the detectors' gate ([`gate`]) over a text says which
+//! detectors can match at all; only those run their regex, and their
+//! matches are validated (Luhn, mod-97, SSN rules, checksums). Word lists
+//! are aho-corasick DFAs over the lowercased text. Positions are character
+//! offsets, end exclusive.
 
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use regex_automata::meta;
+
+use super::gate::{self, Features};
 use sha2::{Digest, Sha256};
 
 use crate::ir::enums::Entity;
@@ -39,6 +41,8 @@ struct Spec {
     entity: Entity,
     pattern: &'static str,
     validate: fn(&str, &str, usize) -> bool,
+    /// A condition every validated match needs (see [`gate`]).
+    gate: fn(&Features, &str) -> bool,
 }
 
 fn always(_: &str, _: &str, _: usize) -> bool {
@@ -54,76 +58,91 @@ const SPECS: &[Spec] = &[
         entity: Entity::EmailAddress,
         pattern: r"(?-u:\b)[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?-u:\b)",
         validate: always,
+        gate: |f, _| f.at,
     },
     Spec {
         entity: Entity::CreditCard,
         pattern: r"(?-u:\b)[0-9](?:[ \-]?[0-9]){12,18}(?-u:\b)",
         validate: valid_card,
+        gate: |f, _| f.group >= 13,
     },
     Spec {
         entity: Entity::UsSsn,
         pattern: r"(?-u:\b)[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}(?-u:\b)",
         validate: valid_ssn,
+        gate: |f, _| f.group >= 9,
     },
     Spec {
         entity: Entity::IbanCode,
         pattern: r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?-u:\b)",
         validate: valid_iban,
+        gate: |f, _| f.iban,
     },
     Spec {
         entity: Entity::PhoneNumber,
         pattern: r"(?:\+[0-9]{1,3}[ .\-]?)?(?:\([0-9]{2,4}\)|(?-u:\b)[0-9]{2,4})[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,4}(?-u:\b)",
         validate: valid_phone,
+        gate: |f, _| f.phone_group >= 10,
     },
     Spec {
         entity: Entity::IpAddress,
         pattern: r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)",
         validate: valid_ipv4,
+        gate: |f, _| f.dotted,
     },
     Spec {
         entity: Entity::IpAddress,
         pattern: r"(?i)(?-u:\b)(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?-u:\b)",
         validate: valid_ipv6,
+        gate: |f, _| f.colon_hex,
     },
     Spec {
         entity: Entity::Url,
         pattern: r#"(?i)(?-u:\b)(?:https?://|www\.)[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]"#,
         validate: always,
+        gate: |f, _| f.url,
     },
     Spec {
         entity: Entity::UsBankNumber,
         pattern: r"(?-u:\b)[0-9]{8,17}(?-u:\b)",
         validate: bank_context,
+        gate: |f, t| f.digit_run >= 8 && contains_any(t, BANK_WORDS),
     },
     Spec {
         entity: Entity::Crypto,
         pattern: r"(?-u:\b)[13][a-km-zA-HJ-NP-Z1-9]{25,34}(?-u:\b)",
         validate: valid_base58check,
+        gate: |f, _| f.long_run,
     },
     Spec {
         entity: Entity::Crypto,
         pattern: r"(?-u:\b)bc1[ac-hj-np-z02-9]{11,71}(?-u:\b)",
         validate: valid_bech32,
+        gate: |f, _| f.bc1,
     },
     Spec {
         entity: Entity::DateOfBirth,
         pattern: r"(?i)(?-u:\b)(?:[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:19|20)[0-9]{2}|(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:19|20)[0-9]{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* [0-9]{1,2},? (?:19|20)[0-9]{2})(?-u:\b)",
         validate: birth_context,
+        gate: |f, t| f.year && contains_any(t, BIRTH_WORDS),
     },
     Spec {
         entity: Entity::ApiKey,
         pattern: r"(?-u:\b)(?:sk-(?:proj-|ant-(?:api[0-9][0-9]-)?)?[A-Za-z0-9_\-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|xox[bpars]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|hf_[A-Za-z0-9]{30,})",
         validate: always,
+        gate: |f, _| f.long_run,
     },
     Spec {
         entity: Entity::PrivateKey,
         pattern: r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
         validate: always,
+        gate: |f, _| f.dashes,
     },
     Spec {
         entity: Entity::Jwt,
         pattern: r"(?-u:\b)eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}",
         validate: valid_jwt,
+        gate: |f, _| f.long_run,
     },
 ];
 
@@ -191,10 +210,20 @@ pub fn overlapping<P: AsRef<str>>(patterns: &[P]) -> Option<meta::Regex> {
 
 /// Compiled detectors, built once per process.
 pub struct Detectors {
-    all: meta::Regex,
     each: Vec<Regex>,
+    /// Word lists over ASCII-lowercased text: lowercasing once lets the
+    /// automata use their literal prefilters, which a case-insensitive
+    /// automaton cannot.
     injection: AhoCorasick,
     profanity: AhoCorasick,
+}
+
+fn word_list(words: &[&str]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(words.iter().map(|w| w.to_ascii_lowercase()))
+        .ok()
 }
 
 impl Detectors {
@@ -204,46 +233,33 @@ impl Detectors {
     }
 
     fn build() -> Option<Detectors> {
-        let patterns: Vec<&str> = SPECS.iter().map(|s| s.pattern).collect();
-        let all = overlapping(&patterns)?;
-        let each = patterns
+        let each = SPECS
             .iter()
-            .map(|p| Regex::new(p))
+            .map(|s| Regex::new(s.pattern))
             .collect::<Result<Vec<_>, _>>()
             .ok()?;
-        let injection = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(INJECTION_PHRASES)
-            .ok()?;
-        let profanity = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(PROFANITY)
-            .ok()?;
         Some(Detectors {
-            all,
             each,
-            injection,
-            profanity,
+            injection: word_list(INJECTION_PHRASES)?,
+            profanity: word_list(PROFANITY)?,
         })
     }
 
-    /// Every validated entity match in `text` as (start byte, end byte,
-    /// entity), overlaps included, sorted. Cache this per text and filter
-    /// with [`Detectors::resolve`].
+    /// Every validated detector match: (byte start, byte end, entity),
+    /// sorted by start, longest first.
     pub fn all_matches(&self, text: &str) -> Vec<(usize, usize, Entity)> {
+        self.matches(text, true)
+    }
+
+    /// `all_matches`, optionally without the gate (what the gate must
+    /// never change).
+    pub(crate) fn matches(&self, text: &str, gated: bool) -> Vec<(usize, usize, Entity)> {
         let mut found = Vec::new();
-        let mut set = regex_automata::PatternSet::new(self.all.pattern_len());
-        self.all
-            .which_overlapping_matches(&regex_automata::Input::new(text), &mut set);
-        for pid in set.iter() {
-            let i = pid.as_usize();
-            let (Some(spec), Some(re)) = (SPECS.get(i), self.each.get(i)) else {
+        let features = gate::scan(text);
+        for (spec, re) in SPECS.iter().zip(&self.each) {
+            if gated && !(spec.gate)(&features, text) {
                 continue;
-            };
+            }
             for m in re.find_iter(text) {
                 if (spec.validate)(m.as_str(), text, m.start()) {
                     let end = if spec.entity == Entity::PrivateKey {
@@ -255,14 +271,10 @@ impl Detectors {
                 }
             }
         }
-        // Of overlapping matches the earliest wins, and at one start the
-        // longest (a card number, not the phone number inside it).
         found.sort_by_key(|&(s, e, entity)| (s, std::cmp::Reverse(e), entity));
         found
     }
 
-    /// The matches of the `wanted` entities (all if `None`) among `all`,
-    /// overlaps resolved, in character offsets.
     pub fn resolve(
         text: &str,
         all: &[(usize, usize, Entity)],
@@ -291,7 +303,7 @@ impl Detectors {
     }
 
     pub fn has_injection(&self, text: &str) -> bool {
-        self.injection.is_match(text)
+        self.injection.is_match(&text.to_ascii_lowercase())
     }
 
     pub fn has_profanity(&self, text: &str) -> bool {
@@ -302,8 +314,9 @@ impl Detectors {
         let chars = CharIndex::new(text);
         let bytes = text.as_bytes();
         let is_word = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii_alphanumeric());
+        let lower = text.to_ascii_lowercase();
         self.profanity
-            .find_iter(text)
+            .find_iter(&lower)
             .filter(|m| {
                 !is_word(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
                     && !is_word(bytes.get(m.end()))
@@ -428,6 +441,21 @@ fn valid_ipv6(m: &str, _: &str, _: usize) -> bool {
 }
 
 /// Words within 40 characters before `at` (lower-cased).
+/// Words one of which `bank_context` needs before a bank number.
+const BANK_WORDS: &[&str] = &["account", "acct", "routing", "bank", "aba"];
+/// Words one of which `birth_context` needs before a date of birth.
+const BIRTH_WORDS: &[&str] = &["born", "birth", "dob", "d.o.b"];
+
+/// Whether `text` holds one of `words` (ASCII case-insensitively).
+fn contains_any(text: &str, words: &[&str]) -> bool {
+    let bytes = text.as_bytes();
+    words.iter().any(|w| {
+        bytes
+            .windows(w.len())
+            .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    })
+}
+
 fn preceding(text: &str, at: usize) -> String {
     let mut start = at.saturating_sub(40);
     while !text.is_char_boundary(start) {
@@ -438,16 +466,12 @@ fn preceding(text: &str, at: usize) -> String {
 
 fn bank_context(_: &str, text: &str, at: usize) -> bool {
     let p = preceding(text, at);
-    ["account", "acct", "routing", "bank", "aba"]
-        .iter()
-        .any(|w| p.contains(w))
+    BANK_WORDS.iter().any(|w| p.contains(w))
 }
 
 fn birth_context(_: &str, text: &str, at: usize) -> bool {
     let p = preceding(text, at);
-    ["born", "birth", "dob", "d.o.b", "birthday"]
-        .iter()
-        .any(|w| p.contains(w))
+    BIRTH_WORDS.iter().any(|w| p.contains(w))
 }
 
 const BASE58: &str = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";

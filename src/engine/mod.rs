@@ -7,6 +7,7 @@
 pub mod detect;
 pub mod evaluate;
 pub mod event;
+pub mod gate;
 pub mod governance;
 pub mod rules;
 pub mod trace;
