@@ -186,6 +186,27 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = !HIGH;
+
+/// The high bit of each byte of `x` that is zero, and only those.
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// The high bit of each byte of `x` the per-byte pass must see: a digit,
+/// `-./:` (the range 0x2D..=0x3A) or `@`.
+fn interesting(x: u64) -> u64 {
+    let low = x & LOW7;
+    // The high bit of a byte of `low + k` is set iff the byte is at least
+    // 0x80 - k; no byte carries into the next as every byte of `low` is
+    // below 0x80. `!x` drops bytes above 0x7F.
+    let ge_2d = low + 0x53 * ONES;
+    let ge_3b = low + 0x45 * ONES;
+    (ge_2d & !ge_3b & !x & HIGH) | zero_bytes(x ^ (0x40 * ONES))
+}
+
 /// One pass over `text`.
 pub fn scan(text: &str) -> Features {
     let bytes = text.as_bytes();
@@ -193,34 +214,39 @@ pub fn scan(text: &str) -> Features {
     // Digits before this index belong to a cluster already scanned.
     let mut done = 0usize;
     let mut base = 0usize;
-    for chunk in bytes.chunks(8) {
-        let (mut any, mut all) = (0u8, KEY);
-        for &b in chunk {
-            let c = class(b);
-            any |= c;
-            all &= c;
+    let mut visit = |i: usize, f: &mut Features| match at(bytes, i) {
+        b if b.is_ascii_digit() => {
+            if i >= done {
+                done = cluster(bytes, i, f);
+            }
         }
-        // A run of 15 key bytes always covers one whole aligned chunk of 8.
-        if all & KEY != 0
-            && chunk.len() == 8
-            && !f.long_run
+        b if class(b) & INTEREST != 0 => mark(bytes, i, f),
+        _ => {}
+    };
+    for chunk in bytes.chunks(8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            // The last few bytes.
+            for k in 0..chunk.len() {
+                visit(base + k, &mut f);
+            }
+            break;
+        };
+        let x = u64::from_le_bytes(word);
+        // A run of 15 key bytes always covers one whole aligned chunk of
+        // 8, and a chunk with a space is not one.
+        if !f.long_run
+            && zero_bytes(x ^ (0x20 * ONES)) == 0
+            && chunk.iter().all(|&b| class(b) & KEY != 0)
             && key_run(bytes, base, base + 8) >= 15
         {
             f.long_run = true;
         }
-        if any & INTEREST != 0 {
-            for (k, &b) in chunk.iter().enumerate() {
-                let i = base + k;
-                if b.is_ascii_digit() {
-                    if i >= done {
-                        done = cluster(bytes, i, &mut f);
-                    }
-                } else if class(b) & INTEREST != 0 {
-                    mark(bytes, i, &mut f);
-                }
-            }
+        let mut mask = interesting(x);
+        while mask != 0 {
+            visit(base + (mask.trailing_zeros() / 8) as usize, &mut f);
+            mask &= mask - 1;
         }
-        base += chunk.len();
+        base += 8;
     }
     f
 }
