@@ -25,7 +25,6 @@ pub struct TraceReader {
     reader: Box<dyn BufRead + Send>,
     line: usize,
     pending: VecDeque<Record>,
-    buf: Vec<u8>,
 }
 
 /// Opens a trace (`-` is standard input); gzip is detected by its magic bytes.
@@ -49,53 +48,83 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
         reader,
         line: 0,
         pending: VecDeque::new(),
-        buf: Vec::new(),
     })
 }
 
-/// One unparsed line, or a read failure already turned into a record.
-pub enum Raw {
-    /// Line number and bytes (UTF-8 is checked by the JSON parser, so a
-    /// bad line is reported on its own instead of ending the trace).
-    Line(usize, Vec<u8>),
-    Failed(Record),
+/// Consecutive lines read in one go, unparsed, so callers can parse them
+/// on any thread. One buffer holds them all: no allocation per line.
+#[derive(Default)]
+pub struct Block {
+    data: Vec<u8>,
+    /// Line number and the line's bytes in `data` (trimmed, never blank).
+    /// UTF-8 is checked by the JSON parser, so a bad line is reported on
+    /// its own instead of ending the trace.
+    lines: Vec<(usize, std::ops::Range<usize>)>,
+    /// A read failure (a broken gzip stream) after the lines, if any.
+    pub failed: Option<Record>,
+}
+
+impl Block {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.failed.is_none()
+    }
+    /// Line numbers and bytes.
+    pub fn lines(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        self.lines
+            .iter()
+            .map(|(n, r)| (*n, self.data.get(r.clone()).unwrap_or_default()))
+    }
+    /// Every record of the block, in order.
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.lines()
+            .flat_map(|(n, text)| parse_line(n, text))
+            .chain(self.failed.clone())
+    }
 }
 
 impl TraceReader {
-    /// Reads up to `n` non-blank lines without parsing them, so callers can
-    /// parse in parallel ([`parse_line`]) and keep the order.
-    pub fn raw_batch(&mut self, n: usize) -> Vec<Raw> {
-        let mut out = Vec::with_capacity(n);
-        while out.len() < n {
-            self.buf.clear();
-            match self.reader.read_until(b'\n', &mut self.buf) {
+    /// Reads whole lines until about `bytes` are read (a long line is read
+    /// whole), or the end.
+    pub fn block(&mut self, bytes: usize) -> Block {
+        let mut b = Block::default();
+        while b.data.len() < bytes {
+            let start = b.data.len();
+            match self.reader.read_until(b'\n', &mut b.data) {
                 Ok(0) => break,
                 Ok(_) => {
                     self.line += 1;
-                    let text = self.buf.trim_ascii();
-                    if !text.is_empty() {
-                        out.push(Raw::Line(self.line, text.to_vec()));
+                    let line = b.data.get(start..).unwrap_or_default();
+                    let lead = line.len() - line.trim_ascii_start().len();
+                    let trail = line.len() - line.trim_ascii_end().len();
+                    if lead < line.len() {
+                        b.lines
+                            .push((self.line, start + lead..b.data.len() - trail));
+                    } else {
+                        b.data.truncate(start);
                     }
                 }
                 Err(e) => {
-                    // Invalid UTF-8 or a broken gzip stream: report and stop.
+                    // A broken gzip stream: report and stop.
                     self.line += 1;
-                    out.push(Raw::Failed(Record::Malformed {
+                    b.failed = Some(Record::Malformed {
                         line: self.line,
                         message: format!("cannot read: {e}"),
-                    }));
+                    });
                     self.reader = Box::new(std::io::empty());
                     break;
                 }
             }
         }
-        out
+        b
     }
 }
 
 /// Parses one trace line: a guardctl event, or the spans of an OTLP/JSON
 /// export (possibly several events).
 pub fn parse_line(line: usize, text: &[u8]) -> Vec<Record> {
+    if let Some(e) = Event::from_slice_fast(text, line) {
+        return vec![Record::Event(Box::new(e))];
+    }
     let v = match serde_json::from_slice::<J>(text) {
         Ok(v) => v,
         Err(e) => {
@@ -134,10 +163,11 @@ impl Iterator for TraceReader {
             if let Some(r) = self.pending.pop_front() {
                 return Some(r);
             }
-            match self.raw_batch(1).pop()? {
-                Raw::Failed(r) => return Some(r),
-                Raw::Line(line, text) => self.pending.extend(parse_line(line, &text)),
+            let block = self.block(1);
+            if block.is_empty() {
+                return None;
             }
+            self.pending.extend(block.records());
         }
     }
 }

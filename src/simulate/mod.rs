@@ -4,12 +4,13 @@
 //! is sequential by nature), so results are identical for any thread count
 //! and memory stays flat in the size of the trace.
 
+mod pipeline;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use crate::json::put;
-use rayon::prelude::*;
 use serde_json::{Value as J, json};
 
 use crate::engine::detect::{Detectors, redact};
@@ -17,7 +18,7 @@ use crate::engine::evaluate::{EventResult, Options, PII, Status, evaluate, label
 use crate::engine::event::Event;
 use crate::engine::governance::{GovEvent, Governance, exempting};
 use crate::engine::rules::{CRule, RuleSet};
-use crate::engine::trace::{self, Record};
+use crate::engine::trace::Record;
 use crate::ir::enums::Action;
 use crate::ir::{Program, TargetKind};
 
@@ -92,7 +93,6 @@ pub struct Config {
 #[derive(Debug)]
 pub struct Fatal(pub String);
 
-const BATCH: usize = 4096;
 const KEEP_CHANGED: usize = 50;
 const KEEP_MALFORMED: usize = 100;
 
@@ -179,39 +179,37 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
     out
 }
 
+/// The worker pool for `threads` (all cores when unset), or `None` for
+/// one thread: then everything runs on the calling thread.
+fn pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, Fatal> {
+    if threads == Some(1) {
+        return Ok(None);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Fatal(e.to_string()))?;
+    Ok((pool.current_num_threads() > 1).then_some(pool))
+}
+
 /// Reads and parses the traces without evaluating anything: the baseline
 /// the benchmark compares end-to-end speed with. Returns (events, malformed).
 pub fn parse_only(cfg: &Config) -> Result<(usize, usize), Fatal> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Fatal(e.to_string()))?;
+    let pool = pool(cfg.threads)?;
     let (mut events, mut malformed) = (0, 0);
-    for path in &cfg.traces {
-        let mut reader = trace::open(path)
-            .map_err(|e| Fatal(format!("cannot read trace `{}`: {e}", path.display())))?;
-        loop {
-            let batch = reader.raw_batch(BATCH);
-            if batch.is_empty() {
-                break;
+    pipeline::run(
+        &cfg.traces,
+        pool.as_ref(),
+        |r| matches!(r, Record::Event(_)),
+        |_, is_event| {
+            if is_event {
+                events += 1;
+            } else {
+                malformed += 1;
             }
-            let records: Vec<Record> = pool.install(|| {
-                batch
-                    .into_par_iter()
-                    .flat_map_iter(|raw| match raw {
-                        trace::Raw::Failed(r) => vec![r],
-                        trace::Raw::Line(line, text) => trace::parse_line(line, &text),
-                    })
-                    .collect()
-            });
-            for r in records {
-                match r {
-                    Record::Event(_) => events += 1,
-                    Record::Malformed { .. } => malformed += 1,
-                }
-            }
-        }
-    }
+            Ok(())
+        },
+    )?;
     Ok((events, malformed))
 }
 
@@ -237,10 +235,7 @@ pub fn run(
         None => None,
     };
     let thresholds: Vec<f64> = (1..=19).map(|i| f64::from(i) * 0.05).collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Fatal(e.to_string()))?;
+    let pool = pool(cfg.threads)?;
     let mut s = Summary {
         flips: baseline.map(|_| BTreeMap::new()),
         ..Summary::default()
@@ -249,128 +244,99 @@ pub fn run(
     let mut gov = Governance::default();
     let mut base_gov = Governance::default();
     let opts = Options::default();
-    for path in &cfg.traces {
-        let name = path.display().to_string();
-        let mut reader =
-            trace::open(path).map_err(|e| Fatal(format!("cannot read trace `{name}`: {e}")))?;
-        // A reader thread fills the next batch while this one is evaluated.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<trace::Raw>>(2);
-        let reader_thread = std::thread::spawn(move || {
-            loop {
-                let batch = reader.raw_batch(BATCH);
-                if batch.is_empty() || tx.send(batch).is_err() {
-                    break;
-                }
-            }
-        });
-        for batch in rx.iter() {
-            type Evaluated = (
-                Box<Event>,
-                EventResult,
-                Option<EventResult>,
-                Vec<Option<bool>>,
-            );
-            let results: Vec<Result<Evaluated, Malformed>> = pool.install(|| {
-                batch
-                    .into_par_iter()
-                    .flat_map_iter(|raw| match raw {
-                        trace::Raw::Failed(r) => vec![r],
-                        trace::Raw::Line(line, text) => trace::parse_line(line, &text),
-                    })
-                    .map(|rec| match rec {
-                        Record::Malformed { line, message } => Err(Malformed {
-                            file: name.clone(),
-                            line,
-                            message,
-                        }),
-                        Record::Event(e) => {
-                            let r = evaluate(program, &set, &exempt, &e, &opts);
-                            let b = match (baseline, &base_set, &base_exempt) {
-                                (Some(bp), Some(bs), Some(bx)) => {
-                                    Some(evaluate(bp, bs, bx, &e, &opts))
-                                }
-                                _ => None,
-                            };
-                            // Sweep: does the rule trigger at each threshold (None: unevaluated)?
-                            let sw = match sweep_rule {
-                                Some(ri) => {
-                                    let score = r
-                                        .outcomes
-                                        .iter()
-                                        .find(|o| o.rule == ri)
-                                        .and_then(|o| o.score);
-                                    thresholds
-                                        .iter()
-                                        .map(|t| score.map(|sc| sc >= *t))
-                                        .collect()
-                                }
-                                None => Vec::new(),
-                            };
-                            Ok((e, r, b, sw))
-                        }
-                    })
-                    .collect()
-            });
-            for item in results {
-                let (e, r, b, sw) = match item {
-                    Err(m) => {
-                        if cfg.strict {
-                            return Err(Fatal(format!(
-                                "{}:{}: malformed trace line: {}",
-                                m.file, m.line, m.message
-                            )));
-                        }
-                        s.malformed_count += 1;
-                        if s.malformed.len() < KEEP_MALFORMED {
-                            s.malformed.push(m);
-                        }
-                        continue;
-                    }
-                    Ok(x) => x,
+    type Evaluated = (
+        Box<Event>,
+        EventResult,
+        Option<EventResult>,
+        Vec<Option<bool>>,
+    );
+    let map = |rec: Record| -> Result<Evaluated, (usize, String)> {
+        match rec {
+            Record::Malformed { line, message } => Err((line, message)),
+            Record::Event(e) => {
+                let r = evaluate(program, &set, &exempt, &e, &opts);
+                let b = match (baseline, &base_set, &base_exempt) {
+                    (Some(bp), Some(bs), Some(bx)) => Some(evaluate(bp, bs, bx, &e, &opts)),
+                    _ => None,
                 };
-                let g = gov.step(program, &e);
-                fold(&mut s, &set, &e, &r, &g);
-                for (i, hit) in sw.iter().enumerate() {
-                    if let (Some(slot), Some(h)) = (sweep_counts.get_mut(i), hit) {
-                        slot.1 += 1;
-                        if *h {
-                            slot.0 += 1;
-                        }
+                // Sweep: does the rule trigger at each threshold (None: unevaluated)?
+                let sw = match sweep_rule {
+                    Some(ri) => {
+                        let score = r
+                            .outcomes
+                            .iter()
+                            .find(|o| o.rule == ri)
+                            .and_then(|o| o.score);
+                        thresholds
+                            .iter()
+                            .map(|t| score.map(|sc| sc >= *t))
+                            .collect()
                     }
+                    None => Vec::new(),
+                };
+                Ok((e, r, b, sw))
+            }
+        }
+    };
+    pipeline::run(&cfg.traces, pool.as_ref(), map, |name, item| {
+        let (e, r, b, sw) = match item {
+            Err((line, message)) => {
+                if cfg.strict {
+                    return Err(Fatal(format!(
+                        "{name}:{line}: malformed trace line: {message}"
+                    )));
                 }
-                if let (Some(b), Some(bp)) = (&b, baseline) {
-                    let bg = base_gov.step(bp, &e);
-                    let before = final_decision(b, &bg);
-                    let after = final_decision(&r, &g);
-                    if let Some(f) = s.flips.as_mut() {
-                        *f.entry((before, after)).or_default() += 1;
-                    }
-                    if before != after {
-                        s.changed_count += 1;
-                        if s.changed.len() < KEEP_CHANGED {
-                            s.changed.push(Changed {
-                                id: e.id.clone(),
-                                line: e.line,
-                                before,
-                                after,
-                                excerpt: excerpt(&e, cfg.show_matches),
-                            });
-                        }
-                    }
+                s.malformed_count += 1;
+                if s.malformed.len() < KEEP_MALFORMED {
+                    s.malformed.push(Malformed {
+                        file: name.to_string(),
+                        line,
+                        message,
+                    });
                 }
-                if let Some(w) = events_out.as_deref_mut() {
-                    let line = event_json(&set, &r, &g);
-                    writeln!(w, "{line}")
-                        .map_err(|e| Fatal(format!("cannot write events: {e}")))?;
-                }
-                if let Some(p) = &cfg.progress {
-                    p(s.events);
+                return Ok(());
+            }
+            Ok(x) => x,
+        };
+        let g = gov.step(program, &e);
+        fold(&mut s, &set, &e, &r, &g);
+        for (i, hit) in sw.iter().enumerate() {
+            if let (Some(slot), Some(h)) = (sweep_counts.get_mut(i), hit) {
+                slot.1 += 1;
+                if *h {
+                    slot.0 += 1;
                 }
             }
         }
-        // The reader has finished (or stopped on a read error it reported).
-        let _ = reader_thread.join();
-    }
+        if let (Some(b), Some(bp)) = (&b, baseline) {
+            let bg = base_gov.step(bp, &e);
+            let before = final_decision(b, &bg);
+            let after = final_decision(&r, &g);
+            if let Some(f) = s.flips.as_mut() {
+                *f.entry((before, after)).or_default() += 1;
+            }
+            if before != after {
+                s.changed_count += 1;
+                if s.changed.len() < KEEP_CHANGED {
+                    s.changed.push(Changed {
+                        id: e.id.clone(),
+                        line: e.line,
+                        before,
+                        after,
+                        excerpt: excerpt(&e, cfg.show_matches),
+                    });
+                }
+            }
+        }
+        if let Some(w) = events_out.as_deref_mut() {
+            let line = event_json(&set, &r, &g);
+            writeln!(w, "{line}").map_err(|e| Fatal(format!("cannot write events: {e}")))?;
+        }
+        if let Some(p) = &cfg.progress {
+            p(s.events);
+        }
+        Ok(())
+    })?;
     s.approvals = gov.approvals;
     if let Some(rule) = sweep_rule.and_then(|i| set.rules.get(i)) {
         s.sweep = Some((
