@@ -4,6 +4,7 @@
 //! policies take the first rule by priority), early termination, streaming
 //! replay chunk by chunk, and redaction.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -480,26 +481,30 @@ pub fn labels(matches: &[Match], rule: Option<&str>) -> Vec<(usize, usize, Strin
         .collect()
 }
 
-/// The content a rule of `kind` evaluates, and its field name.
-fn content(e: &Event, kind: Kind) -> Option<(String, &'static str)> {
+/// The content a rule of `kind` evaluates, and its field name (borrowed
+/// when the event holds it as text, so a scan copies it once).
+fn content(e: &Event, kind: Kind) -> Option<(Cow<'_, str>, &'static str)> {
     match kind {
-        Kind::Input | Kind::Both => e.input.clone().map(|t| (t, "input")),
+        Kind::Input | Kind::Both => e.input.as_deref().map(|t| (Cow::Borrowed(t), "input")),
         Kind::Output => e
             .output
-            .clone()
-            .map(|t| (t, "output"))
-            .or_else(|| (!e.chunks.is_empty()).then(|| (e.chunks.concat(), "output"))),
+            .as_deref()
+            .map(|t| (Cow::Borrowed(t), "output"))
+            .or_else(|| (!e.chunks.is_empty()).then(|| (Cow::Owned(e.chunks.concat()), "output"))),
         Kind::ToolInput => e
             .tool
             .as_ref()
             .filter(|t| t.name.is_some() || !t.parameters.is_null())
-            .map(|t| (json_text(&t.parameters), "tool_parameters")),
+            .map(|t| (Cow::Owned(json_text(&t.parameters)), "tool_parameters")),
         Kind::ToolOutput => e
             .tool
             .as_ref()
             .filter(|t| !t.result.is_null())
-            .map(|t| (json_text(&t.result), "tool_result")),
-        Kind::Handoff => e.handoff.as_ref().map(|h| (json_text(h), "handoff")),
+            .map(|t| (Cow::Owned(json_text(&t.result)), "tool_result")),
+        Kind::Handoff => e
+            .handoff
+            .as_ref()
+            .map(|h| (Cow::Owned(json_text(h)), "handoff")),
     }
 }
 

@@ -430,21 +430,59 @@ mod tests {
 
     /// Values of every type, for every field.
     const VALUES: &[&str] = &[
-        "null", "1", "-3", "2.5", "1e300", "18446744073709551615", "true", "\"x\"",
-        "\"2026-11-01T04:36:54Z\"", "\"A\\u00e9\\n\"", "[]", "[\"a\",\"b\"]", "[1]", "{}",
-        "{\"input\":3,\"output\":4}", "{\"input\":1.5}", "{\"id\":\"u\",\"roles\":[\"r\"]}",
-        "{\"p\":{\"c\":0.4}}", "{\"p\":{\"c\":1.4}}", "{\"p\":3}", "{\"X-Env\":\"prod\",\"x-env\":2}",
+        "null",
+        "1",
+        "-3",
+        "2.5",
+        "1e300",
+        "18446744073709551615",
+        "true",
+        "\"x\"",
+        "\"2026-11-01T04:36:54Z\"",
+        "\"A\\u00e9\\n\"",
+        "[]",
+        "[\"a\",\"b\"]",
+        "[1]",
+        "{}",
+        "{\"input\":3,\"output\":4}",
+        "{\"input\":1.5}",
+        "{\"id\":\"u\",\"roles\":[\"r\"]}",
+        "{\"p\":{\"c\":0.4}}",
+        "{\"p\":{\"c\":1.4}}",
+        "{\"p\":3}",
+        "{\"X-Env\":\"prod\",\"x-env\":2}",
         "{\"name\":\"refund\",\"parameters\":{\"amount\":5}}",
     ];
     const KEYS: &[&str] = &[
-        "id", "timestamp", "kind", "input", "output", "model", "project", "agent", "identity",
-        "headers", "metadata", "tokens", "cost_usd", "tool", "handoff", "scores", "chunks",
-        "session_turn_count", "spanId", "traceId", "other",
+        "id",
+        "timestamp",
+        "kind",
+        "input",
+        "output",
+        "model",
+        "project",
+        "agent",
+        "identity",
+        "headers",
+        "metadata",
+        "tokens",
+        "cost_usd",
+        "tool",
+        "handoff",
+        "scores",
+        "chunks",
+        "session_turn_count",
+        "spanId",
+        "traceId",
+        "other",
     ];
 
     fn object() -> impl Strategy<Value = String> {
         proptest::collection::vec(
-            (proptest::sample::select(KEYS), proptest::sample::select(VALUES)),
+            (
+                proptest::sample::select(KEYS),
+                proptest::sample::select(VALUES),
+            ),
             0..12,
         )
         .prop_map(|kv| {

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::event::Event;
-use super::rules::Glob;
+use super::rules::glob_match;
 use crate::ir::enums::{Action, CapAction, ExceptionStatus, Window};
 use crate::ir::values::{Timestamp, civil_from_days};
 use crate::ir::{Exception, Program, ScopeMap, TargetKind};
@@ -28,7 +28,7 @@ pub fn scope_matches(scope: &ScopeMap, e: &Event) -> bool {
             "model" => e.model.as_deref(),
             _ => None,
         };
-        field.is_some_and(|f| Glob::new(&v.value).matches(f))
+        field.is_some_and(|f| glob_match(v.value.as_bytes(), f.as_bytes()))
     })
 }
 
@@ -63,6 +63,23 @@ pub fn exempting<'p>(
             .as_ref()
             .is_some_and(|t| t.value.0 == kind && t.value.1 == name)
             && exception_applies(x, e)
+    })
+}
+
+/// A window or period bucket as a number (hours, days or months since
+/// the epoch; a week by its Monday), `None` for undated events: a cheap
+/// key for the running totals, labelled by [`bucket`] only when reported.
+fn bucket_key(ts: Option<Timestamp>, window: Window) -> Option<i64> {
+    let t = ts?.0;
+    let days = t.div_euclid(86_400);
+    Some(match window {
+        Window::Hour => t.div_euclid(3600),
+        Window::Day => days,
+        Window::Week => days - (days + 3).rem_euclid(7),
+        Window::Month => {
+            let (y, m, _) = civil_from_days(days);
+            y * 12 + i64::from(m)
+        }
     })
 }
 
@@ -179,10 +196,10 @@ impl GovEvent {
 #[derive(Default)]
 pub struct Governance {
     /// (budget, period label, period) → spend.
-    spend: BTreeMap<(usize, &'static str, String), f64>,
+    spend: BTreeMap<(usize, &'static str, Option<i64>), f64>,
     /// (cap, window) → usage.
-    usage: BTreeMap<(usize, String), f64>,
-    tripped: BTreeMap<(usize, String), bool>,
+    usage: BTreeMap<(usize, Option<i64>), f64>,
+    tripped: BTreeMap<(usize, Option<i64>), bool>,
     /// (chain, day) → approval requests.
     pub approvals: BTreeMap<(String, String), usize>,
 }
@@ -204,10 +221,10 @@ impl Governance {
                 let Some(limit) = limit.as_ref().map(|l| l.value) else {
                     continue;
                 };
-                let key = (bi, label, bucket(e.timestamp, window));
+                let key = (bi, label, bucket_key(e.timestamp, window));
                 let before = self.spend.get(&key).copied().unwrap_or(0.0);
                 let after = before + e.cost_usd;
-                self.spend.insert(key.clone(), after);
+                self.spend.insert(key, after);
                 let thresholds: Vec<f64> = b
                     .alert_at
                     .as_ref()
@@ -216,7 +233,7 @@ impl Governance {
                     if before < t * limit && after >= t * limit {
                         out.push(GovEvent::BudgetAlert {
                             budget: b.name.value.clone(),
-                            period: key.2.clone(),
+                            period: bucket(e.timestamp, window),
                             threshold: t,
                             spend: after,
                             limit,
@@ -229,10 +246,7 @@ impl Governance {
             if !scope_matches(&c.scope, e) {
                 continue;
             }
-            let window = bucket(
-                e.timestamp,
-                c.window.as_ref().map_or(Window::Day, |w| w.value),
-            );
+            let window_kind = c.window.as_ref().map_or(Window::Day, |w| w.value);
             let (amount, limit) = if let Some(l) = &c.limit_usd {
                 (e.cost_usd, l.value)
             } else if let Some(l) = &c.limit_tokens {
@@ -242,9 +256,9 @@ impl Governance {
             } else {
                 continue;
             };
-            let key = (ci, window.clone());
+            let key = (ci, bucket_key(e.timestamp, window_kind));
             let usage = self.usage.get(&key).copied().unwrap_or(0.0) + amount;
-            self.usage.insert(key.clone(), usage);
+            self.usage.insert(key, usage);
             if usage <= limit {
                 continue;
             }
@@ -267,6 +281,7 @@ impl Governance {
             }
             let first = !self.tripped.contains_key(&key);
             self.tripped.insert(key, true);
+            let window = bucket(e.timestamp, window_kind);
             if first {
                 let approvers = chain
                     .as_deref()

@@ -29,7 +29,8 @@ impl Glob {
     }
 }
 
-fn glob_match(p: &[u8], s: &[u8]) -> bool {
+/// Whether the glob `p` matches all of `s`.
+pub fn glob_match(p: &[u8], s: &[u8]) -> bool {
     // Iterative matcher with backtracking to the last `*`.
     let (mut pi, mut si) = (0, 0);
     let (mut star, mut mark) = (None, 0);

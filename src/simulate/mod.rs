@@ -77,6 +77,8 @@ pub struct Summary {
     pub changed_count: usize,
     /// With `--sweep`: the rule and its trigger counts per threshold.
     pub sweep: Option<(String, Vec<SweepPoint>)>,
+    /// The last event's day number and its `timeline` label.
+    last_day: Option<(Option<i64>, String)>,
 }
 
 pub struct Config {
@@ -365,20 +367,31 @@ fn fold(s: &mut Summary, set: &RuleSet, e: &Event, r: &EventResult, g: &[GovEven
     s.events += 1;
     let decision = final_decision(r, g);
     *s.decisions.entry(decision).or_default() += 1;
-    let day = e.timestamp.map_or_else(
-        || "undated".to_string(),
-        |t| t.to_rfc3339().get(..10).unwrap_or("").to_string(),
-    );
-    *s.timeline
-        .entry(day)
-        .or_default()
-        .entry(decision)
-        .or_default() += 1;
+    // Events come in time order mostly: the day's label is made once per
+    // run of events on that day.
+    let day = e.timestamp.map(|t| t.0.div_euclid(86_400));
+    if s.last_day.as_ref().is_none_or(|(d, _)| *d != day) {
+        let label = e.timestamp.map_or_else(
+            || "undated".to_string(),
+            |t| t.to_rfc3339().get(..10).unwrap_or("").to_string(),
+        );
+        s.last_day = Some((day, label));
+    }
+    if let Some((_, label)) = &s.last_day {
+        let per_day = match s.timeline.get_mut(label) {
+            Some(m) => m,
+            None => s.timeline.entry(label.clone()).or_default(),
+        };
+        *per_day.entry(decision).or_default() += 1;
+    }
     for o in &r.outcomes {
         let Some(rule) = set.rules.get(o.rule) else {
             continue;
         };
-        let st = s.rules.entry(rule.id.clone()).or_default();
+        let st = match s.rules.get_mut(&rule.id) {
+            Some(st) => st,
+            None => s.rules.entry(rule.id.clone()).or_default(),
+        };
         match o.status {
             Status::Triggered => {
                 st.evaluated += 1;

@@ -37,8 +37,8 @@ where
     for path in traces {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let mut reader = trace::open(path)
-            .map_err(|e| Fatal(format!("cannot read trace `{name}`: {e}")))?;
+        let mut reader =
+            trace::open(path).map_err(|e| Fatal(format!("cannot read trace `{name}`: {e}")))?;
         match pool {
             None => loop {
                 let block = reader.block(BLOCK_BYTES);
