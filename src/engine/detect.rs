@@ -12,10 +12,9 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use regex_automata::meta;
-
-use super::gate::{self, Features};
 use sha2::{Digest, Sha256};
 
+use super::gate::{self, Features};
 use crate::ir::enums::Entity;
 
 /// What found a match.
@@ -255,9 +254,9 @@ impl Detectors {
     /// never change).
     pub(crate) fn matches(&self, text: &str, gated: bool) -> Vec<(usize, usize, Entity)> {
         let mut found = Vec::new();
-        let features = gate::scan(text);
+        let features = gated.then(|| gate::scan(text));
         for (spec, re) in SPECS.iter().zip(&self.each) {
-            if gated && !(spec.gate)(&features, text) {
+            if features.as_ref().is_some_and(|f| !(spec.gate)(f, text)) {
                 continue;
             }
             for m in re.find_iter(text) {

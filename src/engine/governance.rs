@@ -66,6 +66,11 @@ pub fn exempting<'p>(
     })
 }
 
+/// The Monday that starts the week of a day (1970-01-01 was a Thursday).
+fn monday(days: i64) -> i64 {
+    days - (days + 3).rem_euclid(7)
+}
+
 /// A window or period bucket as a number (hours, days or months since
 /// the epoch; a week by its Monday), `None` for undated events: a cheap
 /// key for the running totals, labelled by [`bucket`] only when reported.
@@ -75,7 +80,7 @@ fn bucket_key(ts: Option<Timestamp>, window: Window) -> Option<i64> {
     Some(match window {
         Window::Hour => t.div_euclid(3600),
         Window::Day => days,
-        Window::Week => days - (days + 3).rem_euclid(7),
+        Window::Week => monday(days),
         Window::Month => {
             let (y, m, _) = civil_from_days(days);
             y * 12 + i64::from(m)
@@ -92,9 +97,7 @@ fn bucket(ts: Option<Timestamp>, window: Window) -> String {
         Window::Hour => format!("{y:04}-{m:02}-{d:02}T{:02}", t.0.rem_euclid(86_400) / 3600),
         Window::Day => format!("{y:04}-{m:02}-{d:02}"),
         Window::Week => {
-            // Weeks start on Monday (1970-01-01 was a Thursday).
-            let monday = days - (days + 3).rem_euclid(7);
-            let (y, m, d) = civil_from_days(monday);
+            let (y, m, d) = civil_from_days(monday(days));
             format!("week of {y:04}-{m:02}-{d:02}")
         }
         Window::Month => format!("{y:04}-{m:02}"),
