@@ -7,6 +7,10 @@
 //! DFA over the union of every detector, which runs at a few ns per byte
 //! because the detectors' counted repetitions multiply its states.
 //!
+//! The scan works on blocks of 32 bytes: a branch-free pass flags the
+//! bytes worth a closer look and the key bytes (the compiler vectorises
+//! it), and only blocks with a flagged byte go byte by byte.
+//!
 //! Each condition must be necessary, never merely likely: a gate that is
 //! shut when a detector would have matched loses a finding. The property
 //! test below holds every gate to that on generated texts dense in near
@@ -183,24 +187,29 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-const LOW7: u64 = !HIGH;
 
-/// The high bit of each byte of `x` that is zero, and only those.
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & LOW7) + LOW7) | x | LOW7)
+/// Bytes per block of the scan's flag pass.
+const BLOCK: usize = 32;
+
+/// Per-byte flags of one block: bit 0 for a byte the per-byte pass must
+/// see (a digit, `-./:` or `@`), bit 1 for a key byte. Written as plain
+/// per-element arithmetic so the compiler turns it into vector compares,
+/// 16 or 32 bytes at once.
+fn flags(block: &[u8; BLOCK]) -> [u8; BLOCK] {
+    let mut out = [0u8; BLOCK];
+    for (o, &b) in out.iter_mut().zip(block) {
+        let hot = u8::from(b.wrapping_sub(b'-') <= b':' - b'-') | u8::from(b == b'@');
+        let alpha = (b | 0x20).wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        let key = u8::from(alpha | digit | (b == b'_') | (b == b'-') | (b == b'.'));
+        *o = hot | (key << 1);
+    }
+    out
 }
 
-/// The high bit of each byte of `x` the per-byte pass must see: a digit,
-/// `-./:` (the range 0x2D..=0x3A) or `@`.
-fn interesting(x: u64) -> u64 {
-    let low = x & LOW7;
-    // The high bit of a byte of `low + k` is set iff the byte is at least
-    // 0x80 - k; no byte carries into the next as every byte of `low` is
-    // below 0x80. `!x` drops bytes above 0x7F.
-    let ge_2d = low + 0x53 * ONES;
-    let ge_3b = low + 0x45 * ONES;
-    (ge_2d & !ge_3b & !x & HIGH) | zero_bytes(x ^ (0x40 * ONES))
+/// One word of eight one-byte flags.
+fn word(flags: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(flags).map_or(0, u64::from_le_bytes)
 }
 
 /// One pass over `text`.
@@ -209,37 +218,48 @@ pub fn scan(text: &str) -> Features {
     let mut f = Features::default();
     // Digits before this index belong to a cluster already scanned.
     let mut done = 0usize;
-    let mut base = 0usize;
     let mut visit = |i: usize, f: &mut Features| match at(bytes, i) {
         b if b.is_ascii_digit() && i >= done => done = cluster(bytes, i, f),
         b if b.is_ascii_digit() => {}
         // `mark` looks only at the bytes it knows.
         _ => mark(bytes, i, f),
     };
-    for chunk in bytes.chunks(8) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            // The last few bytes.
-            for k in 0..chunk.len() {
-                visit(base + k, &mut f);
+    let blocks = bytes.chunks_exact(BLOCK);
+    // The last partial block, padded with zeros: a zero byte is neither
+    // hot nor a key byte, and a run of 15 key bytes always covers a whole
+    // aligned chunk of 8 inside the text, never one with padding.
+    let mut last = [0u8; BLOCK];
+    for (l, &b) in last.iter_mut().zip(blocks.remainder()) {
+        *l = b;
+    }
+    let mut base = 0usize;
+    for block in blocks
+        .filter_map(|b| <&[u8; BLOCK]>::try_from(b).ok())
+        .chain(std::iter::once(&last))
+    {
+        let mut words = [0u64; BLOCK / 8];
+        for (w, c) in words.iter_mut().zip(flags(block).chunks_exact(8)) {
+            *w = word(c);
+        }
+        let hot = words.map(|w| w & ONES);
+        let key = words.map(|w| (w >> 1) & ONES);
+        // A run of 15 key bytes always covers one whole aligned chunk of 8.
+        if !f.long_run && key.iter().fold(false, |any, &w| any | (w == ONES)) {
+            f.long_run = key.iter().enumerate().any(|(k, &w)| {
+                let at = base + 8 * k;
+                w == ONES && key_run(bytes, at, at + 8) >= 15
+            });
+        }
+        if hot.iter().fold(0, |any, &w| any | w) != 0 {
+            for (k, &w) in hot.iter().enumerate() {
+                let mut mask = w;
+                while mask != 0 {
+                    visit(base + 8 * k + (mask.trailing_zeros() / 8) as usize, &mut f);
+                    mask &= mask - 1;
+                }
             }
-            break;
-        };
-        let x = u64::from_le_bytes(word);
-        // A run of 15 key bytes always covers one whole aligned chunk of
-        // 8, and a chunk with a space is not one.
-        if !f.long_run
-            && zero_bytes(x ^ (0x20 * ONES)) == 0
-            && chunk.iter().all(|&b| is_key(b))
-            && key_run(bytes, base, base + 8) >= 15
-        {
-            f.long_run = true;
         }
-        let mut mask = interesting(x);
-        while mask != 0 {
-            visit(base + (mask.trailing_zeros() / 8) as usize, &mut f);
-            mask &= mask - 1;
-        }
-        base += 8;
+        base += BLOCK;
     }
     f
 }

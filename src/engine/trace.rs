@@ -83,10 +83,14 @@ impl Block {
 }
 
 impl TraceReader {
-    /// Reads whole lines until about `bytes` are read (a long line is read
-    /// whole), or the end.
-    pub fn block(&mut self, bytes: usize) -> Block {
-        let mut b = Block::default();
+    /// Refills `b` with whole lines until about `bytes` are read (a long
+    /// line is read whole), or the end. The block's buffers are reused:
+    /// a run recycles a few blocks instead of faulting in fresh memory for
+    /// every one.
+    pub fn fill(&mut self, b: &mut Block, bytes: usize) {
+        b.data.clear();
+        b.lines.clear();
+        b.failed = None;
         while b.data.len() < bytes {
             let start = b.data.len();
             match self.reader.read_until(b'\n', &mut b.data) {
@@ -115,6 +119,12 @@ impl TraceReader {
                 }
             }
         }
+    }
+
+    /// A new block of about `bytes` (see [`TraceReader::fill`]).
+    pub fn block(&mut self, bytes: usize) -> Block {
+        let mut b = Block::default();
+        self.fill(&mut b, bytes);
         b
     }
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use rayon::ThreadPool;
 
 use super::Fatal;
-use crate::engine::trace::{self, Record};
+use crate::engine::trace::{self, Block, Record};
 
 /// Bytes per block: enough lines to amortise a hand-off to a worker, few
 /// enough that blocks in flight stay in cache-sized memory.
@@ -40,15 +40,18 @@ where
         let mut reader =
             trace::open(path).map_err(|e| Fatal(format!("cannot read trace `{name}`: {e}")))?;
         match pool {
-            None => loop {
-                let block = reader.block(BLOCK_BYTES);
-                if block.is_empty() {
-                    break;
+            None => {
+                let mut block = Block::default();
+                loop {
+                    reader.fill(&mut block, BLOCK_BYTES);
+                    if block.is_empty() {
+                        break;
+                    }
+                    for r in block.records() {
+                        fold(&name, map(r))?;
+                    }
                 }
-                for r in block.records() {
-                    fold(&name, map(r))?;
-                }
-            },
+            }
             Some(pool) => parallel(pool, &mut reader, &map, &mut |t| fold(&name, t))?,
         }
     }
@@ -67,13 +70,16 @@ where
 {
     let in_flight = 2 * pool.current_num_threads() + 2;
     pool.in_place_scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<T>)>();
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<T>, Block)>();
         let (mut sent, mut folded) = (0usize, 0usize);
         let mut done: BTreeMap<usize, Vec<T>> = BTreeMap::new();
+        // Blocks come back with their results and are refilled.
+        let mut free: Vec<Block> = Vec::new();
         let mut end = false;
         loop {
             while !end && sent - folded < in_flight {
-                let block = reader.block(BLOCK_BYTES);
+                let mut block = free.pop().unwrap_or_default();
+                reader.fill(&mut block, BLOCK_BYTES);
                 if block.is_empty() {
                     end = true;
                     break;
@@ -83,16 +89,17 @@ where
                     let out: Vec<T> = block.records().map(map).collect();
                     // The receiver only hangs up after an error, when the
                     // remaining results are not wanted.
-                    let _ = tx.send((i, out));
+                    let _ = tx.send((i, out, block));
                 });
                 sent += 1;
             }
             if folded == sent {
                 return Ok(());
             }
-            let Ok((i, out)) = rx.recv() else {
+            let Ok((i, out, block)) = rx.recv() else {
                 return Err(Fatal("a worker stopped without a result".into()));
             };
+            free.push(block);
             done.insert(i, out);
             while let Some(out) = done.remove(&folded) {
                 for t in out {
