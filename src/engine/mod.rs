@@ -1,5 +1,6 @@
 //! The evaluation engine: what a policy does to recorded traffic.
-//! `trace` reads events, `rules` compiles the IR into evaluation form,
+//! `trace` reads events (`event` builds them, `fast_line` reads the common
+//! line shape quickly), `rules` compiles the IR into evaluation form,
 //! `detect` holds the built-in detectors, `evaluate` decides one event, and
 //! `governance` accumulates spend against budgets, caps and exceptions over
 //! the trace's timeline.
@@ -7,6 +8,7 @@
 pub mod detect;
 pub mod evaluate;
 pub mod event;
+mod fast_line;
 pub mod gate;
 pub mod governance;
 pub mod rules;

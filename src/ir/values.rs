@@ -77,6 +77,9 @@ fn num(s: &str, len: usize) -> Option<i64> {
 impl Timestamp {
     /// `2026-11-30`, `2026-11-30T18:00:00Z`, `2026-11-30T18:00:00.5+02:00`.
     pub fn parse(s: &str) -> Option<Timestamp> {
+        if let Some(t) = Self::parse_utc(s.as_bytes()) {
+            return Some(t);
+        }
         let (date, time) = match s.find(['T', 't', ' ']) {
             Some(i) => (s.get(..i)?, Some(s.get(i + 1..)?)),
             None => (s, None),
@@ -127,6 +130,59 @@ impl Timestamp {
         Some(Timestamp(secs))
     }
 
+    /// The shape most traces use, `2026-11-30T18:00:00Z`, read without
+    /// splitting; `None` for anything else (the general reader decides).
+    fn parse_utc(s: &[u8]) -> Option<Timestamp> {
+        let s: &[u8; 20] = s.try_into().ok()?;
+        let [
+            y0,
+            y1,
+            y2,
+            y3,
+            b'-',
+            m0,
+            m1,
+            b'-',
+            d0,
+            d1,
+            b'T',
+            h0,
+            h1,
+            b':',
+            i0,
+            i1,
+            b':',
+            s0,
+            s1,
+            b'Z',
+        ] = *s
+        else {
+            return None;
+        };
+        let mut digits = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1].into_iter();
+        let mut n = |len: usize| -> Option<i64> {
+            (0..len).try_fold(0i64, |v, _| {
+                let b = digits.next()?;
+                b.is_ascii_digit().then(|| v * 10 + i64::from(b - b'0'))
+            })
+        };
+        let (y, m, d, h, mi, se) = (n(4)?, n(2)?, n(2)?, n(2)?, n(2)?, n(2)?);
+        let m = u32::try_from(m).ok()?;
+        let d = u32::try_from(d).ok()?;
+        if !(1..=12).contains(&m)
+            || d == 0
+            || d > days_in_month(y, m)
+            || h > 23
+            || mi > 59
+            || se > 60
+        {
+            return None;
+        }
+        Some(Timestamp(
+            days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + se,
+        ))
+    }
+
     /// RFC 3339 in UTC: `2026-11-30T18:00:00Z`.
     pub fn to_rfc3339(self) -> String {
         let days = self.0.div_euclid(86_400);
@@ -172,6 +228,16 @@ pub fn parse_percent_text(s: &str) -> Option<f64> {
 )]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcut for `...T..:..:..Z` agrees with the general reader
+        /// (given the same instant as `+00:00`), valid or not.
+        #[test]
+        fn utc_shortcut_agrees(s in "[0-9]{4}-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-6][0-9]:[0-6][0-9]Z") {
+            prop_assert_eq!(Timestamp::parse(&s), Timestamp::parse(&s.replace('Z', "+00:00")));
+        }
+    }
 
     #[test]
     fn durations() {

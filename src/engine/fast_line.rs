@@ -1,0 +1,669 @@
+//! A reader for the common shape of a guardctl event line, straight into
+//! an [`Event`]: no JSON tree, no per-value parser set-up. Strings are
+//! found with SIMD `memchr` and checked as UTF-8 with SIMD; the rare
+//! values held as JSON (`tool`, `handoff`, a non-string `id` or metadata
+//! value, an unknown key) go to `serde_json` as their exact sub-slice.
+//!
+//! It only has to be right when it answers. Anything it does not take (a
+//! duplicate or escaped key, a number it cannot read exactly as
+//! `serde_json` would, a lone surrogate, a control character, an
+//! OpenTelemetry span, trailing bytes) gives `None`, and the caller goes
+//! the general way ([`Event::from_json`]), which gives the precise message.
+//! A property test holds the two to the same answer.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value as J;
+
+use super::event::{Event, Tokens, Tool};
+use crate::ir::values::Timestamp;
+
+/// Reads one line, or `None` when it needs the general reader.
+pub fn read(bytes: &[u8], line: usize) -> Option<Event> {
+    // One UTF-8 check for the whole line; strings are then sliced out of
+    // it at their (ASCII) quotes without another check.
+    let text = simdutf8::basic::from_utf8(bytes).ok()?;
+    let mut r = Reader {
+        text,
+        bytes,
+        pos: 0,
+    };
+    let mut e = Event {
+        line,
+        ..Event::default()
+    };
+    let mut id = None;
+    let mut tokens: Option<Tokens> = None;
+    // Which fields were seen: a repeated key goes the general way.
+    let mut seen = 0u32;
+    r.ws();
+    r.object(|r, key| {
+        let bit = field(r, &mut e, &mut id, &mut tokens, key)?;
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        Some(())
+    })?;
+    r.ws();
+    if r.pos != bytes.len() {
+        return None;
+    }
+    e.id = match id {
+        None => line.to_string(),
+        Some(id) => id,
+    };
+    e.tokens = tokens.unwrap_or_default();
+    Some(e)
+}
+
+/// Reads the value of `key` into `e`; returns the field's bit (0 for an
+/// unknown key, which may repeat as in the general reader).
+fn field(
+    r: &mut Reader,
+    e: &mut Event,
+    id: &mut Option<String>,
+    tokens: &mut Option<Tokens>,
+    key: &str,
+) -> Option<u32> {
+    let n = match key {
+        "timestamp" => {
+            e.timestamp = match r.opt_string()? {
+                Some(t) => Some(Timestamp::parse(&t)?),
+                None => None,
+            };
+            0
+        }
+        "kind" => (e.kind = r.opt_string()?, 1).1,
+        "input" => (e.input = r.opt_string()?, 2).1,
+        "output" => (e.output = r.opt_string()?, 3).1,
+        "model" => (e.model = r.opt_string()?, 4).1,
+        "project" => (e.project = r.opt_string()?, 5).1,
+        "agent" => (e.agent = r.opt_string()?, 6).1,
+        "id" => {
+            *id = match r.peek()? {
+                b'"' | b'n' => r.opt_string()?,
+                _ => match r.json::<J>()? {
+                    J::Number(n) => Some(n.to_string()),
+                    _ => return None,
+                },
+            };
+            7
+        }
+        "identity" => {
+            if !r.null() {
+                let i = &mut e.identity;
+                let mut seen = 0u8;
+                r.object(|r, key| {
+                    let bit = match key {
+                        "id" => (i.id = r.opt_string()?, 1).1,
+                        "team" => (i.team = r.opt_string()?, 2).1,
+                        "org" => (i.org = r.opt_string()?, 4).1,
+                        "roles" => {
+                            i.roles = r.opt_strings()?;
+                            8
+                        }
+                        _ => return r.json::<J>().map(|_| ()),
+                    };
+                    (seen & bit == 0).then(|| seen |= bit)
+                })?;
+            }
+            8
+        }
+        "headers" => {
+            if !r.null() {
+                let h = &mut e.headers;
+                r.object(|r, key| {
+                    let value = r.string()?;
+                    let key = key.to_lowercase();
+                    // Names that differ only in case go the general way,
+                    // which settles them in its own order.
+                    h.insert(key, value).is_none().then_some(())
+                })?;
+            }
+            9
+        }
+        "metadata" => {
+            if !r.null() {
+                let m = &mut e.metadata;
+                r.object(|r, key| {
+                    let value = match r.peek()? {
+                        b'"' => J::String(r.string()?),
+                        _ => r.json::<J>()?,
+                    };
+                    let key = key.to_string();
+                    m.insert(key, value).is_none().then_some(())
+                })?;
+            }
+            10
+        }
+        "tokens" => {
+            if !r.null() {
+                let (mut input, mut output, mut total) = (None, None, None);
+                r.object(|r, key| {
+                    let slot = match key {
+                        "input" => &mut input,
+                        "output" => &mut output,
+                        "total" => &mut total,
+                        _ => return r.json::<J>().map(|_| ()),
+                    };
+                    if slot.is_some() {
+                        return None;
+                    }
+                    *slot = Some(r.opt_int()?);
+                    Some(())
+                })?;
+                let (input, output) = (input.flatten().unwrap_or(0), output.flatten().unwrap_or(0));
+                *tokens = Some(Tokens {
+                    input,
+                    output,
+                    total: total.flatten().unwrap_or(input.saturating_add(output)),
+                });
+            }
+            11
+        }
+        "cost_usd" => {
+            e.cost_usd = if r.null() { 0.0 } else { r.number()? };
+            12
+        }
+        "tool" => {
+            if !r.null() {
+                let J::Object(mut t) = r.json::<J>()? else {
+                    return None;
+                };
+                let name = match t.remove("name") {
+                    None | Some(J::Null) => None,
+                    Some(J::String(s)) => Some(s),
+                    Some(_) => return None,
+                };
+                e.tool = Some(Tool {
+                    name,
+                    parameters: t.remove("parameters").unwrap_or(J::Null),
+                    result: t.remove("result").unwrap_or(J::Null),
+                });
+            }
+            13
+        }
+        "handoff" => {
+            e.handoff = r.json::<Option<J>>()?;
+            14
+        }
+        "scores" => {
+            if !r.null() {
+                let scores = &mut e.scores;
+                r.object(|r, provider| {
+                    let mut cats = BTreeMap::new();
+                    r.object(|r, cat| {
+                        let x = r.number()?;
+                        let cat = cat.to_string();
+                        ((0.0..=1.0).contains(&x) && cats.insert(cat, x).is_none()).then_some(())
+                    })?;
+                    let provider = provider.to_string();
+                    scores.insert(provider, cats).is_none().then_some(())
+                })?;
+            }
+            15
+        }
+        "chunks" => {
+            e.chunks = r.opt_strings()?;
+            16
+        }
+        "session_turn_count" => {
+            e.session_turn_count = r.opt_int()?.unwrap_or(0);
+            17
+        }
+        // OpenTelemetry: the general reader knows these.
+        "resourceSpans" | "spanId" | "traceId" => return None,
+        _ => {
+            r.json::<J>()?;
+            return Some(0);
+        }
+    };
+    Some(1 << n)
+}
+
+struct Reader<'a> {
+    /// The line, and the same as bytes.
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+    fn eat(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+    fn rest(&self) -> &'a [u8] {
+        self.bytes.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Reads `null` if it is next.
+    fn null(&mut self) -> bool {
+        let null = self.rest().starts_with(b"null");
+        if null {
+            self.pos += 4;
+        }
+        null
+    }
+
+    /// An object; `each` reads the value of every key (keys with escapes
+    /// go the general way). Nesting is bounded by the caller's code, not
+    /// by the input: values nested deeper go to `serde_json`.
+    fn object(&mut self, mut each: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            self.eat(b'"')?;
+            let key = self.key()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            each(self, key)?;
+            self.ws();
+            match self.next()? {
+                b',' => self.ws(),
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A key without escapes (after its opening quote).
+    fn key(&mut self) -> Option<&'a str> {
+        let rest = self.rest();
+        let end = special(rest)?;
+        if rest.get(end) != Some(&b'"') {
+            return None;
+        }
+        let key = self.text.get(self.pos..self.pos + end)?;
+        self.pos += end + 1;
+        Some(key)
+    }
+
+    /// `null` or a string.
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.string().map(Some)
+    }
+
+    /// `null` or an array of strings (empty for `null`).
+    fn opt_strings(&mut self) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        if self.null() {
+            return Some(out);
+        }
+        self.eat(b'[')?;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Some(out);
+        }
+        loop {
+            out.push(self.string()?);
+            self.ws();
+            match self.next()? {
+                b',' => self.ws(),
+                b']' => return Some(out),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string.
+    fn string(&mut self) -> Option<String> {
+        self.eat(b'"')?;
+        let mut out = String::new();
+        loop {
+            let rest = self.rest();
+            let end = special(rest)?;
+            out.push_str(self.text.get(self.pos..self.pos + end)?);
+            self.pos += end + 1;
+            match rest.get(end)? {
+                b'"' => return Some(out),
+                b'\\' => out.push(self.escape()?),
+                // A raw control character: not JSON.
+                _ => return None,
+            }
+        }
+    }
+
+    /// One escape (after its backslash).
+    fn escape(&mut self) -> Option<char> {
+        Some(match self.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = self.hex4()?;
+                match hi {
+                    0xD800..=0xDBFF => {
+                        if !self.rest().starts_with(b"\\u") {
+                            return None;
+                        }
+                        self.pos += 2;
+                        let lo = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&lo) {
+                            return None;
+                        }
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?
+                    }
+                    // A lone trailing surrogate is not a `char`: `None`.
+                    _ => char::from_u32(hi)?,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.rest().get(..4)?;
+        let mut v = 0u32;
+        for &c in h {
+            v = v * 16 + char::from(c).to_digit(16)?;
+        }
+        self.pos += 4;
+        Some(v)
+    }
+
+    /// The bytes of a JSON number (its grammar checked), and whether it
+    /// has a fraction or an exponent.
+    fn number_token(&mut self) -> Option<(&'a [u8], bool)> {
+        let rest = self.rest();
+        let digits = |from: usize| {
+            rest.get(from..)
+                .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count())
+        };
+        let mut i = usize::from(rest.first() == Some(&b'-'));
+        let int = digits(i);
+        if int == 0 || (int > 1 && rest.get(i) == Some(&b'0')) {
+            return None;
+        }
+        i += int;
+        let mut real = false;
+        if rest.get(i) == Some(&b'.') {
+            let frac = digits(i + 1);
+            if frac == 0 {
+                return None;
+            }
+            i += 1 + frac;
+            real = true;
+        }
+        if matches!(rest.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(rest.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let exp = digits(i);
+            if exp == 0 {
+                return None;
+            }
+            i += exp;
+            real = true;
+        }
+        self.pos += i;
+        Some((rest.get(..i)?, real))
+    }
+
+    /// `null` or an integer that fits `i64` (a fraction or an exponent
+    /// goes the general way, which truncates it).
+    fn opt_int(&mut self) -> Option<Option<i64>> {
+        if self.null() {
+            return Some(None);
+        }
+        let (token, real) = self.number_token()?;
+        if real {
+            return None;
+        }
+        integer(token).map(Some)
+    }
+
+    /// A number as `f64`, exactly as `serde_json` reads it. Integers go
+    /// through `i64`/`u64` as there; a short decimal as in
+    /// [`short_decimal`]; anything else is read by `serde_json` itself.
+    fn number(&mut self) -> Option<f64> {
+        let start = self.pos;
+        let (token, real) = self.number_token()?;
+        if !real {
+            // `serde_json` reads a negative integer zero as a float.
+            if token == b"-0" {
+                return Some(-0.0);
+            }
+            if let Some(i) = integer(token) {
+                return Some(i as f64);
+            }
+        } else if let Some(x) = short_decimal(token) {
+            return Some(x);
+        }
+        serde_json::from_slice(self.bytes.get(start..self.pos)?).ok()
+    }
+
+    /// Any other value, read by `serde_json` from its exact bytes.
+    fn json<T: Deserialize<'a>>(&mut self) -> Option<T> {
+        let start = self.pos;
+        self.skip()?;
+        serde_json::from_slice(self.bytes.get(start..self.pos)?).ok()
+    }
+
+    /// Moves past one value: strings are skipped whole and brackets
+    /// counted, without recursion. The value is checked by whoever reads
+    /// its bytes.
+    fn skip(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    loop {
+                        let rest = self.rest();
+                        let end = special(rest)?;
+                        self.pos += end + 1;
+                        match rest.get(end)? {
+                            b'"' => break,
+                            b'\\' => self.pos += 1,
+                            _ => return None,
+                        }
+                    }
+                }
+                // Deeper than `serde_json` reads a whole line: its answer.
+                b'{' | b'[' if depth >= 100 => return None,
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    self.pos += 1;
+                }
+                b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' if depth > 0 => self.pos += 1,
+                // A scalar: up to the next delimiter.
+                _ => {
+                    let rest = self.rest();
+                    let n = rest
+                        .iter()
+                        .position(|b| {
+                            matches!(
+                                b,
+                                b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r' | b'"'
+                            )
+                        })
+                        .unwrap_or(rest.len());
+                    if n == 0 {
+                        return None;
+                    }
+                    self.pos += n;
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
+    }
+}
+
+/// The index of the first `"`, `\` or control character in `s`.
+fn special(s: &[u8]) -> Option<usize> {
+    let end = memchr::memchr2(b'"', b'\\', s)?;
+    // Control characters are rare: one branch-free pass (vectorised by
+    // the compiler) clears the whole stretch.
+    let stretch = s.get(..end)?;
+    if stretch.iter().fold(false, |any, &b| any | (b < 0x20)) {
+        return stretch.iter().position(|&b| b < 0x20);
+    }
+    Some(end)
+}
+
+/// An integer token (grammar already checked) that fits `i64`.
+fn integer(token: &[u8]) -> Option<i64> {
+    let (negative, digits) = match token.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, token),
+    };
+    let mut v = 0i64;
+    for &d in digits {
+        let d = i64::from(d.checked_sub(b'0')?);
+        // Accumulated negatively, so `i64::MIN` fits.
+        v = v.checked_mul(10)?.checked_sub(d)?;
+    }
+    if negative { Some(v) } else { v.checked_neg() }
+}
+
+/// A decimal of at most 15 digits without an exponent (`-0.25`): its
+/// digits as an integer divided by a power of ten. Both are exact in
+/// `f64`, so the one division is correctly rounded, and it is the same
+/// division `serde_json` does for such a number.
+fn short_decimal(token: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, body) = match token.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, token),
+    };
+    let (mut digits, mut frac, mut significand) = (0usize, None::<usize>, 0u64);
+    for &b in body {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                significand = significand * 10 + u64::from(b - b'0');
+                if digits > 15 {
+                    return None;
+                }
+                if let Some(f) = frac.as_mut() {
+                    *f += 1;
+                }
+            }
+            b'.' if frac.is_none() => frac = Some(0),
+            _ => return None,
+        }
+    }
+    let x = significand as f64 / POW10.get(frac?)?;
+    Some(if negative { -x } else { x })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_and_escapes() {
+        let e = read(
+            br#" {"input":"a\"b\\c\/\n\u00e9\ud83d\ude00 \u4e2d","output":null} "#,
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            e.input.as_deref(),
+            Some("a\"b\\c/\n\u{e9}\u{1f600} \u{4e2d}")
+        );
+        assert_eq!(e.output, None);
+        assert_eq!(e.id, "1");
+        let long = format!(
+            "{{\"input\":\"{}\u{e9}{}\"}}",
+            "x".repeat(70),
+            "y".repeat(40)
+        );
+        assert_eq!(
+            read(long.as_bytes(), 1)
+                .unwrap()
+                .input
+                .unwrap()
+                .chars()
+                .count(),
+            111
+        );
+    }
+
+    #[test]
+    fn declines_what_it_does_not_take() {
+        for line in [
+            &br#"{"input":"a\ud800"}"#[..],
+            br#"{"input":"a\ud800\u0041"}"#,
+            br#"{"input":"a\udc00"}"#,
+            b"{\"input\":\"a\x01\"}",
+            br#"{"input":"x","input":"y"}"#,
+            br#"{"in\u0070ut":"x"}"#,
+            br#"{"spanId":"a","traceId":"b"}"#,
+            br#"{"input":"x"} x"#,
+            br#"{"input":"x",}"#,
+            br#"{"other":[1,,2]}"#,
+            br#"{"cost_usd":1.5x}"#,
+            br#"{"cost_usd":01}"#,
+            br#"{"cost_usd":1.}"#,
+            br#"{"tokens":{"input":1.0}}"#,
+            br#"{"scores":{"p":{"c":1.5}}}"#,
+            br#"{"headers":{"X-A":"1","x-a":"2"}}"#,
+            br#"{"input":3}"#,
+            b"{\"input\":\"\xff\"}",
+            br#"[1]"#,
+            b"",
+        ] {
+            assert!(read(line, 1).is_none(), "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn reads_every_field() {
+        let e = read(
+            br#"{"other":{"a":[1,{"b":"}"}]},"tokens":{"input":3},"cost_usd":5e-1,"id":7,
+                "metadata":{"k":[true,null],"s":"v"},"identity":{"roles":["a","b"],"x":{}},
+                "scores":{"p":{"c":0.25,"d":1}},"session_turn_count":-2,"chunks":["a"]}"#,
+            1,
+        )
+        .unwrap();
+        assert_eq!((e.tokens.input, e.tokens.total), (3, 3));
+        assert_eq!(e.cost_usd, 0.5);
+        assert_eq!(e.id, "7");
+        assert_eq!(e.metadata["k"], serde_json::json!([true, null]));
+        assert_eq!(e.metadata["s"], serde_json::json!("v"));
+        assert_eq!(e.identity.roles, vec!["a", "b"]);
+        assert_eq!(e.scores["p"]["d"], 1.0);
+        assert_eq!(e.session_turn_count, -2);
+        assert_eq!(e.chunks, vec!["a"]);
+    }
+}
