@@ -285,6 +285,21 @@ impl Event {
 }
 
 impl Event {
+    /// Drops what was exchanged (texts, chunks, tool payloads, handoff,
+    /// metadata, scores) and keeps who, when, which model and what it
+    /// cost: what governance and a run's summary read. Run where the event
+    /// was evaluated, it frees the bulk of it on the thread that made it.
+    pub fn drop_content(&mut self) {
+        self.input = None;
+        self.output = None;
+        self.chunks = Vec::new();
+        self.tool = None;
+        self.handoff = None;
+        self.metadata = serde_json::Map::new();
+        self.scores = BTreeMap::new();
+        self.headers = BTreeMap::new();
+    }
+
     /// Reads a guardctl event line without a JSON tree, or `None` when
     /// the line needs the general path (see [`super::fast_line`]).
     pub fn from_slice_fast(text: &[u8], line: usize) -> Option<Event> {

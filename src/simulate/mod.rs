@@ -183,15 +183,22 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
 
 /// The worker pool for `threads` (all cores when unset), or `None` for
 /// one thread: then everything runs on the calling thread.
+/// The helpers for `threads` threads in all: the calling thread is one of
+/// them (it reads, folds, and maps blocks while it would otherwise wait),
+/// so the pool has one thread fewer. `None` for one thread.
 fn pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, Fatal> {
-    if threads == Some(1) {
+    let threads = match threads {
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    if threads <= 1 {
         return Ok(None);
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads - 1)
         .build()
-        .map_err(|e| Fatal(e.to_string()))?;
-    Ok((pool.current_num_threads() > 1).then_some(pool))
+        .map(Some)
+        .map_err(|e| Fatal(e.to_string()))
 }
 
 /// Reads and parses the traces without evaluating anything: the baseline
@@ -255,7 +262,7 @@ pub fn run(
     let map = |rec: Record| -> Result<Evaluated, (usize, String)> {
         match rec {
             Record::Malformed { line, message } => Err((line, message)),
-            Record::Event(e) => {
+            Record::Event(mut e) => {
                 let r = evaluate(program, &set, &exempt, &e, &opts);
                 let b = match (baseline, &base_set, &base_exempt) {
                     (Some(bp), Some(bs), Some(bx)) => Some(evaluate(bp, bs, bx, &e, &opts)),
@@ -276,6 +283,10 @@ pub fn run(
                     }
                     None => Vec::new(),
                 };
+                // Only a comparison shows the content (as excerpts).
+                if b.is_none() {
+                    e.drop_content();
+                }
                 Ok((e, r, b, sw))
             }
         }

@@ -4,9 +4,10 @@
 //! trace order, so the output is the same for any number of threads.
 //!
 //! With one thread nothing is spawned: reading, mapping and folding run
-//! in turn on the calling thread. With more, the calling thread reads and
-//! folds while the pool maps the blocks in flight; at most a few blocks
-//! are in flight, so memory stays flat in the size of the trace.
+//! in turn on the calling thread. With N threads, a pool of N-1 helpers
+//! maps blocks while the calling thread reads, folds, and maps a block
+//! itself whenever the next one to fold is still with a helper. At most a
+//! few blocks are in flight, so memory stays flat in the size of the trace.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -68,16 +69,45 @@ where
     T: Send,
     M: Fn(Record) -> T + Sync,
 {
-    let in_flight = 2 * pool.current_num_threads() + 2;
+    let helpers = pool.current_num_threads();
+    // Blocks read but not folded yet: queued for the helpers, being
+    // mapped, or mapped and waiting for their turn to be folded.
+    let in_flight = 2 * (helpers + 1) + 2;
     pool.in_place_scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<T>, Block)>();
-        let (mut sent, mut folded) = (0usize, 0usize);
+        let (mut sent, mut folded, mut queued) = (0usize, 0usize, 0usize);
         let mut done: BTreeMap<usize, Vec<T>> = BTreeMap::new();
         // Blocks come back with their results and are refilled.
         let mut free: Vec<Block> = Vec::new();
-        let mut end = false;
+        let (mut end, mut wait) = (false, false);
         loop {
-            while !end && sent - folded < in_flight {
+            // Wait for a result only when there is nothing else to do.
+            let first = match wait {
+                true => Some(
+                    rx.recv()
+                        .map_err(|_| Fatal("a worker stopped without a result".into()))?,
+                ),
+                false => None,
+            };
+            for (i, out, block) in first
+                .into_iter()
+                .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+            {
+                queued -= 1;
+                free.push(block);
+                done.insert(i, out);
+            }
+            while let Some(out) = done.remove(&folded) {
+                for t in out {
+                    fold(t)?;
+                }
+                folded += 1;
+            }
+            if end && folded == sent {
+                return Ok(());
+            }
+            // Keep every helper fed with two blocks.
+            while !end && sent - folded < in_flight && queued < 2 * helpers {
                 let mut block = free.pop().unwrap_or_default();
                 reader.fill(&mut block, BLOCK_BYTES);
                 if block.is_empty() {
@@ -92,21 +122,71 @@ where
                     let _ = tx.send((i, out, block));
                 });
                 sent += 1;
+                queued += 1;
             }
-            if folded == sent {
-                return Ok(());
+            wait = false;
+            if done.contains_key(&folded) {
+                continue;
             }
-            let Ok((i, out, block)) = rx.recv() else {
-                return Err(Fatal("a worker stopped without a result".into()));
-            };
-            free.push(block);
-            done.insert(i, out);
-            while let Some(out) = done.remove(&folded) {
-                for t in out {
-                    fold(t)?;
+            // The next block to fold is still with a helper: map one here
+            // instead of waiting, if there is room.
+            if !end && sent - folded < in_flight {
+                let mut block = free.pop().unwrap_or_default();
+                reader.fill(&mut block, BLOCK_BYTES);
+                if block.is_empty() {
+                    end = true;
+                } else {
+                    done.insert(sent, block.records().map(map).collect());
+                    free.push(block);
+                    sent += 1;
                 }
-                folded += 1;
+                continue;
             }
+            wait = folded < sent;
         }
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Many blocks, any number of threads: every record folded once, in
+    /// trace order (malformed lines included).
+    #[test]
+    fn folds_in_trace_order() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let pad = "x".repeat(1000);
+        let n = 3000;
+        for i in 1..=n {
+            if i % 97 == 0 {
+                writeln!(f, "not json").unwrap();
+            } else {
+                writeln!(f, r#"{{"id":"e{i}","input":"{pad}"}}"#).unwrap();
+            }
+        }
+        f.flush().unwrap();
+        let want: Vec<usize> = (1..=n).collect();
+        for threads in [1, 2, 3] {
+            let pool = (threads > 1).then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads - 1)
+                    .build()
+                    .unwrap()
+            });
+            let mut got = Vec::new();
+            let line = |r: Record| match r {
+                Record::Event(e) => e.line,
+                Record::Malformed { line, .. } => line,
+            };
+            run(&[f.path()], pool.as_ref(), line, |_, l| {
+                got.push(l);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(got, want, "{threads} threads");
+        }
+    }
 }
