@@ -107,13 +107,14 @@ impl Eval<'_> {
             ExprKind::Select { operand, field, .. } => {
                 // A dotted name may be a variable itself (`abl.x` style names).
                 if let Some(path) = dotted(e) {
-                    if self.lookup(&path).is_some()
-                        && !self
+                    if let Some(v) = self.lookup(&path) {
+                        if !self
                             .locals
                             .iter()
                             .any(|(n, _)| path.starts_with(n.as_str()))
-                    {
-                        return self.lookup(&path).unwrap_or(Value::Null);
+                        {
+                            return v;
+                        }
                     }
                 }
                 let v = self.eval(operand);

@@ -57,7 +57,8 @@ pub struct Outcome {
     /// Index into `RuleSet::rules`.
     pub rule: usize,
     pub status: Status,
-    pub reason: String,
+    /// Fixed wording is not allocated per event.
+    pub reason: Cow<'static, str>,
     /// The action taken when triggered (severity bands may change it), or
     /// the fail-closed block of an unevaluated rule.
     pub action: Option<Action>,
@@ -133,13 +134,36 @@ impl<'e> EventVars<'e> {
     }
 
     pub fn get(&self, name: &str) -> Option<Value> {
-        let i = VARS.iter().position(|v| *v == name)?;
+        let Some(i) = VARS.iter().position(|v| *v == name) else {
+            return self.member(name);
+        };
         Some(
             self.cells
                 .get(i)?
                 .get_or_init(|| build_var(self.event, name))
                 .clone(),
         )
+    }
+}
+
+impl EventVars<'_> {
+    /// `identity.team`, `tokens.total`, `metadata.channel`, ... read
+    /// straight from the event instead of building the whole map to
+    /// select one key of it; `None` where the map would have no such key.
+    fn member(&self, name: &str) -> Option<Value> {
+        let (root, key) = name.split_once('.')?;
+        let e = self.event;
+        Some(match (root, key) {
+            ("identity", "id") => opt_str(&e.identity.id),
+            ("identity", "team") => opt_str(&e.identity.team),
+            ("identity", "org") => opt_str(&e.identity.org),
+            ("tokens", "input") => Value::Int(e.tokens.input),
+            ("tokens", "output") => Value::Int(e.tokens.output),
+            ("tokens", "total") => Value::Int(e.tokens.total),
+            ("headers", k) => Value::str(e.headers.get(k)?),
+            ("metadata", k) => Value::from_json(e.metadata.get(k)?),
+            _ => return None,
+        })
     }
 }
 
@@ -620,7 +644,7 @@ pub fn evaluate(
         let skip = |reason: String| Outcome {
             rule: ri,
             status: Status::Skipped,
-            reason,
+            reason: reason.into(),
             action: None,
             hits: Vec::new(),
             chunk: None,
@@ -698,13 +722,13 @@ pub fn evaluate(
                 if out.status != Status::Triggered {
                     out.status = Status::Triggered;
                     out.action = Some(rule.action);
-                    out.reason = format!("triggered while streaming, at chunk {chunk}");
+                    out.reason = format!("triggered while streaming, at chunk {chunk}").into();
                 }
             }
         }
         if out.status == Status::Unevaluated && rule.fail_mode == FailMode::Closed {
             out.action = Some(Action::Block);
-            out.reason = format!("{}; fail_mode closed blocks", out.reason);
+            out.reason = format!("{}; fail_mode closed blocks", out.reason).into();
         }
         let decisive = out.action.is_some_and(|a| a == Action::Block)
             || (rule.first_match && out.action.is_some());
@@ -804,6 +828,14 @@ fn hit(m: &Match, field: &'static str, rule: &CRule) -> Hit {
         start: m.start,
         end: m.end,
         field,
+    }
+}
+
+/// Reasons joined with `; ` (a single one is moved, not copied).
+fn joined(mut parts: Vec<String>) -> Cow<'static, str> {
+    match parts.len() {
+        1 => Cow::Owned(parts.pop().unwrap_or_default()),
+        _ => Cow::Owned(parts.join("; ")),
     }
 }
 
@@ -947,11 +979,11 @@ fn check_rule(
         }
     }
     let (status, reason, action) = if !reasons.is_empty() {
-        (Status::Triggered, reasons.join("; "), Some(action))
+        (Status::Triggered, joined(reasons), Some(action))
     } else if !unevaluated.is_empty() {
-        (Status::Unevaluated, unevaluated.join("; "), None)
+        (Status::Unevaluated, joined(unevaluated), None)
     } else {
-        (Status::Passed, "all checks passed".to_string(), None)
+        (Status::Passed, Cow::Borrowed("all checks passed"), None)
     };
     Outcome {
         rule: 0,
@@ -1015,4 +1047,43 @@ fn first_streaming_trigger(
         }
     }
     None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// A member read straight from the event equals selecting it from the
+    /// variable's map; a key the map lacks is left to the map path.
+    #[test]
+    fn members_match_their_maps() {
+        let line = br#"{"id":"e","identity":{"id":"u","team":"t"},"tokens":{"input":2},"headers":{"X-Env":"prod"},"metadata":{"channel":"web","n":3}}"#;
+        let e = Event::from_slice_fast(line, 1).unwrap();
+        let vars = EventVars::new(&e);
+        for name in [
+            "identity.id",
+            "identity.team",
+            "identity.org",
+            "tokens.input",
+            "tokens.output",
+            "tokens.total",
+            "headers.x-env",
+            "metadata.channel",
+            "metadata.n",
+        ] {
+            let (root, key) = name.split_once('.').unwrap();
+            let map = vars.get(root).unwrap();
+            let Value::Map(m) = map else {
+                panic!("{root} is not a map")
+            };
+            assert_eq!(
+                format!("{:?}", vars.get(name)),
+                format!("{:?}", m.get(&Key::Str(key.into()))),
+                "{name}"
+            );
+        }
+        assert!(vars.get("metadata.missing").is_none());
+        assert!(vars.get("headers.missing").is_none());
+    }
 }
