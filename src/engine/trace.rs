@@ -22,10 +22,18 @@ pub enum Record {
 }
 
 pub struct TraceReader {
-    reader: Box<dyn BufRead + Send>,
+    reader: Box<dyn Read + Send>,
     line: usize,
+    /// The start of a line whose end is not read yet.
+    carry: Vec<u8>,
+    /// The end of the trace (or a read failure) was reached.
+    done: bool,
     pending: VecDeque<Record>,
 }
+
+/// Bytes asked of the reader at a time: large reads go straight into the
+/// block, past the reader's own buffer.
+const READ_BYTES: usize = 1 << 17;
 
 /// Opens a trace (`-` is standard input); gzip is detected by its magic bytes.
 pub fn open(path: &Path) -> std::io::Result<TraceReader> {
@@ -36,7 +44,7 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
     };
     let mut buffered = BufReader::with_capacity(1 << 16, raw);
     let gz = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn BufRead + Send> = if gz {
+    let reader: Box<dyn Read + Send> = if gz {
         Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::bufread::MultiGzDecoder::new(buffered),
@@ -47,6 +55,8 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
     Ok(TraceReader {
         reader,
         line: 0,
+        carry: Vec::new(),
+        done: false,
         pending: VecDeque::new(),
     })
 }
@@ -91,33 +101,54 @@ impl TraceReader {
         b.data.clear();
         b.lines.clear();
         b.failed = None;
-        while b.data.len() < bytes {
-            let start = b.data.len();
-            match self.reader.read_until(b'\n', &mut b.data) {
-                Ok(0) => break,
-                Ok(_) => {
-                    self.line += 1;
-                    let line = b.data.get(start..).unwrap_or_default();
-                    let lead = line.len() - line.trim_ascii_start().len();
-                    let trail = line.len() - line.trim_ascii_end().len();
-                    if lead < line.len() {
-                        b.lines
-                            .push((self.line, start + lead..b.data.len() - trail));
-                    } else {
-                        b.data.truncate(start);
-                    }
-                }
+        b.data.append(&mut self.carry);
+        // Where the last newline is, once one is read.
+        let mut last = memchr::memrchr(b'\n', &b.data);
+        while !self.done && (b.data.len() < bytes || last.is_none()) {
+            let from = b.data.len();
+            match (&mut self.reader)
+                .take(READ_BYTES.max(bytes) as u64)
+                .read_to_end(&mut b.data)
+            {
+                Ok(0) => self.done = true,
+                Ok(_) => {}
                 Err(e) => {
-                    // A broken gzip stream: report and stop.
-                    self.line += 1;
+                    // A broken gzip stream: the whole lines before it are
+                    // kept, then it is reported and the trace ends.
+                    self.done = true;
+                    let whole = memchr::memrchr(b'\n', &b.data).map_or(0, |i| i + 1);
+                    b.data.truncate(whole);
+                    let lines = memchr::memchr_iter(b'\n', &b.data).count();
                     b.failed = Some(Record::Malformed {
-                        line: self.line,
+                        line: self.line + lines + 1,
                         message: format!("cannot read: {e}"),
                     });
-                    self.reader = Box::new(std::io::empty());
-                    break;
                 }
             }
+            if let Some(i) = b.data.get(from..).and_then(|d| memchr::memrchr(b'\n', d)) {
+                last = Some(from + i);
+            }
+        }
+        // Whole lines go in the block; the rest waits for the next read
+        // (at the end, the last line needs no newline).
+        if !self.done {
+            let end = last.map_or(b.data.len(), |i| i + 1);
+            self.carry
+                .extend_from_slice(b.data.get(end..).unwrap_or_default());
+            b.data.truncate(end);
+        }
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', &b.data)
+            .chain((b.data.last() != Some(&b'\n') && !b.data.is_empty()).then_some(b.data.len()));
+        for end in ends {
+            self.line += 1;
+            let line = b.data.get(start..end).unwrap_or_default();
+            let lead = line.len() - line.trim_ascii_start().len();
+            let trail = line.len() - line.trim_ascii_end().len();
+            if lead < line.len() {
+                b.lines.push((self.line, start + lead..end - trail));
+            }
+            start = end + 1;
         }
     }
 
@@ -385,4 +416,74 @@ fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Result<Event, Str
         }
     }
     Ok(e)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn lines_of(bytes: &[u8], block: usize) -> (Vec<(usize, String)>, Option<Record>) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f.flush().unwrap();
+        let mut r = open(f.path()).unwrap();
+        let (mut out, mut failed) = (Vec::new(), None);
+        let mut b = Block::default();
+        loop {
+            r.fill(&mut b, block);
+            if b.is_empty() {
+                return (out, failed);
+            }
+            out.extend(
+                b.lines()
+                    .map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned())),
+            );
+            failed = failed.or(b.failed.take());
+        }
+    }
+
+    /// Line numbers count every line (blank ones too), lines are trimmed
+    /// (CRLF), the last line needs no newline, and a line longer than a
+    /// block or a read is read whole, for any block size.
+    #[test]
+    fn lines_and_numbers() {
+        let long = "y".repeat(3 * READ_BYTES + 5);
+        let text = format!("a\r\n\n  \nb  \n{long}\n\nc");
+        let want = vec![
+            (1, "a".to_string()),
+            (4, "b".to_string()),
+            (5, long.clone()),
+            (7, "c".to_string()),
+        ];
+        for block in [1, 3, 100, 1 << 20] {
+            assert_eq!(lines_of(text.as_bytes(), block).0, want, "block {block}");
+        }
+        assert_eq!(lines_of(b"", 10).0, vec![]);
+        assert_eq!(lines_of(b"\n\n", 10).0, vec![]);
+    }
+
+    /// A gzip stream that breaks off: the whole lines before the break,
+    /// then one record saying so, numbered after them.
+    #[test]
+    fn broken_gzip_is_reported_after_its_lines() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for i in 0..2000 {
+            writeln!(gz, "{{\"id\":\"e{i}\",\"input\":\"{}\"}}", "z".repeat(200)).unwrap();
+        }
+        let bytes = gz.finish().unwrap();
+        let cut = bytes.get(..bytes.len() / 2).unwrap();
+        let (lines, failed) = lines_of(cut, 1000);
+        assert!(!lines.is_empty());
+        let n = lines.len();
+        assert_eq!(lines.last().unwrap().0, n);
+        match failed {
+            Some(Record::Malformed { line, message }) => {
+                assert_eq!(line, n + 1);
+                assert!(message.starts_with("cannot read"), "{message}");
+            }
+            other => panic!("no failure recorded: {other:?}"),
+        }
+    }
 }
