@@ -556,9 +556,12 @@ pub fn band(score: f64) -> Severity {
 
 /// Hosts named in URLs in a scanned text.
 fn url_hosts(d: &Detectors, scan: &Scan) -> Vec<(String, usize, usize)> {
+    let urls = scan.entities(d, Some(&[Entity::Url]));
+    if urls.is_empty() {
+        return Vec::new();
+    }
     let chars: Vec<char> = scan.text.chars().collect();
-    scan.entities(d, Some(&[Entity::Url]))
-        .into_iter()
+    urls.into_iter()
         .map(|m| {
             let url: String = chars
                 .get(m.start..m.end)

@@ -205,9 +205,32 @@ pub struct Governance {
     tripped: BTreeMap<(usize, Option<i64>), bool>,
     /// (chain, day) → approval requests.
     pub approvals: BTreeMap<(String, String), usize>,
+    /// The last label made for each kind of window, with its window:
+    /// events come mostly in time order, so most labels are reused.
+    labels: [Option<(Option<i64>, String)>; 4],
 }
 
 impl Governance {
+    /// `bucket`, from the cache when the window is the last one labelled.
+    fn label(&mut self, ts: Option<Timestamp>, window: Window) -> String {
+        let key = bucket_key(ts, window);
+        let slot = match window {
+            Window::Hour => 0,
+            Window::Day => 1,
+            Window::Week => 2,
+            Window::Month => 3,
+        };
+        match self.labels.get_mut(slot) {
+            Some(Some((k, label))) if *k == key => label.clone(),
+            Some(cached) => {
+                let label = bucket(ts, window);
+                *cached = Some((key, label.clone()));
+                label
+            }
+            None => bucket(ts, window),
+        }
+    }
+
     /// Processes the next event; returns what happened to it.
     pub fn step(&mut self, program: &Program, e: &Event) -> Vec<GovEvent> {
         let mut out = Vec::new();
@@ -236,7 +259,7 @@ impl Governance {
                     if before < t * limit && after >= t * limit {
                         out.push(GovEvent::BudgetAlert {
                             budget: b.name.value.clone(),
-                            period: bucket(e.timestamp, window),
+                            period: self.label(e.timestamp, window),
                             threshold: t,
                             spend: after,
                             limit,
@@ -276,15 +299,13 @@ impl Governance {
             let chain = c.approval_chain.as_ref().map(|x| x.value.clone());
             if action == CapAction::RequireApproval {
                 if let Some(ch) = &chain {
-                    *self
-                        .approvals
-                        .entry((ch.clone(), bucket(e.timestamp, Window::Day)))
-                        .or_default() += 1;
+                    let day = self.label(e.timestamp, Window::Day);
+                    *self.approvals.entry((ch.clone(), day)).or_default() += 1;
                 }
             }
             let first = !self.tripped.contains_key(&key);
             self.tripped.insert(key, true);
-            let window = bucket(e.timestamp, window_kind);
+            let window = self.label(e.timestamp, window_kind);
             if first {
                 let approvers = chain
                     .as_deref()

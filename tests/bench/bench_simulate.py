@@ -27,7 +27,7 @@ BIG = os.path.join(DIR, "events-1g.jsonl")
 PIN = ["taskset", "-c", "0"] if shutil.which("taskset") else []
 
 
-def run(args, runs=3, pin=False):
+def run(args, runs=5, pin=False):
     best = None
     for _ in range(runs):
         t = time.perf_counter()
