@@ -9,7 +9,8 @@
 //!
 //! The scan works on blocks of 32 bytes: a branch-free pass flags the
 //! bytes worth a closer look and the key bytes (the compiler vectorises
-//! it), and only blocks with a flagged byte go byte by byte.
+//! it), the flags are packed into bit masks, runs of key bytes are found
+//! with shifts, and only the flagged bytes are looked at one by one.
 //!
 //! Each condition must be necessary, never merely likely: a gate that is
 //! shut when a detector would have matched loses a finding. The property
@@ -45,41 +46,8 @@ pub struct Features {
     pub bc1: bool,
 }
 
-/// Key characters: what API keys, JWTs and base58 addresses are made of.
-const fn key_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
-}
-
-/// `key_char` for every byte: a lookup is cheaper in the scan's loops.
-// Evaluated at compile time: an out-of-range index would fail the build.
-#[allow(clippy::indexing_slicing)]
-const KEY: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = key_char(b as u8);
-        b += 1;
-    }
-    t
-};
-
-fn is_key(b: u8) -> bool {
-    KEY.get(usize::from(b)).copied().unwrap_or(false)
-}
-
 fn at(bytes: &[u8], i: usize) -> u8 {
     bytes.get(i).copied().unwrap_or(0)
-}
-
-/// The length of the run of key bytes around `from..to` (all key bytes).
-fn key_run(bytes: &[u8], from: usize, to: usize) -> usize {
-    let left = bytes
-        .get(..from)
-        .map_or(0, |b| b.iter().rev().take_while(|&&c| is_key(c)).count());
-    let right = bytes
-        .get(to..)
-        .map_or(0, |b| b.iter().take_while(|&&c| is_key(c)).count());
-    left + (to - from) + right
 }
 
 /// Separators inside a digit group.
@@ -207,6 +175,21 @@ fn flags(block: &[u8; BLOCK]) -> [u8; BLOCK] {
     out
 }
 
+/// Bit 0 of each byte of `w` (each byte 0 or 1), as the bits of one byte
+/// in the same order: the multiplication adds each byte's bit into the
+/// top byte at its own position, with no carries.
+fn pack(w: u64) -> u32 {
+    (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+}
+
+/// Whether `x` has 15 consecutive one bits.
+fn run_of_15(x: u64) -> bool {
+    let r2 = x & (x >> 1);
+    let r4 = r2 & (r2 >> 2);
+    let r8 = r4 & (r4 >> 4);
+    r8 & (r8 >> 7) != 0
+}
+
 /// One word of eight one-byte flags.
 fn word(flags: &[u8]) -> u64 {
     <[u8; 8]>::try_from(flags).map_or(0, u64::from_le_bytes)
@@ -226,38 +209,32 @@ pub fn scan(text: &str) -> Features {
     };
     let blocks = bytes.chunks_exact(BLOCK);
     // The last partial block, padded with zeros: a zero byte is neither
-    // hot nor a key byte, and a run of 15 key bytes always covers a whole
-    // aligned chunk of 8 inside the text, never one with padding.
+    // hot nor a key byte, so padding neither adds a visit nor lengthens a
+    // run of key bytes.
     let mut last = [0u8; BLOCK];
     for (l, &b) in last.iter_mut().zip(blocks.remainder()) {
         *l = b;
     }
     let mut base = 0usize;
+    // Key bits of the previous block (low half) and this one (high half):
+    // the first 15 bytes of any run of 15 key bytes lie within two
+    // consecutive blocks.
+    let mut keys = 0u64;
     for block in blocks
         .filter_map(|b| <&[u8; BLOCK]>::try_from(b).ok())
         .chain(std::iter::once(&last))
     {
-        let mut words = [0u64; BLOCK / 8];
-        for (w, c) in words.iter_mut().zip(flags(block).chunks_exact(8)) {
-            *w = word(c);
+        let (mut hot, mut key) = (0u32, 0u32);
+        for (k, c) in flags(block).chunks_exact(8).enumerate() {
+            let w = word(c);
+            hot |= pack(w & ONES) << (8 * k);
+            key |= pack((w >> 1) & ONES) << (8 * k);
         }
-        let hot = words.map(|w| w & ONES);
-        let key = words.map(|w| (w >> 1) & ONES);
-        // A run of 15 key bytes always covers one whole aligned chunk of 8.
-        if !f.long_run && key.iter().fold(false, |any, &w| any | (w == ONES)) {
-            f.long_run = key.iter().enumerate().any(|(k, &w)| {
-                let at = base + 8 * k;
-                w == ONES && key_run(bytes, at, at + 8) >= 15
-            });
-        }
-        if hot.iter().fold(0, |any, &w| any | w) != 0 {
-            for (k, &w) in hot.iter().enumerate() {
-                let mut mask = w;
-                while mask != 0 {
-                    visit(base + 8 * k + (mask.trailing_zeros() / 8) as usize, &mut f);
-                    mask &= mask - 1;
-                }
-            }
+        keys = (keys >> BLOCK) | (u64::from(key) << BLOCK);
+        f.long_run |= run_of_15(keys);
+        while hot != 0 {
+            visit(base + hot.trailing_zeros() as usize, &mut f);
+            hot &= hot - 1;
         }
         base += BLOCK;
     }
@@ -297,6 +274,20 @@ mod tests {
         assert!(scan("key sk-abcdefghijklmnopqrstuvwx").long_run);
         assert!(!scan("plain words only, nothing more here").long_run);
         assert!(scan("mail a@b.io").at);
+    }
+
+    /// Runs of 14, 15 and 16 key bytes at every offset around block
+    /// edges, the text ending with the run or going on after it.
+    #[test]
+    fn long_runs_at_every_offset() {
+        for off in 0..70 {
+            for len in [14, 15, 16] {
+                for tail in ["", " ", " and more words after the run"] {
+                    let t = format!("{}{}{tail}", " ".repeat(off), "k".repeat(len));
+                    assert_eq!(scan(&t).long_run, len >= 15, "{off} {len} {tail:?}");
+                }
+            }
+        }
     }
 
     #[test]
