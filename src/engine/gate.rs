@@ -166,11 +166,13 @@ const BLOCK: usize = 32;
 fn flags(block: &[u8; BLOCK]) -> [u8; BLOCK] {
     let mut out = [0u8; BLOCK];
     for (o, &b) in out.iter_mut().zip(block) {
-        let hot = u8::from(b.wrapping_sub(b'-') <= b':' - b'-') | u8::from(b == b'@');
+        // `-./0123456789:` is one range; key characters are the letters,
+        // `_`, and that range but `/` and `:`.
+        let t = b.wrapping_sub(b'-');
+        let hot = u8::from(t <= b':' - b'-') | u8::from(b == b'@');
         let alpha = (b | 0x20).wrapping_sub(b'a') < 26;
-        let digit = b.wrapping_sub(b'0') < 10;
-        let key = u8::from(alpha | digit | (b == b'_') | (b == b'-') | (b == b'.'));
-        *o = hot | (key << 1);
+        let key = alpha | ((t < b':' - b'-') & (b != b'/')) | (b == b'_');
+        *o = hot | (u8::from(key) << 1);
     }
     out
 }
@@ -274,6 +276,17 @@ mod tests {
         assert!(scan("key sk-abcdefghijklmnopqrstuvwx").long_run);
         assert!(!scan("plain words only, nothing more here").long_run);
         assert!(scan("mail a@b.io").at);
+    }
+
+    /// The flags' arithmetic is the plain definition, for every byte.
+    #[test]
+    fn flags_for_every_byte() {
+        for b in 0..=255u8 {
+            let got = flags(&[b; BLOCK])[0];
+            let hot = matches!(b, b'-'..=b':' | b'@');
+            let key = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+            assert_eq!(got, u8::from(hot) | (u8::from(key) << 1), "byte {b:#x}");
+        }
     }
 
     /// Runs of 14, 15 and 16 key bytes at every offset around block
