@@ -87,7 +87,7 @@ const SPECS: &[Spec] = &[
         entity: Entity::IpAddress,
         pattern: r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)",
         validate: valid_ipv4,
-        gate: |f, _| f.dotted,
+        gate: |f, _| f.dotted_quad,
     },
     Spec {
         entity: Entity::IpAddress,

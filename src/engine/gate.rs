@@ -36,8 +36,8 @@ pub struct Features {
     pub phone_group: usize,
     /// Longest run of digits.
     pub digit_run: usize,
-    /// A digit, a dot, a digit.
-    pub dotted: bool,
+    /// Four runs of digits joined by single dots (`10.2.3.4`).
+    pub dotted_quad: bool,
     /// A run of exactly four digits that starts with 19 or 20.
     pub year: bool,
     /// Two capital letters right before a run of at least two digits.
@@ -68,17 +68,18 @@ fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
     let mut phone = 0usize;
     let mut run = 0usize;
     let mut run_start = start;
+    // Runs of digits so far joined by single dots.
+    let mut dotted = 0usize;
     while let Some(&b) = bytes.get(i) {
         if b.is_ascii_digit() {
             if run == 0 {
                 run_start = i;
-                if gap == 1
+                let joined = gap == 1
                     && i >= 2
                     && at(bytes, i - 1) == b'.'
-                    && at(bytes, i - 2).is_ascii_digit()
-                {
-                    f.dotted = true;
-                }
+                    && at(bytes, i - 2).is_ascii_digit();
+                dotted = if joined { dotted + 1 } else { 1 };
+                f.dotted_quad |= dotted >= 4;
             }
             run += 1;
             group = if group_ok && gap <= 1 { group + 1 } else { 1 };
@@ -265,7 +266,10 @@ mod tests {
         assert!(scan("born 03/04/1990").year);
         assert!(!scan("order 10000 and 4242").year);
         assert!(scan("IBAN GB82 WEST").iban);
-        assert!(scan("ip 10.0.0.1").dotted);
+        assert!(scan("ip 10.0.0.1").dotted_quad);
+        assert!(scan("ip 10.0.0.1.").dotted_quad);
+        assert!(!scan("42.10 USD and 1.2.3").dotted_quad);
+        assert!(!scan("1.2. 3.4").dotted_quad);
         assert!(scan("addr bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq").bc1);
         assert!(scan("see https://x.io").url);
         assert!(scan("see WWW.x.io").url);
