@@ -44,11 +44,10 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
     };
     let mut buffered = BufReader::with_capacity(1 << 16, raw);
     let gz = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    // Reads of `READ_BYTES` pass any further buffer by, so the decoder is
+    // read directly.
     let reader: Box<dyn Read + Send> = if gz {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            flate2::bufread::MultiGzDecoder::new(buffered),
-        ))
+        Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
     } else {
         Box::new(buffered)
     };
@@ -101,9 +100,10 @@ impl TraceReader {
         b.data.clear();
         b.lines.clear();
         b.failed = None;
+        // The carried start of a line holds no newline.
         b.data.append(&mut self.carry);
-        // Where the last newline is, once one is read.
-        let mut last = memchr::memrchr(b'\n', &b.data);
+        let mut last = None;
+        let mut failure = None;
         while !self.done && (b.data.len() < bytes || last.is_none()) {
             let from = b.data.len();
             match (&mut self.reader)
@@ -112,17 +112,11 @@ impl TraceReader {
             {
                 Ok(0) => self.done = true,
                 Ok(_) => {}
+                // A broken gzip stream: the whole lines before it are
+                // kept, then it is reported and the trace ends.
                 Err(e) => {
-                    // A broken gzip stream: the whole lines before it are
-                    // kept, then it is reported and the trace ends.
                     self.done = true;
-                    let whole = memchr::memrchr(b'\n', &b.data).map_or(0, |i| i + 1);
-                    b.data.truncate(whole);
-                    let lines = memchr::memchr_iter(b'\n', &b.data).count();
-                    b.failed = Some(Record::Malformed {
-                        line: self.line + lines + 1,
-                        message: format!("cannot read: {e}"),
-                    });
+                    failure = Some(format!("cannot read: {e}"));
                 }
             }
             if let Some(i) = b.data.get(from..).and_then(|d| memchr::memrchr(b'\n', d)) {
@@ -130,11 +124,14 @@ impl TraceReader {
             }
         }
         // Whole lines go in the block; the rest waits for the next read
-        // (at the end, the last line needs no newline).
-        if !self.done {
-            let end = last.map_or(b.data.len(), |i| i + 1);
-            self.carry
-                .extend_from_slice(b.data.get(end..).unwrap_or_default());
+        // (at the end, the last line needs no newline; after a failure the
+        // partial line is dropped).
+        if !self.done || failure.is_some() {
+            let end = last.map_or(0, |i| i + 1);
+            if failure.is_none() {
+                self.carry
+                    .extend_from_slice(b.data.get(end..).unwrap_or_default());
+            }
             b.data.truncate(end);
         }
         let mut start = 0;
@@ -150,6 +147,10 @@ impl TraceReader {
             }
             start = end + 1;
         }
+        b.failed = failure.map(|message| Record::Malformed {
+            line: self.line + 1,
+            message,
+        });
     }
 
     /// A new block of about `bytes` (see [`TraceReader::fill`]).
