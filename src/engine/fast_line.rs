@@ -24,22 +24,17 @@ pub fn read(bytes: &[u8], line: usize) -> Option<Event> {
     // One UTF-8 check for the whole line; strings are then sliced out of
     // it at their (ASCII) quotes without another check.
     let text = simdutf8::basic::from_utf8(bytes).ok()?;
-    let mut r = Reader {
-        text,
-        bytes,
-        pos: 0,
-    };
+    let mut r = Reader { text, pos: 0 };
     let mut e = Event {
         line,
         ..Event::default()
     };
     let mut id = None;
-    let mut tokens: Option<Tokens> = None;
     // Which fields were seen: a repeated key goes the general way.
     let mut seen = 0u32;
     r.ws();
     r.object(|r, key| {
-        let bit = field(r, &mut e, &mut id, &mut tokens, key)?;
+        let bit = field(r, &mut e, &mut id, key)?;
         if seen & bit != 0 {
             return None;
         }
@@ -47,26 +42,19 @@ pub fn read(bytes: &[u8], line: usize) -> Option<Event> {
         Some(())
     })?;
     r.ws();
-    if r.pos != bytes.len() {
+    if r.pos != text.len() {
         return None;
     }
     e.id = match id {
         None => line.to_string(),
         Some(id) => id,
     };
-    e.tokens = tokens.unwrap_or_default();
     Some(e)
 }
 
 /// Reads the value of `key` into `e`; returns the field's bit (0 for an
 /// unknown key, which may repeat as in the general reader).
-fn field(
-    r: &mut Reader,
-    e: &mut Event,
-    id: &mut Option<String>,
-    tokens: &mut Option<Tokens>,
-    key: &str,
-) -> Option<u32> {
+fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> Option<u32> {
     let n = match key {
         "timestamp" => {
             e.timestamp = match r.opt_string()? {
@@ -155,11 +143,11 @@ fn field(
                     Some(())
                 })?;
                 let (input, output) = (input.flatten().unwrap_or(0), output.flatten().unwrap_or(0));
-                *tokens = Some(Tokens {
+                e.tokens = Tokens {
                     input,
                     output,
                     total: total.flatten().unwrap_or(input.saturating_add(output)),
-                });
+                };
             }
             11
         }
@@ -224,15 +212,14 @@ fn field(
 }
 
 struct Reader<'a> {
-    /// The line, and the same as bytes.
+    /// The line, already checked as UTF-8.
     text: &'a str,
-    bytes: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
     fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
+        self.text.as_bytes().get(self.pos).copied()
     }
     fn next(&mut self) -> Option<u8> {
         let b = self.peek()?;
@@ -248,7 +235,7 @@ impl<'a> Reader<'a> {
         }
     }
     fn rest(&self) -> &'a [u8] {
-        self.bytes.get(self.pos..).unwrap_or_default()
+        self.text.as_bytes().get(self.pos..).unwrap_or_default()
     }
 
     /// Reads `null` if it is next.
@@ -442,9 +429,9 @@ impl<'a> Reader<'a> {
         integer(token).map(Some)
     }
 
-    /// A number as `f64`, exactly as `serde_json` reads it. Integers go
-    /// through `i64`/`u64` as there; a short decimal as in
-    /// [`short_decimal`]; anything else is read by `serde_json` itself.
+    /// A number as `f64`, exactly as `serde_json` reads it: an integer
+    /// that fits `i64` through `i64` as there, a short decimal as in
+    /// [`short_decimal`], anything else by `serde_json` itself.
     fn number(&mut self) -> Option<f64> {
         let start = self.pos;
         let (token, real) = self.number_token()?;
@@ -459,14 +446,14 @@ impl<'a> Reader<'a> {
         } else if let Some(x) = short_decimal(token) {
             return Some(x);
         }
-        serde_json::from_slice(self.bytes.get(start..self.pos)?).ok()
+        serde_json::from_slice(self.text.get(start..self.pos)?.as_bytes()).ok()
     }
 
     /// Any other value, read by `serde_json` from its exact bytes.
     fn json<T: Deserialize<'a>>(&mut self) -> Option<T> {
         let start = self.pos;
         self.skip()?;
-        serde_json::from_slice(self.bytes.get(start..self.pos)?).ok()
+        serde_json::from_slice(self.text.get(start..self.pos)?.as_bytes()).ok()
     }
 
     /// Moves past one value: strings are skipped whole and brackets
@@ -537,12 +524,17 @@ fn special(s: &[u8]) -> Option<usize> {
     Some(end)
 }
 
-/// An integer token (grammar already checked) that fits `i64`.
-fn integer(token: &[u8]) -> Option<i64> {
-    let (negative, digits) = match token.split_first() {
+/// A number token's sign and the rest of it.
+fn sign(token: &[u8]) -> (bool, &[u8]) {
+    match token.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, token),
-    };
+    }
+}
+
+/// An integer token (grammar already checked) that fits `i64`.
+fn integer(token: &[u8]) -> Option<i64> {
+    let (negative, digits) = sign(token);
     let mut v = 0i64;
     for &d in digits {
         let d = i64::from(d.checked_sub(b'0')?);
@@ -560,10 +552,7 @@ fn short_decimal(token: &[u8]) -> Option<f64> {
     const POW10: [f64; 16] = [
         1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
-    let (negative, body) = match token.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, token),
-    };
+    let (negative, body) = sign(token);
     let (mut digits, mut frac, mut significand) = (0usize, None::<usize>, 0u64);
     for &b in body {
         match b {
