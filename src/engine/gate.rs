@@ -74,10 +74,9 @@ fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
         if b.is_ascii_digit() {
             if run == 0 {
                 run_start = i;
-                let joined = gap == 1
-                    && i >= 2
-                    && at(bytes, i - 1) == b'.'
-                    && at(bytes, i - 2).is_ascii_digit();
+                // One separator since the last digit (a cluster starts at a
+                // digit), and it is a dot.
+                let joined = gap == 1 && at(bytes, i - 1) == b'.';
                 dotted = if joined { dotted + 1 } else { 1 };
                 f.dotted_quad |= dotted >= 4;
             }
