@@ -59,6 +59,14 @@ where
     Ok(())
 }
 
+/// The next block of the trace, in a recycled block if there is one;
+/// `None` at the end.
+fn next_block(reader: &mut trace::TraceReader, free: &mut Vec<Block>) -> Option<Block> {
+    let mut block = free.pop().unwrap_or_default();
+    reader.fill(&mut block, BLOCK_BYTES);
+    (!block.is_empty()).then_some(block)
+}
+
 fn parallel<T, M>(
     pool: &ThreadPool,
     reader: &mut trace::TraceReader,
@@ -108,12 +116,10 @@ where
             }
             // Keep every helper fed with two blocks.
             while !end && sent - folded < in_flight && queued < 2 * helpers {
-                let mut block = free.pop().unwrap_or_default();
-                reader.fill(&mut block, BLOCK_BYTES);
-                if block.is_empty() {
+                let Some(block) = next_block(reader, &mut free) else {
                     end = true;
                     break;
-                }
+                };
                 let (tx, i) = (tx.clone(), sent);
                 scope.spawn(move |_| {
                     let out: Vec<T> = block.records().map(map).collect();
@@ -131,14 +137,13 @@ where
             // The next block to fold is still with a helper: map one here
             // instead of waiting, if there is room.
             if !end && sent - folded < in_flight {
-                let mut block = free.pop().unwrap_or_default();
-                reader.fill(&mut block, BLOCK_BYTES);
-                if block.is_empty() {
-                    end = true;
-                } else {
-                    done.insert(sent, block.records().map(map).collect());
-                    free.push(block);
-                    sent += 1;
+                match next_block(reader, &mut free) {
+                    None => end = true,
+                    Some(block) => {
+                        done.insert(sent, block.records().map(map).collect());
+                        free.push(block);
+                        sent += 1;
+                    }
                 }
                 continue;
             }
