@@ -302,20 +302,25 @@ impl Detectors {
     }
 
     pub fn has_injection(&self, text: &str) -> bool {
-        self.injection.is_match(&text.to_ascii_lowercase())
+        self.injection_in(&text.to_ascii_lowercase())
     }
 
-    pub fn has_profanity(&self, text: &str) -> bool {
-        !self.profanity(text).is_empty()
+    /// `has_injection` of a text already ASCII-lowercased.
+    pub fn injection_in(&self, lower: &str) -> bool {
+        self.injection.is_match(lower)
     }
 
     pub fn profanity(&self, text: &str) -> Vec<Match> {
+        self.profanity_in(text, &text.to_ascii_lowercase())
+    }
+
+    /// `profanity`, given the text ASCII-lowercased too.
+    pub fn profanity_in(&self, text: &str, lower: &str) -> Vec<Match> {
         let chars = CharIndex::new(text);
         let bytes = text.as_bytes();
         let is_word = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii_alphanumeric());
-        let lower = text.to_ascii_lowercase();
         self.profanity
-            .find_iter(&lower)
+            .find_iter(lower)
             .filter(|m| {
                 !is_word(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
                     && !is_word(bytes.get(m.end()))

@@ -225,6 +225,8 @@ pub struct Scan {
     pub text: Arc<str>,
     pub field: &'static str,
     all: OnceCell<Vec<(usize, usize, Entity)>>,
+    /// The text ASCII-lowercased, for the phrase and word lists.
+    lower: OnceCell<String>,
     injection: OnceCell<bool>,
     profanity: OnceCell<bool>,
 }
@@ -235,9 +237,13 @@ impl Scan {
             text: text.into(),
             field,
             all: OnceCell::new(),
+            lower: OnceCell::new(),
             injection: OnceCell::new(),
             profanity: OnceCell::new(),
         }
+    }
+    fn lower(&self) -> &str {
+        self.lower.get_or_init(|| self.text.to_ascii_lowercase())
     }
     fn all(&self, d: &Detectors) -> &[(usize, usize, Entity)] {
         self.all.get_or_init(|| d.all_matches(&self.text))
@@ -246,12 +252,14 @@ impl Scan {
         Detectors::resolve(&self.text, self.all(d), wanted)
     }
     fn injection(&self, d: &Detectors) -> bool {
-        *self.injection.get_or_init(|| d.has_injection(&self.text))
+        *self.injection.get_or_init(|| d.injection_in(self.lower()))
     }
     fn safe(&self, d: &Detectors) -> bool {
         self.entities(d, None).is_empty()
             && !self.injection(d)
-            && !*self.profanity.get_or_init(|| d.has_profanity(&self.text))
+            && !*self
+                .profanity
+                .get_or_init(|| !d.profanity_in(&self.text, self.lower()).is_empty())
     }
 }
 
@@ -368,7 +376,10 @@ fn looks_like_code(text: &str) -> bool {
 
 /// Whether any built-in detector fires on `text`.
 pub fn is_safe(d: &Detectors, text: &str) -> bool {
-    d.entities(text, None).is_empty() && !d.has_injection(text) && d.profanity(text).is_empty()
+    d.entities(text, None).is_empty() && {
+        let lower = text.to_ascii_lowercase();
+        !d.injection_in(&lower) && d.profanity_in(text, &lower).is_empty()
+    }
 }
 
 impl Host for RuleHost<'_> {
