@@ -59,51 +59,55 @@ fn phone_sep(b: u8) -> bool {
 }
 
 /// Scans the digits and separators that start at `start` (a digit), and
-/// returns where they end.
+/// returns where they end. It works a run of digits at a time: a group
+/// goes on through a run when the run's first digit continues it.
 fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
     let mut i = start;
     // Digits counted in the current group, separators since the last digit,
     // and whether those separators still allow the group to go on.
     let (mut group, mut gap, mut group_ok) = (0usize, 0usize, true);
     let mut phone = 0usize;
-    let mut run = 0usize;
-    let mut run_start = start;
     // Runs of digits so far joined by single dots.
     let mut dotted = 0usize;
-    while let Some(&b) = bytes.get(i) {
-        if b.is_ascii_digit() {
-            if run == 0 {
-                run_start = i;
-                // One separator since the last digit (a cluster starts at a
-                // digit), and it is a dot.
-                let joined = gap == 1 && at(bytes, i - 1) == b'.';
-                dotted = if joined { dotted + 1 } else { 1 };
-                f.dotted_quad |= dotted >= 4;
-            }
-            run += 1;
-            group = if group_ok && gap <= 1 { group + 1 } else { 1 };
-            phone = if gap <= 2 { phone + 1 } else { 1 };
-            f.group = f.group.max(group);
-            f.phone_group = f.phone_group.max(phone);
-            gap = 0;
-            group_ok = true;
-        } else {
-            if run > 0 {
-                end_run(bytes, run_start, run, f);
-                run = 0;
-            }
-            if !phone_sep(b) {
-                break;
-            }
-            gap += 1;
-            group_ok &= group_sep(b);
+    loop {
+        let run_start = i;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
         }
-        i += 1;
-    }
-    if run > 0 {
+        let run = i - run_start;
+        // One separator since the last digit (a cluster starts at a digit),
+        // and it is a dot.
+        let joined = gap == 1 && at(bytes, run_start.wrapping_sub(1)) == b'.';
+        dotted = if joined { dotted + 1 } else { 1 };
+        f.dotted_quad |= dotted >= 4;
+        group = if group_ok && gap <= 1 {
+            group + run
+        } else {
+            run
+        };
+        phone = if gap <= 2 { phone + run } else { run };
+        f.group = f.group.max(group);
+        f.phone_group = f.phone_group.max(phone);
         end_run(bytes, run_start, run, f);
+        (gap, group_ok) = (0, true);
+        // The separators up to the next digit. `mark` does not see the
+        // bytes of a cluster, and of what it looks for only five dashes can
+        // lie inside one.
+        let mut dashes = 0usize;
+        loop {
+            match bytes.get(i) {
+                Some(&b) if phone_sep(b) => {
+                    gap += 1;
+                    group_ok &= group_sep(b);
+                    dashes = if b == b'-' { dashes + 1 } else { 0 };
+                    f.dashes |= dashes >= 5;
+                    i += 1;
+                }
+                Some(b) if b.is_ascii_digit() => break,
+                _ => return i,
+            }
+        }
     }
-    i
 }
 
 /// Records what a maximal run of `len` digits at `s` says.
@@ -160,9 +164,9 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const BLOCK: usize = 32;
 
 /// Per-byte flags of one block: bit 0 for a byte the per-byte pass must
-/// see (a digit, `-./:` or `@`), bit 1 for a key byte. Written as plain
-/// per-element arithmetic so the compiler turns it into vector compares,
-/// 16 or 32 bytes at once.
+/// see (a digit, `-./:` or `@`), bit 1 for a key byte. This is the
+/// definition [`masks`] computes with vector compares; it is the whole
+/// computation where those are not available.
 fn flags(block: &[u8; BLOCK]) -> [u8; BLOCK] {
     let mut out = [0u8; BLOCK];
     for (o, &b) in out.iter_mut().zip(block) {
@@ -184,6 +188,72 @@ fn pack(w: u64) -> u32 {
     (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
 }
 
+/// One word of eight one-byte flags.
+fn word(flags: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(flags).map_or(0, u64::from_le_bytes)
+}
+
+/// The hot and key flags of a block as bit masks (bit `i` for byte `i`),
+/// from [`flags`].
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+fn portable_masks(block: &[u8; BLOCK]) -> (u32, u32) {
+    let (mut hot, mut key) = (0u32, 0u32);
+    for (k, c) in flags(block).chunks_exact(8).enumerate() {
+        let w = word(c);
+        hot |= pack(w & ONES) << (8 * k);
+        key |= pack((w >> 1) & ONES) << (8 * k);
+    }
+    (hot, key)
+}
+
+/// [`portable_masks`] with SSE2 compares, 16 bytes at a time: the byte
+/// masks go straight to bits with `movemask`, which a portable loop does
+/// not compile to.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn masks(block: &[u8; BLOCK]) -> (u32, u32) {
+    use safe_arch::{
+        add_i8_m128i, bitandnot_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i,
+        load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+    };
+    let splat = |b: u8| set_splat_i8_m128i(b as i8);
+    // Unsigned range tests as signed ones: adding `0x80 - lo` moves
+    // `lo..lo + n` to `-128..-128 + n`, and everything else above it.
+    let below = |n: u8| set_splat_i8_m128i(i8::MIN.wrapping_add(n as i8));
+    let (mut hot, mut key) = (0u32, 0u32);
+    let (halves, _) = block.as_chunks::<16>();
+    for (k, half) in halves.iter().enumerate() {
+        let v = load_unaligned_m128i(half);
+        let t = add_i8_m128i(v, splat(0x80u8.wrapping_sub(b'-')));
+        let h = bitor_m128i(
+            cmp_lt_mask_i8_m128i(t, below(b':' - b'-' + 1)),
+            cmp_eq_mask_i8_m128i(v, splat(b'@')),
+        );
+        let lower = add_i8_m128i(
+            bitor_m128i(v, splat(0x20)),
+            splat(0x80u8.wrapping_sub(b'a')),
+        );
+        let alpha = cmp_lt_mask_i8_m128i(lower, below(26));
+        // `-.0123456789`: the hot range without `:`, then without `/`.
+        let range = bitandnot_m128i(
+            cmp_eq_mask_i8_m128i(v, splat(b'/')),
+            cmp_lt_mask_i8_m128i(t, below(b':' - b'-')),
+        );
+        let kk = bitor_m128i(
+            bitor_m128i(alpha, range),
+            cmp_eq_mask_i8_m128i(v, splat(b'_')),
+        );
+        // Sixteen mask bits each; the cast keeps them.
+        hot |= (move_mask_i8_m128i(h) as u32 & 0xffff) << (16 * k);
+        key |= (move_mask_i8_m128i(kk) as u32 & 0xffff) << (16 * k);
+    }
+    (hot, key)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+fn masks(block: &[u8; BLOCK]) -> (u32, u32) {
+    portable_masks(block)
+}
+
 /// Whether `x` has 15 consecutive one bits.
 fn run_of_15(x: u64) -> bool {
     let r2 = x & (x >> 1);
@@ -192,23 +262,12 @@ fn run_of_15(x: u64) -> bool {
     r8 & (r8 >> 7) != 0
 }
 
-/// One word of eight one-byte flags.
-fn word(flags: &[u8]) -> u64 {
-    <[u8; 8]>::try_from(flags).map_or(0, u64::from_le_bytes)
-}
-
 /// One pass over `text`.
 pub fn scan(text: &str) -> Features {
     let bytes = text.as_bytes();
     let mut f = Features::default();
-    // Digits before this index belong to a cluster already scanned.
+    // Bytes before this index belong to a cluster already scanned.
     let mut done = 0usize;
-    let mut visit = |i: usize, f: &mut Features| match at(bytes, i) {
-        b if b.is_ascii_digit() && i >= done => done = cluster(bytes, i, f),
-        b if b.is_ascii_digit() => {}
-        // `mark` looks only at the bytes it knows.
-        _ => mark(bytes, i, f),
-    };
     let blocks = bytes.chunks_exact(BLOCK);
     // The last partial block, padded with zeros: a zero byte is neither
     // hot nor a key byte, so padding neither adds a visit nor lengthens a
@@ -226,17 +285,24 @@ pub fn scan(text: &str) -> Features {
         .filter_map(|b| <&[u8; BLOCK]>::try_from(b).ok())
         .chain(std::iter::once(&last))
     {
-        let (mut hot, mut key) = (0u32, 0u32);
-        for (k, c) in flags(block).chunks_exact(8).enumerate() {
-            let w = word(c);
-            hot |= pack(w & ONES) << (8 * k);
-            key |= pack((w >> 1) & ONES) << (8 * k);
-        }
+        let (mut hot, key) = masks(block);
         keys = (keys >> BLOCK) | (u64::from(key) << BLOCK);
         f.long_run |= run_of_15(keys);
+        // Hot bytes of a cluster scanned from an earlier block.
+        if done > base {
+            hot &= u32::MAX.checked_shl((done - base) as u32).unwrap_or(0);
+        }
         while hot != 0 {
-            visit(base + hot.trailing_zeros() as usize, &mut f);
-            hot &= hot - 1;
+            let i = base + hot.trailing_zeros() as usize;
+            if at(bytes, i).is_ascii_digit() {
+                done = cluster(bytes, i, &mut f);
+                // The cluster's own hot bytes in this block.
+                hot &= u32::MAX.checked_shl((done - base) as u32).unwrap_or(0);
+            } else {
+                // `mark` looks only at the bytes it knows.
+                mark(bytes, i, &mut f);
+                hot &= hot - 1;
+            }
         }
         base += BLOCK;
     }
@@ -276,6 +342,10 @@ mod tests {
         assert!(scan("2001:db8:0:1").colon_hex);
         assert!(!scan("Note: the time is 10:30").colon_hex);
         assert!(scan("-----BEGIN RSA PRIVATE KEY-----").dashes);
+        // Dashes inside a cluster of digits and separators.
+        assert!(scan("id 12-----BEGIN").dashes);
+        assert!(scan("id 12 -- -----").dashes);
+        assert!(!scan("id 12----.-1").dashes);
         assert!(scan("key sk-abcdefghijklmnopqrstuvwx").long_run);
         assert!(!scan("plain words only, nothing more here").long_run);
         assert!(scan("mail a@b.io").at);
@@ -289,6 +359,30 @@ mod tests {
             let hot = matches!(b, b'-'..=b':' | b'@');
             let key = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
             assert_eq!(got, u8::from(hot) | (u8::from(key) << 1), "byte {b:#x}");
+        }
+    }
+
+    /// The vector masks are the portable ones, for every byte at every
+    /// position and for mixed blocks.
+    #[test]
+    fn masks_match_the_definition() {
+        for b in 0..=255u8 {
+            for pos in 0..BLOCK {
+                let mut block = [b'x'; BLOCK];
+                block[pos] = b;
+                assert_eq!(
+                    masks(&block),
+                    portable_masks(&block),
+                    "byte {b:#x} at {pos}"
+                );
+            }
+        }
+        let mut block = [0u8; BLOCK];
+        for seed in 0..2000u32 {
+            for (i, x) in block.iter_mut().enumerate() {
+                *x = (seed.wrapping_mul(2654435761).rotate_left(i as u32 % 29) >> 5) as u8;
+            }
+            assert_eq!(masks(&block), portable_masks(&block), "{block:?}");
         }
     }
 
