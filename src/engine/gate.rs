@@ -220,8 +220,10 @@ fn masks(block: &[u8; BLOCK]) -> (u32, u32) {
     // `lo..lo + n` to `-128..-128 + n`, and everything else above it.
     let below = |n: u8| set_splat_i8_m128i(i8::MIN.wrapping_add(n as i8));
     let (mut hot, mut key) = (0u32, 0u32);
-    let (halves, _) = block.as_chunks::<16>();
-    for (k, half) in halves.iter().enumerate() {
+    let halves = block
+        .chunks_exact(16)
+        .filter_map(|h| <&[u8; 16]>::try_from(h).ok());
+    for (k, half) in halves.enumerate() {
         let v = load_unaligned_m128i(half);
         let t = add_i8_m128i(v, splat(0x80u8.wrapping_sub(b'-')));
         let h = bitor_m128i(
