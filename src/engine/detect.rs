@@ -2,16 +2,16 @@
 //! secret shapes, prompt-injection phrases and a profanity list.
 //!
 //! One pass of the detectors' gate ([`gate`]) over a text says which
-//! detectors can match at all; only those run their regex, and their
-//! matches are validated (Luhn, mod-97, SSN rules, checksums). Word lists
+//! detectors can match and where; only those run their regex, over that
+//! window, and their matches are validated (Luhn, mod-97, SSN rules, checksums). Word lists
 //! are aho-corasick DFAs over the lowercased text. Positions are character
 //! offsets, end exclusive.
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::Regex;
-use regex_automata::meta;
+use regex_automata::{Input, meta};
 use sha2::{Digest, Sha256};
 
 use super::gate::{self, Features};
@@ -40,8 +40,9 @@ struct Spec {
     entity: Entity,
     pattern: &'static str,
     validate: fn(&str, &str, usize) -> bool,
-    /// A condition every validated match needs (see [`gate`]).
-    gate: fn(&Features, &str) -> bool,
+    /// Where every validated match lies, `None` when nowhere (see
+    /// [`gate`]).
+    window: fn(&Features, &str) -> Option<Range<usize>>,
 }
 
 fn always(_: &str, _: &str, _: usize) -> bool {
@@ -57,91 +58,93 @@ const SPECS: &[Spec] = &[
         entity: Entity::EmailAddress,
         pattern: r"(?-u:\b)[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?-u:\b)",
         validate: always,
-        gate: |f, _| f.at,
+        window: |f, _| f.email.range(),
     },
     Spec {
         entity: Entity::CreditCard,
         pattern: r"(?-u:\b)[0-9](?:[ \-]?[0-9]){12,18}(?-u:\b)",
         validate: valid_card,
-        gate: |f, _| f.group >= 13,
+        window: |f, _| f.card.range(),
     },
     Spec {
         entity: Entity::UsSsn,
         pattern: r"(?-u:\b)[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}(?-u:\b)",
         validate: valid_ssn,
-        gate: |f, _| f.group >= 9,
+        window: |f, _| f.ssn.range(),
     },
     Spec {
         entity: Entity::IbanCode,
         pattern: r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?-u:\b)",
         validate: valid_iban,
-        gate: |f, _| f.iban,
+        window: |f, _| f.iban.range(),
     },
     Spec {
         entity: Entity::PhoneNumber,
         pattern: r"(?:\+[0-9]{1,3}[ .\-]?)?(?:\([0-9]{2,4}\)|(?-u:\b)[0-9]{2,4})[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,4}(?-u:\b)",
         validate: valid_phone,
-        gate: |f, _| f.phone_group >= 10,
+        window: |f, _| f.phone.range(),
     },
     Spec {
         entity: Entity::IpAddress,
         pattern: r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)",
         validate: valid_ipv4,
-        gate: |f, _| f.dotted_quad,
+        window: |f, _| f.ipv4.range(),
     },
     Spec {
         entity: Entity::IpAddress,
         pattern: r"(?i)(?-u:\b)(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?-u:\b)",
         validate: valid_ipv6,
-        gate: |f, _| f.colon_hex,
+        window: |f, _| f.ipv6.range(),
     },
     Spec {
         entity: Entity::Url,
         pattern: r#"(?i)(?-u:\b)(?:https?://|www\.)[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]"#,
         validate: always,
-        gate: |f, _| f.url,
+        window: |f, _| f.url.range(),
     },
     Spec {
         entity: Entity::UsBankNumber,
         pattern: r"(?-u:\b)[0-9]{8,17}(?-u:\b)",
         validate: bank_context,
-        gate: |f, t| f.digit_run >= 8 && contains_any(t, BANK_WORDS),
+        window: |f, t| f.bank.range().filter(|_| contains_any(t, BANK_WORDS)),
     },
     Spec {
         entity: Entity::Crypto,
         pattern: r"(?-u:\b)[13][a-km-zA-HJ-NP-Z1-9]{25,34}(?-u:\b)",
         validate: valid_base58check,
-        gate: |f, _| f.long_run,
+        window: |f, _| f.long_run.range(),
     },
     Spec {
         entity: Entity::Crypto,
         pattern: r"(?-u:\b)bc1[ac-hj-np-z02-9]{11,71}(?-u:\b)",
         validate: valid_bech32,
-        gate: |f, _| f.bc1,
+        window: |f, _| f.bc1.range(),
     },
     Spec {
         entity: Entity::DateOfBirth,
         pattern: r"(?i)(?-u:\b)(?:[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:19|20)[0-9]{2}|(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:19|20)[0-9]{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* [0-9]{1,2},? (?:19|20)[0-9]{2})(?-u:\b)",
         validate: birth_context,
-        gate: |f, t| f.year && contains_any(t, BIRTH_WORDS),
+        // A date of birth can begin with a month name of any length, so its
+        // window is the whole text.
+        window: |f, t| (f.year && contains_any(t, BIRTH_WORDS)).then_some(0..t.len()),
     },
     Spec {
         entity: Entity::ApiKey,
         pattern: r"(?-u:\b)(?:sk-(?:proj-|ant-(?:api[0-9][0-9]-)?)?[A-Za-z0-9_\-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|xox[bpars]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|hf_[A-Za-z0-9]{30,})",
         validate: always,
-        gate: |f, _| f.long_run,
+        window: |f, _| f.long_run.range(),
     },
     Spec {
         entity: Entity::PrivateKey,
         pattern: r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
         validate: always,
-        gate: |f, _| f.dashes,
+        window: |f, _| f.private_key.range(),
     },
     Spec {
         entity: Entity::Jwt,
         pattern: r"(?-u:\b)eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}",
         validate: valid_jwt,
-        gate: |f, _| f.long_run,
+        window: |f, _| f.long_run.range(),
     },
 ];
 
@@ -209,7 +212,9 @@ pub fn overlapping<P: AsRef<str>>(patterns: &[P]) -> Option<meta::Regex> {
 
 /// Compiled detectors, built once per process.
 pub struct Detectors {
-    each: Vec<Regex>,
+    /// Meta regexes (what `regex::Regex` wraps) for their bounded
+    /// searches: a search over a window still sees the bytes around it.
+    each: Vec<meta::Regex>,
     /// Word lists over ASCII-lowercased text: lowercasing once lets the
     /// automata use their literal prefilters, which a case-insensitive
     /// automaton cannot.
@@ -234,9 +239,8 @@ impl Detectors {
     fn build() -> Option<Detectors> {
         let each = SPECS
             .iter()
-            .map(|s| Regex::new(s.pattern))
-            .collect::<Result<Vec<_>, _>>()
-            .ok()?;
+            .map(|s| meta::Regex::new(s.pattern).ok())
+            .collect::<Option<Vec<_>>>()?;
         Some(Detectors {
             each,
             injection: word_list(INJECTION_PHRASES)?,
@@ -256,17 +260,25 @@ impl Detectors {
         let mut found = Vec::new();
         let features = gated.then(|| gate::scan(text));
         for (spec, re) in SPECS.iter().zip(&self.each) {
-            if features.as_ref().is_some_and(|f| !(spec.gate)(f, text)) {
-                continue;
-            }
-            for m in re.find_iter(text) {
-                if (spec.validate)(m.as_str(), text, m.start()) {
+            let span = match &features {
+                Some(f) => match (spec.window)(f, text) {
+                    Some(w) => w,
+                    None => continue,
+                },
+                None => 0..text.len(),
+            };
+            for m in re.find_iter(Input::new(text).range(span)) {
+                let (start, end) = (m.start(), m.end());
+                let Some(found_text) = text.get(start..end) else {
+                    continue;
+                };
+                if (spec.validate)(found_text, text, start) {
                     let end = if spec.entity == Entity::PrivateKey {
-                        private_key_end(text, m.end())
+                        private_key_end(text, end)
                     } else {
-                        m.end()
+                        end
                     };
-                    found.push((m.start(), end, spec.entity));
+                    found.push((start, end, spec.entity));
                 }
             }
         }

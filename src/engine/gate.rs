@@ -1,50 +1,109 @@
 //! The detectors' gate: one pass over a text's bytes that works out, for
-//! every built-in detector, a condition that each of its validated matches
-//! needs (a digit group long enough for a card number, an `@` for an email,
-//! a run of 15 key characters for an API key or a JWT, ...). Only the
-//! detectors whose condition holds then run their exact regex. Most prose
-//! passes no gate at all, so a text costs one cheap scan instead of a lazy
-//! DFA over the union of every detector, which runs at a few ns per byte
-//! because the detectors' counted repetitions multiply its states.
+//! every built-in detector, where its validated matches can lie (a cluster
+//! of digits with a group long enough for a card number, the word around
+//! an `@` for an email, a run of 15 key characters for an API key or a
+//! JWT, ...). Only the detectors with somewhere to look then run their
+//! exact regex, and only over that window. Most prose passes no gate at
+//! all, so a text costs one cheap scan instead of a lazy DFA over the
+//! union of every detector, which runs at a few ns per byte because the
+//! detectors' counted repetitions multiply its states; and a 2 KB prompt
+//! with one card number in it runs the card regex over that number.
 //!
-//! The scan works on blocks of 32 bytes: a branch-free pass flags the
-//! bytes worth a closer look and the key bytes (the compiler vectorises
-//! it), the flags are packed into bit masks, runs of key bytes are found
-//! with shifts, and only the flagged bytes are looked at one by one.
+//! The scan works on blocks of 32 bytes: vector compares flag the bytes
+//! worth a closer look and the key bytes, the flags are packed into bit
+//! masks, runs of key bytes are found with shifts, and only the flagged
+//! bytes are looked at one by one.
 //!
-//! Each condition must be necessary, never merely likely: a gate that is
-//! shut when a detector would have matched loses a finding. The property
-//! test below holds every gate to that on generated texts dense in near
-//! misses.
+//! Each window must hold every match its detector can validate, never
+//! merely most of them: a window that misses a match loses a finding. The
+//! property test below holds every window to that on generated texts
+//! dense in near misses, comparing with a search of the whole text.
 
-/// What one pass over a text found.
+/// A byte range of a text that holds every match a detector can
+/// validate: the detector's regex searches only there (its look-around
+/// still sees the bytes on either side). Empty when nothing was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub lo: usize,
+    pub hi: usize,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Window {
+            lo: usize::MAX,
+            hi: 0,
+        }
+    }
+}
+
+impl Window {
+    pub fn seen(&self) -> bool {
+        self.lo < self.hi
+    }
+
+    pub fn range(&self) -> Option<std::ops::Range<usize>> {
+        self.seen().then_some(self.lo..self.hi)
+    }
+
+    /// Widens the window to hold `lo..hi`.
+    fn add(&mut self, lo: usize, hi: usize) {
+        self.lo = self.lo.min(lo);
+        self.hi = self.hi.max(hi);
+    }
+}
+
+/// What one pass over a text found: for each detector, where its matches
+/// can lie. A window may be wider than it needs to be, never narrower.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Features {
-    /// An `@`.
-    pub at: bool,
-    /// `://` or `www.` (any case).
-    pub url: bool,
-    /// `::`, or two colons with one to four hex digits between them.
-    pub colon_hex: bool,
-    /// Five dashes in a row.
-    pub dashes: bool,
-    /// A run of at least 15 bytes of `[A-Za-z0-9_.-]`.
-    pub long_run: bool,
+    /// Around each `@`: the local-part characters before it and the
+    /// domain characters after it.
+    pub email: Window,
+    /// From each `://` (five bytes back, for `https`) or `www.` to the end
+    /// of its run of non-space bytes.
+    pub url: Window,
+    /// The run of hex digits and colons around each `::`, or two colons
+    /// with one to four hex digits between them.
+    pub ipv6: Window,
+    /// From each five dashes in a row, as long as a PEM header can be.
+    pub private_key: Window,
+    /// Runs of at least 15 bytes of `[A-Za-z0-9_.-]` (API keys, JWTs,
+    /// base58 addresses), to their ends.
+    pub long_run: Window,
+    /// Clusters of digits and separators ([`cluster`]) with 13 digits
+    /// joined by single spaces or hyphens.
+    pub card: Window,
+    /// Clusters with 9 such digits.
+    pub ssn: Window,
+    /// Clusters with 10 digits joined by up to two of ` .-()`, from the
+    /// byte before them (a `+` or `(`).
+    pub phone: Window,
+    /// Clusters with a run of 8 digits.
+    pub bank: Window,
+    /// Clusters with four runs of digits joined by single dots.
+    pub ipv4: Window,
+    /// From two capital letters right before a run of at least two
+    /// digits, as long as an IBAN can be.
+    pub iban: Window,
+    /// From each `bc1`, as long as a bech32 address can be.
+    pub bc1: Window,
+    /// A run of exactly four digits that starts with 19 or 20.
+    pub year: bool,
     /// Most digits joined by single spaces or hyphens.
     pub group: usize,
     /// Most digits joined by up to two of ` .-()`.
     pub phone_group: usize,
     /// Longest run of digits.
     pub digit_run: usize,
-    /// Four runs of digits joined by single dots (`10.2.3.4`).
-    pub dotted_quad: bool,
-    /// A run of exactly four digits that starts with 19 or 20.
-    pub year: bool,
-    /// Two capital letters right before a run of at least two digits.
-    pub iban: bool,
-    /// `bc1`.
-    pub bc1: bool,
 }
+
+/// The longest matches that start at a fixed point: an IBAN
+/// (`[A-Z]{2}[0-9]{2}` and 30 more characters each after an optional
+/// space), a bech32 address (`bc1` and 71), a PEM header (43, rounded up).
+const IBAN_LEN: usize = 4 + 2 * 30;
+const BC1_LEN: usize = 3 + 71;
+const PEM_LEN: usize = 64;
 
 fn at(bytes: &[u8], i: usize) -> u8 {
     bytes.get(i).copied().unwrap_or(0)
@@ -58,9 +117,49 @@ fn phone_sep(b: u8) -> bool {
     matches!(b, b' ' | b'.' | b'-' | b'(' | b')')
 }
 
-/// Scans the digits and separators that start at `start` (a digit), and
-/// returns where they end. It works a run of digits at a time: a group
-/// goes on through a run when the run's first digit continues it.
+/// Characters of an API key, JWT or base58 address.
+fn key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// Where the run of bytes in `class` that reaches back from `i` starts.
+fn back(bytes: &[u8], mut i: usize, class: impl Fn(u8) -> bool) -> usize {
+    while i > 0 && class(at(bytes, i - 1)) {
+        i -= 1;
+    }
+    i
+}
+
+/// Where the run of bytes in `class` that starts at `i` ends.
+fn forward(bytes: &[u8], mut i: usize, class: impl Fn(u8) -> bool) -> usize {
+    while bytes.get(i).is_some_and(|&b| class(b)) {
+        i += 1;
+    }
+    i
+}
+
+/// The first start and the last end of the runs of at least 15 key
+/// bytes that begin before `hi` and reach `lo` or beyond.
+fn long_runs(bytes: &[u8], lo: usize, hi: usize) -> Option<(usize, usize)> {
+    let mut i = back(bytes, lo, key_byte);
+    let mut found = None;
+    while i < hi.min(bytes.len()) {
+        let end = forward(bytes, i, key_byte);
+        if end - i >= 15 {
+            found = Some((found.map_or(i, |(s, _)| s), end));
+        }
+        i = end.max(i + 1);
+    }
+    found
+}
+
+/// Scans the cluster of digits and separators that starts at `start` (a
+/// digit), and returns where it ends. It works a run of digits at a time:
+/// a group goes on through a run when the run's first digit continues it.
+///
+/// The digit detectors' matches are digits and separators (a phone
+/// number's may start with a `+` or `(` just before), so each lies inside
+/// one cluster, which is why a cluster is their window.
 fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
     let mut i = start;
     // Digits counted in the current group, separators since the last digit,
@@ -69,7 +168,9 @@ fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
     let mut phone = 0usize;
     // Runs of digits so far joined by single dots.
     let mut dotted = 0usize;
-    loop {
+    // This cluster's largest counts.
+    let (mut most_group, mut most_phone, mut most_run, mut quad) = (0, 0, 0, false);
+    let end = loop {
         let run_start = i;
         while bytes.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
@@ -79,15 +180,16 @@ fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
         // and it is a dot.
         let joined = gap == 1 && at(bytes, run_start.wrapping_sub(1)) == b'.';
         dotted = if joined { dotted + 1 } else { 1 };
-        f.dotted_quad |= dotted >= 4;
+        quad |= dotted >= 4;
         group = if group_ok && gap <= 1 {
             group + run
         } else {
             run
         };
         phone = if gap <= 2 { phone + run } else { run };
-        f.group = f.group.max(group);
-        f.phone_group = f.phone_group.max(phone);
+        most_group = most_group.max(group);
+        most_phone = most_phone.max(phone);
+        most_run = most_run.max(run);
         end_run(bytes, run_start, run, f);
         (gap, group_ok) = (0, true);
         // The separators up to the next digit. `mark` does not see the
@@ -100,41 +202,70 @@ fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
                     gap += 1;
                     group_ok &= group_sep(b);
                     dashes = if b == b'-' { dashes + 1 } else { 0 };
-                    f.dashes |= dashes >= 5;
+                    if dashes >= 5 {
+                        let first = i + 1 - 5;
+                        f.private_key.add(first, (first + PEM_LEN).min(bytes.len()));
+                    }
                     i += 1;
                 }
-                Some(b) if b.is_ascii_digit() => break,
-                _ => return i,
+                _ => break,
             }
         }
-    }
+        if !bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            break i;
+        }
+    };
+    let len = bytes.len();
+    let window = |w: &mut Window, open: bool, lo: usize| {
+        if open {
+            w.add(lo, end.min(len));
+        }
+    };
+    window(&mut f.card, most_group >= 13, start);
+    window(&mut f.ssn, most_group >= 9, start);
+    window(&mut f.phone, most_phone >= 10, start.saturating_sub(1));
+    window(&mut f.bank, most_run >= 8, start);
+    window(&mut f.ipv4, quad, start);
+    f.group = f.group.max(most_group);
+    f.phone_group = f.phone_group.max(most_phone);
+    f.digit_run = f.digit_run.max(most_run);
+    end
 }
 
 /// Records what a maximal run of `len` digits at `s` says.
 fn end_run(bytes: &[u8], s: usize, len: usize, f: &mut Features) {
-    f.digit_run = f.digit_run.max(len);
     let (d0, d1) = (at(bytes, s), at(bytes, s + 1));
     if len == 4 && matches!((d0, d1), (b'1', b'9') | (b'2', b'0')) {
         f.year = true;
     }
     if s >= 2 {
         let (p2, p1) = (at(bytes, s - 2), at(bytes, s - 1));
+        let clip = |n: usize| (s - 2 + n).min(bytes.len());
         if len >= 2 && p2.is_ascii_uppercase() && p1.is_ascii_uppercase() {
-            f.iban = true;
+            f.iban.add(s - 2, clip(IBAN_LEN));
         }
         if d0 == b'1' && p2 == b'b' && p1 == b'c' {
-            f.bc1 = true;
+            f.bc1.add(s - 2, clip(BC1_LEN));
         }
     }
 }
 
 /// Looks at one byte of interest other than a digit.
 fn mark(bytes: &[u8], i: usize, f: &mut Features) {
+    // A URL runs to the first ASCII space or quoting character; stopping
+    // only there, and never at a non-ASCII space, can only widen it.
+    let url_byte =
+        |b: u8| !b.is_ascii_whitespace() && !matches!(b, b'<' | b'>' | b'"' | b'\'' | b'`');
     match at(bytes, i) {
-        b'@' => f.at = true,
+        b'@' => {
+            let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+            let domain = |b: u8| b.is_ascii_alphanumeric() || b".-".contains(&b);
+            f.email
+                .add(back(bytes, i, local), forward(bytes, i + 1, domain));
+        }
         b':' => {
             if at(bytes, i + 1) == b'/' && at(bytes, i + 2) == b'/' {
-                f.url = true;
+                f.url.add(i.saturating_sub(5), forward(bytes, i, url_byte));
             }
             let hex = bytes.get(i + 1..).map_or(0, |r| {
                 r.iter()
@@ -143,7 +274,8 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
                     .count()
             });
             if hex <= 4 && at(bytes, i + 1 + hex) == b':' {
-                f.colon_hex = true;
+                let class = |b: u8| b.is_ascii_hexdigit() || b == b':';
+                f.ipv6.add(back(bytes, i, class), forward(bytes, i, class));
             }
         }
         b'.' if i >= 3
@@ -151,9 +283,11 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
                 .get(i - 3..i)
                 .is_some_and(|w| w.eq_ignore_ascii_case(b"www")) =>
         {
-            f.url = true;
+            f.url.add(i - 3, forward(bytes, i, url_byte));
         }
-        b'-' if bytes.get(i..i + 5) == Some(b"-----") => f.dashes = true,
+        b'-' if bytes.get(i..i + 5) == Some(b"-----") => {
+            f.private_key.add(i, (i + PEM_LEN).min(bytes.len()));
+        }
         _ => {}
     }
 }
@@ -283,13 +417,19 @@ pub fn scan(text: &str) -> Features {
     // the first 15 bytes of any run of 15 key bytes lie within two
     // consecutive blocks.
     let mut keys = 0u64;
+    // The first and last blocks where a run of 15 key bytes was complete.
+    let mut long: Option<(usize, usize)> = None;
     for block in blocks
         .filter_map(|b| <&[u8; BLOCK]>::try_from(b).ok())
         .chain(std::iter::once(&last))
     {
         let (mut hot, key) = masks(block);
         keys = (keys >> BLOCK) | (u64::from(key) << BLOCK);
-        f.long_run |= run_of_15(keys);
+        if run_of_15(keys) {
+            // The run lies in this block and the one before; its ends are
+            // found once, after the pass.
+            long = Some((long.map_or(base, |(first, _)| first), base));
+        }
         // Hot bytes of a cluster scanned from an earlier block.
         if done > base {
             hot &= u32::MAX.checked_shl((done - base) as u32).unwrap_or(0);
@@ -307,6 +447,12 @@ pub fn scan(text: &str) -> Features {
             }
         }
         base += BLOCK;
+    }
+    if let Some((first, last)) = long {
+        let around = |b: usize| long_runs(bytes, b.saturating_sub(BLOCK), b + BLOCK);
+        if let (Some((lo, _)), Some((_, hi))) = (around(first), around(last)) {
+            f.long_run.add(lo, hi);
+        }
     }
     f
 }
@@ -328,29 +474,74 @@ mod tests {
         assert_eq!(scan("acct 12345678901").digit_run, 11);
     }
 
+    /// The window of `text` as a string, "" when nothing was seen.
+    fn seen(text: &str, w: impl Fn(&Features) -> Window) -> &str {
+        w(&scan(text)).range().map_or("", |r| &text[r])
+    }
+
     #[test]
     fn shapes() {
         assert!(scan("born 03/04/1990").year);
         assert!(!scan("order 10000 and 4242").year);
-        assert!(scan("IBAN GB82 WEST").iban);
-        assert!(scan("ip 10.0.0.1").dotted_quad);
-        assert!(scan("ip 10.0.0.1.").dotted_quad);
-        assert!(!scan("42.10 USD and 1.2.3").dotted_quad);
-        assert!(!scan("1.2. 3.4").dotted_quad);
-        assert!(scan("addr bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq").bc1);
-        assert!(scan("see https://x.io").url);
-        assert!(scan("see WWW.x.io").url);
-        assert!(scan("fe80::1").colon_hex);
-        assert!(scan("2001:db8:0:1").colon_hex);
-        assert!(!scan("Note: the time is 10:30").colon_hex);
-        assert!(scan("-----BEGIN RSA PRIVATE KEY-----").dashes);
+        assert_eq!(seen("IBAN GB82 WEST", |f| f.iban), "GB82 WEST");
+        assert_eq!(seen("ip 10.0.0.1 ok", |f| f.ipv4), "10.0.0.1 ");
+        assert_eq!(seen("ip 10.0.0.1.", |f| f.ipv4), "10.0.0.1.");
+        assert_eq!(seen("42.10 USD and 1.2.3", |f| f.ipv4), "");
+        assert_eq!(seen("1.2. 3.4", |f| f.ipv4), "");
+        let bc1 = "addr bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
+        assert_eq!(seen(bc1, |f| f.bc1), &bc1[5..]);
+        assert_eq!(
+            seen("see https://x.io/a?b=c, then", |f| f.url),
+            "https://x.io/a?b=c,"
+        );
+        assert_eq!(seen("see WWW.x.io", |f| f.url), "WWW.x.io");
+        assert_eq!(seen("at fe80::1 ok", |f| f.ipv6), "fe80::1");
+        assert_eq!(seen("2001:db8:0:1", |f| f.ipv6), "2001:db8:0:1");
+        assert_eq!(seen("Note: the time is 10:30", |f| f.ipv6), "");
+        let pem = "-----BEGIN RSA PRIVATE KEY-----";
+        assert_eq!(seen(pem, |f| f.private_key), pem);
         // Dashes inside a cluster of digits and separators.
-        assert!(scan("id 12-----BEGIN").dashes);
-        assert!(scan("id 12 -- -----").dashes);
-        assert!(!scan("id 12----.-1").dashes);
-        assert!(scan("key sk-abcdefghijklmnopqrstuvwx").long_run);
-        assert!(!scan("plain words only, nothing more here").long_run);
-        assert!(scan("mail a@b.io").at);
+        assert_eq!(seen("id 12-----BEGIN", |f| f.private_key), "-----BEGIN");
+        assert_eq!(seen("id 12 -- -----", |f| f.private_key), "-----");
+        assert_eq!(seen("id 12----.-1", |f| f.private_key), "");
+        let key = "key sk-abcdefghijklmnopqrstuvwx here";
+        assert_eq!(seen(key, |f| f.long_run), "sk-abcdefghijklmnopqrstuvwx");
+        assert_eq!(
+            seen("plain words only, nothing more here", |f| f.long_run),
+            ""
+        );
+        assert_eq!(
+            seen("mail: jane.doe@b.io, ok", |f| f.email),
+            "jane.doe@b.io"
+        );
+    }
+
+    #[test]
+    fn cluster_windows() {
+        let t = "card 4111 1111-1111 1111 and phone +1 (555) 123-4567. ssn 123-45-6789!";
+        assert_eq!(seen(t, |f| f.card), "4111 1111-1111 1111 ");
+        assert_eq!(
+            seen(t, |f| f.phone),
+            " 4111 1111-1111 1111 and phone +1 (555) 123-4567. "
+        );
+        assert_eq!(seen("call (555) 123-4567", |f| f.phone), "(555) 123-4567");
+        assert_eq!(
+            seen(t, |f| f.ssn),
+            "4111 1111-1111 1111 and phone +1 (555) 123-4567. ssn 123-45-6789"
+        );
+        assert_eq!(seen("acct 12345678901 x", |f| f.bank), "12345678901 ");
+        assert_eq!(seen("acct 1234567 x", |f| f.bank), "");
+    }
+
+    /// A long run found in one block reaches back and forward across
+    /// several blocks.
+    #[test]
+    fn long_run_window_spans_blocks() {
+        let run = "k".repeat(100);
+        let t = format!("{} {run} tail", " ".repeat(40));
+        assert_eq!(seen(&t, |f| f.long_run), run);
+        let t = format!("{run}{}", " x".repeat(40));
+        assert_eq!(seen(&t, |f| f.long_run), run);
     }
 
     /// The flags' arithmetic is the plain definition, for every byte.
@@ -396,7 +587,7 @@ mod tests {
             for len in [14, 15, 16] {
                 for tail in ["", " ", " and more words after the run"] {
                     let t = format!("{}{}{tail}", " ".repeat(off), "k".repeat(len));
-                    assert_eq!(scan(&t).long_run, len >= 15, "{off} {len} {tail:?}");
+                    assert_eq!(scan(&t).long_run.seen(), len >= 15, "{off} {len} {tail:?}");
                 }
             }
         }
@@ -406,7 +597,7 @@ mod tests {
     fn runs_across_chunks() {
         // The run starts mid-chunk and ends mid-chunk.
         let text = "abc AKIAIOSFODNN7EXAMPLE xyz";
-        assert!(scan(text).long_run);
+        assert!(scan(text).long_run.seen());
         let f = scan("1234567 89012345");
         assert_eq!(f.group, 15);
     }
@@ -488,6 +679,12 @@ mod tests {
         "fe80",
         "2001:db8",
         "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        "jane+x%",
+        "<",
+        "\"",
+        "!",
+        "https://",
+        "\u{a0}",
     ];
 
     fn piece() -> impl Strategy<Value = String> {
@@ -522,6 +719,9 @@ mod tests {
             "ssn 123-45-6789",
             "call +1 (415) 555-0132 now",
             "IBAN GB82 WEST 1234 5698 7654 32",
+            "IBAN MT84 MALT 0110 0001 2345 MTLC AST0 01S",
+            "p2wsh bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3 ok",
+            "-----BEGIN ENCRYPTED PRIVATE KEY BLOCK-----\nabc\n-----END PRIVATE KEY-----",
             "acct number 12345678 at bank",
             "born on 03/04/1990",
             "DOB: March 4, 1990",
