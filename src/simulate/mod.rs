@@ -79,6 +79,26 @@ pub struct Summary {
     pub sweep: Option<(String, Vec<SweepPoint>)>,
     /// The last event's day number and its `timeline` label.
     last_day: Option<(Option<i64>, String)>,
+    /// Per-rule counts by rule index while events are folded; `rules`
+    /// keys them by rule id at the end.
+    per_rule: Vec<RuleStats>,
+}
+
+impl RuleStats {
+    fn seen(&self) -> bool {
+        self.evaluated + self.unevaluated + self.skipped > 0
+    }
+
+    fn absorb(&mut self, o: RuleStats) {
+        self.evaluated += o.evaluated;
+        self.triggered += o.triggered;
+        self.unevaluated += o.unevaluated;
+        self.skipped += o.skipped;
+        self.streaming_triggers += o.streaming_triggers;
+        for (a, n) in o.by_action {
+            *self.by_action.entry(a).or_default() += n;
+        }
+    }
 }
 
 pub struct Config {
@@ -247,6 +267,7 @@ pub fn run(
     let pool = pool(cfg.threads)?;
     let mut s = Summary {
         flips: baseline.map(|_| BTreeMap::new()),
+        per_rule: vec![RuleStats::default(); set.rules.len()],
         ..Summary::default()
     };
     let mut sweep_counts = vec![(0usize, 0usize); thresholds.len()];
@@ -312,7 +333,7 @@ pub fn run(
             Ok(x) => x,
         };
         let g = gov.step(program, &e);
-        fold(&mut s, &set, &e, &r, &g);
+        fold(&mut s, &e, &r, &g);
         for (i, hit) in sw.iter().enumerate() {
             if let (Some(slot), Some(h)) = (sweep_counts.get_mut(i), hit) {
                 slot.1 += 1;
@@ -351,6 +372,11 @@ pub fn run(
         Ok(())
     })?;
     s.approvals = gov.approvals;
+    for (rule, st) in set.rules.iter().zip(std::mem::take(&mut s.per_rule)) {
+        if st.seen() {
+            s.rules.entry(rule.id.clone()).or_default().absorb(st);
+        }
+    }
     if let Some(rule) = sweep_rule.and_then(|i| set.rules.get(i)) {
         s.sweep = Some((
             rule.id.clone(),
@@ -374,7 +400,7 @@ pub fn final_decision(r: &EventResult, g: &[GovEvent]) -> Action {
         .unwrap_or(r.decision)
 }
 
-fn fold(s: &mut Summary, set: &RuleSet, e: &Event, r: &EventResult, g: &[GovEvent]) {
+fn fold(s: &mut Summary, e: &Event, r: &EventResult, g: &[GovEvent]) {
     s.events += 1;
     let decision = final_decision(r, g);
     *s.decisions.entry(decision).or_default() += 1;
@@ -396,12 +422,8 @@ fn fold(s: &mut Summary, set: &RuleSet, e: &Event, r: &EventResult, g: &[GovEven
         *per_day.entry(decision).or_default() += 1;
     }
     for o in &r.outcomes {
-        let Some(rule) = set.rules.get(o.rule) else {
+        let Some(st) = s.per_rule.get_mut(o.rule) else {
             continue;
-        };
-        let st = match s.rules.get_mut(&rule.id) {
-            Some(st) => st,
-            None => s.rules.entry(rule.id.clone()).or_default(),
         };
         match o.status {
             Status::Triggered => {
