@@ -104,19 +104,53 @@ fn bucket(ts: Option<Timestamp>, window: Window) -> String {
     }
 }
 
+/// The window or period of an event's time that a cap or budget counts
+/// in. Its label (`2026-11-02T14`, `2026-11`) is made only when shown:
+/// most are never shown, and a label costs a formatted string.
+#[derive(Debug, Clone, Copy)]
+pub struct Period {
+    ts: Option<Timestamp>,
+    window: Window,
+}
+
+impl Period {
+    pub fn new(ts: Option<Timestamp>, window: Window) -> Self {
+        Period { ts, window }
+    }
+}
+
+/// Two periods are the same bucket of the same kind of window.
+impl PartialEq for Period {
+    fn eq(&self, o: &Self) -> bool {
+        self.window == o.window && bucket_key(self.ts, self.window) == bucket_key(o.ts, o.window)
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&bucket(self.ts, self.window))
+    }
+}
+
+impl serde::Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Something governance did, attached to the event that caused it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GovEvent {
     BudgetAlert {
         budget: String,
-        period: String,
+        period: Period,
         threshold: f64,
         spend: f64,
         limit: f64,
     },
     CapTripped {
         cap: String,
-        window: String,
+        window: Period,
         usage: f64,
         limit: f64,
         action: CapAction,
@@ -126,7 +160,7 @@ pub enum GovEvent {
     /// A later event in a tripped window, subject to the cap's action.
     CapApplied {
         cap: String,
-        window: String,
+        window: Period,
         action: CapAction,
     },
     Exempted {
@@ -205,29 +239,22 @@ pub struct Governance {
     tripped: BTreeMap<(usize, Option<i64>), bool>,
     /// (chain, day) → approval requests.
     pub approvals: BTreeMap<(String, String), usize>,
-    /// The last label made for each kind of window, with its window:
-    /// events come mostly in time order, so most labels are reused.
-    labels: [Option<(Option<i64>, String)>; 4],
+    /// The last day labelled for `approvals`, with its day number: events
+    /// come mostly in time order, so most labels are reused.
+    day: Option<(Option<i64>, String)>,
 }
 
 impl Governance {
-    /// `bucket`, from the cache when the window is the last one labelled.
-    fn label(&mut self, ts: Option<Timestamp>, window: Window) -> String {
-        let key = bucket_key(ts, window);
-        let slot = match window {
-            Window::Hour => 0,
-            Window::Day => 1,
-            Window::Week => 2,
-            Window::Month => 3,
-        };
-        match self.labels.get_mut(slot) {
-            Some(Some((k, label))) if *k == key => label.clone(),
-            Some(cached) => {
-                let label = bucket(ts, window);
-                *cached = Some((key, label.clone()));
+    /// The label of an event's day, from the cache when it is the last one.
+    fn day_label(&mut self, ts: Option<Timestamp>) -> String {
+        let key = bucket_key(ts, Window::Day);
+        match &self.day {
+            Some((k, label)) if *k == key => label.clone(),
+            _ => {
+                let label = bucket(ts, Window::Day);
+                self.day = Some((key, label.clone()));
                 label
             }
-            None => bucket(ts, window),
         }
     }
 
@@ -259,7 +286,7 @@ impl Governance {
                     if before < t * limit && after >= t * limit {
                         out.push(GovEvent::BudgetAlert {
                             budget: b.name.value.clone(),
-                            period: self.label(e.timestamp, window),
+                            period: Period::new(e.timestamp, window),
                             threshold: t,
                             spend: after,
                             limit,
@@ -299,13 +326,13 @@ impl Governance {
             let chain = c.approval_chain.as_ref().map(|x| x.value.clone());
             if action == CapAction::RequireApproval {
                 if let Some(ch) = &chain {
-                    let day = self.label(e.timestamp, Window::Day);
+                    let day = self.day_label(e.timestamp);
                     *self.approvals.entry((ch.clone(), day)).or_default() += 1;
                 }
             }
             let first = !self.tripped.contains_key(&key);
             self.tripped.insert(key, true);
-            let window = self.label(e.timestamp, window_kind);
+            let window = Period::new(e.timestamp, window_kind);
             if first {
                 let approvers = chain
                     .as_deref()
