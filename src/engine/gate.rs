@@ -294,8 +294,8 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-/// Bytes per block of the scan's flag pass.
-const BLOCK: usize = 32;
+/// Bytes per block of the scan's flag pass: one bit of a `u64` each.
+const BLOCK: usize = 64;
 
 /// Per-byte flags of one block: bit 0 for a byte the per-byte pass must
 /// see (a digit, `-./:` or `@`), bit 1 for a key byte. This is the
@@ -318,8 +318,8 @@ fn flags(block: &[u8; BLOCK]) -> [u8; BLOCK] {
 /// Bit 0 of each byte of `w` (each byte 0 or 1), as the bits of one byte
 /// in the same order: the multiplication adds each byte's bit into the
 /// top byte at its own position, with no carries.
-fn pack(w: u64) -> u32 {
-    (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+fn pack(w: u64) -> u64 {
+    w.wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
 /// One word of eight one-byte flags.
@@ -330,8 +330,8 @@ fn word(flags: &[u8]) -> u64 {
 /// The hot and key flags of a block as bit masks (bit `i` for byte `i`),
 /// from [`flags`].
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-fn portable_masks(block: &[u8; BLOCK]) -> (u32, u32) {
-    let (mut hot, mut key) = (0u32, 0u32);
+fn portable_masks(block: &[u8; BLOCK]) -> (u64, u64) {
+    let (mut hot, mut key) = (0u64, 0u64);
     for (k, c) in flags(block).chunks_exact(8).enumerate() {
         let w = word(c);
         hot |= pack(w & ONES) << (8 * k);
@@ -344,7 +344,7 @@ fn portable_masks(block: &[u8; BLOCK]) -> (u32, u32) {
 /// masks go straight to bits with `movemask`, which a portable loop does
 /// not compile to.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-fn masks(block: &[u8; BLOCK]) -> (u32, u32) {
+fn masks(block: &[u8; BLOCK]) -> (u64, u64) {
     use safe_arch::{
         add_i8_m128i, bitandnot_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i,
         load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
@@ -353,12 +353,12 @@ fn masks(block: &[u8; BLOCK]) -> (u32, u32) {
     // Unsigned range tests as signed ones: adding `0x80 - lo` moves
     // `lo..lo + n` to `-128..-128 + n`, and everything else above it.
     let below = |n: u8| set_splat_i8_m128i(i8::MIN.wrapping_add(n as i8));
-    let (mut hot, mut key) = (0u32, 0u32);
-    let halves = block
+    let (mut hot, mut key) = (0u64, 0u64);
+    let quarters = block
         .chunks_exact(16)
         .filter_map(|h| <&[u8; 16]>::try_from(h).ok());
-    for (k, half) in halves.enumerate() {
-        let v = load_unaligned_m128i(half);
+    for (k, quarter) in quarters.enumerate() {
+        let v = load_unaligned_m128i(quarter);
         let t = add_i8_m128i(v, splat(0x80u8.wrapping_sub(b'-')));
         let h = bitor_m128i(
             cmp_lt_mask_i8_m128i(t, below(b':' - b'-' + 1)),
@@ -378,15 +378,15 @@ fn masks(block: &[u8; BLOCK]) -> (u32, u32) {
             bitor_m128i(alpha, range),
             cmp_eq_mask_i8_m128i(v, splat(b'_')),
         );
-        // Sixteen mask bits each; the cast keeps them.
-        hot |= (move_mask_i8_m128i(h) as u32 & 0xffff) << (16 * k);
-        key |= (move_mask_i8_m128i(kk) as u32 & 0xffff) << (16 * k);
+        // Sixteen mask bits each; the casts keep them.
+        hot |= u64::from(move_mask_i8_m128i(h) as u16) << (16 * k);
+        key |= u64::from(move_mask_i8_m128i(kk) as u16) << (16 * k);
     }
     (hot, key)
 }
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-fn masks(block: &[u8; BLOCK]) -> (u32, u32) {
+fn masks(block: &[u8; BLOCK]) -> (u64, u64) {
     portable_masks(block)
 }
 
@@ -413,10 +413,9 @@ pub fn scan(text: &str) -> Features {
         *l = b;
     }
     let mut base = 0usize;
-    // Key bits of the previous block (low half) and this one (high half):
-    // the first 15 bytes of any run of 15 key bytes lie within two
-    // consecutive blocks.
-    let mut keys = 0u64;
+    // Key bytes at the end of the blocks so far: a run of 15 lies in one
+    // block, or is this count and this block's leading key bytes.
+    let mut carry = 0u32;
     // The first and last blocks where a run of 15 key bytes was complete.
     let mut long: Option<(usize, usize)> = None;
     for block in blocks
@@ -424,22 +423,26 @@ pub fn scan(text: &str) -> Features {
         .chain(std::iter::once(&last))
     {
         let (mut hot, key) = masks(block);
-        keys = (keys >> BLOCK) | (u64::from(key) << BLOCK);
-        if run_of_15(keys) {
-            // The run lies in this block and the one before; its ends are
-            // found once, after the pass.
+        if run_of_15(key) || carry + key.trailing_ones() >= 15 {
+            // The run lies in this block and the one before, or reaches
+            // further back; its ends are found once, after the pass.
             long = Some((long.map_or(base, |(first, _)| first), base));
         }
+        carry = if key == u64::MAX {
+            carry + 64
+        } else {
+            key.leading_ones()
+        };
         // Hot bytes of a cluster scanned from an earlier block.
         if done > base {
-            hot &= u32::MAX.checked_shl((done - base) as u32).unwrap_or(0);
+            hot &= u64::MAX.checked_shl((done - base) as u32).unwrap_or(0);
         }
         while hot != 0 {
             let i = base + hot.trailing_zeros() as usize;
             if at(bytes, i).is_ascii_digit() {
                 done = cluster(bytes, i, &mut f);
                 // The cluster's own hot bytes in this block.
-                hot &= u32::MAX.checked_shl((done - base) as u32).unwrap_or(0);
+                hot &= u64::MAX.checked_shl((done - base) as u32).unwrap_or(0);
             } else {
                 // `mark` looks only at the bytes it knows.
                 mark(bytes, i, &mut f);
@@ -573,7 +576,7 @@ mod tests {
         let mut block = [0u8; BLOCK];
         for seed in 0..2000u32 {
             for (i, x) in block.iter_mut().enumerate() {
-                *x = (seed.wrapping_mul(2654435761).rotate_left(i as u32 % 29) >> 5) as u8;
+                *x = (seed.wrapping_mul(2654435761).rotate_left(i as u32 % 31) >> 5) as u8;
             }
             assert_eq!(masks(&block), portable_masks(&block), "{block:?}");
         }
@@ -583,7 +586,7 @@ mod tests {
     /// edges, the text ending with the run or going on after it.
     #[test]
     fn long_runs_at_every_offset() {
-        for off in 0..70 {
+        for off in 0..140 {
             for len in [14, 15, 16] {
                 for tail in ["", " ", " and more words after the run"] {
                     let t = format!("{}{}{tail}", " ".repeat(off), "k".repeat(len));
