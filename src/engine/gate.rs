@@ -9,7 +9,7 @@
 //! detectors' counted repetitions multiply its states; and a 2 KB prompt
 //! with one card number in it runs the card regex over that number.
 //!
-//! The scan works on blocks of 32 bytes: vector compares flag the bytes
+//! The scan works on blocks of 64 bytes: vector compares flag the bytes
 //! worth a closer look and the key bytes, the flags are packed into bit
 //! masks, runs of key bytes are found with shifts, and only the flagged
 //! bytes are looked at one by one.
