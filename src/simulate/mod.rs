@@ -230,7 +230,7 @@ pub fn parse_only(cfg: &Config) -> Result<(usize, usize), Fatal> {
         &cfg.traces,
         pool.as_ref(),
         |r| matches!(r, Record::Event(_)),
-        |_, is_event| {
+        |_, &is_event| {
             if is_event {
                 events += 1;
             } else {
@@ -315,6 +315,7 @@ pub fn run(
     pipeline::run(&cfg.traces, pool.as_ref(), map, |name, item| {
         let (e, r, b, sw) = match item {
             Err((line, message)) => {
+                let (line, message) = (*line, message.clone());
                 if cfg.strict {
                     return Err(Fatal(format!(
                         "{name}:{line}: malformed trace line: {message}"

@@ -22,8 +22,10 @@ use crate::engine::trace::{self, Block, Record};
 const BLOCK_BYTES: usize = 256 * 1024;
 
 /// Reads every trace, maps each record with `map` (on the pool, if any)
-/// and hands the results to `fold` in trace order. `fold` gets the trace's
-/// display name too; an error from it stops the run.
+/// and shows the results to `fold` in trace order. `fold` gets the trace's
+/// display name too; an error from it stops the run. A block's results are
+/// dropped on the thread that made them: allocators free across threads
+/// at a cost.
 pub fn run<T, M, F>(
     traces: &[impl AsRef<Path>],
     pool: Option<&ThreadPool>,
@@ -33,7 +35,7 @@ pub fn run<T, M, F>(
 where
     T: Send,
     M: Fn(Record) -> T + Sync,
-    F: FnMut(&str, T) -> Result<(), Fatal>,
+    F: FnMut(&str, &T) -> Result<(), Fatal>,
 {
     for path in traces {
         let path = path.as_ref();
@@ -49,7 +51,7 @@ where
                         break;
                     }
                     for r in block.records() {
-                        fold(&name, map(r))?;
+                        fold(&name, &map(r))?;
                     }
                 }
             }
@@ -71,7 +73,7 @@ fn parallel<T, M>(
     pool: &ThreadPool,
     reader: &mut trace::TraceReader,
     map: &M,
-    fold: &mut dyn FnMut(T) -> Result<(), Fatal>,
+    fold: &mut dyn FnMut(&T) -> Result<(), Fatal>,
 ) -> Result<(), Fatal>
 where
     T: Send,
@@ -84,7 +86,8 @@ where
     pool.in_place_scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<T>, Block)>();
         let (mut sent, mut folded, mut queued) = (0usize, 0usize, 0usize);
-        let mut done: BTreeMap<usize, Vec<T>> = BTreeMap::new();
+        // Mapped blocks' results, and whether a helper mapped them.
+        let mut done: BTreeMap<usize, (Vec<T>, bool)> = BTreeMap::new();
         // Blocks come back with their results and are refilled.
         let mut free: Vec<Block> = Vec::new();
         let (mut end, mut wait) = (false, false);
@@ -103,13 +106,16 @@ where
             {
                 queued -= 1;
                 free.push(block);
-                done.insert(i, out);
+                done.insert(i, (out, true));
             }
-            while let Some(out) = done.remove(&folded) {
-                for t in out {
+            while let Some((out, on_helper)) = done.remove(&folded) {
+                for t in &out {
                     fold(t)?;
                 }
                 folded += 1;
+                if on_helper {
+                    scope.spawn(move |_| drop(out));
+                }
             }
             if end && folded == sent {
                 return Ok(());
@@ -140,7 +146,7 @@ where
                 match next_block(reader, &mut free) {
                     None => end = true,
                     Some(block) => {
-                        done.insert(sent, block.records().map(map).collect());
+                        done.insert(sent, (block.records().map(map).collect(), false));
                         free.push(block);
                         sent += 1;
                     }
@@ -186,7 +192,7 @@ mod tests {
                 Record::Event(e) => e.line,
                 Record::Malformed { line, .. } => line,
             };
-            run(&[f.path()], pool.as_ref(), line, |_, l| {
+            run(&[f.path()], pool.as_ref(), line, |_, &l| {
                 got.push(l);
                 Ok(())
             })
