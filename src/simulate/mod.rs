@@ -333,8 +333,8 @@ pub fn run(
             }
             Ok(x) => x,
         };
-        let g = gov.step(program, &e);
-        fold(&mut s, &e, &r, &g);
+        let g = gov.step(program, e);
+        fold(&mut s, e, r, &g);
         for (i, hit) in sw.iter().enumerate() {
             if let (Some(slot), Some(h)) = (sweep_counts.get_mut(i), hit) {
                 slot.1 += 1;
@@ -344,9 +344,9 @@ pub fn run(
             }
         }
         if let (Some(b), Some(bp)) = (&b, baseline) {
-            let bg = base_gov.step(bp, &e);
+            let bg = base_gov.step(bp, e);
             let before = final_decision(b, &bg);
-            let after = final_decision(&r, &g);
+            let after = final_decision(r, &g);
             if let Some(f) = s.flips.as_mut() {
                 *f.entry((before, after)).or_default() += 1;
             }
@@ -358,13 +358,13 @@ pub fn run(
                         line: e.line,
                         before,
                         after,
-                        excerpt: excerpt(&e, cfg.show_matches),
+                        excerpt: excerpt(e, cfg.show_matches),
                     });
                 }
             }
         }
         if let Some(w) = events_out.as_deref_mut() {
-            let line = event_json(&set, &r, &g);
+            let line = event_json(&set, r, &g);
             writeln!(w, "{line}").map_err(|e| Fatal(format!("cannot write events: {e}")))?;
         }
         if let Some(p) = &cfg.progress {
