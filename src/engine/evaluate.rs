@@ -650,7 +650,7 @@ pub fn evaluate(
         .filter(|(_, a)| **a)
         .filter_map(|(r, _)| r.overrides)
         .collect();
-    let mut outcomes = Vec::new();
+    let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
     let mut pattern_sets: BTreeMap<&'static str, regex_automata::PatternSet> = BTreeMap::new();
     let mut terminated: Option<String> = None;
