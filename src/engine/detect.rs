@@ -3,9 +3,9 @@
 //!
 //! One pass of the detectors' gate ([`gate`]) over a text says which
 //! detectors can match and where; only those run their regex, over that
-//! window, and their matches are validated (Luhn, mod-97, SSN rules, checksums). Word lists
-//! are aho-corasick DFAs over the lowercased text. Positions are character
-//! offsets, end exclusive.
+//! window, and their matches are validated (Luhn, mod-97, SSN rules,
+//! checksums). Word lists are aho-corasick DFAs over the lowercased text.
+//! Positions are character offsets, end exclusive.
 
 use std::ops::Range;
 use std::sync::OnceLock;
