@@ -250,12 +250,22 @@ fn end_run(bytes: &[u8], s: usize, len: usize, f: &mut Features) {
     }
 }
 
+/// Where the URL with its scheme or `www.` at `i` can end: the first
+/// ASCII space or quoting character (stopping only there, and never at a
+/// non-ASCII space, can only widen the window). Evidence inside the run an
+/// earlier one reached ends where that one does, which keeps a long run
+/// of `://` linear.
+fn url_end(bytes: &[u8], i: usize, url: Window) -> usize {
+    if i < url.hi {
+        return url.hi;
+    }
+    forward(bytes, i, |b| {
+        !b.is_ascii_whitespace() && !matches!(b, b'<' | b'>' | b'"' | b'\'' | b'`')
+    })
+}
+
 /// Looks at one byte of interest other than a digit.
 fn mark(bytes: &[u8], i: usize, f: &mut Features) {
-    // A URL runs to the first ASCII space or quoting character; stopping
-    // only there, and never at a non-ASCII space, can only widen it.
-    let url_byte =
-        |b: u8| !b.is_ascii_whitespace() && !matches!(b, b'<' | b'>' | b'"' | b'\'' | b'`');
     match at(bytes, i) {
         b'@' => {
             let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
@@ -265,7 +275,7 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
         }
         b':' => {
             if at(bytes, i + 1) == b'/' && at(bytes, i + 2) == b'/' {
-                f.url.add(i.saturating_sub(5), forward(bytes, i, url_byte));
+                f.url.add(i.saturating_sub(5), url_end(bytes, i, f.url));
             }
             let hex = bytes.get(i + 1..).map_or(0, |r| {
                 r.iter()
@@ -273,7 +283,10 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
                     .take_while(|c| c.is_ascii_hexdigit())
                     .count()
             });
-            if hex <= 4 && at(bytes, i + 1 + hex) == b':' {
+            // A colon inside the run an earlier one reached is in the
+            // window already (and scanning its run again for every colon
+            // would be quadratic).
+            if hex <= 4 && at(bytes, i + 1 + hex) == b':' && i >= f.ipv6.hi {
                 let class = |b: u8| b.is_ascii_hexdigit() || b == b':';
                 f.ipv6.add(back(bytes, i, class), forward(bytes, i, class));
             }
@@ -283,7 +296,7 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
                 .get(i - 3..i)
                 .is_some_and(|w| w.eq_ignore_ascii_case(b"www")) =>
         {
-            f.url.add(i - 3, forward(bytes, i, url_byte));
+            f.url.add(i - 3, url_end(bytes, i, f.url));
         }
         b'-' if bytes.get(i..i + 5) == Some(b"-----") => {
             f.private_key.add(i, (i + PEM_LEN).min(bytes.len()));
@@ -517,6 +530,19 @@ mod tests {
             seen("mail: jane.doe@b.io, ok", |f| f.email),
             "jane.doe@b.io"
         );
+    }
+
+    /// Evidence repeated through one long run: the windows are the run
+    /// (each piece of evidence reuses the end an earlier one found).
+    #[test]
+    fn repeated_evidence_in_one_run() {
+        // Five bytes back from the first `://`, for `https`.
+        let t = format!("x {} y", "http://a".repeat(500));
+        assert_eq!(seen(&t, |f| f.url), &t[1..t.len() - 2]);
+        let t = format!("x {} y", "ab::".repeat(500));
+        assert_eq!(seen(&t, |f| f.ipv6), &t[2..t.len() - 2]);
+        let t = format!("x {} y", "www.".repeat(500));
+        assert_eq!(seen(&t, |f| f.url), &t[2..t.len() - 2]);
     }
 
     #[test]
