@@ -23,9 +23,10 @@ const BLOCK_BYTES: usize = 256 * 1024;
 
 /// Reads every trace, maps each record with `map` (on the pool, if any)
 /// and shows the results to `fold` in trace order. `fold` gets the trace's
-/// display name too; an error from it stops the run. A block's results are
-/// dropped on the thread that made them: allocators free across threads
-/// at a cost.
+/// display name too; an error from it stops the run. Once folded, a block
+/// mapped by a helper is dropped on the pool and one mapped by the calling
+/// thread on that thread, so memory is mostly freed where it was
+/// allocated: freeing across threads costs the allocator more.
 pub fn run<T, M, F>(
     traces: &[impl AsRef<Path>],
     pool: Option<&ThreadPool>,
