@@ -90,12 +90,6 @@ pub struct Features {
     pub bc1: Window,
     /// A run of exactly four digits that starts with 19 or 20.
     pub year: bool,
-    /// Most digits joined by single spaces or hyphens.
-    pub group: usize,
-    /// Most digits joined by up to two of ` .-()`.
-    pub phone_group: usize,
-    /// Longest run of digits.
-    pub digit_run: usize,
 }
 
 /// The longest matches that start at a fixed point: an IBAN
@@ -226,9 +220,6 @@ fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
     window(&mut f.phone, most_phone >= 10, start.saturating_sub(1));
     window(&mut f.bank, most_run >= 8, start);
     window(&mut f.ipv4, quad, start);
-    f.group = f.group.max(most_group);
-    f.phone_group = f.phone_group.max(most_phone);
-    f.digit_run = f.digit_run.max(most_run);
     end
 }
 
@@ -478,16 +469,20 @@ pub fn scan(text: &str) -> Features {
 mod tests {
     use super::*;
 
+    /// Each digit window opens at its count and not one digit below.
     #[test]
     fn digit_groups() {
         let f = scan("card 4111 1111-1111 1111 and phone +1 (555) 123-4567.");
-        assert_eq!(f.group, 16);
-        assert_eq!(f.phone_group, 16);
+        assert!(f.card.seen() && f.phone.seen());
         let f = scan("call (555) 123-4567 now");
-        assert_eq!(f.phone_group, 10);
-        assert_eq!(f.group, 7);
-        assert_eq!(scan("ssn 123-45-6789").group, 9);
-        assert_eq!(scan("acct 12345678901").digit_run, 11);
+        assert!(f.phone.seen() && !f.ssn.seen());
+        assert!(!scan("call (555) 123-456 now").phone.seen());
+        assert!(scan("n 1234 5678 90123 x").card.seen());
+        assert!(!scan("n 1234 5678 9012 x").card.seen());
+        assert!(scan("ssn 123-45-6789").ssn.seen());
+        assert!(!scan("ssn 123-45-678").ssn.seen());
+        assert!(scan("acct 12345678 x").bank.seen());
+        assert!(!scan("acct 1234567 x").bank.seen());
     }
 
     /// The window of `text` as a string, "" when nothing was seen.
@@ -627,8 +622,7 @@ mod tests {
         // The run starts mid-chunk and ends mid-chunk.
         let text = "abc AKIAIOSFODNN7EXAMPLE xyz";
         assert!(scan(text).long_run.seen());
-        let f = scan("1234567 89012345");
-        assert_eq!(f.group, 15);
+        assert_eq!(seen("1234567 89012345", |f| f.card), "1234567 89012345");
     }
 
     use crate::engine::detect::Detectors;
