@@ -17,14 +17,32 @@ use serde::Deserialize;
 use serde_json::Value as J;
 
 use super::event::{Event, Tokens, Tool};
+use super::specials::Specials;
 use crate::ir::values::Timestamp;
+
+thread_local! {
+    /// The marked bytes of the line being read, kept between lines so
+    /// the words are allocated once per thread.
+    static SPECIALS: std::cell::RefCell<Specials> = std::cell::RefCell::default();
+}
 
 /// Reads one line, or `None` when it needs the general reader.
 pub fn read(bytes: &[u8], line: usize) -> Option<Event> {
     // One UTF-8 check for the whole line; strings are then sliced out of
     // it at their (ASCII) quotes without another check.
     let text = simdutf8::basic::from_utf8(bytes).ok()?;
-    let mut r = Reader { text, pos: 0 };
+    SPECIALS.with_borrow_mut(|specials| {
+        specials.mark(bytes);
+        read_marked(text, specials, line)
+    })
+}
+
+fn read_marked(text: &str, specials: &Specials, line: usize) -> Option<Event> {
+    let mut r = Reader {
+        text,
+        pos: 0,
+        specials,
+    };
     let mut e = Event {
         line,
         ..Event::default()
@@ -215,6 +233,8 @@ struct Reader<'a> {
     /// The line, already checked as UTF-8.
     text: &'a str,
     pos: usize,
+    /// Its quotes, backslashes and control characters.
+    specials: &'a Specials,
 }
 
 impl<'a> Reader<'a> {
@@ -236,6 +256,10 @@ impl<'a> Reader<'a> {
     }
     fn rest(&self) -> &'a [u8] {
         self.text.as_bytes().get(self.pos..).unwrap_or_default()
+    }
+    /// How far ahead the next `"`, `\` or control character is.
+    fn special(&self) -> Option<usize> {
+        Some(self.specials.next(self.pos)? - self.pos)
     }
 
     /// Reads `null` if it is next.
@@ -276,7 +300,7 @@ impl<'a> Reader<'a> {
     /// A key without escapes (after its opening quote).
     fn key(&mut self) -> Option<&'a str> {
         let rest = self.rest();
-        let end = special(rest)?;
+        let end = self.special()?;
         if rest.get(end) != Some(&b'"') {
             return None;
         }
@@ -319,10 +343,21 @@ impl<'a> Reader<'a> {
     /// A string.
     fn string(&mut self) -> Option<String> {
         self.eat(b'"')?;
-        let mut out = String::new();
+        // Most strings have no escape: one copy of the exact size.
+        let rest = self.rest();
+        let end = self.special()?;
+        let plain = self.text.get(self.pos..self.pos + end)?;
+        self.pos += end + 1;
+        match rest.get(end)? {
+            b'"' => return Some(plain.to_string()),
+            b'\\' => {}
+            _ => return None,
+        }
+        let mut out = String::from(plain);
+        out.push(self.escape()?);
         loop {
             let rest = self.rest();
-            let end = special(rest)?;
+            let end = self.special()?;
             out.push_str(self.text.get(self.pos..self.pos + end)?);
             self.pos += end + 1;
             match rest.get(end)? {
@@ -467,7 +502,7 @@ impl<'a> Reader<'a> {
                     self.pos += 1;
                     loop {
                         let rest = self.rest();
-                        let end = special(rest)?;
+                        let end = self.special()?;
                         self.pos += end + 1;
                         match rest.get(end)? {
                             b'"' => break,
@@ -510,18 +545,6 @@ impl<'a> Reader<'a> {
             }
         }
     }
-}
-
-/// The index of the first `"`, `\` or control character in `s`.
-fn special(s: &[u8]) -> Option<usize> {
-    let end = memchr::memchr2(b'"', b'\\', s)?;
-    // Control characters are rare: one branch-free pass (vectorised by
-    // the compiler) clears the whole stretch.
-    let stretch = s.get(..end)?;
-    if stretch.iter().fold(false, |any, &b| any | (b < 0x20)) {
-        return stretch.iter().position(|&b| b < 0x20);
-    }
-    Some(end)
 }
 
 /// A number token's sign and the rest of it.

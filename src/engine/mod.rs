@@ -12,4 +12,5 @@ mod fast_line;
 pub mod gate;
 pub mod governance;
 pub mod rules;
+mod specials;
 pub mod trace;
