@@ -155,6 +155,16 @@ fn long_runs(bytes: &[u8], lo: usize, hi: usize) -> Option<(usize, usize)> {
 /// number's may start with a `+` or `(` just before), so each lies inside
 /// one cluster, which is why a cluster is their window.
 fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
+    // Most clusters in prose are one short number and a space or a full
+    // stop: fewer than 8 digits in one run open no digit window, and
+    // fewer than five separators hold no five dashes. Only the run's own
+    // evidence is left to record.
+    let run_end = forward(bytes, start, |b| b.is_ascii_digit());
+    let sep_end = forward(bytes, run_end, phone_sep);
+    if run_end - start < 8 && sep_end - run_end < 5 && !at(bytes, sep_end).is_ascii_digit() {
+        end_run(bytes, start, run_end - start, f);
+        return sep_end;
+    }
     let mut i = start;
     // Digits counted in the current group, separators since the last digit,
     // and whether those separators still allow the group to go on.
