@@ -312,9 +312,11 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const BLOCK: usize = 64;
 
 /// Per-byte flags of one block: bit 0 for a byte the per-byte pass must
-/// see (a digit, `-./:` or `@`), bit 1 for a key byte. This is the
-/// definition [`masks`] computes with vector compares; it is the whole
-/// computation where those are not available.
+/// see (a digit, `-./:` or `@`), bit 1 for a key byte, bit 2 for a byte
+/// above `0x20` (every key byte is one: a run of 15 key bytes needs 15 of
+/// these, which prose seldom has). This is the definition [`masks`] and
+/// [`key_mask`] compute with vector compares; it is the whole computation
+/// where those are not available.
 fn flags(block: &[u8; BLOCK]) -> [u8; BLOCK] {
     let mut out = [0u8; BLOCK];
     for (o, &b) in out.iter_mut().zip(block) {
@@ -324,7 +326,7 @@ fn flags(block: &[u8; BLOCK]) -> [u8; BLOCK] {
         let hot = u8::from(t <= b':' - b'-') | u8::from(b == b'@');
         let alpha = (b | 0x20).wrapping_sub(b'a') < 26;
         let key = alpha | ((t < b':' - b'-') & (b != b'/')) | (b == b'_');
-        *o = hot | (u8::from(key) << 1);
+        *o = hot | (u8::from(key) << 1) | (u8::from(b > 0x20) << 2);
     }
     out
 }
@@ -341,67 +343,104 @@ fn word(flags: &[u8]) -> u64 {
     <[u8; 8]>::try_from(flags).map_or(0, u64::from_le_bytes)
 }
 
-/// The hot and key flags of a block as bit masks (bit `i` for byte `i`),
-/// from [`flags`].
+/// The hot, key and above-space flags of a block as bit masks (bit `i`
+/// for byte `i`), from [`flags`].
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-fn portable_masks(block: &[u8; BLOCK]) -> (u64, u64) {
-    let (mut hot, mut key) = (0u64, 0u64);
+fn portable_masks(block: &[u8; BLOCK]) -> [u64; 3] {
+    let mut out = [0u64; 3];
     for (k, c) in flags(block).chunks_exact(8).enumerate() {
         let w = word(c);
-        hot |= pack(w & ONES) << (8 * k);
-        key |= pack((w >> 1) & ONES) << (8 * k);
+        for (bit, m) in out.iter_mut().enumerate() {
+            *m |= pack((w >> bit) & ONES) << (8 * k);
+        }
     }
-    (hot, key)
+    out
 }
 
-/// [`portable_masks`] with SSE2 compares, 16 bytes at a time: the byte
-/// masks go straight to bits with `movemask`, which a portable loop does
-/// not compile to.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-fn masks(block: &[u8; BLOCK]) -> (u64, u64) {
+mod sse2 {
+    //! [`super::portable_masks`] with SSE2 compares, 16 bytes at a time:
+    //! the byte masks go straight to bits with `movemask`, which a
+    //! portable loop does not compile to.
     use safe_arch::{
-        add_i8_m128i, bitandnot_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i,
-        load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        add_i8_m128i, bitandnot_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i,
+        cmp_lt_mask_i8_m128i, load_unaligned_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i,
     };
-    let splat = |b: u8| set_splat_i8_m128i(b as i8);
-    // Unsigned range tests as signed ones: adding `0x80 - lo` moves
-    // `lo..lo + n` to `-128..-128 + n`, and everything else above it.
-    let below = |n: u8| set_splat_i8_m128i(i8::MIN.wrapping_add(n as i8));
-    let (mut hot, mut key) = (0u64, 0u64);
-    let quarters = block
-        .chunks_exact(16)
-        .filter_map(|h| <&[u8; 16]>::try_from(h).ok());
-    for (k, quarter) in quarters.enumerate() {
-        let v = load_unaligned_m128i(quarter);
-        let t = add_i8_m128i(v, splat(0x80u8.wrapping_sub(b'-')));
-        let h = bitor_m128i(
-            cmp_lt_mask_i8_m128i(t, below(b':' - b'-' + 1)),
-            cmp_eq_mask_i8_m128i(v, splat(b'@')),
-        );
-        let lower = add_i8_m128i(
-            bitor_m128i(v, splat(0x20)),
-            splat(0x80u8.wrapping_sub(b'a')),
-        );
-        let alpha = cmp_lt_mask_i8_m128i(lower, below(26));
-        // `-.0123456789`: the hot range without `:`, then without `/`.
-        let range = bitandnot_m128i(
-            cmp_eq_mask_i8_m128i(v, splat(b'/')),
-            cmp_lt_mask_i8_m128i(t, below(b':' - b'-')),
-        );
-        let kk = bitor_m128i(
-            bitor_m128i(alpha, range),
-            cmp_eq_mask_i8_m128i(v, splat(b'_')),
-        );
-        // Sixteen mask bits each; the casts keep them.
-        hot |= u64::from(move_mask_i8_m128i(h) as u16) << (16 * k);
-        key |= u64::from(move_mask_i8_m128i(kk) as u16) << (16 * k);
+
+    use super::BLOCK;
+
+    fn splat(b: u8) -> m128i {
+        set_splat_i8_m128i(b as i8)
     }
-    (hot, key)
+
+    /// Unsigned range tests as signed ones: adding `0x80 - lo` moves
+    /// `lo..lo + n` to `-128..-128 + n`, and everything else above it.
+    fn below(n: u8) -> m128i {
+        set_splat_i8_m128i(i8::MIN.wrapping_add(n as i8))
+    }
+
+    /// One bit per byte of `block`, from a 16-byte mask of each quarter.
+    fn bits(block: &[u8; BLOCK], each: impl Fn(m128i) -> m128i) -> u64 {
+        let quarters = block
+            .chunks_exact(16)
+            .filter_map(|q| <&[u8; 16]>::try_from(q).ok());
+        quarters.enumerate().fold(0, |m, (k, q)| {
+            // Sixteen mask bits; the cast keeps them.
+            m | u64::from(move_mask_i8_m128i(each(load_unaligned_m128i(q))) as u16) << (16 * k)
+        })
+    }
+
+    /// The hot bytes and the bytes above `0x20`.
+    pub fn masks(block: &[u8; BLOCK]) -> (u64, u64) {
+        let hot = bits(block, |v| {
+            let t = add_i8_m128i(v, splat(0x80u8.wrapping_sub(b'-')));
+            bitor_m128i(
+                cmp_lt_mask_i8_m128i(t, below(b':' - b'-' + 1)),
+                cmp_eq_mask_i8_m128i(v, splat(b'@')),
+            )
+        });
+        let loose = bits(block, |v| {
+            cmp_gt_mask_i8_m128i(add_i8_m128i(v, splat(0x80)), below(0x20))
+        });
+        (hot, loose)
+    }
+
+    /// The key bytes.
+    pub fn key_mask(block: &[u8; BLOCK]) -> u64 {
+        bits(block, |v| {
+            let t = add_i8_m128i(v, splat(0x80u8.wrapping_sub(b'-')));
+            let lower = add_i8_m128i(
+                bitor_m128i(v, splat(0x20)),
+                splat(0x80u8.wrapping_sub(b'a')),
+            );
+            let alpha = cmp_lt_mask_i8_m128i(lower, below(26));
+            // `-.0123456789`: the hot range without `:`, then without `/`.
+            let range = bitandnot_m128i(
+                cmp_eq_mask_i8_m128i(v, splat(b'/')),
+                cmp_lt_mask_i8_m128i(t, below(b':' - b'-')),
+            );
+            bitor_m128i(
+                bitor_m128i(alpha, range),
+                cmp_eq_mask_i8_m128i(v, splat(b'_')),
+            )
+        })
+    }
 }
 
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use sse2::{key_mask, masks};
+
+/// The hot bytes and the bytes above `0x20`.
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 fn masks(block: &[u8; BLOCK]) -> (u64, u64) {
-    portable_masks(block)
+    let [hot, _, loose] = portable_masks(block);
+    (hot, loose)
+}
+
+/// The key bytes.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+fn key_mask(block: &[u8; BLOCK]) -> u64 {
+    portable_masks(block)[1]
 }
 
 /// Whether `x` has 15 consecutive one bits.
@@ -427,26 +466,44 @@ pub fn scan(text: &str) -> Features {
         *l = b;
     }
     let mut base = 0usize;
-    // Key bytes at the end of the blocks so far: a run of 15 lies in one
-    // block, or is this count and this block's leading key bytes.
+    // Bytes above `0x20` at the end of the blocks so far, saturating: a
+    // run of 15 such bytes lies in one block, or is this count and this
+    // block's leading ones.
     let mut carry = 0u32;
     // The first and last blocks where a run of 15 key bytes was complete.
     let mut long: Option<(usize, usize)> = None;
+    let mut before: &[u8; BLOCK] = &[0; BLOCK];
     for block in blocks
         .filter_map(|b| <&[u8; BLOCK]>::try_from(b).ok())
         .chain(std::iter::once(&last))
     {
-        let (mut hot, key) = masks(block);
-        if run_of_15(key) || carry + key.trailing_ones() >= 15 {
-            // The run lies in this block and the one before, or reaches
-            // further back; its ends are found once, after the pass.
-            long = Some((long.map_or(base, |(first, _)| first), base));
+        let (mut hot, loose) = masks(block);
+        // Every key byte is above `0x20`, so only where those make a run
+        // of 15 can key bytes: then the key masks of this block and the
+        // one before settle it. Key bytes at the end of the one before
+        // count in full when they fill it, as any count of 15 or more
+        // gives the same answer.
+        if run_of_15(loose) || carry.saturating_add(loose.trailing_ones()) >= 15 {
+            let key = key_mask(block);
+            let back = key_mask(before);
+            let key_carry = if back == u64::MAX {
+                64
+            } else {
+                back.leading_ones()
+            };
+            if run_of_15(key) || key_carry + key.trailing_ones() >= 15 {
+                // The run lies in this block and the one before, or
+                // reaches further back; its ends are found once, after
+                // the pass.
+                long = Some((long.map_or(base, |(first, _)| first), base));
+            }
         }
-        carry = if key == u64::MAX {
-            carry + 64
+        carry = if loose == u64::MAX {
+            carry.saturating_add(64)
         } else {
-            key.leading_ones()
+            loose.leading_ones()
         };
+        before = block;
         // Hot bytes of a cluster scanned from an earlier block.
         if done > base {
             hot &= u64::MAX.checked_shl((done - base) as u32).unwrap_or(0);
@@ -585,8 +642,18 @@ mod tests {
             let got = flags(&[b; BLOCK])[0];
             let hot = matches!(b, b'-'..=b':' | b'@');
             let key = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
-            assert_eq!(got, u8::from(hot) | (u8::from(key) << 1), "byte {b:#x}");
+            let loose = b > b' ';
+            assert_eq!(
+                got,
+                u8::from(hot) | (u8::from(key) << 1) | (u8::from(loose) << 2),
+                "byte {b:#x}"
+            );
         }
+    }
+
+    fn vector(block: &[u8; BLOCK]) -> [u64; 3] {
+        let (hot, loose) = masks(block);
+        [hot, key_mask(block), loose]
     }
 
     /// The vector masks are the portable ones, for every byte at every
@@ -598,7 +665,7 @@ mod tests {
                 let mut block = [b'x'; BLOCK];
                 block[pos] = b;
                 assert_eq!(
-                    masks(&block),
+                    vector(&block),
                     portable_masks(&block),
                     "byte {b:#x} at {pos}"
                 );
@@ -609,7 +676,7 @@ mod tests {
             for (i, x) in block.iter_mut().enumerate() {
                 *x = (seed.wrapping_mul(2654435761).rotate_left(i as u32 % 31) >> 5) as u8;
             }
-            assert_eq!(masks(&block), portable_masks(&block), "{block:?}");
+            assert_eq!(vector(&block), portable_masks(&block), "{block:?}");
         }
     }
 
