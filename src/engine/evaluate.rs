@@ -171,6 +171,11 @@ fn opt_str(s: &Option<String>) -> Value {
     s.as_deref().map_or(Value::Null, Value::str)
 }
 
+/// A shared text, shared again.
+fn opt_text(s: &Option<Arc<str>>) -> Value {
+    s.as_ref().map_or(Value::Null, |t| Value::Str(t.clone()))
+}
+
 fn map(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
     Value::Map(Arc::new(
         entries
@@ -183,8 +188,8 @@ fn map(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
 fn build_var(e: &Event, name: &str) -> Value {
     let tool = e.tool.as_ref();
     match name {
-        "input" => opt_str(&e.input),
-        "output" => opt_str(&e.output),
+        "input" => opt_text(&e.input),
+        "output" => opt_text(&e.output),
         "model" => opt_str(&e.model),
         "project" => opt_str(&e.project),
         "agent" => opt_str(&e.agent),
@@ -232,9 +237,9 @@ pub struct Scan {
 }
 
 impl Scan {
-    pub fn new(text: &str, field: &'static str) -> Scan {
+    pub fn new(text: Arc<str>, field: &'static str) -> Scan {
         Scan {
-            text: text.into(),
+            text,
             field,
             all: OnceCell::new(),
             lower: OnceCell::new(),
@@ -287,7 +292,7 @@ impl<'e> Scans<'e> {
         };
         self.cells
             .get(slot)?
-            .get_or_init(|| content(self.event, kind).map(|(t, f)| Scan::new(&t, f)))
+            .get_or_init(|| content(self.event, kind).map(|(t, f)| Scan::new(t, f)))
             .as_ref()
     }
 }
@@ -516,30 +521,28 @@ pub fn labels(matches: &[Match], rule: Option<&str>) -> Vec<(usize, usize, Strin
         .collect()
 }
 
-/// The content a rule of `kind` evaluates, and its field name (borrowed
-/// when the event holds it as text, so a scan copies it once).
-fn content(e: &Event, kind: Kind) -> Option<(Cow<'_, str>, &'static str)> {
+/// The content a rule of `kind` evaluates, and its field name (the
+/// event's own text when it holds one, so a scan does not copy it).
+fn content(e: &Event, kind: Kind) -> Option<(Arc<str>, &'static str)> {
+    let text = |s: String| Arc::from(s);
     match kind {
-        Kind::Input | Kind::Both => e.input.as_deref().map(|t| (Cow::Borrowed(t), "input")),
+        Kind::Input | Kind::Both => e.input.clone().map(|t| (t, "input")),
         Kind::Output => e
             .output
-            .as_deref()
-            .map(|t| (Cow::Borrowed(t), "output"))
-            .or_else(|| (!e.chunks.is_empty()).then(|| (Cow::Owned(e.chunks.concat()), "output"))),
+            .clone()
+            .map(|t| (t, "output"))
+            .or_else(|| (!e.chunks.is_empty()).then(|| (text(e.chunks.concat()), "output"))),
         Kind::ToolInput => e
             .tool
             .as_ref()
             .filter(|t| t.name.is_some() || !t.parameters.is_null())
-            .map(|t| (Cow::Owned(json_text(&t.parameters)), "tool_parameters")),
+            .map(|t| (text(json_text(&t.parameters)), "tool_parameters")),
         Kind::ToolOutput => e
             .tool
             .as_ref()
             .filter(|t| !t.result.is_null())
-            .map(|t| (Cow::Owned(json_text(&t.result)), "tool_result")),
-        Kind::Handoff => e
-            .handoff
-            .as_ref()
-            .map(|h| (Cow::Owned(json_text(h)), "handoff")),
+            .map(|t| (text(json_text(&t.result)), "tool_result")),
+        Kind::Handoff => e.handoff.as_ref().map(|h| (text(json_text(h)), "handoff")),
     }
 }
 
@@ -819,7 +822,7 @@ fn redactions(
             }
         }
     }
-    let apply = |field: &'static str, text: &Option<String>| {
+    let apply = |field: &'static str, text: &Option<Arc<str>>| {
         spans
             .get(field)
             .and_then(|s| text.as_ref().map(|t| redact(t, s)))
@@ -1046,7 +1049,7 @@ fn first_streaming_trigger(
         let seen = all.get(..end)?;
         let chunk = all.get(last..end)?;
         last = end;
-        let prefix = Scan::new(seen, "output");
+        let prefix = Scan::new(seen.into(), "output");
         let host = RuleHost {
             vars,
             event: e,

@@ -3,6 +3,7 @@
 //! (the line number stands in).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value as J;
 
@@ -37,8 +38,10 @@ pub struct Event {
     pub line: usize,
     pub timestamp: Option<Timestamp>,
     pub kind: Option<String>,
-    pub input: Option<String>,
-    pub output: Option<String>,
+    /// The texts are shared, not copied, by the scans and CEL values that
+    /// read them.
+    pub input: Option<Arc<str>>,
+    pub output: Option<Arc<str>>,
     pub model: Option<String>,
     pub identity: Identity,
     pub project: Option<String>,
@@ -134,8 +137,8 @@ impl Event {
             None => None,
         };
         e.kind = opt_string(o.get("kind"), "kind")?;
-        e.input = take_string(o.remove("input"), "input")?;
-        e.output = take_string(o.remove("output"), "output")?;
+        e.input = take_string(o.remove("input"), "input")?.map(Arc::from);
+        e.output = take_string(o.remove("output"), "output")?.map(Arc::from);
         e.model = opt_string(o.get("model"), "model")?;
         e.project = opt_string(o.get("project"), "project")?;
         e.agent = opt_string(o.get("agent"), "agent")?;

@@ -12,6 +12,7 @@
 //! A property test holds the two to the same answer.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value as J;
@@ -82,8 +83,8 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             0
         }
         "kind" => (e.kind = r.opt_string()?, 1).1,
-        "input" => (e.input = r.opt_string()?, 2).1,
-        "output" => (e.output = r.opt_string()?, 3).1,
+        "input" => (e.input = r.opt_text()?, 2).1,
+        "output" => (e.output = r.opt_text()?, 3).1,
         "model" => (e.model = r.opt_string()?, 4).1,
         "project" => (e.project = r.opt_string()?, 5).1,
         "agent" => (e.agent = r.opt_string()?, 6).1,
@@ -317,6 +318,15 @@ impl<'a> Reader<'a> {
         self.string().map(Some)
     }
 
+    /// `null` or a string, shared: a string without escapes is copied
+    /// once, straight from the line.
+    fn opt_text(&mut self) -> Option<Option<Arc<str>>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.string_as(|s| Arc::from(s), Arc::from).map(Some)
+    }
+
     /// `null` or an array of strings (empty for `null`).
     fn opt_strings(&mut self) -> Option<Vec<String>> {
         let mut out = Vec::new();
@@ -342,18 +352,28 @@ impl<'a> Reader<'a> {
 
     /// A string.
     fn string(&mut self) -> Option<String> {
+        self.string_as(str::to_string, |s| s)
+    }
+
+    /// A string, as `plain` makes it from one without escapes (straight
+    /// from the line) or `owned` from the unescaped `String`.
+    fn string_as<T>(
+        &mut self,
+        plain: impl FnOnce(&str) -> T,
+        owned: impl FnOnce(String) -> T,
+    ) -> Option<T> {
         self.eat(b'"')?;
         // Most strings have no escape: one copy of the exact size.
         let rest = self.rest();
         let end = self.special()?;
-        let plain = self.text.get(self.pos..self.pos + end)?;
+        let first = self.text.get(self.pos..self.pos + end)?;
         self.pos += end + 1;
         match rest.get(end)? {
-            b'"' => return Some(plain.to_string()),
+            b'"' => return Some(plain(first)),
             b'\\' => {}
             _ => return None,
         }
-        let mut out = String::from(plain);
+        let mut out = String::from(first);
         out.push(self.escape()?);
         loop {
             let rest = self.rest();
@@ -361,7 +381,7 @@ impl<'a> Reader<'a> {
             out.push_str(self.text.get(self.pos..self.pos + end)?);
             self.pos += end + 1;
             match rest.get(end)? {
-                b'"' => return Some(out),
+                b'"' => return Some(owned(out)),
                 b'\\' => out.push(self.escape()?),
                 // A raw control character: not JSON.
                 _ => return None,

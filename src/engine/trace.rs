@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value as J;
 
@@ -363,10 +364,12 @@ fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Result<Event, Str
     // Attribute style.
     e.input = get("gen_ai.input.messages")
         .and_then(|m| message_text(m, &["user"]))
-        .or_else(|| s("gen_ai.prompt"));
+        .or_else(|| s("gen_ai.prompt"))
+        .map(Arc::from);
     e.output = get("gen_ai.output.messages")
         .and_then(|m| message_text(m, &["assistant"]))
-        .or_else(|| s("gen_ai.completion"));
+        .or_else(|| s("gen_ai.completion"))
+        .map(Arc::from);
     // Span-event style.
     let mut inputs = Vec::new();
     let mut outputs = Vec::new();
@@ -398,10 +401,10 @@ fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Result<Event, Str
         }
     }
     if e.input.is_none() && !inputs.is_empty() {
-        e.input = Some(inputs.join("\n"));
+        e.input = Some(inputs.join("\n").into());
     }
     if e.output.is_none() && !outputs.is_empty() {
-        e.output = Some(outputs.join("\n"));
+        e.output = Some(outputs.join("\n").into());
     }
     e.kind = Some(
         if e.output.is_some() {
