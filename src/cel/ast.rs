@@ -1,6 +1,8 @@
 //! The CEL syntax tree. Spans are byte ranges into the expression text;
 //! callers map them onto the file (see `ir::cel_text`).
 
+use std::sync::Arc;
+
 use crate::source::Span;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +63,8 @@ pub enum ExprKind {
     Int(i64),
     Uint(u64),
     Double(f64),
-    String(String),
+    /// Shared, so evaluating the literal does not copy it.
+    String(Arc<str>),
     Bytes(Vec<u8>),
     /// A name; `leading_dot` for `.name` (root-scoped resolution).
     Ident {

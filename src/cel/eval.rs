@@ -14,6 +14,11 @@ use super::value::{Key, Value, compare, equals};
 /// What an expression can see: variables and extension functions.
 pub trait Host {
     fn var(&self, name: &str) -> Option<Value>;
+    /// `root[key]` for a map variable `root`, read without building the
+    /// map, where the host can (`None`: evaluate it the general way).
+    fn member(&self, _root: &str, _key: &str) -> Option<Value> {
+        None
+    }
     /// An extension function (`None`: not defined here).
     fn call(&self, name: &str, args: &[Value]) -> Option<Value>;
 }
@@ -35,6 +40,7 @@ pub fn eval(expr: &Expr, host: &dyn Host) -> Value {
     let mut ev = Eval {
         host,
         locals: Vec::new(),
+        path: String::new(),
     };
     ev.eval(expr)
 }
@@ -42,6 +48,8 @@ pub fn eval(expr: &Expr, host: &dyn Host) -> Value {
 struct Eval<'h> {
     host: &'h dyn Host,
     locals: Vec<(String, Value)>,
+    /// Room for a dotted name, reused.
+    path: String,
 }
 
 thread_local! {
@@ -94,7 +102,7 @@ impl Eval<'_> {
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Uint(u) => Value::Uint(*u),
             ExprKind::Double(d) => Value::Double(*d),
-            ExprKind::String(s) => Value::str(s),
+            ExprKind::String(s) => Value::Str(s.clone()),
             ExprKind::Bytes(b) => Value::Bytes(b.as_slice().into()),
             ExprKind::Ident { name, .. } => match self.lookup(name) {
                 Some(v) => v,
@@ -106,21 +114,40 @@ impl Eval<'_> {
             },
             ExprKind::Select { operand, field, .. } => {
                 // A dotted name may be a variable itself (`abl.x` style names).
-                if let Some(path) = dotted(e) {
-                    if let Some(v) = self.lookup(&path) {
-                        if !self
+                let mut path = std::mem::take(&mut self.path);
+                path.clear();
+                let found = dotted(e, &mut path)
+                    .then(|| self.lookup(&path))
+                    .flatten()
+                    .filter(|_| {
+                        !self
                             .locals
                             .iter()
                             .any(|(n, _)| path.starts_with(n.as_str()))
-                        {
-                            return v;
-                        }
-                    }
+                    });
+                self.path = path;
+                if let Some(v) = found {
+                    return v;
                 }
                 let v = self.eval(operand);
                 select(&v, field)
             }
             ExprKind::Index { operand, index, .. } => {
+                // `headers["x-env"]`: the host may read the one entry.
+                if let (
+                    ExprKind::Ident {
+                        name,
+                        leading_dot: false,
+                    },
+                    ExprKind::String(key),
+                ) = (&operand.kind, &index.kind)
+                {
+                    if !self.locals.iter().any(|(n, _)| n == name) {
+                        if let Some(v) = self.host.member(name, key) {
+                            return v;
+                        }
+                    }
+                }
                 let v = self.eval(operand);
                 let i = self.eval(index);
                 index_value(&v, &i)
@@ -431,12 +458,21 @@ fn type_literal(name: &str) -> &'static str {
     }
 }
 
-/// `a.b.c` as one dotted name, if the expression is only identifiers.
-fn dotted(e: &Expr) -> Option<String> {
+/// Writes `a.b.c` to `out` as one dotted name; `false` if the expression
+/// is not only identifiers.
+fn dotted(e: &Expr, out: &mut String) -> bool {
     match &e.kind {
-        ExprKind::Ident { name, .. } => Some(name.clone()),
-        ExprKind::Select { operand, field, .. } => dotted(operand).map(|p| format!("{p}.{field}")),
-        _ => None,
+        ExprKind::Ident { name, .. } => {
+            out.push_str(name);
+            true
+        }
+        ExprKind::Select { operand, field, .. } => {
+            let ok = dotted(operand, out);
+            out.push('.');
+            out.push_str(field);
+            ok
+        }
+        _ => false,
     }
 }
 

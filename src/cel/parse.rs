@@ -506,7 +506,7 @@ fn lower_literal(p: Pair<'_, Rule>) -> Result<Expr, CelError> {
                 message: m,
             })?;
             match String::from_utf8(bytes) {
-                Ok(s) => ExprKind::String(s),
+                Ok(s) => ExprKind::String(s.into()),
                 Err(_) => return fail(span, "string literal is not valid UTF-8"),
             }
         }

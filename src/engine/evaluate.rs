@@ -152,6 +152,12 @@ impl EventVars<'_> {
     /// select one key of it; `None` where the map would have no such key.
     fn member(&self, name: &str) -> Option<Value> {
         let (root, key) = name.split_once('.')?;
+        self.entry(root, key)
+    }
+
+    /// `root.key` (or `root[key]`) of a map variable, read straight from
+    /// the event; `None` where the map would have no such key.
+    pub fn entry(&self, root: &str, key: &str) -> Option<Value> {
         let e = self.event;
         Some(match (root, key) {
             ("identity", "id") => opt_str(&e.identity.id),
@@ -388,6 +394,10 @@ pub fn is_safe(d: &Detectors, text: &str) -> bool {
 }
 
 impl Host for RuleHost<'_> {
+    fn member(&self, root: &str, key: &str) -> Option<Value> {
+        self.vars.entry(root, key)
+    }
+
     fn var(&self, name: &str) -> Option<Value> {
         match name {
             "text" => Some(Value::Str(self.scan.text.clone())),
@@ -1102,5 +1112,36 @@ mod tests {
         }
         assert!(vars.get("metadata.missing").is_none());
         assert!(vars.get("headers.missing").is_none());
+    }
+
+    /// `root["key"]` read through the host gives what indexing the built
+    /// map gives, and a comprehension variable of the same name hides it.
+    #[test]
+    fn indexed_members_match_their_maps() {
+        let line = br#"{"id":"e","input":"hi","headers":{"X-Env":"prod"},"metadata":{"n":3}}"#;
+        let e = Event::from_slice_fast(line, 1).unwrap();
+        let vars = EventVars::new(&e);
+        let scan = Scan::new("hi".into(), "input");
+        let host = RuleHost {
+            vars: &vars,
+            event: &e,
+            scan: &scan,
+            chunk: None,
+        };
+        let run = |src: &str| format!("{:?}", eval(&crate::cel::parse::parse(src).unwrap(), &host));
+        for (src, want) in [
+            (r#"headers["x-env"] == "prod""#, "Bool(true)"),
+            (r#"metadata["n"] == 3"#, "Bool(true)"),
+            (
+                r#"[{"x-env": "a"}].exists(headers, headers["x-env"] == "a")"#,
+                "Bool(true)",
+            ),
+        ] {
+            assert_eq!(run(src), want, "{src}");
+        }
+        // Keys the event lacks go the general way, to its error.
+        for src in [r#"headers["X-Env"]"#, r#"metadata["missing"]"#] {
+            assert!(run(src).starts_with("Error"), "{src}: {}", run(src));
+        }
     }
 }
