@@ -7,6 +7,7 @@
 //! checksums). Word lists are aho-corasick DFAs over the lowercased text.
 //! Positions are character offsets, end exclusive.
 
+use std::cell::{Cell, OnceCell};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -346,24 +347,40 @@ impl Detectors {
     }
 }
 
-/// Byte offset → character offset, fast for ASCII.
+/// Byte offset → character offset. Nothing is computed until the first
+/// query (most texts have no match to place); an ASCII text needs no
+/// counting, and in any other text queries in increasing order count only
+/// the characters between one and the next.
 pub struct CharIndex<'a> {
     text: &'a str,
-    ascii: bool,
+    ascii: OnceCell<bool>,
+    /// The last query's byte offset and its character offset.
+    last: Cell<(usize, usize)>,
 }
 
 impl<'a> CharIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         CharIndex {
             text,
-            ascii: text.is_ascii(),
+            ascii: OnceCell::new(),
+            last: Cell::new((0, 0)),
         }
     }
     pub fn of(&self, byte: usize) -> usize {
-        if self.ascii {
-            byte
-        } else {
-            self.text.get(..byte).map_or(byte, |s| s.chars().count())
+        if *self.ascii.get_or_init(|| self.text.is_ascii()) {
+            return byte;
+        }
+        let (from, base) = match self.last.get() {
+            (b, c) if b <= byte => (b, c),
+            _ => (0, 0),
+        };
+        match self.text.get(from..byte) {
+            Some(between) => {
+                let chars = base + between.chars().count();
+                self.last.set((byte, chars));
+                chars
+            }
+            None => byte,
         }
     }
 }
@@ -623,6 +640,27 @@ pub fn redact(text: &str, spans: &[(usize, usize, String)]) -> String {
 )]
 mod tests {
     use super::*;
+
+    /// Character offsets in any query order, counted or not.
+    #[test]
+    fn char_offsets() {
+        let text = "aé日b🙂c";
+        let want = |byte: usize| text.get(..byte).map_or(byte, |s| s.chars().count());
+        let bytes: Vec<usize> = (0..=text.len()).collect();
+        let orders = [
+            bytes.clone(),
+            bytes.iter().rev().copied().collect(),
+            vec![7, 1, 12, 3, 12, 0, 8],
+        ];
+        for order in orders {
+            let index = CharIndex::new(text);
+            for &b in &order {
+                assert_eq!(index.of(b), want(b), "byte {b} of {order:?}");
+            }
+        }
+        let ascii = CharIndex::new("plain");
+        assert_eq!((ascii.of(3), ascii.of(1)), (3, 1));
+    }
 
     fn found(text: &str) -> Vec<(Entity, usize, usize)> {
         Detectors::get()
