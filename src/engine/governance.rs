@@ -8,6 +8,7 @@
 //! (events without one share a single undated window).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::event::Event;
 use super::rules::glob_match;
@@ -149,7 +150,7 @@ pub enum GovEvent {
         limit: f64,
     },
     CapTripped {
-        cap: String,
+        cap: Arc<str>,
         window: Period,
         usage: f64,
         limit: f64,
@@ -159,7 +160,7 @@ pub enum GovEvent {
     },
     /// A later event in a tripped window, subject to the cap's action.
     CapApplied {
-        cap: String,
+        cap: Arc<str>,
         window: Period,
         action: CapAction,
     },
@@ -234,27 +235,36 @@ impl GovEvent {
 pub struct Governance {
     /// (budget, period label, period) → spend.
     spend: BTreeMap<(usize, &'static str, Option<i64>), f64>,
-    /// (cap, window) → usage.
-    usage: BTreeMap<(usize, Option<i64>), f64>,
-    tripped: BTreeMap<(usize, Option<i64>), bool>,
-    /// (chain, day) → approval requests.
-    pub approvals: BTreeMap<(String, String), usize>,
-    /// The last day labelled for `approvals`, with its day number: events
-    /// come mostly in time order, so most labels are reused.
-    day: Option<(Option<i64>, String)>,
+    /// (cap, window) → usage, and whether it has tripped.
+    usage: BTreeMap<(usize, Option<i64>), (f64, bool)>,
+    /// (cap, day) → approval requests, with a time in that day to label
+    /// it by; merged by chain in [`Governance::approvals`].
+    requests: BTreeMap<(usize, Option<i64>), (usize, Option<Timestamp>)>,
+    /// Each cap's name, shared by the events it puts out.
+    cap_names: Vec<Option<Arc<str>>>,
 }
 
 impl Governance {
-    /// The label of an event's day, from the cache when it is the last one.
-    fn day_label(&mut self, ts: Option<Timestamp>) -> String {
-        let key = bucket_key(ts, Window::Day);
-        match &self.day {
-            Some((k, label)) if *k == key => label.clone(),
-            _ => {
-                let label = bucket(ts, Window::Day);
-                self.day = Some((key, label.clone()));
-                label
+    /// Approval requests per chain per day.
+    pub fn approvals(&self, program: &Program) -> BTreeMap<(String, String), usize> {
+        let mut out = BTreeMap::new();
+        for (&(ci, _), &(n, ts)) in &self.requests {
+            let chain = program.caps.get(ci).and_then(|c| c.approval_chain.as_ref());
+            if let Some(chain) = chain {
+                *out.entry((chain.value.clone(), bucket(ts, Window::Day)))
+                    .or_default() += n;
             }
+        }
+        out
+    }
+
+    fn cap_name(&mut self, ci: usize, name: &str) -> Arc<str> {
+        if self.cap_names.len() <= ci {
+            self.cap_names.resize(ci + 1, None);
+        }
+        match self.cap_names.get_mut(ci) {
+            Some(slot) => slot.get_or_insert_with(|| name.into()).clone(),
+            None => name.into(),
         }
     }
 
@@ -275,14 +285,11 @@ impl Governance {
                     continue;
                 };
                 let key = (bi, label, bucket_key(e.timestamp, window));
-                let before = self.spend.get(&key).copied().unwrap_or(0.0);
+                let spend = self.spend.entry(key).or_insert(0.0);
+                let before = *spend;
                 let after = before + e.cost_usd;
-                self.spend.insert(key, after);
-                let thresholds: Vec<f64> = b
-                    .alert_at
-                    .as_ref()
-                    .map_or_else(|| vec![1.0], |a| a.iter().map(|x| x.value).collect());
-                for t in thresholds {
+                *spend = after;
+                let mut cross = |t: f64| {
                     if before < t * limit && after >= t * limit {
                         out.push(GovEvent::BudgetAlert {
                             budget: b.name.value.clone(),
@@ -292,6 +299,10 @@ impl Governance {
                             limit,
                         });
                     }
+                };
+                match &b.alert_at {
+                    Some(at) => at.iter().for_each(|t| cross(t.value)),
+                    None => cross(1.0),
                 }
             }
         }
@@ -310,8 +321,9 @@ impl Governance {
                 continue;
             };
             let key = (ci, bucket_key(e.timestamp, window_kind));
-            let usage = self.usage.get(&key).copied().unwrap_or(0.0) + amount;
-            self.usage.insert(key, usage);
+            let (usage, tripped) = self.usage.entry(key).or_insert((0.0, false));
+            *usage += amount;
+            let usage = *usage;
             if usage <= limit {
                 continue;
             }
@@ -322,24 +334,22 @@ impl Governance {
                 });
                 continue;
             }
+            let first = !std::mem::replace(tripped, true);
             let action = c.action.as_ref().map_or(CapAction::Block, |a| a.value);
-            let chain = c.approval_chain.as_ref().map(|x| x.value.clone());
-            if action == CapAction::RequireApproval {
-                if let Some(ch) = &chain {
-                    let day = self.day_label(e.timestamp);
-                    *self.approvals.entry((ch.clone(), day)).or_default() += 1;
-                }
+            if action == CapAction::RequireApproval && c.approval_chain.is_some() {
+                let day = (ci, bucket_key(e.timestamp, Window::Day));
+                self.requests.entry(day).or_insert((0, e.timestamp)).0 += 1;
             }
-            let first = !self.tripped.contains_key(&key);
-            self.tripped.insert(key, true);
+            let cap = self.cap_name(ci, &c.name.value);
             let window = Period::new(e.timestamp, window_kind);
             if first {
+                let chain = c.approval_chain.as_ref().map(|x| x.value.clone());
                 let approvers = chain
                     .as_deref()
                     .map(|ch| approvers(program, ch, e))
                     .unwrap_or_default();
                 out.push(GovEvent::CapTripped {
-                    cap: c.name.value.clone(),
+                    cap,
                     window,
                     usage,
                     limit,
@@ -349,7 +359,7 @@ impl Governance {
                 });
             } else {
                 out.push(GovEvent::CapApplied {
-                    cap: c.name.value.clone(),
+                    cap,
                     window,
                     action,
                 });

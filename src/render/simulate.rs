@@ -157,14 +157,14 @@ fn gov_json(id: &str, g: &GovEvent) -> J {
             chain,
             approvers,
         } => {
-            json!({"type": "cap_tripped", "event": id, "cap": cap, "window": window, "usage": usage, "limit": limit, "action": action, "approval_chain": chain, "approvers": approvers})
+            json!({"type": "cap_tripped", "event": id, "cap": &**cap, "window": window, "usage": usage, "limit": limit, "action": action, "approval_chain": chain, "approvers": approvers})
         }
         GovEvent::CapApplied {
             cap,
             window,
             action,
         } => {
-            json!({"type": "cap_applied", "event": id, "cap": cap, "window": window, "action": action})
+            json!({"type": "cap_applied", "event": id, "cap": &**cap, "window": window, "action": action})
         }
         GovEvent::Exempted { exception, target } => {
             json!({"type": "exempted", "event": id, "exception": exception, "target": target})

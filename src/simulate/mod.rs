@@ -372,7 +372,7 @@ pub fn run(
         }
         Ok(())
     })?;
-    s.approvals = gov.approvals;
+    s.approvals = gov.approvals(program);
     for (rule, st) in set.rules.iter().zip(std::mem::take(&mut s.per_rule)) {
         if st.seen() {
             s.rules.entry(rule.id.clone()).or_default().absorb(st);
@@ -444,7 +444,13 @@ fn fold(s: &mut Summary, e: &Event, r: &EventResult, g: &[GovEvent]) {
     }
     for ev in g {
         match ev {
-            GovEvent::CapApplied { cap, .. } => *s.cap_applied.entry(cap.clone()).or_default() += 1,
+            // Counted under a name already held: no copy of it per event.
+            GovEvent::CapApplied { cap, .. } => match s.cap_applied.get_mut(&**cap) {
+                Some(n) => *n += 1,
+                None => {
+                    s.cap_applied.insert(cap.to_string(), 1);
+                }
+            },
             GovEvent::Exempted { exception, .. } => {
                 *s.exempted.entry(exception.clone()).or_default() += 1
             }
