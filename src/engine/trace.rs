@@ -7,7 +7,7 @@
 //! [`Record::Malformed`] with its number: never silently dropped.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -32,25 +32,28 @@ pub struct TraceReader {
     pending: VecDeque<Record>,
 }
 
-/// Bytes asked of the reader at a time: large reads go straight into the
-/// block, past the reader's own buffer.
+/// Bytes asked of the reader at a time.
 const READ_BYTES: usize = 1 << 17;
 
 /// Opens a trace (`-` is standard input); gzip is detected by its magic bytes.
 pub fn open(path: &Path) -> std::io::Result<TraceReader> {
-    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+    let mut raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
         Box::new(std::fs::File::open(path)?)
     };
-    let mut buffered = BufReader::with_capacity(1 << 16, raw);
-    let gz = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    // Reads of `READ_BYTES` pass any further buffer by, so the decoder is
-    // read directly.
+    let mut magic = Vec::with_capacity(2);
+    (&mut raw).take(2).read_to_end(&mut magic)?;
+    let gz = magic == [0x1f, 0x8b];
+    let whole = std::io::Cursor::new(magic).chain(raw);
+    // A plain trace is read straight into the blocks: a buffer between
+    // would copy every byte once more. The decoder reads a buffer.
     let reader: Box<dyn Read + Send> = if gz {
-        Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
+        Box::new(flate2::bufread::MultiGzDecoder::new(
+            BufReader::with_capacity(1 << 16, whole),
+        ))
     } else {
-        Box::new(buffered)
+        Box::new(whole)
     };
     Ok(TraceReader {
         reader,
