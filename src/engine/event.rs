@@ -2,11 +2,11 @@
 //! line or an OpenTelemetry GenAI span. Every field is optional but `id`
 //! (the line number stands in).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value as J;
 
+use super::small_map::SmallMap;
 use crate::ir::values::Timestamp;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,14 +47,14 @@ pub struct Event {
     pub project: Option<String>,
     pub agent: Option<String>,
     /// Lower-case names.
-    pub headers: BTreeMap<String, String>,
+    pub headers: SmallMap<String>,
     pub metadata: serde_json::Map<String, J>,
     pub tokens: Tokens,
     pub cost_usd: f64,
     pub tool: Option<Tool>,
     pub handoff: Option<J>,
     /// `scores.<provider>.<category>` (and `scores.llm.<rule>`), 0..1.
-    pub scores: BTreeMap<String, BTreeMap<String, f64>>,
+    pub scores: SmallMap<SmallMap<f64>>,
     pub chunks: Vec<String>,
     pub session_turn_count: i64,
 }
@@ -247,7 +247,7 @@ impl Event {
                     let J::Object(cats) = cats else {
                         return Err(format!("`scores.{provider}` must be an object"));
                     };
-                    let mut m = BTreeMap::new();
+                    let mut m = SmallMap::default();
                     for (cat, score) in cats {
                         let Some(x) = score.as_f64().filter(|x| (0.0..=1.0).contains(x)) else {
                             return Err(format!(
@@ -299,8 +299,8 @@ impl Event {
         self.tool = None;
         self.handoff = None;
         self.metadata = serde_json::Map::new();
-        self.scores = BTreeMap::new();
-        self.headers = BTreeMap::new();
+        self.scores = SmallMap::default();
+        self.headers = SmallMap::default();
     }
 
     /// Reads a guardctl event line without a JSON tree, or `None` when

@@ -11,13 +11,13 @@
 //! the general way ([`Event::from_json`]), which gives the precise message.
 //! A property test holds the two to the same answer.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value as J;
 
 use super::event::{Event, Tokens, Tool};
+use super::small_map::SmallMap;
 use super::specials::Specials;
 use crate::ir::values::Timestamp;
 
@@ -200,7 +200,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             if !r.null() {
                 let scores = &mut e.scores;
                 r.object(|r, provider| {
-                    let mut cats = BTreeMap::new();
+                    let mut cats = SmallMap::default();
                     r.object(|r, cat| {
                         let x = r.number()?;
                         let cat = cat.to_string();
@@ -694,7 +694,7 @@ mod tests {
         assert_eq!(e.metadata["k"], serde_json::json!([true, null]));
         assert_eq!(e.metadata["s"], serde_json::json!("v"));
         assert_eq!(e.identity.roles, vec!["a", "b"]);
-        assert_eq!(e.scores["p"]["d"], 1.0);
+        assert_eq!(e.scores.get("p").and_then(|p| p.get("d")), Some(&1.0));
         assert_eq!(e.session_turn_count, -2);
         assert_eq!(e.chunks, vec!["a"]);
     }

@@ -12,5 +12,6 @@ mod fast_line;
 pub mod gate;
 pub mod governance;
 pub mod rules;
+pub mod small_map;
 mod specials;
 pub mod trace;
