@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 /// mimalloc: events are parsed on worker threads and freed on another, and
 /// glibc's per-thread arenas then grow with the trace; mimalloc keeps the
-/// memory flat (and allocation is a fifth of simulate's time).
+/// memory flat (and allocation is a fifth of simulate's time). Built
+/// without transparent huge pages (`no_thp`): the kernel then zeroes 4 KB
+/// pages as they are touched instead of 2 MB ones, which at start-up and
+/// in each thread's first heap cost up to a tenth of a run.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
