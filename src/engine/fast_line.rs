@@ -76,9 +76,10 @@ fn read_marked(text: &str, specials: &Specials, line: usize) -> Option<Event> {
 fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> Option<u32> {
     let n = match key {
         "timestamp" => {
-            e.timestamp = match r.opt_string()? {
-                Some(t) => Some(Timestamp::parse(&t)?),
-                None => None,
+            // Read in place: the text is not kept.
+            e.timestamp = match r.null() {
+                true => None,
+                false => Some(r.string_as(|t| Timestamp::parse(t), |t| Timestamp::parse(&t))??),
             };
             0
         }

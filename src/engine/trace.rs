@@ -167,38 +167,57 @@ impl TraceReader {
 
 /// Parses one trace line: a guardctl event, or the spans of an OTLP/JSON
 /// export (possibly several events).
-pub fn parse_line(line: usize, text: &[u8]) -> Vec<Record> {
+pub fn parse_line(line: usize, text: &[u8]) -> LineRecords {
     if let Some(e) = Event::from_slice_fast(text, line) {
-        return vec![Record::Event(Box::new(e))];
+        return LineRecords::One(Some(Record::Event(Box::new(e))));
     }
     let v = match serde_json::from_slice::<J>(text) {
         Ok(v) => v,
         Err(e) => {
-            return vec![Record::Malformed {
+            return LineRecords::One(Some(Record::Malformed {
                 line,
                 message: format!("not JSON: {e}"),
-            }];
+            }));
         }
     };
     if let Some(spans) = otel_spans(&v) {
         if spans.is_empty() {
-            return vec![Record::Malformed {
+            return LineRecords::One(Some(Record::Malformed {
                 line,
                 message: "OpenTelemetry export with no spans".into(),
-            }];
+            }));
         }
-        return spans
+        let records: Vec<Record> = spans
             .into_iter()
             .map(|s| match span_event(s, line) {
                 Ok(e) => Record::Event(Box::new(e)),
                 Err(m) => Record::Malformed { line, message: m },
             })
             .collect();
+        return LineRecords::Many(records.into_iter());
     }
-    vec![match Event::from_json(v, line) {
+    LineRecords::One(Some(match Event::from_json(v, line) {
         Ok(e) => Record::Event(Box::new(e)),
         Err(m) => Record::Malformed { line, message: m },
-    }]
+    }))
+}
+
+/// The records of one line: one, or an OpenTelemetry export's spans
+/// (the common single record is not put in a vector of its own).
+pub enum LineRecords {
+    One(Option<Record>),
+    Many(std::vec::IntoIter<Record>),
+}
+
+impl Iterator for LineRecords {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        match self {
+            LineRecords::One(r) => r.take(),
+            LineRecords::Many(rs) => rs.next(),
+        }
+    }
 }
 
 impl Iterator for TraceReader {
