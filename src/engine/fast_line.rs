@@ -79,7 +79,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             // Read in place: the text is not kept.
             e.timestamp = match r.null() {
                 true => None,
-                false => Some(r.string_as(|t| Timestamp::parse(t), |t| Timestamp::parse(&t))??),
+                false => Some(r.string_as(Timestamp::parse, |t| Timestamp::parse(&t))??),
             };
             0
         }
