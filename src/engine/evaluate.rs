@@ -666,6 +666,8 @@ pub fn evaluate(
     let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
     let mut pattern_sets: BTreeMap<&'static str, regex_automata::PatternSet> = BTreeMap::new();
+    // The reason every rule after an early termination is skipped with,
+    // worded once.
     let mut terminated: Option<String> = None;
     for (ri, rule) in set.rules.iter().enumerate() {
         let skip = |reason: String| Outcome {
@@ -688,8 +690,8 @@ pub fn evaluate(
             outcomes.push(skip(format!("status is {}", rule.status)));
             continue;
         }
-        if let Some(by) = &terminated {
-            outcomes.push(skip(format!("skipped: early termination after `{by}`")));
+        if let Some(why) = &terminated {
+            outcomes.push(skip(why.clone()));
             continue;
         }
         let host = RuleHost {
@@ -760,7 +762,7 @@ pub fn evaluate(
         let decisive = out.action.is_some_and(|a| a == Action::Block)
             || (rule.first_match && out.action.is_some());
         if decisive && (rule.early_termination || rule.first_match) {
-            terminated = Some(rule.id.clone());
+            terminated = Some(format!("skipped: early termination after `{}`", rule.id));
         }
         outcomes.push(out);
     }
