@@ -1,6 +1,7 @@
 //! A reader for the common shape of a guardctl event line, straight into
-//! an [`Event`]: no JSON tree, no per-value parser set-up. Strings are
-//! found with SIMD `memchr` and checked as UTF-8 with SIMD; the rare
+//! an [`Event`]: no JSON tree, no per-value parser set-up. The line is
+//! checked as UTF-8 with SIMD and its quotes, backslashes and control
+//! characters marked in one vector pass ([`super::specials`]); the rare
 //! values held as JSON (`tool`, `handoff`, a non-string `id` or metadata
 //! value, an unknown key) go to `serde_json` as their exact sub-slice.
 //!

@@ -1,6 +1,7 @@
 //! The evaluation engine: what a policy does to recorded traffic.
 //! `trace` reads events (`event` builds them, `fast_line` reads the common
-//! line shape quickly), `rules` compiles the IR into evaluation form,
+//! line shape quickly with `specials`' marks; `small_map` holds an event's
+//! few headers and scores), `rules` compiles the IR into evaluation form,
 //! `detect` holds the built-in detectors, `evaluate` decides one event, and
 //! `governance` accumulates spend against budgets, caps and exceptions over
 //! the trace's timeline.
