@@ -32,7 +32,8 @@ pub struct TraceReader {
     pending: VecDeque<Record>,
 }
 
-/// Bytes asked of the reader at a time.
+/// The least read into a block per pass of its loop (a larger block size
+/// raises it); `read_to_end` grows its single reads up to that.
 const READ_BYTES: usize = 1 << 17;
 
 /// Opens a trace (`-` is standard input); gzip is detected by its magic bytes.
