@@ -201,11 +201,10 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
     out
 }
 
-/// The worker pool for `threads` (all cores when unset), or `None` for
-/// one thread: then everything runs on the calling thread.
-/// The helpers for `threads` threads in all: the calling thread is one of
-/// them (it reads, folds, and maps blocks while it would otherwise wait),
-/// so the pool has one thread fewer. `None` for one thread.
+/// The helpers for `threads` threads in all (all cores when unset): the
+/// calling thread is one of them (it maps blocks like the helpers, and
+/// folds), so the pool has one thread fewer. `None` for one thread: then
+/// everything runs on the calling thread.
 fn pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, Fatal> {
     let threads = match threads {
         Some(n) => n,

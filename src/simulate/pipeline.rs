@@ -4,13 +4,16 @@
 //! trace order, so the output is the same for any number of threads.
 //!
 //! With one thread nothing is spawned: reading, mapping and folding run
-//! in turn on the calling thread. With N threads, a pool of N-1 helpers
-//! maps blocks while the calling thread reads, folds, and maps a block
-//! itself whenever the next one to fold is still with a helper. At most a
-//! few blocks are in flight, so memory stays flat in the size of the trace.
+//! in turn on the calling thread. With N threads, the calling thread and
+//! a pool of N-1 helpers each take the next block from the shared reader
+//! and map it, so no thread waits to be handed work; the calling thread
+//! also folds, after each block it maps, whatever is next in trace order.
+//! At most a few blocks per thread are in flight, so memory stays flat in
+//! the size of the trace.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use rayon::ThreadPool;
 
@@ -23,10 +26,10 @@ const BLOCK_BYTES: usize = 256 * 1024;
 
 /// Reads every trace, maps each record with `map` (on the pool, if any)
 /// and shows the results to `fold` in trace order. `fold` gets the trace's
-/// display name too; an error from it stops the run. Once folded, a block
-/// mapped by a helper is dropped on the pool and one mapped by the calling
-/// thread on that thread, so memory is mostly freed where it was
-/// allocated: freeing across threads costs the allocator more.
+/// display name too; an error from it stops the run. Once folded, results
+/// mapped by a helper go back to that helper to be dropped, so memory is
+/// freed on the thread that allocated it: freeing across threads costs the
+/// allocator more.
 pub fn run<T, M, F>(
     traces: &[impl AsRef<Path>],
     pool: Option<&ThreadPool>,
@@ -62,14 +65,55 @@ where
     Ok(())
 }
 
-/// The next block of the trace, in a recycled block if there is one;
-/// `None` at the end.
-fn next_block(reader: &mut trace::TraceReader, free: &mut Vec<Block>) -> Option<Block> {
-    let mut block = free.pop().unwrap_or_default();
-    reader.fill(&mut block, BLOCK_BYTES);
-    (!block.is_empty()).then_some(block)
+/// What the threads of a parallel run share.
+struct Shared<T> {
+    /// Blocks handed out (read or being read) and not folded yet; a
+    /// thread takes a slot before reading, so memory stays bounded.
+    in_flight: usize,
+    /// Mapped blocks by their number in the trace, with the helper that
+    /// mapped them (`None`: the calling thread).
+    done: BTreeMap<usize, (Vec<T>, Option<usize>)>,
+    /// Folded results to be dropped by the helper that allocated them.
+    garbage: Vec<Vec<Vec<T>>>,
+    /// Blocks in the trace, once its end is read.
+    total: Option<usize>,
+    /// A fold failed or a helper found the pool gone: everyone stops.
+    stop: bool,
 }
 
+/// The reader and the number of the next block it gives.
+struct Source<'a> {
+    reader: &'a mut trace::TraceReader,
+    next: usize,
+}
+
+impl Source<'_> {
+    /// Refills `block` with the next block and returns its number; `None`
+    /// at the end.
+    fn next(&mut self, block: &mut Block) -> Option<usize> {
+        self.reader.fill(block, BLOCK_BYTES);
+        if block.is_empty() {
+            return None;
+        }
+        self.next += 1;
+        Some(self.next - 1)
+    }
+}
+
+fn lock<X>(m: &Mutex<X>) -> MutexGuard<'_, X> {
+    // A thread that panicked holding the lock left consistent data: every
+    // update under it is a single insert or counter change.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn wait<'a, X>(c: &Condvar, g: MutexGuard<'a, X>) -> MutexGuard<'a, X> {
+    c.wait(g).unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Every thread, helpers and the calling one, takes the next block from
+/// the shared reader and maps it, so no thread waits for another to hand
+/// it work. Only the calling thread folds: after each block it maps, it
+/// folds every result that is next in trace order.
 fn parallel<T, M>(
     pool: &ThreadPool,
     reader: &mut trace::TraceReader,
@@ -81,82 +125,122 @@ where
     M: Fn(Record) -> T + Sync,
 {
     let helpers = pool.current_num_threads();
-    // Blocks read but not folded yet: queued for the helpers, being
-    // mapped, or mapped and waiting for their turn to be folded.
-    let in_flight = 2 * (helpers + 1) + 2;
-    pool.in_place_scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<T>, Block)>();
-        let (mut sent, mut folded, mut queued) = (0usize, 0usize, 0usize);
-        // Mapped blocks' results, and whether a helper mapped them.
-        let mut done: BTreeMap<usize, (Vec<T>, bool)> = BTreeMap::new();
-        // Blocks come back with their results and are refilled.
-        let mut free: Vec<Block> = Vec::new();
-        let (mut end, mut wait) = (false, false);
+    // Blocks read but not folded: a few per thread keeps everyone busy
+    // while the calling thread folds.
+    let limit = 3 * (helpers + 1);
+    let shared = Mutex::new(Shared {
+        in_flight: 0,
+        done: BTreeMap::new(),
+        garbage: (0..helpers).map(|_| Vec::new()).collect(),
+        total: None,
+        stop: false,
+    });
+    // Signalled when a block is mapped or folded, or the run stops.
+    let changed = Condvar::new();
+    let source = Mutex::new(Source { reader, next: 0 });
+    let (shared, changed, source) = (&shared, &changed, &source);
+    // Takes a slot and reads into `block`: the block's number, or `None`
+    // at the end or when the run stops. A helper waits for a free slot;
+    // the calling thread, which frees them, never waits here.
+    let take = |block: &mut Block, waits: bool| -> Option<usize> {
+        let mut s = lock(shared);
         loop {
-            // Wait for a result only when there is nothing else to do.
-            let first = match wait {
-                true => Some(
-                    rx.recv()
-                        .map_err(|_| Fatal("a worker stopped without a result".into()))?,
-                ),
-                false => None,
-            };
-            for (i, out, block) in first
-                .into_iter()
-                .chain(std::iter::from_fn(|| rx.try_recv().ok()))
-            {
-                queued -= 1;
-                free.push(block);
-                done.insert(i, (out, true));
+            if s.stop || s.total.is_some() {
+                return None;
             }
-            while let Some((out, on_helper)) = done.remove(&folded) {
+            if s.in_flight < limit {
+                break;
+            }
+            if !waits {
+                return None;
+            }
+            s = wait(changed, s);
+        }
+        s.in_flight += 1;
+        drop(s);
+        let mut src = lock(source);
+        let got = src.next(block);
+        let total = src.next;
+        drop(src);
+        if got.is_none() {
+            let mut s = lock(shared);
+            s.in_flight -= 1;
+            s.total = Some(total);
+            changed.notify_all();
+        }
+        got
+    };
+    let put = |i: usize, out: Vec<T>, helper: Option<usize>| {
+        lock(shared).done.insert(i, (out, helper));
+        changed.notify_all();
+    };
+    pool.in_place_scope(|scope| {
+        for h in 0..helpers {
+            scope.spawn(move |_| {
+                let mut block = Block::default();
+                while let Some(i) = take(&mut block, true) {
+                    let out = block.records().map(map).collect();
+                    put(i, out, Some(h));
+                    // Results this helper allocated, folded since.
+                    let old = lock(shared).garbage.get_mut(h).map(std::mem::take);
+                    drop(old);
+                }
+            });
+        }
+        // However the calling thread leaves (done, a failed fold, a
+        // panic), helpers waiting for a slot are told to stop.
+        let _stop = Stop(shared, changed);
+        let mut block = Block::default();
+        let mut folded = 0usize;
+        loop {
+            let mut s = lock(shared);
+            // Fold what is next in trace order.
+            if let Some((out, helper)) = s.done.remove(&folded) {
+                drop(s);
                 for t in &out {
                     fold(t)?;
                 }
                 folded += 1;
-                if on_helper {
-                    scope.spawn(move |_| drop(out));
-                }
+                let mut s = lock(shared);
+                s.in_flight -= 1;
+                let own = match helper.and_then(|h| s.garbage.get_mut(h)) {
+                    Some(g) => {
+                        g.push(out);
+                        None
+                    }
+                    None => Some(out),
+                };
+                drop(s);
+                changed.notify_all();
+                drop(own);
+                continue;
             }
-            if end && folded == sent {
+            if s.total == Some(folded) {
                 return Ok(());
             }
-            // Keep every helper fed with two blocks.
-            while !end && sent - folded < in_flight && queued < 2 * helpers {
-                let Some(block) = next_block(reader, &mut free) else {
-                    end = true;
-                    break;
-                };
-                let (tx, i) = (tx.clone(), sent);
-                scope.spawn(move |_| {
-                    let out: Vec<T> = block.records().map(map).collect();
-                    // The receiver only hangs up after an error, when the
-                    // remaining results are not wanted.
-                    let _ = tx.send((i, out, block));
-                });
-                sent += 1;
-                queued += 1;
-            }
-            wait = false;
-            if done.contains_key(&folded) {
+            if s.in_flight >= limit || s.total.is_some() {
+                // The next block to fold is with a helper, and there is
+                // nothing else to do.
+                drop(wait(changed, s));
                 continue;
             }
-            // The next block to fold is still with a helper: map one here
-            // instead of waiting, if there is room.
-            if !end && sent - folded < in_flight {
-                match next_block(reader, &mut free) {
-                    None => end = true,
-                    Some(block) => {
-                        done.insert(sent, (block.records().map(map).collect(), false));
-                        free.push(block);
-                        sent += 1;
-                    }
-                }
-                continue;
+            drop(s);
+            if let Some(i) = take(&mut block, false) {
+                let out = block.records().map(map).collect();
+                put(i, out, None);
             }
-            wait = folded < sent;
         }
     })
+}
+
+/// Stops a parallel run when dropped.
+struct Stop<'a, T>(&'a Mutex<Shared<T>>, &'a Condvar);
+
+impl<T> Drop for Stop<'_, T> {
+    fn drop(&mut self) {
+        lock(self.0).stop = true;
+        self.1.notify_all();
+    }
 }
 
 #[cfg(test)]
@@ -165,13 +249,11 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    /// Many blocks, any number of threads: every record folded once, in
-    /// trace order (malformed lines included).
-    #[test]
-    fn folds_in_trace_order() {
+    /// A trace of `n` lines of about 1 KB (every 97th malformed): a
+    /// dozen blocks.
+    fn trace(n: usize) -> tempfile::NamedTempFile {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         let pad = "x".repeat(1000);
-        let n = 3000;
         for i in 1..=n {
             if i % 97 == 0 {
                 writeln!(f, "not json").unwrap();
@@ -180,25 +262,59 @@ mod tests {
             }
         }
         f.flush().unwrap();
+        f
+    }
+
+    fn pool(threads: usize) -> Option<ThreadPool> {
+        (threads > 1).then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads - 1)
+                .build()
+                .unwrap()
+        })
+    }
+
+    fn line(r: Record) -> usize {
+        match r {
+            Record::Event(e) => e.line,
+            Record::Malformed { line, .. } => line,
+        }
+    }
+
+    /// Many blocks, any number of threads: every record folded once, in
+    /// trace order (malformed lines included).
+    #[test]
+    fn folds_in_trace_order() {
+        let n = 3000;
+        let f = trace(n);
         let want: Vec<usize> = (1..=n).collect();
-        for threads in [1, 2, 3] {
-            let pool = (threads > 1).then(|| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads - 1)
-                    .build()
-                    .unwrap()
-            });
+        for threads in [1, 2, 3, 5] {
             let mut got = Vec::new();
-            let line = |r: Record| match r {
-                Record::Event(e) => e.line,
-                Record::Malformed { line, .. } => line,
-            };
-            run(&[f.path()], pool.as_ref(), line, |_, &l| {
+            run(&[f.path()], pool(threads).as_ref(), line, |_, &l| {
                 got.push(l);
                 Ok(())
             })
             .unwrap();
             assert_eq!(got, want, "{threads} threads");
+        }
+    }
+
+    /// A failing fold stops the run with its error, after folding
+    /// nothing past it, however many threads are still mapping.
+    #[test]
+    fn stops_at_a_failing_fold() {
+        let f = trace(3000);
+        for threads in [1, 2, 3] {
+            let mut last = 0;
+            let r = run(&[f.path()], pool(threads).as_ref(), line, |_, &l| {
+                last = l;
+                match l {
+                    1234 => Err(Fatal(format!("stop at {l}"))),
+                    _ => Ok(()),
+                }
+            });
+            assert_eq!(r.unwrap_err().0, "stop at 1234", "{threads} threads");
+            assert_eq!(last, 1234, "{threads} threads");
         }
     }
 }
