@@ -314,6 +314,7 @@ impl Event {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::engine::fast_line::tests::json_value;
     use proptest::prelude::*;
 
     /// Values of every type, for every field.
@@ -378,6 +379,8 @@ mod tests {
             1 => number.prop_map(|n| format!("{{\"input\":{n},\"total\":{n}}}")),
             1 => string.prop_map(|s| format!("{{\"id\":{s},\"roles\":[{s}]}}")),
             1 => string.prop_map(|s| format!("{{{s}:{s}}}")),
+            2 => json_value(),
+            1 => (string, json_value()).prop_map(|(s, v)| format!("{{\"name\":{s},\"parameters\":{v}}}")),
         ]
     }
 

@@ -28,6 +28,10 @@ thread_local! {
     static SPECIALS: std::cell::RefCell<Specials> = std::cell::RefCell::default();
 }
 
+/// How deep [`Reader::value`] reads a nested value itself; deeper parts
+/// go to `serde_json`.
+const NESTING: usize = 16;
+
 /// Reads one line, or `None` when it needs the general reader.
 pub fn read(bytes: &[u8], line: usize) -> Option<Event> {
     // One UTF-8 check for the whole line; strings are then sliced out of
@@ -93,7 +97,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
         "id" => {
             *id = match r.peek()? {
                 b'"' | b'n' => r.opt_string()?,
-                _ => match r.json::<J>()? {
+                _ => match r.value(NESTING)? {
                     J::Number(n) => Some(n.to_string()),
                     _ => return None,
                 },
@@ -113,7 +117,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
                             i.roles = r.opt_strings()?;
                             8
                         }
-                        _ => return r.json::<J>().map(|_| ()),
+                        _ => return r.value(NESTING).map(|_| ()),
                     };
                     (seen & bit == 0).then(|| seen |= bit)
                 })?;
@@ -137,10 +141,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             if !r.null() {
                 let m = &mut e.metadata;
                 r.object(|r, key| {
-                    let value = match r.peek()? {
-                        b'"' => J::String(r.string()?),
-                        _ => r.json::<J>()?,
-                    };
+                    let value = r.value(NESTING)?;
                     let key = key.to_string();
                     m.insert(key, value).is_none().then_some(())
                 })?;
@@ -155,7 +156,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
                         "input" => &mut input,
                         "output" => &mut output,
                         "total" => &mut total,
-                        _ => return r.json::<J>().map(|_| ()),
+                        _ => return r.value(NESTING).map(|_| ()),
                     };
                     if slot.is_some() {
                         return None;
@@ -178,7 +179,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
         }
         "tool" => {
             if !r.null() {
-                let J::Object(mut t) = r.json::<J>()? else {
+                let J::Object(mut t) = r.value(NESTING)? else {
                     return None;
                 };
                 let name = match t.remove("name") {
@@ -195,7 +196,10 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             13
         }
         "handoff" => {
-            e.handoff = r.json::<Option<J>>()?;
+            e.handoff = match r.value(NESTING)? {
+                J::Null => None,
+                v => Some(v),
+            };
             14
         }
         "scores" => {
@@ -225,7 +229,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
         // OpenTelemetry: the general reader knows these.
         "resourceSpans" | "spanId" | "traceId" => return None,
         _ => {
-            r.json::<J>()?;
+            r.value(NESTING)?;
             return Some(0);
         }
     };
@@ -506,6 +510,70 @@ impl<'a> Reader<'a> {
         serde_json::from_slice(self.text.get(start..self.pos)?.as_bytes()).ok()
     }
 
+    /// Any value as a JSON tree, read directly: strings, literals, numbers
+    /// (those it cannot read exactly as `serde_json` does go to it, as
+    /// does a value nested more than `depth` levels), arrays, and objects
+    /// without escaped or repeated keys (`None`: the general reader
+    /// settles those).
+    fn value(&mut self, depth: usize) -> Option<J> {
+        let literal = |r: &mut Self, word: &[u8], v: J| {
+            r.rest().starts_with(word).then(|| {
+                r.pos += word.len();
+                v
+            })
+        };
+        Some(match self.peek()? {
+            b'"' => J::String(self.string()?),
+            b'{' | b'[' if depth == 0 => self.json()?,
+            b'{' => {
+                let mut map = serde_json::Map::new();
+                self.object(|r, key| {
+                    let v = r.value(depth - 1)?;
+                    map.insert(key.to_string(), v).is_none().then_some(())
+                })?;
+                J::Object(map)
+            }
+            b'[' => {
+                self.pos += 1;
+                self.ws();
+                let mut items = Vec::new();
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        items.push(self.value(depth - 1)?);
+                        self.ws();
+                        match self.next()? {
+                            b',' => self.ws(),
+                            b']' => break,
+                            _ => return None,
+                        }
+                    }
+                }
+                J::Array(items)
+            }
+            b't' => literal(self, b"true", J::Bool(true))?,
+            b'f' => literal(self, b"false", J::Bool(false))?,
+            b'n' => literal(self, b"null", J::Null)?,
+            _ => {
+                let start = self.pos;
+                let (token, real) = self.number_token()?;
+                let n = match (real, token) {
+                    // `serde_json` reads a negative integer zero as a float.
+                    (false, b"-0") => None,
+                    (false, _) => integer(token).map(serde_json::Number::from),
+                    (true, _) => short_decimal(token).and_then(serde_json::Number::from_f64),
+                };
+                match n {
+                    Some(n) => J::Number(n),
+                    None => {
+                        serde_json::from_slice(self.text.get(start..self.pos)?.as_bytes()).ok()?
+                    }
+                }
+            }
+        })
+    }
+
     /// Any other value, read by `serde_json` from its exact bytes.
     fn json<T: Deserialize<'a>>(&mut self) -> Option<T> {
         let start = self.pos;
@@ -621,8 +689,73 @@ fn short_decimal(token: &[u8]) -> Option<f64> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Any JSON value, nested up to 24 deep (past the fast reader's own
+    /// nesting), with repeated and escaped keys now and then.
+    pub(in crate::engine) fn json_value() -> impl Strategy<Value = String> {
+        let number = "-?(0|[1-9][0-9]{0,19})(\\.[0-9]{1,18})?([eE][+-]?[0-9]{1,3})?";
+        let key = "\"([a-c]|\\\\u0061|\\\\n)\"";
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            Just("false".to_string()),
+            Just("-0".to_string()),
+            number,
+            "\"([a-z]|\\\\[n\"\\\\]){0,4}\"",
+        ];
+        leaf.prop_recursive(24, 256, 3, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(" , "))),
+                proptest::collection::vec((key, inner), 0..4).prop_map(|kv| {
+                    let body: Vec<String> = kv.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                    format!("{{{}}}", body.join(","))
+                }),
+            ]
+        })
+    }
+
+    /// Values nested past [`NESTING`] are read by `serde_json` from the
+    /// depth where the direct reader stops.
+    #[test]
+    fn deep_values() {
+        for depth in [NESTING - 1, NESTING, NESTING + 1, 40] {
+            let arrays = format!("{}1.5{}", "[".repeat(depth), "]".repeat(depth));
+            let objects = format!("{}true{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            for text in [arrays, objects] {
+                let mut specials = Specials::default();
+                specials.mark(text.as_bytes());
+                let mut r = Reader {
+                    text: &text,
+                    pos: 0,
+                    specials: &specials,
+                };
+                let want: J = serde_json::from_str(&text).unwrap();
+                assert_eq!(r.value(NESTING), Some(want), "{text}");
+                assert_eq!(r.pos, text.len());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// A value read directly is the value `serde_json` reads, and
+        /// what `serde_json` rejects is not read.
+        #[test]
+        fn values_agree(text in json_value()) {
+            let mut specials = Specials::default();
+            specials.mark(text.as_bytes());
+            let mut r = Reader { text: &text, pos: 0, specials: &specials };
+            let fast = r.value(NESTING).filter(|_| r.pos == text.len());
+            match serde_json::from_str::<J>(&text) {
+                Ok(v) => prop_assert!(fast.is_none() || fast == Some(v)),
+                Err(_) => prop_assert_eq!(fast, None),
+            }
+        }
+    }
 
     #[test]
     fn strings_and_escapes() {
