@@ -61,7 +61,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     };
     let set = RuleSet::build(&ws.program);
     let exempt = rule_exemption(&ws.program);
-    let r = evaluate(&ws.program, &set, &exempt, &event, &Options::default());
+    let r = evaluate(&set, &exempt, &event, &Options::default());
     let gov = Governance::default().step(&ws.program, &event);
     let decision = final_decision(&r, &gov);
     if global.format == Format::Json {

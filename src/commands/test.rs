@@ -185,7 +185,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
                     continue;
                 }
             };
-            let r = evaluate(&ws.program, &set, &exempt, &event, &Options::default());
+            let r = evaluate(&set, &exempt, &event, &Options::default());
             let gov = Governance::default().step(&ws.program, &event);
             let decision = final_decision(&r, &gov);
             let fired: Vec<&str> = r

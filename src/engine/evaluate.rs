@@ -19,7 +19,6 @@ use crate::cel::value::{Key, Value};
 use crate::ir::enums::{
     Action, Entity, FailMode, FixStrategy, Kind, RuleStatus, Severity, StreamInterval,
 };
-use crate::ir::{Owner, Program};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
@@ -602,32 +601,6 @@ fn url_hosts(d: &Detectors, scan: &Scan) -> Vec<(String, usize, usize)> {
         .collect()
 }
 
-/// Whether an event is in the scope of a rule's owner.
-fn in_scope(program: &Program, rule: &CRule, e: &Event) -> bool {
-    match &rule.owner {
-        Owner::Agent(a) => e.agent.as_deref() == Some(a.as_str()),
-        Owner::Policy(_) => {
-            let Some(p) = rule.policy.and_then(|i| program.policies.get(i)) else {
-                return true;
-            };
-            if p.effective_status() != crate::ir::enums::PolicyStatus::Active {
-                return false;
-            }
-            match p.scope.value {
-                crate::ir::enums::Scope::Project => p
-                    .project
-                    .as_ref()
-                    .is_some_and(|x| e.project.as_deref() == Some(x.value.as_str())),
-                crate::ir::enums::Scope::Agent => p
-                    .agent
-                    .as_ref()
-                    .is_some_and(|x| e.agent.as_deref() == Some(x.value.as_str())),
-                _ => true,
-            }
-        }
-    }
-}
-
 /// Evaluation settings.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -637,7 +610,6 @@ pub struct Options {
 
 /// Evaluates one event.
 pub fn evaluate(
-    program: &Program,
     set: &RuleSet,
     exempt: &dyn Fn(&CRule, &Event) -> Option<String>,
     e: &Event,
@@ -654,14 +626,14 @@ pub fn evaluate(
             redacted_output: None,
         };
     };
-    // Rules overridden by a narrower applicable rule do not run themselves.
-    let applicable: Vec<bool> = set.rules.iter().map(|r| in_scope(program, r, e)).collect();
+    // Rules overridden by a narrower applicable rule do not run themselves
+    // (seldom any: no allocation then).
     let overridden: Vec<usize> = set
-        .rules
+        .overriders
         .iter()
-        .zip(&applicable)
-        .filter(|(_, a)| **a)
-        .filter_map(|(r, _)| r.overrides)
+        .filter_map(|&i| set.rules.get(i))
+        .filter(|r| r.applies.covers(e))
+        .filter_map(|r| r.overrides)
         .collect();
     let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
@@ -679,7 +651,7 @@ pub fn evaluate(
             chunk: None,
             score: None,
         };
-        if !applicable.get(ri).copied().unwrap_or(false) || overridden.contains(&rule.source) {
+        if !rule.applies.covers(e) || overridden.contains(&rule.source) {
             continue;
         }
         let Some(scan) = scans.get(rule.kind) else {

@@ -1,9 +1,11 @@
 //! A reader for the common shape of a guardctl event line, straight into
 //! an [`Event`]: no JSON tree, no per-value parser set-up. The line is
 //! checked as UTF-8 with SIMD and its quotes, backslashes and control
-//! characters marked in one vector pass ([`super::specials`]); the rare
-//! values held as JSON (`tool`, `handoff`, a non-string `id` or metadata
-//! value, an unknown key) go to `serde_json` as their exact sub-slice.
+//! characters marked in one vector pass ([`super::specials`]). Values
+//! held as JSON trees (`tool`, `handoff`, metadata, an unknown key) are
+//! built directly too; only numbers it cannot read exactly and values
+//! nested deeper than 16 levels go to `serde_json`, as their exact
+//! sub-slice.
 //!
 //! It only has to be right when it answers. Anything it does not take (a
 //! duplicate or escaped key, a number it cannot read exactly as

@@ -105,13 +105,65 @@ pub struct CRule {
     pub first_match: bool,
     /// Index in `Program::policies` of the owning (or overridden) policy.
     pub policy: Option<usize>,
+    /// The events its owner covers.
+    pub applies: Applies,
     /// `file:line:column` of the rule's name.
     pub location: String,
+}
+
+/// The events a rule's owner covers, resolved once from the owner and its
+/// policy's status and scope.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applies {
+    All,
+    /// An inactive policy, or a project or agent policy naming none.
+    Nothing,
+    Agent(String),
+    Project(String),
+}
+
+impl Applies {
+    fn of(program: &Program, owner: &Owner, policy: Option<usize>) -> Applies {
+        match owner {
+            Owner::Agent(a) => Applies::Agent(a.clone()),
+            Owner::Policy(_) => {
+                let Some(p) = policy.and_then(|i| program.policies.get(i)) else {
+                    return Applies::All;
+                };
+                if p.effective_status() != PolicyStatus::Active {
+                    return Applies::Nothing;
+                }
+                match p.scope.value {
+                    Scope::Project => p
+                        .project
+                        .as_ref()
+                        .map_or(Applies::Nothing, |x| Applies::Project(x.value.clone())),
+                    Scope::Agent => p
+                        .agent
+                        .as_ref()
+                        .map_or(Applies::Nothing, |x| Applies::Agent(x.value.clone())),
+                    _ => Applies::All,
+                }
+            }
+        }
+    }
+
+    /// Whether the event is covered.
+    pub fn covers(&self, e: &super::event::Event) -> bool {
+        match self {
+            Applies::All => true,
+            Applies::Nothing => false,
+            Applies::Agent(a) => e.agent.as_deref() == Some(a.as_str()),
+            Applies::Project(p) => e.project.as_deref() == Some(p.as_str()),
+        }
+    }
 }
 
 /// All rules of a program in evaluation form.
 pub struct RuleSet {
     pub rules: Vec<CRule>,
+    /// Indices in `rules` of the rules that override a wider one.
+    pub overriders: Vec<usize>,
     /// Every rule pattern in one automaton (`None` when there are none).
     pub patterns: Option<meta::Regex>,
 }
@@ -234,6 +286,7 @@ impl RuleSet {
                     .and_then(|p| p.combine.as_ref())
                     .is_some_and(|c| c.value == Combine::FirstMatch),
                 policy,
+                applies: Applies::of(program, &r.owner, policy),
                 location: {
                     let (l, c) = r.file.line_col(r.name.span.start);
                     format!("{}:{l}:{c}", r.file.name)
@@ -254,7 +307,14 @@ impl RuleSet {
         } else {
             super::detect::overlapping(&all_patterns)
         };
-        RuleSet { rules, patterns }
+        let overriders = (0..rules.len())
+            .filter(|&i| rules.get(i).is_some_and(|r| r.overrides.is_some()))
+            .collect();
+        RuleSet {
+            rules,
+            overriders,
+            patterns,
+        }
     }
 }
 

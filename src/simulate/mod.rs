@@ -283,9 +283,9 @@ pub fn run(
         match rec {
             Record::Malformed { line, message } => Err((line, message)),
             Record::Event(mut e) => {
-                let r = evaluate(program, &set, &exempt, &e, &opts);
-                let b = match (baseline, &base_set, &base_exempt) {
-                    (Some(bp), Some(bs), Some(bx)) => Some(evaluate(bp, bs, bx, &e, &opts)),
+                let r = evaluate(&set, &exempt, &e, &opts);
+                let b = match (&base_set, &base_exempt) {
+                    (Some(bs), Some(bx)) => Some(evaluate(bs, bx, &e, &opts)),
                     _ => None,
                 };
                 // Sweep: does the rule trigger at each threshold (None: unevaluated)?
