@@ -40,9 +40,11 @@ pub fn eval(expr: &Expr, host: &dyn Host) -> Value {
     let mut ev = Eval {
         host,
         locals: Vec::new(),
-        path: String::new(),
+        path: PATH.take(),
     };
-    ev.eval(expr)
+    let v = ev.eval(expr);
+    PATH.set(ev.path);
+    v
 }
 
 struct Eval<'h> {
@@ -53,6 +55,9 @@ struct Eval<'h> {
 }
 
 thread_local! {
+    /// The dotted-name buffer, kept between evaluations so that it is
+    /// allocated once per thread.
+    static PATH: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
     /// Compiled `matches` patterns (expressions reuse a few literals).
     static REGEXES: RefCell<HashMap<String, Result<regex::Regex, String>>> = RefCell::new(HashMap::new());
 }

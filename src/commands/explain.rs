@@ -77,7 +77,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
                     "passed": o.status != Status::Triggered && o.action.is_none(),
                     "status": o.status.as_str(),
                     "action": o.action,
-                    "reason": o.reason,
+                    "reason": o.reason(&set),
                     "chunk": o.chunk,
                     "eventId": r.id,
                     "source": rule.location,
@@ -116,7 +116,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
             "{mark} {:<40} {}{action}\n    {}\n    at {}\n",
             rule.id,
             out.status.as_str(),
-            out.reason,
+            out.reason(&set),
             rule.location
         ));
     }

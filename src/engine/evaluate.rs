@@ -4,7 +4,6 @@
 //! policies take the first rule by priority), early termination, streaming
 //! replay chunk by chunk, and redaction.
 
-use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,53 +19,7 @@ use crate::ir::enums::{
     Action, Entity, FailMode, FixStrategy, Kind, RuleStatus, Severity, StreamInterval,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
-    Triggered,
-    Unevaluated,
-    Passed,
-    /// Skipped: not applicable, not sampled, exempted, or after early termination.
-    Skipped,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Triggered => "triggered",
-            Status::Unevaluated => "unevaluated",
-            Status::Passed => "passed",
-            Status::Skipped => "skipped",
-        }
-    }
-}
-
-/// A match reported for a fired rule (character offsets).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    /// `entity:NAME`, `pattern:N`, `injection`, `profanity`.
-    pub what: String,
-    pub start: usize,
-    pub end: usize,
-    /// Which text: `input`, `output`, `tool_parameters`, `tool_result`, `handoff`.
-    pub field: &'static str,
-}
-
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// Index into `RuleSet::rules`.
-    pub rule: usize,
-    pub status: Status,
-    /// Fixed wording is not allocated per event.
-    pub reason: Cow<'static, str>,
-    /// The action taken when triggered (severity bands may change it), or
-    /// the fail-closed block of an unevaluated rule.
-    pub action: Option<Action>,
-    pub hits: Vec<Hit>,
-    /// For streaming rules: the chunk (0-based) where it first triggered.
-    pub chunk: Option<usize>,
-    /// Recorded score used, for sweeps.
-    pub score: Option<f64>,
-}
+pub use super::outcome::{Check, Hit, Outcome, Status, What, Why};
 
 #[derive(Debug, Clone)]
 pub struct EventResult {
@@ -638,14 +591,13 @@ pub fn evaluate(
     let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
     let mut pattern_sets: BTreeMap<&'static str, regex_automata::PatternSet> = BTreeMap::new();
-    // The reason every rule after an early termination is skipped with,
-    // worded once.
-    let mut terminated: Option<String> = None;
+    // The rule after which every rule is skipped (early termination).
+    let mut terminated: Option<usize> = None;
     for (ri, rule) in set.rules.iter().enumerate() {
-        let skip = |reason: String| Outcome {
+        let skip = |why: Why| Outcome {
             rule: ri,
             status: Status::Skipped,
-            reason: reason.into(),
+            why,
             action: None,
             hits: Vec::new(),
             chunk: None,
@@ -659,11 +611,11 @@ pub fn evaluate(
         };
         let (text, field) = (&*scan.text, scan.field);
         if rule.status != RuleStatus::Active {
-            outcomes.push(skip(format!("status is {}", rule.status)));
+            outcomes.push(skip(Why::Status(rule.status)));
             continue;
         }
-        if let Some(why) = &terminated {
-            outcomes.push(skip(why.clone()));
+        if let Some(by) = terminated {
+            outcomes.push(skip(Why::Terminated(by)));
             continue;
         }
         let host = RuleHost {
@@ -677,29 +629,21 @@ pub fn evaluate(
                 Value::Bool(true) => {}
                 Value::Bool(false) => continue,
                 Value::Error(msg) => {
-                    outcomes.push(skip(format!(
-                        "`when` could not be evaluated ({msg}); the rule does not apply"
-                    )));
+                    outcomes.push(skip(Why::WhenErrored(msg)));
                     continue;
                 }
                 other => {
-                    outcomes.push(skip(format!(
-                        "`when` gave {} instead of a boolean",
-                        other.type_name()
-                    )));
+                    outcomes.push(skip(Why::WhenNotBool(other.type_name())));
                     continue;
                 }
             }
         }
         if !sampled(&rule.id, &e.id, rule.sample_rate) {
-            outcomes.push(skip(format!(
-                "not sampled (sample_rate {})",
-                rule.sample_rate
-            )));
+            outcomes.push(skip(Why::NotSampled));
             continue;
         }
         if let Some(why) = exempt(rule, e) {
-            outcomes.push(skip(why));
+            outcomes.push(skip(Why::Exempt(why)));
             continue;
         }
         let set_for_text = match (&set.patterns, rule.patterns.is_empty()) {
@@ -723,18 +667,18 @@ pub fn evaluate(
                 if out.status != Status::Triggered {
                     out.status = Status::Triggered;
                     out.action = Some(rule.action);
-                    out.reason = format!("triggered while streaming, at chunk {chunk}").into();
+                    out.why = Why::Streaming(chunk);
                 }
             }
         }
         if out.status == Status::Unevaluated && rule.fail_mode == FailMode::Closed {
             out.action = Some(Action::Block);
-            out.reason = format!("{}; fail_mode closed blocks", out.reason).into();
+            out.why = Why::FailClosed(Box::new(std::mem::replace(&mut out.why, Why::AllPassed)));
         }
         let decisive = out.action.is_some_and(|a| a == Action::Block)
             || (rule.first_match && out.action.is_some());
         if decisive && (rule.early_termination || rule.first_match) {
-            terminated = Some(format!("skipped: early termination after `{}`", rule.id));
+            terminated = Some(ri);
         }
         outcomes.push(out);
     }
@@ -787,9 +731,9 @@ fn redactions(
             continue;
         }
         for h in &o.hits {
-            let label = match h.what.strip_prefix("entity:") {
-                Some(ent) => format!("<{ent}>"),
-                None => format!("<REDACTED:{}>", rule.name),
+            let label = match h.what {
+                What::Entity(ent) => format!("<{ent}>"),
+                _ => format!("<REDACTED:{}>", rule.name),
             };
             spans
                 .entry(h.field)
@@ -814,29 +758,18 @@ fn redactions(
     (apply("input", &e.input), apply("output", &e.output))
 }
 
-fn hit(m: &Match, field: &'static str, rule: &CRule) -> Hit {
+fn hit(m: &Match, field: &'static str) -> Hit {
     let what = match &m.finding {
-        Finding::Entity(ent) => format!("entity:{}", ent.as_str()),
-        Finding::Pattern(_, i) => format!(
-            "pattern:{}",
-            rule.patterns.get(*i).map_or("?", |p| p.2.as_str())
-        ),
-        Finding::Injection => "injection".to_string(),
-        Finding::Profanity => "profanity".to_string(),
+        Finding::Entity(ent) => What::Entity(*ent),
+        Finding::Pattern(_, i) => What::Pattern(*i),
+        Finding::Injection => What::Injection,
+        Finding::Profanity => What::Profanity,
     };
     Hit {
         what,
         start: m.start,
         end: m.end,
         field,
-    }
-}
-
-/// Reasons joined with `; ` (a single one is moved, not copied).
-fn joined(mut parts: Vec<String>) -> Cow<'static, str> {
-    match parts.len() {
-        1 => Cow::Owned(parts.pop().unwrap_or_default()),
-        _ => Cow::Owned(parts.join("; ")),
     }
 }
 
@@ -850,61 +783,45 @@ fn check_rule(
     threshold: f64,
 ) -> Outcome {
     let (text, field) = (&*host.scan.text, host.scan.field);
-    let mut reasons: Vec<String> = Vec::new();
-    let mut unevaluated: Vec<String> = Vec::new();
+    let mut reasons: Vec<Check> = Vec::new();
+    let mut unevaluated: Vec<Check> = Vec::new();
     let mut hits = Vec::new();
     let mut action = rule.action;
     let mut score = None;
     if let Some(c) = &rule.check {
         match eval(c, host) {
             Value::Bool(true) => {}
-            Value::Bool(false) => reasons.push("check is false".into()),
-            Value::Error(msg) => unevaluated.push(format!("check errored: {msg}")),
-            other => unevaluated.push(format!(
-                "check gave {} instead of a boolean",
-                other.type_name()
-            )),
+            Value::Bool(false) => reasons.push(Check::CheckFalse),
+            Value::Error(msg) => unevaluated.push(Check::CheckErrored(msg)),
+            other => unevaluated.push(Check::CheckNotBool(other.type_name())),
         }
     }
     if let Some(ps) = patterns {
         let chars = super::detect::CharIndex::new(text);
-        for (pi, (shared, re, src)) in rule.patterns.iter().enumerate() {
+        for (pi, (shared, re, _)) in rule.patterns.iter().enumerate() {
             if !regex_automata::PatternID::new(*shared).is_ok_and(|id| ps.contains(id)) {
                 continue;
             }
             let before = hits.len();
             for m in re.find_iter(text) {
-                hits.push(hit(
-                    &Match {
-                        finding: Finding::Pattern(0, pi),
-                        start: chars.of(m.start()),
-                        end: chars.of(m.end()),
-                    },
+                hits.push(Hit {
+                    what: What::Pattern(pi),
+                    start: chars.of(m.start()),
+                    end: chars.of(m.end()),
                     field,
-                    rule,
-                ));
+                });
             }
             if hits.len() > before {
-                reasons.push(format!("pattern `{src}` matched"));
+                reasons.push(Check::Pattern(pi));
             }
         }
     }
     if !rule.entities.is_empty() {
         let found = host.scan.entities(d, Some(&rule.entities));
         if !found.is_empty() {
-            let mut names: Vec<&str> = found
-                .iter()
-                .filter_map(|m| {
-                    if let Finding::Entity(x) = &m.finding {
-                        Some(x.as_str())
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            names.dedup();
-            reasons.push(format!("found {}", names.join(", ")));
-            hits.extend(found.iter().map(|m| hit(m, field, rule)));
+            let from = hits.len();
+            hits.extend(found.iter().map(|m| hit(m, field)));
+            reasons.push(Check::Found(from..hits.len()));
         }
     }
     if let Some(p) = &rule.provider {
@@ -913,7 +830,7 @@ fn check_rule(
             Some(&s) => {
                 score = Some(s);
                 if s >= threshold {
-                    reasons.push(format!("{p}.{cat} score {s} >= {threshold}"));
+                    reasons.push(Check::Score(s, threshold));
                     if let Some((_, a)) = rule
                         .severity_actions
                         .iter()
@@ -923,31 +840,31 @@ fn check_rule(
                     }
                 }
             }
-            None => unevaluated.push(format!("no recorded score for {p}.{cat}")),
+            None => unevaluated.push(Check::NoScore),
         }
     } else if rule.llm_check {
         match e.scores.get("llm").and_then(|m| m.get(&rule.name)) {
             Some(&s) => {
                 score = Some(s);
                 if s >= threshold {
-                    reasons.push(format!("LLM judge verdict {s} >= {threshold}"));
+                    reasons.push(Check::Llm(s, threshold));
                 }
             }
-            None => unevaluated.push(format!("no recorded LLM verdict scores.llm.{}", rule.name)),
+            None => unevaluated.push(Check::NoLlm),
         }
     }
     let tool = e.tool.as_ref().and_then(|t| t.name.as_deref());
     if let Some(allow) = &rule.tools {
         if let Some(t) = tool {
             if !allow.iter().any(|g| g.matches(t)) {
-                reasons.push(format!("tool `{t}` is not allowed"));
+                reasons.push(Check::ToolNotAllowed(t.to_string()));
             }
         }
     }
     if let Some(deny) = &rule.deny_tools {
         if let Some(t) = tool {
-            if let Some(g) = deny.iter().find(|g| g.matches(t)) {
-                reasons.push(format!("tool `{t}` is denied by `{}`", g.as_str()));
+            if let Some(g) = deny.iter().position(|g| g.matches(t)) {
+                reasons.push(Check::ToolDenied(t.to_string(), g));
             }
         }
     }
@@ -957,12 +874,9 @@ fn check_rule(
             let not_allowed = !rule.allow_domains.is_empty()
                 && !rule.allow_domains.iter().any(|g| g.matches(&host));
             if denied || not_allowed {
-                reasons.push(format!(
-                    "domain `{host}` is {}",
-                    if denied { "denied" } else { "not allowed" }
-                ));
+                reasons.push(Check::Domain(host, denied));
                 hits.push(Hit {
-                    what: "domain".into(),
+                    what: What::Domain,
                     start: s,
                     end,
                     field,
@@ -976,20 +890,20 @@ fn check_rule(
             _ => e.tokens.input,
         };
         if n > max {
-            reasons.push(format!("{n} tokens > max_tokens {max}"));
+            reasons.push(Check::Tokens(n, max));
         }
     }
-    let (status, reason, action) = if !reasons.is_empty() {
-        (Status::Triggered, joined(reasons), Some(action))
+    let (status, why, action) = if !reasons.is_empty() {
+        (Status::Triggered, Why::Checks(reasons), Some(action))
     } else if !unevaluated.is_empty() {
-        (Status::Unevaluated, joined(unevaluated), None)
+        (Status::Unevaluated, Why::Checks(unevaluated), None)
     } else {
-        (Status::Passed, Cow::Borrowed("all checks passed"), None)
+        (Status::Passed, Why::AllPassed, None)
     };
     Outcome {
         rule: 0,
         status,
-        reason,
+        why,
         action,
         hits,
         chunk: None,

@@ -2,7 +2,8 @@
 //! `trace` reads events (`event` builds them, `fast_line` reads the common
 //! line shape quickly with `specials`' marks; `small_map` holds an event's
 //! few headers and scores), `rules` compiles the IR into evaluation form,
-//! `detect` holds the built-in detectors, `evaluate` decides one event, and
+//! `detect` holds the built-in detectors, `evaluate` decides one event
+//! (`outcome` holds what each rule gave, and words why on demand), and
 //! `governance` accumulates spend against budgets, caps and exceptions over
 //! the trace's timeline.
 
@@ -12,6 +13,7 @@ pub mod event;
 mod fast_line;
 pub mod gate;
 pub mod governance;
+pub mod outcome;
 pub mod rules;
 pub mod small_map;
 mod specials;

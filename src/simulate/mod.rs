@@ -161,12 +161,12 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
             let matches: Vec<J> = o
                 .hits
                 .iter()
-                .map(|h| match h.what.strip_prefix("entity:") {
-                    Some(ent) => json!({"entity": ent, "start": h.start, "end": h.end}),
-                    None => json!({"pattern": h.what.strip_prefix("pattern:").unwrap_or(&h.what), "start": h.start, "end": h.end}),
+                .map(|h| {
+                    let (key, name) = h.label(rule);
+                    json!({key: name, "start": h.start, "end": h.end})
                 })
                 .collect();
-            let mut f = json!({"rule": rule.id, "action": o.action, "severity": rule.severity, "reason": o.reason, "matches": matches});
+            let mut f = json!({"rule": rule.id, "action": o.action, "severity": rule.severity, "reason": o.reason(set), "matches": matches});
             if let Some(c) = o.chunk {
                 put(&mut f, "chunk", json!(c));
             }
@@ -180,7 +180,7 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
         .filter_map(|o| {
             set.rules
                 .get(o.rule)
-                .map(|rule| json!({"rule": rule.id, "reason": o.reason}))
+                .map(|rule| json!({"rule": rule.id, "reason": o.reason(set)}))
         })
         .collect();
     let decision = final_decision(r, gov);

@@ -1,0 +1,231 @@
+//! What evaluating one rule on one event gave: its status, action and
+//! matches, and why. The why is kept as data and worded only when shown
+//! ([`Outcome::reason`]): a simulation counts millions of outcomes and
+//! prints few of them, and wording each as it is made cost more than
+//! deciding it.
+
+use std::sync::Arc;
+
+use super::rules::{CRule, RuleSet};
+use crate::ir::enums::{Action, Entity, RuleStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Triggered,
+    Unevaluated,
+    Passed,
+    /// Skipped: not applicable, not sampled, exempted, or after early termination.
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Triggered => "triggered",
+            Status::Unevaluated => "unevaluated",
+            Status::Passed => "passed",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// What a reported match is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum What {
+    Entity(Entity),
+    /// The rule's own pattern, by its index in `CRule::patterns`.
+    Pattern(usize),
+    Injection,
+    Profanity,
+    /// A URL host a domain list refuses.
+    Domain,
+}
+
+/// A match reported for a fired rule (character offsets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub what: What,
+    pub start: usize,
+    pub end: usize,
+    /// Which text: `input`, `output`, `tool_parameters`, `tool_result`, `handoff`.
+    pub field: &'static str,
+}
+
+impl Hit {
+    /// How the match is named in output: (`entity`, its name) or
+    /// (`pattern`, the pattern's text, or `injection`, `profanity`,
+    /// `domain`).
+    pub fn label<'r>(&self, rule: &'r CRule) -> (&'static str, &'r str) {
+        match self.what {
+            What::Entity(e) => ("entity", e.as_str()),
+            What::Pattern(i) => (
+                "pattern",
+                rule.patterns.get(i).map_or("?", |p| p.2.as_str()),
+            ),
+            What::Injection => ("pattern", "injection"),
+            What::Profanity => ("pattern", "profanity"),
+            What::Domain => ("pattern", "domain"),
+        }
+    }
+}
+
+/// Why a rule came out as it did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    AllPassed,
+    /// The rule is not active.
+    Status(RuleStatus),
+    WhenErrored(Arc<str>),
+    /// `when` gave a value of this type.
+    WhenNotBool(&'static str),
+    /// Left out by the rule's `sample_rate`.
+    NotSampled,
+    /// An exception's wording.
+    Exempt(String),
+    /// Skipped after the rule at this index terminated early.
+    Terminated(usize),
+    /// The checks that triggered, or else those that could not be
+    /// evaluated.
+    Checks(Vec<Check>),
+    /// Triggered only while its stream was replayed, at this chunk.
+    Streaming(usize),
+    /// Unevaluated, and the rule fails closed.
+    FailClosed(Box<Why>),
+}
+
+/// One check of a rule that triggered or could not be evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    CheckFalse,
+    CheckErrored(Arc<str>),
+    /// `check` gave a value of this type.
+    CheckNotBool(&'static str),
+    /// The rule's pattern at this index matched.
+    Pattern(usize),
+    /// Entities found: the outcome's hits in this range.
+    Found(std::ops::Range<usize>),
+    /// The provider score and the threshold it reached.
+    Score(f64, f64),
+    NoScore,
+    /// The LLM verdict and the threshold it reached.
+    Llm(f64, f64),
+    NoLlm,
+    ToolNotAllowed(String),
+    /// The tool and the index of the `deny_tools` glob that refused it.
+    ToolDenied(String, usize),
+    /// A URL host and whether it is denied (or else not allowed).
+    Domain(String, bool),
+    /// Tokens used and the rule's `max_tokens`.
+    Tokens(i64, i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Index into `RuleSet::rules`.
+    pub rule: usize,
+    pub status: Status,
+    pub why: Why,
+    /// The action taken when triggered (severity bands may change it), or
+    /// the fail-closed block of an unevaluated rule.
+    pub action: Option<Action>,
+    pub hits: Vec<Hit>,
+    /// For streaming rules: the chunk (0-based) where it first triggered.
+    pub chunk: Option<usize>,
+    /// Recorded score used, for sweeps.
+    pub score: Option<f64>,
+}
+
+impl Outcome {
+    /// The outcome's reason in words.
+    pub fn reason(&self, set: &RuleSet) -> String {
+        let mut out = String::new();
+        if let Some(rule) = set.rules.get(self.rule) {
+            self.word(&self.why, rule, set, &mut out);
+        }
+        out
+    }
+
+    fn word(&self, why: &Why, rule: &CRule, set: &RuleSet, out: &mut String) {
+        use std::fmt::Write;
+        // Writing to a `String` cannot fail.
+        let _ = match why {
+            Why::AllPassed => write!(out, "all checks passed"),
+            Why::Status(s) => write!(out, "status is {s}"),
+            Why::WhenErrored(msg) => write!(
+                out,
+                "`when` could not be evaluated ({msg}); the rule does not apply"
+            ),
+            Why::WhenNotBool(t) => write!(out, "`when` gave {t} instead of a boolean"),
+            Why::NotSampled => write!(out, "not sampled (sample_rate {})", rule.sample_rate),
+            Why::Exempt(text) => write!(out, "{text}"),
+            Why::Terminated(by) => write!(
+                out,
+                "skipped: early termination after `{}`",
+                set.rules.get(*by).map_or("?", |r| r.id.as_str())
+            ),
+            Why::Checks(checks) => {
+                for (i, c) in checks.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str("; ");
+                    }
+                    self.word_check(c, rule, out);
+                }
+                Ok(())
+            }
+            Why::Streaming(chunk) => write!(out, "triggered while streaming, at chunk {chunk}"),
+            Why::FailClosed(inner) => {
+                self.word(inner, rule, set, out);
+                write!(out, "; fail_mode closed blocks")
+            }
+        };
+    }
+
+    fn word_check(&self, c: &Check, rule: &CRule, out: &mut String) {
+        use std::fmt::Write;
+        let provider = rule.provider.as_deref().unwrap_or("");
+        let category = rule.category.as_deref().unwrap_or("");
+        let _ = match c {
+            Check::CheckFalse => write!(out, "check is false"),
+            Check::CheckErrored(msg) => write!(out, "check errored: {msg}"),
+            Check::CheckNotBool(t) => write!(out, "check gave {t} instead of a boolean"),
+            Check::Pattern(i) => write!(
+                out,
+                "pattern `{}` matched",
+                rule.patterns.get(*i).map_or("?", |p| p.2.as_str())
+            ),
+            Check::Found(range) => {
+                let mut names: Vec<&str> = self
+                    .hits
+                    .get(range.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|h| match h.what {
+                        What::Entity(e) => Some(e.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                names.dedup();
+                write!(out, "found {}", names.join(", "))
+            }
+            Check::Score(s, t) => write!(out, "{provider}.{category} score {s} >= {t}"),
+            Check::NoScore => write!(out, "no recorded score for {provider}.{category}"),
+            Check::Llm(s, t) => write!(out, "LLM judge verdict {s} >= {t}"),
+            Check::NoLlm => write!(out, "no recorded LLM verdict scores.llm.{}", rule.name),
+            Check::ToolNotAllowed(t) => write!(out, "tool `{t}` is not allowed"),
+            Check::ToolDenied(t, g) => write!(
+                out,
+                "tool `{t}` is denied by `{}`",
+                rule.deny_tools
+                    .as_ref()
+                    .and_then(|d| d.get(*g))
+                    .map_or("?", |g| g.as_str())
+            ),
+            Check::Domain(host, denied) => write!(
+                out,
+                "domain `{host}` is {}",
+                if *denied { "denied" } else { "not allowed" }
+            ),
+            Check::Tokens(n, max) => write!(out, "{n} tokens > max_tokens {max}"),
+        };
+    }
+}
