@@ -315,20 +315,20 @@ impl Detectors {
     }
 
     pub fn has_injection(&self, text: &str) -> bool {
-        self.injection_in(&text.to_ascii_lowercase())
+        self.injection_in(&ascii_lower(text))
     }
 
     /// `has_injection` of a text already ASCII-lowercased.
-    pub fn injection_in(&self, lower: &str) -> bool {
+    pub fn injection_in(&self, lower: &[u8]) -> bool {
         self.injection.is_match(lower)
     }
 
     pub fn profanity(&self, text: &str) -> Vec<Match> {
-        self.profanity_in(text, &text.to_ascii_lowercase())
+        self.profanity_in(text, &ascii_lower(text))
     }
 
     /// `profanity`, given the text ASCII-lowercased too.
-    pub fn profanity_in(&self, text: &str, lower: &str) -> Vec<Match> {
+    pub fn profanity_in(&self, text: &str, lower: &[u8]) -> Vec<Match> {
         let chars = CharIndex::new(text);
         let bytes = text.as_bytes();
         let is_word = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii_alphanumeric());
@@ -629,6 +629,13 @@ pub fn redact(text: &str, spans: &[(usize, usize, String)]) -> String {
     }
     out.push_str(text.get(byte(at)..).unwrap_or_default());
     out
+}
+
+/// `text` with ASCII letters lower-cased, as bytes: the phrase and word
+/// lists search these. One pass (`to_ascii_lowercase` copies, then
+/// lower-cases the copy).
+pub fn ascii_lower(text: &str) -> Vec<u8> {
+    text.bytes().map(|b| b.to_ascii_lowercase()).collect()
 }
 
 #[cfg(test)]

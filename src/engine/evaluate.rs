@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value as J;
 
-use super::detect::{Detectors, Finding, Match, redact};
+use super::detect::{Detectors, Finding, Match, ascii_lower, redact};
 use super::event::Event;
 use super::rules::{CRule, RuleSet};
 use crate::cel::eval::{Host, eval, regex_match};
@@ -189,7 +189,7 @@ pub struct Scan {
     pub field: &'static str,
     all: OnceCell<Vec<(usize, usize, Entity)>>,
     /// The text ASCII-lowercased, for the phrase and word lists.
-    lower: OnceCell<String>,
+    lower: OnceCell<Vec<u8>>,
     injection: OnceCell<bool>,
     profanity: OnceCell<bool>,
 }
@@ -205,8 +205,8 @@ impl Scan {
             profanity: OnceCell::new(),
         }
     }
-    fn lower(&self) -> &str {
-        self.lower.get_or_init(|| self.text.to_ascii_lowercase())
+    fn lower(&self) -> &[u8] {
+        self.lower.get_or_init(|| ascii_lower(&self.text))
     }
     fn all(&self, d: &Detectors) -> &[(usize, usize, Entity)] {
         self.all.get_or_init(|| d.all_matches(&self.text))
@@ -340,7 +340,7 @@ fn looks_like_code(text: &str) -> bool {
 /// Whether any built-in detector fires on `text`.
 pub fn is_safe(d: &Detectors, text: &str) -> bool {
     d.entities(text, None).is_empty() && {
-        let lower = text.to_ascii_lowercase();
+        let lower = ascii_lower(text);
         !d.injection_in(&lower) && d.profanity_in(text, &lower).is_empty()
     }
 }
