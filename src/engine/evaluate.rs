@@ -444,8 +444,8 @@ impl Host for RuleHost<'_> {
                 Value::Bool(cached.map_or_else(|| is_safe(d, t), |c| c.safe(d)))
             }),
             "score" => match (text_arg(args, 0), text_arg(args, 1)) {
-                (Some(p), Some(c)) => match self.event.scores.get(p).and_then(|m| m.get(c)) {
-                    Some(s) => Value::Double(*s),
+                (Some(p), Some(c)) => match self.event.scores.get(p, c) {
+                    Some(s) => Value::Double(s),
                     None => Value::error(format!("no recorded score for {p}.{c}")),
                 },
                 _ => Value::error("score(provider, category) takes two strings"),
@@ -826,8 +826,8 @@ fn check_rule(
     }
     if let Some(p) = &rule.provider {
         let cat = rule.category.as_deref().unwrap_or("");
-        match e.scores.get(p).and_then(|m| m.get(cat)) {
-            Some(&s) => {
+        match e.scores.get(p, cat) {
+            Some(s) => {
                 score = Some(s);
                 if s >= threshold {
                     reasons.push(Check::Score(s, threshold));
@@ -843,8 +843,8 @@ fn check_rule(
             None => unevaluated.push(Check::NoScore),
         }
     } else if rule.llm_check {
-        match e.scores.get("llm").and_then(|m| m.get(&rule.name)) {
-            Some(&s) => {
+        match e.scores.get("llm", &rule.name) {
+            Some(s) => {
                 score = Some(s);
                 if s >= threshold {
                     reasons.push(Check::Llm(s, threshold));

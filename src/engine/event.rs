@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value as J;
 
+use super::scores::Scores;
 use super::small_map::SmallMap;
 use crate::ir::values::Timestamp;
 
@@ -54,7 +55,7 @@ pub struct Event {
     pub tool: Option<Tool>,
     pub handoff: Option<J>,
     /// `scores.<provider>.<category>` (and `scores.llm.<rule>`), 0..1.
-    pub scores: SmallMap<SmallMap<f64>>,
+    pub scores: Scores,
     pub chunks: Vec<String>,
     pub session_turn_count: i64,
 }
@@ -247,16 +248,14 @@ impl Event {
                     let J::Object(cats) = cats else {
                         return Err(format!("`scores.{provider}` must be an object"));
                     };
-                    let mut m = SmallMap::default();
                     for (cat, score) in cats {
                         let Some(x) = score.as_f64().filter(|x| (0.0..=1.0).contains(x)) else {
                             return Err(format!(
                                 "`scores.{provider}.{cat}` must be a number from 0 to 1"
                             ));
                         };
-                        m.insert(cat.clone(), x);
+                        e.scores.insert(provider, cat, x);
                     }
-                    e.scores.insert(provider.clone(), m);
                 }
             }
             Some(other) => {
@@ -299,7 +298,7 @@ impl Event {
         self.tool = None;
         self.handoff = None;
         self.metadata = serde_json::Map::new();
-        self.scores = SmallMap::default();
+        self.scores = Scores::default();
         self.headers = SmallMap::default();
     }
 

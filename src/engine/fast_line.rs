@@ -20,7 +20,6 @@ use serde::Deserialize;
 use serde_json::Value as J;
 
 use super::event::{Event, Tokens, Tool};
-use super::small_map::SmallMap;
 use super::specials::Specials;
 use crate::ir::values::Timestamp;
 
@@ -208,14 +207,16 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             if !r.null() {
                 let scores = &mut e.scores;
                 r.object(|r, provider| {
-                    let mut cats = SmallMap::default();
+                    // A provider named twice goes the general way, where
+                    // the last one wins.
+                    if scores.has_provider(provider) {
+                        return None;
+                    }
                     r.object(|r, cat| {
                         let x = r.number()?;
-                        let cat = cat.to_string();
-                        ((0.0..=1.0).contains(&x) && cats.insert(cat, x).is_none()).then_some(())
-                    })?;
-                    let provider = provider.to_string();
-                    scores.insert(provider, cats).is_none().then_some(())
+                        ((0.0..=1.0).contains(&x) && scores.insert(provider, cat, x).is_none())
+                            .then_some(())
+                    })
                 })?;
             }
             15
@@ -831,7 +832,7 @@ pub(super) mod tests {
         assert_eq!(e.metadata["k"], serde_json::json!([true, null]));
         assert_eq!(e.metadata["s"], serde_json::json!("v"));
         assert_eq!(e.identity.roles, vec!["a", "b"]);
-        assert_eq!(e.scores.get("p").and_then(|p| p.get("d")), Some(&1.0));
+        assert_eq!(e.scores.get("p", "d"), Some(1.0));
         assert_eq!(e.session_turn_count, -2);
         assert_eq!(e.chunks, vec!["a"]);
     }

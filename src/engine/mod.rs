@@ -1,7 +1,7 @@
 //! The evaluation engine: what a policy does to recorded traffic.
 //! `trace` reads events (`event` builds them, `fast_line` reads the common
 //! line shape quickly with `specials`' marks; `small_map` holds an event's
-//! few headers and scores), `rules` compiles the IR into evaluation form,
+//! few headers, `scores` its recorded scores), `rules` compiles the IR into evaluation form,
 //! `detect` holds the built-in detectors, `evaluate` decides one event
 //! (`outcome` holds what each rule gave, and words why on demand), and
 //! `governance` accumulates spend against budgets, caps and exceptions over
@@ -15,6 +15,7 @@ pub mod gate;
 pub mod governance;
 pub mod outcome;
 pub mod rules;
+pub mod scores;
 pub mod small_map;
 mod specials;
 pub mod trace;

@@ -1,4 +1,4 @@
-//! A map for the few entries of an event's headers and scores: a vector
+//! A map for the few entries of an event's headers: a vector
 //! sorted by key, which for a handful of keys is cheaper to fill, search
 //! and drop than a B-tree's nodes, and iterates in the same order.
 
