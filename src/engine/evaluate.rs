@@ -115,14 +115,23 @@ impl EventVars<'_> {
             ("identity", "id") => opt_str(&e.identity.id),
             ("identity", "team") => opt_str(&e.identity.team),
             ("identity", "org") => opt_str(&e.identity.org),
+            ("identity", "roles") => roles(e),
             ("tokens", "input") => Value::Int(e.tokens.input),
             ("tokens", "output") => Value::Int(e.tokens.output),
             ("tokens", "total") => Value::Int(e.tokens.total),
             ("headers", k) => Value::str(e.headers.get(k)?),
             ("metadata", k) => Value::from_json(e.metadata.get(k)?),
+            ("tool_parameters", k) => Value::from_json(e.tool.as_ref()?.parameters.get(k)?),
+            ("tool_result", k) => Value::from_json(e.tool.as_ref()?.result.get(k)?),
             _ => return None,
         })
     }
+}
+
+fn roles(e: &Event) -> Value {
+    Value::List(Arc::new(
+        e.identity.roles.iter().map(|r| Value::str(r)).collect(),
+    ))
 }
 
 fn opt_str(s: &Option<String>) -> Value {
@@ -156,12 +165,7 @@ fn build_var(e: &Event, name: &str) -> Value {
             ("id".to_string(), opt_str(&e.identity.id)),
             ("team".to_string(), opt_str(&e.identity.team)),
             ("org".to_string(), opt_str(&e.identity.org)),
-            (
-                "roles".to_string(),
-                Value::List(Arc::new(
-                    e.identity.roles.iter().map(|r| Value::str(r)).collect(),
-                )),
-            ),
+            ("roles".to_string(), roles(e)),
         ]),
         "headers" => map(e.headers.iter().map(|(k, v)| (k.clone(), Value::str(v)))),
         "metadata" => map(e
@@ -973,13 +977,17 @@ mod tests {
     /// variable's map; a key the map lacks is left to the map path.
     #[test]
     fn members_match_their_maps() {
-        let line = br#"{"id":"e","identity":{"id":"u","team":"t"},"tokens":{"input":2},"headers":{"X-Env":"prod"},"metadata":{"channel":"web","n":3}}"#;
+        let line = br#"{"id":"e","identity":{"id":"u","team":"t","roles":["a","b"]},"tokens":{"input":2},"headers":{"X-Env":"prod"},"metadata":{"channel":"web","n":3},"tool":{"name":"refund","parameters":{"amount":5,"to":{"iban":"x"}},"result":{"ok":true}}}"#;
         let e = Event::from_slice_fast(line, 1).unwrap();
         let vars = EventVars::new(&e);
         for name in [
             "identity.id",
             "identity.team",
             "identity.org",
+            "identity.roles",
+            "tool_parameters.amount",
+            "tool_parameters.to",
+            "tool_result.ok",
             "tokens.input",
             "tokens.output",
             "tokens.total",
@@ -1000,6 +1008,7 @@ mod tests {
         }
         assert!(vars.get("metadata.missing").is_none());
         assert!(vars.get("headers.missing").is_none());
+        assert!(vars.get("tool_parameters.missing").is_none());
     }
 
     /// `root["key"]` read through the host gives what indexing the built
