@@ -230,6 +230,73 @@ impl GovEvent {
     }
 }
 
+/// A set of indices, held inline up to 64.
+#[derive(Debug, Clone)]
+enum Bits {
+    Small(u64),
+    Large(Vec<u64>),
+}
+
+impl Bits {
+    fn of(n: usize, member: impl Fn(usize) -> bool) -> Bits {
+        if n <= 64 {
+            return Bits::Small((0..n).filter(|&i| member(i)).fold(0, |m, i| m | 1 << i));
+        }
+        let mut words = vec![0u64; n.div_ceil(64)];
+        for (i, w) in (0..n).filter(|&i| member(i)).map(|i| (i, i / 64)) {
+            if let Some(w) = words.get_mut(w) {
+                *w |= 1 << (i % 64);
+            }
+        }
+        Bits::Large(words)
+    }
+
+    fn has(&self, i: usize) -> bool {
+        let word = match self {
+            Bits::Small(w) if i < 64 => *w,
+            Bits::Small(_) => 0,
+            Bits::Large(words) => words.get(i / 64).copied().unwrap_or(0),
+        };
+        word >> (i % 64) & 1 == 1
+    }
+}
+
+/// What governance reads of an event, worked out where the event is
+/// evaluated (any thread): the budgets, caps and exceptions that cover
+/// it, and its time, cost and tokens. Governance runs in trace order on
+/// one thread, and reads these few words instead of the event's strings.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub timestamp: Option<Timestamp>,
+    cost_usd: f64,
+    tokens: i64,
+    /// Budgets and caps whose scope matches.
+    budgets: Bits,
+    caps: Bits,
+    /// Exceptions in force for the event (approved, in date, in scope).
+    exceptions: Bits,
+}
+
+impl Facts {
+    pub fn of(program: &Program, e: &Event) -> Facts {
+        let (budgets, caps, exceptions) = (&program.budgets, &program.caps, &program.exceptions);
+        Facts {
+            timestamp: e.timestamp,
+            cost_usd: e.cost_usd,
+            tokens: e.tokens.total,
+            budgets: Bits::of(budgets.len(), |i| {
+                budgets.get(i).is_some_and(|b| scope_matches(&b.scope, e))
+            }),
+            caps: Bits::of(caps.len(), |i| {
+                caps.get(i).is_some_and(|c| scope_matches(&c.scope, e))
+            }),
+            exceptions: Bits::of(exceptions.len(), |i| {
+                exceptions.get(i).is_some_and(|x| exception_applies(x, e))
+            }),
+        }
+    }
+}
+
 /// Accumulated governance state over a trace.
 #[derive(Default)]
 pub struct Governance {
@@ -270,9 +337,14 @@ impl Governance {
 
     /// Processes the next event; returns what happened to it.
     pub fn step(&mut self, program: &Program, e: &Event) -> Vec<GovEvent> {
+        self.step_facts(program, &Facts::of(program, e))
+    }
+
+    /// [`Governance::step`] from the event's facts.
+    pub fn step_facts(&mut self, program: &Program, e: &Facts) -> Vec<GovEvent> {
         let mut out = Vec::new();
         for (bi, b) in program.budgets.iter().enumerate() {
-            if !scope_matches(&b.scope, e) || e.cost_usd <= 0.0 {
+            if !e.budgets.has(bi) || e.cost_usd <= 0.0 {
                 continue;
             }
             let periods = [
@@ -307,14 +379,14 @@ impl Governance {
             }
         }
         for (ci, c) in program.caps.iter().enumerate() {
-            if !scope_matches(&c.scope, e) {
+            if !e.caps.has(ci) {
                 continue;
             }
             let window_kind = c.window.as_ref().map_or(Window::Day, |w| w.value);
             let (amount, limit) = if let Some(l) = &c.limit_usd {
                 (e.cost_usd, l.value)
             } else if let Some(l) = &c.limit_tokens {
-                (e.tokens.total as f64, l.value as f64)
+                (e.tokens as f64, l.value as f64)
             } else if let Some(l) = &c.limit_requests {
                 (1.0, l.value as f64)
             } else {
@@ -327,7 +399,13 @@ impl Governance {
             if usage <= limit {
                 continue;
             }
-            if let Some(x) = exempting(program, TargetKind::Cap, &c.name.value, e) {
+            let exception = program.exceptions.iter().enumerate().find(|(xi, x)| {
+                x.target
+                    .as_ref()
+                    .is_some_and(|t| t.value.0 == TargetKind::Cap && t.value.1 == c.name.value)
+                    && e.exceptions.has(*xi)
+            });
+            if let Some((_, x)) = exception {
                 out.push(GovEvent::Exempted {
                     exception: x.name.value.clone(),
                     target: format!("cap/{}", c.name.value),
@@ -346,7 +424,7 @@ impl Governance {
                 let chain = c.approval_chain.as_ref().map(|x| x.value.clone());
                 let approvers = chain
                     .as_deref()
-                    .map(|ch| approvers(program, ch, e))
+                    .map(|ch| approvers_of(program, ch, |bi| e.budgets.has(bi)))
                     .unwrap_or_default();
                 out.push(GovEvent::CapTripped {
                     cap,
@@ -372,13 +450,25 @@ impl Governance {
 /// A chain's approvers for an event, `budget_owner` resolved to the owners
 /// of the budgets whose scope matches the event (narrowest scope first).
 pub fn approvers(program: &Program, chain: &str, e: &Event) -> Vec<String> {
+    approvers_of(program, chain, |bi| {
+        program
+            .budgets
+            .get(bi)
+            .is_some_and(|b| scope_matches(&b.scope, e))
+    })
+}
+
+/// [`approvers`], given which budgets (by index) cover the event.
+fn approvers_of(program: &Program, chain: &str, covers: impl Fn(usize) -> bool) -> Vec<String> {
     let Some(c) = program.chains.iter().find(|c| c.name.value == chain) else {
         return Vec::new();
     };
     let mut owners: Vec<(usize, String)> = program
         .budgets
         .iter()
-        .filter(|b| scope_matches(&b.scope, e))
+        .enumerate()
+        .filter(|(bi, _)| covers(*bi))
+        .map(|(_, b)| b)
         .filter_map(|b| {
             b.owner
                 .as_ref()
@@ -399,4 +489,22 @@ pub fn approvers(program: &Program, chain: &str, e: &Event) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     out.retain(|x| seen.insert(x.clone()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A set of any size holds exactly its members, inline or not.
+    #[test]
+    fn bits_hold_their_members() {
+        for n in [0, 1, 63, 64, 65, 130] {
+            let member = |i: usize| i % 3 == 0 || i == 64;
+            let bits = Bits::of(n, member);
+            assert_eq!(matches!(bits, Bits::Small(_)), n <= 64, "{n}");
+            for i in 0..n + 70 {
+                assert_eq!(bits.has(i), i < n && member(i), "{n}: {i}");
+            }
+        }
+    }
 }

@@ -14,13 +14,15 @@ use crate::json::put;
 use serde_json::{Value as J, json};
 
 use crate::engine::detect::{Detectors, redact};
-use crate::engine::evaluate::{EventResult, Options, PII, Status, evaluate, labels};
+use crate::engine::evaluate::{EventResult, Options, Outcome, PII, Status, evaluate, labels};
 use crate::engine::event::Event;
-use crate::engine::governance::{GovEvent, Governance, exempting};
+use crate::engine::governance::{Facts, GovEvent, Governance, exempting};
 use crate::engine::rules::{CRule, RuleSet};
 use crate::engine::trace::Record;
 use crate::ir::enums::Action;
+use crate::ir::values::Timestamp;
 use crate::ir::{Program, TargetKind};
+use pipeline::Tally;
 
 /// Per-rule counts.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,9 +81,6 @@ pub struct Summary {
     pub sweep: Option<(String, Vec<SweepPoint>)>,
     /// The last event's day number and its `timeline` label.
     last_day: Option<(Option<i64>, String)>,
-    /// Per-rule counts by rule index while events are folded; `rules`
-    /// keys them by rule id at the end.
-    per_rule: Vec<RuleStats>,
 }
 
 impl RuleStats {
@@ -99,6 +98,62 @@ impl RuleStats {
             *self.by_action.entry(a).or_default() += n;
         }
     }
+}
+
+/// Per-rule counts of the events of one block, kept by the thread that
+/// evaluates them: counting needs every outcome, adding up needs none.
+#[derive(Default)]
+struct RuleTally(Vec<RuleStats>);
+
+impl RuleTally {
+    fn count(&mut self, rules: usize, outcomes: &[Outcome]) {
+        if self.0.len() < rules {
+            self.0.resize(rules, RuleStats::default());
+        }
+        for o in outcomes {
+            let Some(st) = self.0.get_mut(o.rule) else {
+                continue;
+            };
+            match o.status {
+                Status::Triggered => {
+                    st.evaluated += 1;
+                    st.triggered += 1;
+                    if o.chunk.is_some() {
+                        st.streaming_triggers += 1;
+                    }
+                }
+                Status::Passed => st.evaluated += 1,
+                Status::Unevaluated => st.unevaluated += 1,
+                Status::Skipped => st.skipped += 1,
+            }
+            if let Some(a) = o.action {
+                *st.by_action.entry(a).or_default() += 1;
+            }
+        }
+    }
+}
+
+impl Tally for RuleTally {
+    fn add(&mut self, other: RuleTally) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), RuleStats::default());
+        }
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            mine.absorb(theirs);
+        }
+    }
+}
+
+/// One evaluated event as the fold sees it.
+struct Evaluated {
+    event: Box<Event>,
+    /// Its outcomes are dropped where it was evaluated unless `--events`
+    /// writes them.
+    result: EventResult,
+    /// With `--baseline`: the baseline's result and governance facts.
+    baseline: Option<(EventResult, Facts)>,
+    facts: Facts,
+    sweep: Vec<Option<bool>>,
 }
 
 pub struct Config {
@@ -228,7 +283,7 @@ pub fn parse_only(cfg: &Config) -> Result<(usize, usize), Fatal> {
     pipeline::run(
         &cfg.traces,
         pool.as_ref(),
-        |r| matches!(r, Record::Event(_)),
+        |r, _: &mut ()| matches!(r, Record::Event(_)),
         |_, &is_event| {
             if is_event {
                 events += 1;
@@ -266,28 +321,26 @@ pub fn run(
     let pool = pool(cfg.threads)?;
     let mut s = Summary {
         flips: baseline.map(|_| BTreeMap::new()),
-        per_rule: vec![RuleStats::default(); set.rules.len()],
         ..Summary::default()
     };
     let mut sweep_counts = vec![(0usize, 0usize); thresholds.len()];
     let mut gov = Governance::default();
     let mut base_gov = Governance::default();
     let opts = Options::default();
-    type Evaluated = (
-        Box<Event>,
-        EventResult,
-        Option<EventResult>,
-        Vec<Option<bool>>,
-    );
-    let map = |rec: Record| -> Result<Evaluated, (usize, String)> {
+    // Each rule's outcomes are only needed again for `--events`.
+    let keep_outcomes = events_out.is_some();
+    let map = |rec: Record, tally: &mut RuleTally| -> Result<Evaluated, (usize, String)> {
         match rec {
             Record::Malformed { line, message } => Err((line, message)),
             Record::Event(mut e) => {
-                let r = evaluate(&set, &exempt, &e, &opts);
-                let b = match (&base_set, &base_exempt) {
-                    (Some(bs), Some(bx)) => Some(evaluate(bs, bx, &e, &opts)),
+                let mut r = evaluate(&set, &exempt, &e, &opts);
+                let b = match (&base_set, &base_exempt, baseline) {
+                    (Some(bs), Some(bx), Some(bp)) => {
+                        Some((evaluate(bs, bx, &e, &opts), Facts::of(bp, &e)))
+                    }
                     _ => None,
                 };
+                tally.count(set.rules.len(), &r.outcomes);
                 // Sweep: does the rule trigger at each threshold (None: unevaluated)?
                 let sw = match sweep_rule {
                     Some(ri) => {
@@ -307,12 +360,27 @@ pub fn run(
                 if b.is_none() {
                     e.drop_content();
                 }
-                Ok((e, r, b, sw))
+                if !keep_outcomes {
+                    r.outcomes = Vec::new();
+                }
+                Ok(Evaluated {
+                    facts: Facts::of(program, &e),
+                    event: e,
+                    result: r,
+                    baseline: b,
+                    sweep: sw,
+                })
             }
         }
     };
-    pipeline::run(&cfg.traces, pool.as_ref(), map, |name, item| {
-        let (e, r, b, sw) = match item {
+    let tally = pipeline::run(&cfg.traces, pool.as_ref(), map, |name, item| {
+        let Evaluated {
+            event: e,
+            result: r,
+            baseline: b,
+            facts,
+            sweep: sw,
+        } = match item {
             Err((line, message)) => {
                 let (line, message) = (*line, message.clone());
                 if cfg.strict {
@@ -332,8 +400,8 @@ pub fn run(
             }
             Ok(x) => x,
         };
-        let g = gov.step(program, e);
-        fold(&mut s, e, r, &g);
+        let g = gov.step_facts(program, facts);
+        fold(&mut s, e, facts.timestamp, r, &g);
         for (i, hit) in sw.iter().enumerate() {
             if let (Some(slot), Some(h)) = (sweep_counts.get_mut(i), hit) {
                 slot.1 += 1;
@@ -342,8 +410,8 @@ pub fn run(
                 }
             }
         }
-        if let (Some(b), Some(bp)) = (&b, baseline) {
-            let bg = base_gov.step(bp, e);
+        if let (Some((b, base_facts)), Some(bp)) = (&b, baseline) {
+            let bg = base_gov.step_facts(bp, base_facts);
             let before = final_decision(b, &bg);
             let after = final_decision(r, &g);
             if let Some(f) = s.flips.as_mut() {
@@ -372,7 +440,7 @@ pub fn run(
         Ok(())
     })?;
     s.approvals = gov.approvals(program);
-    for (rule, st) in set.rules.iter().zip(std::mem::take(&mut s.per_rule)) {
+    for (rule, st) in set.rules.iter().zip(tally.0) {
         if st.seen() {
             s.rules.entry(rule.id.clone()).or_default().absorb(st);
         }
@@ -400,15 +468,15 @@ pub fn final_decision(r: &EventResult, g: &[GovEvent]) -> Action {
         .unwrap_or(r.decision)
 }
 
-fn fold(s: &mut Summary, e: &Event, r: &EventResult, g: &[GovEvent]) {
+fn fold(s: &mut Summary, e: &Event, ts: Option<Timestamp>, r: &EventResult, g: &[GovEvent]) {
     s.events += 1;
     let decision = final_decision(r, g);
     *s.decisions.entry(decision).or_default() += 1;
     // Events come in time order mostly: the day's label is made once per
     // run of events on that day.
-    let day = e.timestamp.map(|t| t.0.div_euclid(86_400));
+    let day = ts.map(|t| t.0.div_euclid(86_400));
     if s.last_day.as_ref().is_none_or(|(d, _)| *d != day) {
-        let label = e.timestamp.map_or_else(
+        let label = ts.map_or_else(
             || "undated".to_string(),
             |t| t.to_rfc3339().get(..10).unwrap_or("").to_string(),
         );
@@ -420,26 +488,6 @@ fn fold(s: &mut Summary, e: &Event, r: &EventResult, g: &[GovEvent]) {
             None => s.timeline.entry(label.clone()).or_default(),
         };
         *per_day.entry(decision).or_default() += 1;
-    }
-    for o in &r.outcomes {
-        let Some(st) = s.per_rule.get_mut(o.rule) else {
-            continue;
-        };
-        match o.status {
-            Status::Triggered => {
-                st.evaluated += 1;
-                st.triggered += 1;
-                if o.chunk.is_some() {
-                    st.streaming_triggers += 1;
-                }
-            }
-            Status::Passed => st.evaluated += 1,
-            Status::Unevaluated => st.unevaluated += 1,
-            Status::Skipped => st.skipped += 1,
-        }
-        if let Some(a) = o.action {
-            *st.by_action.entry(a).or_default() += 1;
-        }
     }
     for ev in g {
         match ev {

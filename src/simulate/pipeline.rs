@@ -2,6 +2,9 @@
 //! blocks of whole lines; each block's records are mapped (parsed and
 //! evaluated) on a worker; results are folded on the calling thread in
 //! trace order, so the output is the same for any number of threads.
+//! Counts whose order does not matter are tallied by the mapping thread
+//! per block ([`Tally`]), so folding reads less of what another core
+//! wrote.
 //!
 //! With one thread nothing is spawned: reading, mapping and folding run
 //! in turn on the calling thread. With N threads, the calling thread and
@@ -24,23 +27,37 @@ use crate::engine::trace::{self, Block, Record};
 /// enough that blocks in flight stay in cache-sized memory.
 const BLOCK_BYTES: usize = 256 * 1024;
 
-/// Reads every trace, maps each record with `map` (on the pool, if any)
-/// and shows the results to `fold` in trace order. `fold` gets the trace's
+/// Counts kept per block by the thread that maps it and added up in trace
+/// order; adding must not depend on how the records were split into
+/// blocks.
+pub trait Tally: Default + Send {
+    fn add(&mut self, other: Self);
+}
+
+impl Tally for () {
+    fn add(&mut self, _: ()) {}
+}
+
+/// Reads every trace, maps each record with `map` (on the pool, if any;
+/// it may count into its block's tally) and shows the results to `fold`
+/// in trace order. Returns the tallies added up. `fold` gets the trace's
 /// display name too; an error from it stops the run. Once folded, results
 /// mapped by a helper go back to that helper to be dropped, so memory is
 /// freed on the thread that allocated it: freeing across threads costs the
 /// allocator more.
-pub fn run<T, M, F>(
+pub fn run<T, A, M, F>(
     traces: &[impl AsRef<Path>],
     pool: Option<&ThreadPool>,
     map: M,
     mut fold: F,
-) -> Result<(), Fatal>
+) -> Result<A, Fatal>
 where
     T: Send,
-    M: Fn(Record) -> T + Sync,
+    A: Tally,
+    M: Fn(Record, &mut A) -> T + Sync,
     F: FnMut(&str, &T) -> Result<(), Fatal>,
 {
+    let mut total = A::default();
     for path in traces {
         let path = path.as_ref();
         let name = path.display().to_string();
@@ -55,24 +72,27 @@ where
                         break;
                     }
                     for r in block.records() {
-                        fold(&name, &map(r))?;
+                        fold(&name, &map(r, &mut total))?;
                     }
                 }
             }
-            Some(pool) => parallel(pool, &mut reader, &map, &mut |t| fold(&name, t))?,
+            Some(pool) => total.add(parallel(pool, &mut reader, &map, &mut |t| fold(&name, t))?),
         }
     }
-    Ok(())
+    Ok(total)
 }
 
+/// A mapped block: its results, its tally, and the helper that mapped it
+/// (`None`: the calling thread).
+type Mapped<T, A> = (Vec<T>, A, Option<usize>);
+
 /// What the threads of a parallel run share.
-struct Shared<T> {
+struct Shared<T, A> {
     /// Blocks handed out (read or being read) and not folded yet; a
     /// thread takes a slot before reading, so memory stays bounded.
     in_flight: usize,
-    /// Mapped blocks by their number in the trace, with the helper that
-    /// mapped them (`None`: the calling thread).
-    done: BTreeMap<usize, (Vec<T>, Option<usize>)>,
+    /// Mapped blocks by their number in the trace.
+    done: BTreeMap<usize, Mapped<T, A>>,
     /// Folded results to be dropped by the helper that allocated them.
     garbage: Vec<Vec<Vec<T>>>,
     /// Blocks in the trace, once its end is read.
@@ -114,15 +134,16 @@ fn wait<'a, X>(c: &Condvar, g: MutexGuard<'a, X>) -> MutexGuard<'a, X> {
 /// the shared reader and maps it, so no thread waits for another to hand
 /// it work. Only the calling thread folds: after each block it maps, it
 /// folds every result that is next in trace order.
-fn parallel<T, M>(
+fn parallel<T, A, M>(
     pool: &ThreadPool,
     reader: &mut trace::TraceReader,
     map: &M,
     fold: &mut dyn FnMut(&T) -> Result<(), Fatal>,
-) -> Result<(), Fatal>
+) -> Result<A, Fatal>
 where
     T: Send,
-    M: Fn(Record) -> T + Sync,
+    A: Tally,
+    M: Fn(Record, &mut A) -> T + Sync,
 {
     let helpers = pool.current_num_threads();
     // Blocks read but not folded: a few per thread keeps everyone busy
@@ -170,8 +191,11 @@ where
         }
         got
     };
-    let put = |i: usize, out: Vec<T>, helper: Option<usize>| {
-        lock(shared).done.insert(i, (out, helper));
+    // Maps a block, and hands its results and tally in.
+    let put = |i: usize, block: &Block, helper: Option<usize>| {
+        let mut tally = A::default();
+        let out = block.records().map(|r| map(r, &mut tally)).collect();
+        lock(shared).done.insert(i, (out, tally, helper));
         changed.notify_all();
     };
     pool.in_place_scope(|scope| {
@@ -179,8 +203,7 @@ where
             scope.spawn(move |_| {
                 let mut block = Block::default();
                 while let Some(i) = take(&mut block, true) {
-                    let out = block.records().map(map).collect();
-                    put(i, out, Some(h));
+                    put(i, &block, Some(h));
                     // Results this helper allocated, folded since.
                     let old = lock(shared).garbage.get_mut(h).map(std::mem::take);
                     drop(old);
@@ -192,14 +215,16 @@ where
         let _stop = Stop(shared, changed);
         let mut block = Block::default();
         let mut folded = 0usize;
+        let mut total = A::default();
         loop {
             let mut s = lock(shared);
             // Fold what is next in trace order.
-            if let Some((out, helper)) = s.done.remove(&folded) {
+            if let Some((out, tally, helper)) = s.done.remove(&folded) {
                 drop(s);
                 for t in &out {
                     fold(t)?;
                 }
+                total.add(tally);
                 folded += 1;
                 let mut s = lock(shared);
                 s.in_flight -= 1;
@@ -216,7 +241,7 @@ where
                 continue;
             }
             if s.total == Some(folded) {
-                return Ok(());
+                return Ok(total);
             }
             if s.in_flight >= limit || s.total.is_some() {
                 // The next block to fold is with a helper, and there is
@@ -226,17 +251,16 @@ where
             }
             drop(s);
             if let Some(i) = take(&mut block, false) {
-                let out = block.records().map(map).collect();
-                put(i, out, None);
+                put(i, &block, None);
             }
         }
     })
 }
 
 /// Stops a parallel run when dropped.
-struct Stop<'a, T>(&'a Mutex<Shared<T>>, &'a Condvar);
+struct Stop<'a, T, A>(&'a Mutex<Shared<T, A>>, &'a Condvar);
 
-impl<T> Drop for Stop<'_, T> {
+impl<T, A> Drop for Stop<'_, T, A> {
     fn drop(&mut self) {
         lock(self.0).stop = true;
         self.1.notify_all();
@@ -274,7 +298,18 @@ mod tests {
         })
     }
 
-    fn line(r: Record) -> usize {
+    /// Records mapped, tallied per block.
+    #[derive(Debug, Default)]
+    struct Count(usize);
+
+    impl Tally for Count {
+        fn add(&mut self, other: Count) {
+            self.0 += other.0;
+        }
+    }
+
+    fn line(r: Record, n: &mut Count) -> usize {
+        n.0 += 1;
         match r {
             Record::Event(e) => e.line,
             Record::Malformed { line, .. } => line,
@@ -282,7 +317,7 @@ mod tests {
     }
 
     /// Many blocks, any number of threads: every record folded once, in
-    /// trace order (malformed lines included).
+    /// trace order (malformed lines included), and tallied once.
     #[test]
     fn folds_in_trace_order() {
         let n = 3000;
@@ -290,12 +325,13 @@ mod tests {
         let want: Vec<usize> = (1..=n).collect();
         for threads in [1, 2, 3, 5] {
             let mut got = Vec::new();
-            run(&[f.path()], pool(threads).as_ref(), line, |_, &l| {
+            let count = run(&[f.path()], pool(threads).as_ref(), line, |_, &l| {
                 got.push(l);
                 Ok(())
             })
             .unwrap();
             assert_eq!(got, want, "{threads} threads");
+            assert_eq!(count.0, n, "{threads} threads");
         }
     }
 
