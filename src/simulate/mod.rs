@@ -150,8 +150,9 @@ struct Evaluated {
     /// Its outcomes are dropped where it was evaluated unless `--events`
     /// writes them.
     result: EventResult,
-    /// With `--baseline`: the baseline's result and governance facts.
-    baseline: Option<(EventResult, Facts)>,
+    /// With `--baseline`: the baseline's result and governance facts
+    /// (boxed: most runs have none, and results are moved in bulk).
+    baseline: Option<Box<(EventResult, Facts)>>,
     facts: Facts,
     sweep: Vec<Option<bool>>,
 }
@@ -336,7 +337,7 @@ pub fn run(
                 let mut r = evaluate(&set, &exempt, &e, &opts);
                 let b = match (&base_set, &base_exempt, baseline) {
                     (Some(bs), Some(bx), Some(bp)) => {
-                        Some((evaluate(bs, bx, &e, &opts), Facts::of(bp, &e)))
+                        Some(Box::new((evaluate(bs, bx, &e, &opts), Facts::of(bp, &e))))
                     }
                     _ => None,
                 };
@@ -410,7 +411,7 @@ pub fn run(
                 }
             }
         }
-        if let (Some((b, base_facts)), Some(bp)) = (&b, baseline) {
+        if let (Some((b, base_facts)), Some(bp)) = (b.as_deref(), baseline) {
             let bg = base_gov.step_facts(bp, base_facts);
             let before = final_decision(b, &bg);
             let after = final_decision(r, &g);
