@@ -79,13 +79,13 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
                     "action": o.action,
                     "reason": o.reason(&set),
                     "chunk": o.chunk,
-                    "eventId": r.id,
+                    "eventId": event.id,
                     "source": rule.location,
                 }))
             })
             .collect();
         let out = json!({
-            "eventId": r.id,
+            "eventId": event.id,
             "decision": decision,
             "trace": trace,
             "governance": gov.iter().map(|g| g.describe()).collect::<Vec<_>>(),
@@ -97,7 +97,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     }
     let mut o = format!(
         "event {}: {}\ndecision: {decision}\n\n",
-        r.id,
+        event.id,
         excerpt(&event, args.show_matches).replace('\n', " ")
     );
     for out in &r.outcomes {

@@ -23,7 +23,6 @@ pub use super::outcome::{Check, Hit, Outcome, Status, What, Why};
 
 #[derive(Debug, Clone)]
 pub struct EventResult {
-    pub id: String,
     pub line: usize,
     pub decision: Action,
     /// Every rule considered, in evaluation order.
@@ -575,7 +574,6 @@ pub fn evaluate(
     let vars = EventVars::new(e);
     let Some(d) = Detectors::get() else {
         return EventResult {
-            id: e.id.clone(),
             line: e.line,
             decision: Action::Allow,
             outcomes: Vec::new(),
@@ -689,7 +687,6 @@ pub fn evaluate(
     let decision = decide(set, &outcomes);
     let (redacted_input, redacted_output) = redactions(d, set, e, &outcomes);
     EventResult {
-        id: e.id.clone(),
         line: e.line,
         decision,
         outcomes,

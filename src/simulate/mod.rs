@@ -209,7 +209,7 @@ fn all_entities() -> Vec<crate::ir::enums::Entity> {
 }
 
 /// One event's line in `--events` output.
-pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
+pub fn event_json(set: &RuleSet, id: &str, r: &EventResult, gov: &[GovEvent]) -> J {
     let fired: Vec<J> = r
         .fired()
         .filter_map(|o| {
@@ -240,7 +240,7 @@ pub fn event_json(set: &RuleSet, r: &EventResult, gov: &[GovEvent]) -> J {
         })
         .collect();
     let decision = final_decision(r, gov);
-    let mut out = json!({"id": r.id, "line": r.line, "decision": decision, "fired": fired, "unevaluated": unevaluated});
+    let mut out = json!({"id": id, "line": r.line, "decision": decision, "fired": fired, "unevaluated": unevaluated});
     if !gov.is_empty() {
         put(
             &mut out,
@@ -432,7 +432,7 @@ pub fn run(
             }
         }
         if let Some(w) = events_out.as_deref_mut() {
-            let line = event_json(&set, r, &g);
+            let line = event_json(&set, &e.id, r, &g);
             writeln!(w, "{line}").map_err(|e| Fatal(format!("cannot write events: {e}")))?;
         }
         if let Some(p) = &cfg.progress {
