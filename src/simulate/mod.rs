@@ -2,7 +2,9 @@
 //! policy) and aggregates what would have happened. Events are read in
 //! batches, evaluated in parallel, then folded in trace order (governance
 //! is sequential by nature), so results are identical for any thread count
-//! and memory stays flat in the size of the trace.
+//! and memory stays flat in the size of the trace. What can be worked out
+//! per event (per-rule counts, governance facts) is, on the evaluating
+//! thread, so the fold reads little of what another core wrote.
 
 mod pipeline;
 
