@@ -59,12 +59,27 @@ pub fn exempting<'p>(
     name: &str,
     e: &Event,
 ) -> Option<&'p Exception> {
-    program.exceptions.iter().find(|x| {
-        x.target
-            .as_ref()
-            .is_some_and(|t| t.value.0 == kind && t.value.1 == name)
-            && exception_applies(x, e)
-    })
+    exempting_where(program, kind, name, |_, x| exception_applies(x, e))
+}
+
+/// [`exempting`], given which exceptions (by index) are in force.
+fn exempting_where<'p>(
+    program: &'p Program,
+    kind: TargetKind,
+    name: &str,
+    in_force: impl Fn(usize, &Exception) -> bool,
+) -> Option<&'p Exception> {
+    program
+        .exceptions
+        .iter()
+        .enumerate()
+        .find(|(xi, x)| {
+            x.target
+                .as_ref()
+                .is_some_and(|t| t.value.0 == kind && t.value.1 == name)
+                && in_force(*xi, x)
+        })
+        .map(|(_, x)| x)
 }
 
 /// The Monday that starts the week of a day (1970-01-01 was a Thursday).
@@ -273,7 +288,8 @@ pub struct Facts {
     /// Budgets and caps whose scope matches.
     budgets: Bits,
     caps: Bits,
-    /// Exceptions in force for the event (approved, in date, in scope).
+    /// Exceptions to caps in force for the event (approved, in date, in
+    /// scope); only caps consult them here, rules at evaluation.
     exceptions: Bits,
 }
 
@@ -291,7 +307,12 @@ impl Facts {
                 caps.get(i).is_some_and(|c| scope_matches(&c.scope, e))
             }),
             exceptions: Bits::of(exceptions.len(), |i| {
-                exceptions.get(i).is_some_and(|x| exception_applies(x, e))
+                exceptions.get(i).is_some_and(|x| {
+                    x.target
+                        .as_ref()
+                        .is_some_and(|t| t.value.0 == TargetKind::Cap)
+                        && exception_applies(x, e)
+                })
             }),
         }
     }
@@ -399,13 +420,8 @@ impl Governance {
             if usage <= limit {
                 continue;
             }
-            let exception = program.exceptions.iter().enumerate().find(|(xi, x)| {
-                x.target
-                    .as_ref()
-                    .is_some_and(|t| t.value.0 == TargetKind::Cap && t.value.1 == c.name.value)
-                    && e.exceptions.has(*xi)
-            });
-            if let Some((_, x)) = exception {
+            let in_force = |xi: usize, _: &Exception| e.exceptions.has(xi);
+            if let Some(x) = exempting_where(program, TargetKind::Cap, &c.name.value, in_force) {
                 out.push(GovEvent::Exempted {
                     exception: x.name.value.clone(),
                     target: format!("cap/{}", c.name.value),
