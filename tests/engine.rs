@@ -381,6 +381,32 @@ fn explain_one_event() {
     );
 }
 
+/// A tool call without text is shown as the call, its PII masked unless
+/// asked for.
+#[test]
+fn tool_call_excerpt_masks_its_parameters() {
+    let ev = r#"{"id":"t1","kind":"tool_input","agent":"Refund_Agent","tool":{"name":"refund","parameters":{"amount":900,"contact":"jane.doe@example.com"}}}"#;
+    let masked = stdout(&guardctl(&["explain", "examples", "--event", ev]));
+    assert!(
+        masked.starts_with(r#"event t1: refund({"amount":900,"contact":"<EMAIL_ADDRESS>"})"#),
+        "{masked}"
+    );
+    let shown = stdout(&guardctl(&[
+        "explain",
+        "examples",
+        "--event",
+        ev,
+        "--show-matches",
+    ]));
+    assert!(shown.contains("jane.doe@example.com"), "{shown}");
+    let result = r#"{"id":"t2","kind":"tool_output","tool":{"name":"lookup","result":{"card":"4111 1111 1111 1111"}}}"#;
+    let masked = stdout(&guardctl(&["explain", "examples", "--event", result]));
+    assert!(
+        masked.starts_with(r#"event t2: lookup -> {"card":"<CREDIT_CARD>"}"#),
+        "{masked}"
+    );
+}
+
 #[test]
 fn policy_tests() {
     let o = guardctl(&["test", "examples"]);

@@ -17,7 +17,7 @@ use serde_json::{Value as J, json};
 
 use crate::engine::detect::{Detectors, redact};
 use crate::engine::evaluate::{EventResult, Options, Outcome, PII, Status, evaluate, labels};
-use crate::engine::event::Event;
+use crate::engine::event::{Event, Tool};
 use crate::engine::governance::{Facts, GovEvent, Governance, exempting};
 use crate::engine::rules::{CRule, RuleSet};
 use crate::engine::trace::Record;
@@ -184,10 +184,16 @@ pub fn rule_exemption(program: &Program) -> impl Fn(&CRule, &Event) -> Option<St
     }
 }
 
-/// The event's text with PII masked (unless `show`), for reports.
+/// The event's text (for a tool call without one, the call) with PII
+/// masked (unless `show`), for reports.
 pub fn excerpt(e: &Event, show: bool) -> String {
-    let text = e.input.as_deref().or(e.output.as_deref()).unwrap_or("");
-    let short: String = text.chars().take(160).collect();
+    let short: String = match (e.input.as_deref().or(e.output.as_deref()), &e.tool) {
+        (Some(text), _) => text.chars().take(EXCERPT).collect(),
+        // A tool call without text: what was called, with what (or what
+        // it returned), masked like any text.
+        (None, Some(t)) => tool_call(t).chars().take(EXCERPT).collect(),
+        (None, None) => String::new(),
+    };
     if show {
         return short;
     }
@@ -197,6 +203,26 @@ pub fn excerpt(e: &Event, show: bool) -> String {
             &labels(&d.entities(&short, Some(&all_entities())), None),
         ),
         None => String::new(),
+    }
+}
+
+/// Characters of an event's text an excerpt shows.
+const EXCERPT: usize = 160;
+
+/// `name(parameters)`, or `name -> result` for a call with a result, in
+/// compact JSON with sorted keys.
+fn tool_call(t: &Tool) -> String {
+    let name = t.name.as_deref().unwrap_or("tool");
+    match (&t.parameters, &t.result) {
+        (p, J::Null) => format!(
+            "{name}({})",
+            if p.is_null() {
+                String::new()
+            } else {
+                p.to_string()
+            }
+        ),
+        (_, r) => format!("{name} -> {r}"),
     }
 }
 
