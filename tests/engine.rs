@@ -407,6 +407,20 @@ fn tool_call_excerpt_masks_its_parameters() {
     );
 }
 
+/// A match that the excerpt's 160 characters would cut is masked whole:
+/// none of its characters show.
+#[test]
+fn excerpt_masks_a_match_its_end_would_cut() {
+    // The card starts at `lead + 1`, inside the first 160 characters.
+    for lead in 140..159 {
+        let text = format!("{} 4111 1111 1111 1111 and more", "x".repeat(lead));
+        let o = guardctl(&["explain", "examples", "--text", &text, "--kind", "input"]);
+        let first = stdout(&o).lines().next().unwrap_or_default().to_string();
+        assert!(first.ends_with(" <CREDIT_CARD>"), "{lead}: {first}");
+        assert!(!first.contains("4111"), "{lead}: {first}");
+    }
+}
+
 #[test]
 fn policy_tests() {
     let o = guardctl(&["test", "examples"]);

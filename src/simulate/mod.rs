@@ -184,26 +184,42 @@ pub fn rule_exemption(program: &Program) -> impl Fn(&CRule, &Event) -> Option<St
     }
 }
 
-/// The event's text (for a tool call without one, the call) with PII
-/// masked (unless `show`), for reports.
+/// The start of the event's text (for a tool call without one, the
+/// call) with PII masked (unless `show`), for reports.
 pub fn excerpt(e: &Event, show: bool) -> String {
-    let short: String = match (e.input.as_deref().or(e.output.as_deref()), &e.tool) {
-        (Some(text), _) => text.chars().take(EXCERPT).collect(),
+    let call;
+    let text = match (e.input.as_deref().or(e.output.as_deref()), &e.tool) {
+        (Some(text), _) => text,
         // A tool call without text: what was called, with what (or what
         // it returned), masked like any text.
-        (None, Some(t)) => tool_call(t).chars().take(EXCERPT).collect(),
-        (None, None) => String::new(),
+        (None, Some(t)) => {
+            call = tool_call(t);
+            &call
+        }
+        (None, None) => "",
     };
     if show {
-        return short;
+        return text.chars().take(EXCERPT).collect();
     }
-    match Detectors::get() {
-        Some(d) => redact(
-            &short,
-            &labels(&d.entities(&short, Some(&all_entities())), None),
-        ),
-        None => String::new(),
+    let Some(d) = Detectors::get() else {
+        return String::new();
+    };
+    // Matches are found in the whole text: a card number cut short by the
+    // excerpt's end would no longer be one, and its first digits would
+    // show. The excerpt then runs on to the end of any match it cuts.
+    let matches = d.entities(text, Some(&all_entities()));
+    let mut end = EXCERPT;
+    while let Some(further) = matches
+        .iter()
+        .filter(|m| m.start < end && m.end > end)
+        .map(|m| m.end)
+        .max()
+    {
+        end = further;
     }
+    let shown: Vec<_> = matches.into_iter().filter(|m| m.start < end).collect();
+    let head: String = text.chars().take(end).collect();
+    redact(&head, &labels(&shown, None))
 }
 
 /// Characters of an event's text an excerpt shows.
