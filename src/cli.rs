@@ -167,8 +167,8 @@ pub struct SimulateArgs {
     /// Show matched PII in excerpts (masked by default)
     #[arg(long)]
     pub show_matches: bool,
-    /// Worker threads (default: one per core)
-    #[arg(long)]
+    /// Worker threads, 1 or more (default: one per core)
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
     /// Only read and parse the traces (benchmark baseline)
     #[arg(long, hide = true)]

@@ -45,6 +45,9 @@ fn usage_and_io_problems_exit_2() {
         Some(2)
     );
     assert_eq!(guardctl(&["rule", "GC000"]).status.code(), Some(2));
+    let trace = "examples/traces/payments.jsonl";
+    let zero = ["simulate", "examples", "--traces", trace, "--threads", "0"];
+    assert_eq!(guardctl(&zero).status.code(), Some(2));
     let o = guardctl(&["--format", "json", "lint", "missing.yaml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
