@@ -449,4 +449,24 @@ fn policy_tests() {
         "{text}"
     );
     assert!(text.contains("0 passed, 1 failed"));
+    // Cases that cannot run, or that expect nothing, fail with a
+    // diagnostic at the key at fault.
+    let copy = dir.path().join("m.guardtest.yaml");
+    std::fs::copy("tests/fixtures/tests/malformed.guardtest.yaml", &copy).unwrap();
+    let o = guardctl(&[
+        "--format",
+        "plain",
+        "test",
+        "examples/policies",
+        copy.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o).replace(copy.to_str().unwrap(), "m.guardtest.yaml");
+    let diagnostics: String = text
+        .lines()
+        .filter(|l| l.contains("error["))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    snapshot("test__malformed_cases", &diagnostics);
+    assert!(text.contains("0 passed, 7 failed"), "{text}");
 }

@@ -15,7 +15,10 @@
 //! A case gives `event` (any trace event fields) or `text` with `kind`
 //! (plus event fields beside them). Rules are named by rule name or by
 //! runtime id. Failures are diagnostics at the expectation that failed;
-//! a rule no case triggered is listed under coverage.
+//! a case that cannot run (no event, an unknown key, a `kind` that does
+//! not place the text) or that expects nothing fails too, since it would
+//! otherwise pass whatever the policy did. A rule no case triggered is
+//! listed under coverage.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -36,6 +39,9 @@ use crate::simulate::{final_decision, rule_exemption};
 use crate::source::SourceFile;
 use crate::syntax::layout::parse_yaml;
 use crate::syntax::{Node, Value};
+
+const EXPECT_HELP: &str =
+    "expect takes decision, fired, not_fired, redacted_input, redacted_output";
 
 const UNKNOWN_RULE_HELP: &str =
     "name a rule by its name or runtime id (`policy/rule`, `policy/rule.input`)";
@@ -83,23 +89,109 @@ fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
         .map(|(_, v)| v)
 }
 
+/// The fields of a trace event (spec §7), which a case may give beside
+/// `text:`.
+const EVENT_FIELDS: &[&str] = &[
+    "id",
+    "timestamp",
+    "kind",
+    "input",
+    "output",
+    "model",
+    "identity",
+    "project",
+    "agent",
+    "headers",
+    "metadata",
+    "tokens",
+    "cost_usd",
+    "tool",
+    "handoff",
+    "scores",
+    "chunks",
+    "session_turn_count",
+];
+
+/// Where `text:` goes for each `kind:`.
+const TEXT_KINDS: &[&str] = &["input", "output", "tool_input", "tool_output", "handoff"];
+
+/// Why a case has no event: the code, where, and what to say.
+type CaseError = (Code, crate::source::Span, String, &'static str);
+
 /// A case's event from `event:` or `text:`/`kind:` (+ other event fields).
-fn case_event(case: &[(Node, Node)], line: usize) -> Result<Event, String> {
+fn case_event(
+    case: &[(Node, Node)],
+    line: usize,
+    at: crate::source::Span,
+) -> Result<Event, CaseError> {
+    let text = get(case, "text");
     let mut obj = match get(case, "event") {
-        Some(e) => e.to_json(),
-        None => serde_json::Value::Object(
-            case.iter()
-                .filter(|(k, _)| !matches!(k.as_str(), Some("expect" | "text")))
-                .map(|(k, v)| (k.key_text(), v.to_json()))
-                .collect(),
-        ),
+        Some(e) => {
+            if let Some((k, _)) = case
+                .iter()
+                .find(|(k, _)| !matches!(k.as_str(), Some("event" | "expect")))
+            {
+                let help = if k.as_str() == Some("text") {
+                    "give the event with `event:` or with `text:`, not both"
+                } else {
+                    "with `event:`, a case holds only `event` and `expect`"
+                };
+                return Err((
+                    Code::UnknownKey,
+                    k.span,
+                    format!("`{}` beside `event:`", k.key_text()),
+                    help,
+                ));
+            }
+            e.to_json()
+        }
+        None => {
+            let fields = case
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), Some("expect" | "text")));
+            let mut obj = serde_json::Map::new();
+            for (k, v) in fields {
+                let key = k.key_text();
+                if !EVENT_FIELDS.contains(&key.as_str()) {
+                    return Err((
+                        Code::UnknownKey,
+                        k.span,
+                        format!("unknown key `{key}` in a test case"),
+                        "a case takes `event:` or `text:`, `expect:`, and event fields (`kind`, `project`, `agent`, `scores`, ...)",
+                    ));
+                }
+                obj.insert(key, v.to_json());
+            }
+            if text.is_none() && obj.is_empty() {
+                return Err((
+                    Code::MissingField,
+                    at,
+                    "the case gives no event".into(),
+                    "give `event:` (trace event fields) or `text:` with `kind:`",
+                ));
+            }
+            serde_json::Value::Object(obj)
+        }
     };
-    if let (Some(text), Some(o)) = (get(case, "text"), obj.as_object_mut()) {
-        let kind = o
-            .get("kind")
-            .and_then(|k| k.as_str())
-            .unwrap_or("input")
-            .to_string();
+    if let (Some(text), Some(o)) = (text, obj.as_object_mut()) {
+        let kind = match o.get("kind") {
+            None => "input".to_string(),
+            Some(serde_json::Value::String(k)) if TEXT_KINDS.contains(&k.as_str()) => k.clone(),
+            Some(other) => {
+                let span = get(case, "kind").map_or(at, |n| n.span);
+                return Err((
+                    Code::UnknownEnumValue,
+                    span,
+                    format!(
+                        "`kind: {}` does not say where `text:` goes",
+                        other
+                            .as_str()
+                            .map_or_else(|| other.to_string(), str::to_string)
+                    ),
+                    "kind is one of input, output, tool_input, tool_output, handoff",
+                ));
+            }
+        };
         let t = text.to_json();
         match kind.as_str() {
             "output" => o.insert("output".into(), t),
@@ -109,7 +201,7 @@ fn case_event(case: &[(Node, Node)], line: usize) -> Result<Event, String> {
             _ => o.insert("input".into(), t),
         };
     }
-    Event::from_json(obj, line)
+    Event::from_json(obj, line).map_err(|msg| (Code::WrongType, at, msg, ""))
 }
 
 pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
@@ -172,15 +264,15 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
                 continue;
             };
             let line = file.line_col(name_node.span.start).0;
-            let event = match case_event(case_map, line) {
+            let event = match case_event(case_map, line, case.span) {
                 Ok(e) => e,
-                Err(msg) => {
-                    diags.push(Diagnostic::new(
-                        Code::WrongType,
-                        &file,
-                        case.span,
-                        format!("test `{name}`: {msg}"),
-                    ));
+                Err((code, span, msg, help)) => {
+                    let d = Diagnostic::new(code, &file, span, format!("test `{name}`: {msg}"));
+                    diags.push(if help.is_empty() {
+                        d
+                    } else {
+                        d.with_help(help)
+                    });
                     failed += 1;
                     continue;
                 }
@@ -197,9 +289,39 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
             // (code, span, message, help) of each failed expectation.
             let mut problems: Vec<Problem> = Vec::new();
             let actual = format!("fired: [{}]; decision: {decision}", fired.join(", "));
-            let expect = get(case_map, "expect")
-                .and_then(Node::as_map)
-                .unwrap_or(&[]);
+            // A case that expects nothing would pass whatever the policy did.
+            let expect = match get(case_map, "expect") {
+                Some(n) => match n.as_map() {
+                    Some(m) if !m.is_empty() => m,
+                    Some(_) => {
+                        problems.push((
+                            Code::MissingField,
+                            n.span,
+                            "`expect:` is empty".into(),
+                            EXPECT_HELP.into(),
+                        ));
+                        &[]
+                    }
+                    None => {
+                        problems.push((
+                            Code::WrongType,
+                            n.span,
+                            "`expect:` must be a mapping".into(),
+                            EXPECT_HELP.into(),
+                        ));
+                        &[]
+                    }
+                },
+                None => {
+                    problems.push((
+                        Code::MissingField,
+                        name_node.span,
+                        "the case expects nothing".into(),
+                        EXPECT_HELP.into(),
+                    ));
+                    &[]
+                }
+            };
             for (k, v) in expect {
                 match k.as_str().unwrap_or("") {
                     "decision" => match v.as_str().and_then(Action::from_name) {
@@ -234,7 +356,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
                             fail(&mut problems, v.span, format!("expected {key} {:?}, got {:?}", want.unwrap_or_default(), got.clone().unwrap_or_else(|| "(no redaction)".into())), actual.clone());
                         }
                     }
-                    other => fail(&mut problems, k.span, format!("unknown expectation `{other}`"), "expect takes decision, fired, not_fired, redacted_input, redacted_output".into()),
+                    other => problems.push((Code::UnknownKey, k.span, format!("unknown expectation `{other}`"), EXPECT_HELP.into())),
                 }
             }
             let ok = problems.is_empty();
