@@ -28,7 +28,7 @@ use super::{EXIT_FINDINGS, EXIT_OK, color, exit_for, load_policies, print};
 use crate::cli::{Global, PathsArgs};
 use crate::diagnostic::{Diagnostic, sort_diagnostics};
 use crate::engine::evaluate::{Options, evaluate};
-use crate::engine::event::Event;
+use crate::engine::event::{self, Event};
 use crate::engine::governance::Governance;
 use crate::engine::rules::RuleSet;
 use crate::ir::enums::Action;
@@ -89,29 +89,6 @@ fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
         .map(|(_, v)| v)
 }
 
-/// The fields of a trace event (spec §7), which a case may give beside
-/// `text:`.
-const EVENT_FIELDS: &[&str] = &[
-    "id",
-    "timestamp",
-    "kind",
-    "input",
-    "output",
-    "model",
-    "identity",
-    "project",
-    "agent",
-    "headers",
-    "metadata",
-    "tokens",
-    "cost_usd",
-    "tool",
-    "handoff",
-    "scores",
-    "chunks",
-    "session_turn_count",
-];
-
 /// Where `text:` goes for each `kind:`.
 const TEXT_KINDS: &[&str] = &["input", "output", "tool_input", "tool_output", "handoff"];
 
@@ -152,7 +129,7 @@ fn case_event(
             let mut obj = serde_json::Map::new();
             for (k, v) in fields {
                 let key = k.key_text();
-                if !EVENT_FIELDS.contains(&key.as_str()) {
+                if !event::FIELDS.contains(&key.as_str()) {
                     return Err((
                         Code::UnknownKey,
                         k.span,

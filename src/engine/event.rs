@@ -10,6 +10,29 @@ use super::scores::Scores;
 use super::small_map::SmallMap;
 use crate::ir::values::Timestamp;
 
+/// The fields an event may give (spec §7); a trace line's other fields
+/// are passed over.
+pub const FIELDS: &[&str] = &[
+    "id",
+    "timestamp",
+    "kind",
+    "input",
+    "output",
+    "model",
+    "identity",
+    "project",
+    "agent",
+    "headers",
+    "metadata",
+    "tokens",
+    "cost_usd",
+    "tool",
+    "handoff",
+    "scores",
+    "chunks",
+    "session_turn_count",
+];
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Identity {
     pub id: Option<String>,
