@@ -1,7 +1,9 @@
 //! The `guardctl` binary: parse arguments, run, exit with the code `run`
 //! chose. Work runs on a thread with a large stack (deeply nested input is
 //! bounded, but pest's recursion is frame-hungry), and a panic, which is
-//! always a bug, becomes exit code 3 with a message instead of a crash.
+//! always a bug, becomes exit code 3 with a message instead of a crash:
+//! the panic hook exits the process, so the code is the same whether the
+//! build unwinds (tests) or aborts (release).
 
 use std::process::ExitCode;
 
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         eprintln!(
             "internal error: {info}\nthis is a bug in guardctl; please report it with the input that caused it"
         );
+        std::process::exit(i32::from(EXIT_INTERNAL));
     }));
     let worker = std::thread::Builder::new()
         .stack_size(64 << 20)
