@@ -441,43 +441,64 @@ impl<'a> Reader<'a> {
         Some(v)
     }
 
-    /// The bytes of a JSON number (its grammar checked), and whether it
-    /// has a fraction or an exponent.
-    fn number_token(&mut self) -> Option<(&'a [u8], bool)> {
+    /// A JSON number, its grammar checked and its digits gathered in the
+    /// same pass.
+    fn number_token(&mut self) -> Option<Num<'a>> {
         let rest = self.rest();
-        let digits = |from: usize| {
-            rest.get(from..)
-                .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count())
+        let negative = rest.first() == Some(&b'-');
+        let mut i = usize::from(negative);
+        let mut significand = 0u64;
+        // Moves past a run of digits, adding them to the significand
+        // (which wraps past 19 digits, when it is no longer used), and
+        // says how many there were.
+        let mut digits = |i: &mut usize| {
+            let from = *i;
+            while let Some(d) = rest
+                .get(*i)
+                .map(|b| b.wrapping_sub(b'0'))
+                .filter(|&d| d < 10)
+            {
+                significand = significand.wrapping_mul(10).wrapping_add(u64::from(d));
+                *i += 1;
+            }
+            *i - from
         };
-        let mut i = usize::from(rest.first() == Some(&b'-'));
-        let int = digits(i);
-        if int == 0 || (int > 1 && rest.get(i) == Some(&b'0')) {
+        let int = digits(&mut i);
+        if int == 0 || (int > 1 && rest.get(usize::from(negative)) == Some(&b'0')) {
             return None;
         }
-        i += int;
-        let mut real = false;
+        let mut frac = None;
         if rest.get(i) == Some(&b'.') {
-            let frac = digits(i + 1);
-            if frac == 0 {
-                return None;
+            i += 1;
+            match digits(&mut i) {
+                0 => return None,
+                n => frac = Some(n),
             }
-            i += 1 + frac;
-            real = true;
         }
+        let mut exponent = false;
         if matches!(rest.get(i), Some(b'e' | b'E')) {
             i += 1;
             if matches!(rest.get(i), Some(b'+' | b'-')) {
                 i += 1;
             }
-            let exp = digits(i);
+            let exp = rest
+                .get(i..)
+                .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count());
             if exp == 0 {
                 return None;
             }
             i += exp;
-            real = true;
+            exponent = true;
         }
         self.pos += i;
-        Some((rest.get(..i)?, real))
+        Some(Num {
+            token: rest.get(..i)?,
+            negative,
+            significand,
+            digits: int + frac.unwrap_or(0),
+            frac,
+            exponent,
+        })
     }
 
     /// `null` or an integer that fits `i64` (a fraction or an exponent
@@ -486,11 +507,11 @@ impl<'a> Reader<'a> {
         if self.null() {
             return Some(None);
         }
-        let (token, real) = self.number_token()?;
-        if real {
+        let n = self.number_token()?;
+        if n.real() {
             return None;
         }
-        integer(token).map(Some)
+        n.integer().map(Some)
     }
 
     /// A number as `f64`, exactly as `serde_json` reads it: an integer
@@ -498,16 +519,16 @@ impl<'a> Reader<'a> {
     /// [`short_decimal`], anything else by `serde_json` itself.
     fn number(&mut self) -> Option<f64> {
         let start = self.pos;
-        let (token, real) = self.number_token()?;
-        if !real {
+        let n = self.number_token()?;
+        if !n.real() {
             // `serde_json` reads a negative integer zero as a float.
-            if token == b"-0" {
+            if n.token == b"-0" {
                 return Some(-0.0);
             }
-            if let Some(i) = integer(token) {
+            if let Some(i) = n.integer() {
                 return Some(i as f64);
             }
-        } else if let Some(x) = short_decimal(token) {
+        } else if let Some(x) = n.short_decimal() {
             return Some(x);
         }
         serde_json::from_slice(self.text.get(start..self.pos)?.as_bytes()).ok()
@@ -560,12 +581,12 @@ impl<'a> Reader<'a> {
             b'n' => literal(self, b"null", J::Null)?,
             _ => {
                 let start = self.pos;
-                let (token, real) = self.number_token()?;
-                let n = match (real, token) {
+                let n = self.number_token()?;
+                let n = match (n.real(), n.token) {
                     // `serde_json` reads a negative integer zero as a float.
                     (false, b"-0") => None,
-                    (false, _) => integer(token).map(serde_json::Number::from),
-                    (true, _) => short_decimal(token).and_then(serde_json::Number::from_f64),
+                    (false, _) => n.integer().map(serde_json::Number::from),
+                    (true, _) => n.short_decimal().and_then(serde_json::Number::from_f64),
                 };
                 match n {
                     Some(n) => J::Number(n),
@@ -640,54 +661,63 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A number token's sign and the rest of it.
-fn sign(token: &[u8]) -> (bool, &[u8]) {
-    match token.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, token),
-    }
+/// A number token and what one pass over it gathered.
+struct Num<'a> {
+    token: &'a [u8],
+    negative: bool,
+    /// The digits (integer and fraction) as one integer; exact only up to
+    /// 19 of them.
+    significand: u64,
+    digits: usize,
+    /// How many digits follow the point, if there is one.
+    frac: Option<usize>,
+    exponent: bool,
 }
 
-/// An integer token (grammar already checked) that fits `i64`.
-fn integer(token: &[u8]) -> Option<i64> {
-    let (negative, digits) = sign(token);
-    let mut v = 0i64;
-    for &d in digits {
-        let d = i64::from(d.checked_sub(b'0')?);
-        // Accumulated negatively, so `i64::MIN` fits.
-        v = v.checked_mul(10)?.checked_sub(d)?;
+impl Num<'_> {
+    /// A fraction or an exponent.
+    fn real(&self) -> bool {
+        self.frac.is_some() || self.exponent
     }
-    if negative { Some(v) } else { v.checked_neg() }
-}
 
-/// A decimal of at most 15 digits without an exponent (`-0.25`): its
-/// digits as an integer divided by a power of ten. Both are exact in
-/// `f64`, so the one division is correctly rounded, and it is the same
-/// division `serde_json` does for such a number.
-fn short_decimal(token: &[u8]) -> Option<f64> {
-    const POW10: [f64; 16] = [
-        1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
-    let (negative, body) = sign(token);
-    let (mut digits, mut frac, mut significand) = (0usize, None::<usize>, 0u64);
-    for &b in body {
-        match b {
-            b'0'..=b'9' => {
-                digits += 1;
-                significand = significand * 10 + u64::from(b - b'0');
-                if digits > 15 {
-                    return None;
-                }
-                if let Some(f) = frac.as_mut() {
-                    *f += 1;
-                }
-            }
-            b'.' if frac.is_none() => frac = Some(0),
-            _ => return None,
+    /// An integer token's value, when it fits `i64`. Up to 18 digits it
+    /// surely does; longer ones are read again, checked.
+    fn integer(&self) -> Option<i64> {
+        if self.real() {
+            return None;
+        }
+        if self.digits <= 18 {
+            let v = i64::try_from(self.significand).ok()?;
+            return Some(if self.negative { -v } else { v });
+        }
+        let digits = self.token.get(usize::from(self.negative)..)?;
+        let mut v = 0i64;
+        for &d in digits {
+            let d = i64::from(d.checked_sub(b'0')?);
+            // Accumulated negatively, so `i64::MIN` fits.
+            v = v.checked_mul(10)?.checked_sub(d)?;
+        }
+        if self.negative {
+            Some(v)
+        } else {
+            v.checked_neg()
         }
     }
-    let x = significand as f64 / POW10.get(frac?)?;
-    Some(if negative { -x } else { x })
+
+    /// A decimal of at most 15 digits without an exponent (`-0.25`): its
+    /// digits as an integer divided by a power of ten. Both are exact in
+    /// `f64`, so the one division is correctly rounded, and it is the
+    /// same division `serde_json` does for such a number.
+    fn short_decimal(&self) -> Option<f64> {
+        const POW10: [f64; 16] = [
+            1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+        ];
+        if self.exponent || self.digits > 15 {
+            return None;
+        }
+        let x = self.significand as f64 / POW10.get(self.frac?)?;
+        Some(if self.negative { -x } else { x })
+    }
 }
 
 #[cfg(test)]
