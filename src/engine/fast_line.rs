@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value as J;
 
-use super::event::{Event, Tokens, Tool};
+use super::event::{Event, Tokens, Tool, header_name};
 use super::specials::Specials;
 use crate::ir::values::Timestamp;
 
@@ -130,7 +130,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
                 let h = &mut e.headers;
                 r.object(|r, key| {
                     let value = r.string()?;
-                    let key = key.to_lowercase();
+                    let key = header_name(key);
                     // Names that differ only in case go the general way,
                     // which settles them in its own order.
                     h.insert(key, value).is_none().then_some(())

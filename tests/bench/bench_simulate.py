@@ -4,7 +4,8 @@
 1. 100,000 generated ~2 KB events (tests/bench/gen_trace.py --pad 2000)
    through the examples' policy on one thread and on two threads, and a
    parse-only pass (read + parse, no evaluation) over the same file by the
-   same binary.
+   same binary: nine rounds of the four commands in turn, best and median
+   of each.
 2. Peak RSS on a ~1 GB trace (the 100k file repeated four times).
 
 Run from the repository root:  python3 tests/bench/bench_simulate.py
@@ -13,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import statistics
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -33,16 +35,17 @@ def once(args, pin=False):
     return time.perf_counter() - t
 
 
-def pair(one, two, runs=7):
-    """Best of `runs` for a one-thread and a two-thread command, run in
-    turn: the machine's speed drifts over seconds, and alternating lets both
-    sample the same drift instead of one batch catching a slow spell."""
-    b1 = b2 = None
+def rounds(commands, runs=9):
+    """Best and median time of each (args, pinned) command over `runs`
+    rounds, each round running every command once in turn. The machine's
+    speed drifts over seconds to minutes; taking turns lets every command
+    sample the same drift, so their ratios compare like with like, and
+    the best of each is its time on the quietest machine seen."""
+    times = [[] for _ in commands]
     for _ in range(runs):
-        d1, d2 = once(one, pin=True), once(two)
-        b1 = d1 if b1 is None else min(b1, d1)
-        b2 = d2 if b2 is None else min(b2, d2)
-    return b1, b2
+        for t, (args, pin) in zip(times, commands):
+            t.append(once(args, pin=pin))
+    return [(min(t), statistics.median(t)) for t in times]
 
 
 def main():
@@ -53,13 +56,19 @@ def main():
     size = os.path.getsize(TRACE)
     n = 100_000
     base = ["simulate", os.path.join(ROOT, "examples"), "--traces", TRACE]
-    t1, t2 = pair(base + ["--threads", "1"], base + ["--threads", "2"])
-    p1, p2 = pair(base + ["--threads", "1", "--parse-only"], base + ["--threads", "2", "--parse-only"])
+    one, two = base + ["--threads", "1"], base + ["--threads", "2"]
+    (t1, m1), (t2, m2), (p1, q1), (p2, q2) = rounds([
+        (one, True),
+        (two, False),
+        (one + ["--parse-only"], True),
+        (two + ["--parse-only"], False),
+    ])
     print(f"trace: {n} events, {size / 1e6:.0f} MB ({size / n:.0f} bytes/event)")
-    print(f"simulate, 1 thread (one core): {t1:.2f} s  {n / t1:,.0f} events/s")
-    print(f"simulate, 2 threads: {t2:.2f} s  {n / t2:,.0f} events/s  ({t1 / t2:.2f}x one thread)")
-    print(f"parse only, 1 thread : {p1:.2f} s  -> simulate runs at {p1 / t1:.2f} of parse-only speed")
-    print(f"parse only, 2 threads: {p2:.2f} s  -> simulate runs at {p2 / t2:.2f} of parse-only speed")
+    print("best of 9 rounds (median in brackets):")
+    print(f"simulate, 1 thread (one core): {t1:.2f} s  {n / t1:,.0f} events/s  [{m1:.2f} s  {n / m1:,.0f} events/s]")
+    print(f"simulate, 2 threads: {t2:.2f} s  {n / t2:,.0f} events/s  ({t1 / t2:.2f}x one thread)  [{m2:.2f} s  {m1 / m2:.2f}x]")
+    print(f"parse only, 1 thread : {p1:.2f} s  -> simulate runs at {p1 / t1:.2f} of parse-only speed  [{q1:.2f} s  {q1 / m1:.2f}]")
+    print(f"parse only, 2 threads: {p2:.2f} s  -> simulate runs at {p2 / t2:.2f} of parse-only speed  [{q2:.2f} s  {q2 / m2:.2f}]")
     if not os.path.exists(BIG):
         with open(BIG, "wb") as out, open(TRACE, "rb") as src:
             data = src.read()
