@@ -57,8 +57,9 @@ impl Scores {
                 .map(|e| std::mem::replace(&mut e.score, score)),
             None => {
                 if self.entries.is_empty() {
-                    // Room for the usual few at once.
-                    self.names.reserve(64);
+                    // Room for the usual few at once: four scores of two
+                    // names of ten to twenty bytes each fill 64 bytes.
+                    self.names.reserve(128);
                     self.entries.reserve(4);
                 }
                 let start = self.names.len();
