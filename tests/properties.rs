@@ -530,3 +530,38 @@ fn deep_nesting_is_bounded() {
     assert!(workspace("deep", &unary, FileKind::Policy).errors() > 0);
     let _: Arc<SourceFile> = SourceFile::new("x", "");
 }
+
+/// Flow nesting is judged on the collections themselves: brackets left
+/// open in comments and quoted text are no nesting, 64 real levels are
+/// accepted and 65 are not, and even the deepest real nesting the
+/// pre-parse count lets through (1,024) parses on a test thread's stack.
+#[test]
+fn flow_nesting_is_judged_on_real_collections() {
+    let messages = |text: &str| -> Vec<String> {
+        let ws = workspace("flow", text, FileKind::Policy);
+        ws.diagnostics.iter().map(|d| d.message.clone()).collect()
+    };
+    let open_in_text = format!(
+        "{}GUARDRAILS:\n  r:\n    kind: input\n    message: \"{}\"\n    \
+         patterns: [\"\\\\[INST\"]\n    action: block\n",
+        "# a [ note\n".repeat(100),
+        "[".repeat(200)
+    );
+    assert_eq!(messages(&open_in_text), Vec::<String>::new());
+    let nested = |n: usize| {
+        format!(
+            "GUARDRAILS:\n  r:\n    kind: input\n    tools: {}{}\n    action: block\n",
+            "[".repeat(n),
+            "]".repeat(n)
+        )
+    };
+    let too_deep = "flow collections nest more than 64 levels deep".to_string();
+    assert!(!messages(&nested(64)).contains(&too_deep));
+    assert!(messages(&nested(65)).contains(&too_deep));
+    assert!(messages(&nested(1024)).contains(&too_deep));
+    assert!(
+        messages(&nested(1025))
+            .iter()
+            .any(|m| m.starts_with("more than 1024"))
+    );
+}

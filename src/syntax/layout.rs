@@ -17,9 +17,19 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::registry::Code;
 use crate::source::{SourceFile, Span};
 
-/// Deepest nesting accepted (indentation levels, flow brackets, dashes on a
-/// line). Bounds recursion so no input can overflow the stack.
+/// Deepest nesting accepted (indentation levels, flow collections, dashes
+/// on a line). Bounds recursion so no input can overflow the stack.
 pub const MAX_DEPTH: usize = 64;
+
+/// Most `[` and `{` left open at any point of a text, counted before the
+/// grammar runs, wherever they stand: the grammar recurses into flow
+/// collections, and only a count that cannot miss one bounds that before
+/// parsing. Brackets in quoted text, comments and block scalars count
+/// too, so the bound lies far above [`MAX_DEPTH`] (which the layout holds
+/// real flow collections to) and a file whose strings leave many `[`
+/// open is not mistaken for a deep one; the grammar's stack stays a small
+/// fraction of any thread's at this depth.
+const BRACKET_LIMIT: usize = 1024;
 
 /// Parses the YAML text `file.text[base..base + len]`. Problems are pushed
 /// to `diags`; the document is returned whenever a tree could be built.
@@ -30,15 +40,9 @@ pub fn parse_yaml(
     diags: &mut Vec<Diagnostic>,
 ) -> Document {
     let text = file.text.get(base..base + len).unwrap_or("");
-    if let Some((at, what)) = too_deep(text) {
+    if let Some((at, message)) = too_deep(text) {
         diags.push(
-            Diagnostic::new(
-                Code::InvalidSyntax,
-                file,
-                Span::point(base + at),
-                format!("{what} nest more than {MAX_DEPTH} levels deep"),
-            )
-            .with_help(
+            Diagnostic::new(Code::InvalidSyntax, file, Span::point(base + at), message).with_help(
                 "flatten the structure; guardctl bounds nesting so no input can exhaust its stack",
             ),
         );
@@ -74,6 +78,7 @@ pub fn parse_yaml(
         toks: Vec::new(),
         pos: 0,
         depth: 0,
+        flow_depth: 0,
     };
     layout.collect();
     // Junk inside the tree became `Invalid` nodes; a structural error
@@ -82,15 +87,21 @@ pub fn parse_yaml(
     Document { root, comments }
 }
 
-/// Finds nesting deeper than [`MAX_DEPTH`] before any recursive parsing.
-fn too_deep(text: &str) -> Option<(usize, &'static str)> {
+/// Finds nesting the grammar must not recurse into, before it runs: more
+/// than [`BRACKET_LIMIT`] open brackets, or more than [`MAX_DEPTH`]
+/// dashes on one line.
+fn too_deep(text: &str) -> Option<(usize, String)> {
     let mut depth: usize = 0;
     for (i, b) in text.bytes().enumerate() {
         match b {
             b'[' | b'{' => {
                 depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some((i, "flow collections"));
+                if depth > BRACKET_LIMIT {
+                    let message = format!(
+                        "more than {BRACKET_LIMIT} `[` and `{{` are open here \
+                         (counted everywhere, quoted text and comments included)"
+                    );
+                    return Some((i, message));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
@@ -102,7 +113,8 @@ fn too_deep(text: &str) -> Option<(usize, &'static str)> {
         let rest = line.trim_start_matches(' ');
         let dashes = rest.split_inclusive(' ').take_while(|w| *w == "- ").count();
         if dashes > MAX_DEPTH {
-            return Some((offset, "sequences"));
+            let message = format!("sequences nest more than {MAX_DEPTH} levels deep");
+            return Some((offset, message));
         }
         offset += line.len() + 1;
     }
@@ -125,6 +137,8 @@ struct Layout<'a, 'd> {
     toks: Vec<Tok<'a>>,
     pos: usize,
     depth: usize,
+    /// Flow collections open around the one being built.
+    flow_depth: usize,
 }
 
 /// A structural error was reported; parsing of this document stops.
@@ -736,6 +750,27 @@ impl<'a> Layout<'a, '_> {
     }
 
     fn flow(&mut self, pair: Pair<'a, Rule>) -> Parsed {
+        if !matches!(pair.as_rule(), Rule::flow_seq | Rule::flow_map) {
+            return self.scalar(&pair);
+        }
+        let start = pair.as_span().start();
+        if self.flow_depth >= MAX_DEPTH {
+            self.error(
+                Code::InvalidSyntax,
+                start,
+                start,
+                format!("flow collections nest more than {MAX_DEPTH} levels deep"),
+                Some("flatten the structure; guardctl bounds nesting so no input can exhaust its stack"),
+            );
+            return Err(Abort);
+        }
+        self.flow_depth += 1;
+        let result = self.flow_collection(pair);
+        self.flow_depth -= 1;
+        result
+    }
+
+    fn flow_collection(&mut self, pair: Pair<'a, Rule>) -> Parsed {
         let s = pair.as_span();
         let span = self.span(s.start(), s.end());
         match pair.as_rule() {
