@@ -24,8 +24,8 @@ fn event_from_args(args: &ExplainArgs) -> Result<Event, String> {
             }
             None => raw.clone(),
         };
-        let v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| format!("--event is not JSON: {e}"))?;
+        let v = crate::engine::trace::json_value(text.as_bytes())
+            .map_err(|e| format!("--event is not JSON: {e}"))?;
         return Event::from_json(v, 1);
     }
     let (Some(text), Some(kind)) = (&args.text, &args.kind) else {

@@ -144,7 +144,15 @@ impl TraceReader {
             .chain((b.data.last() != Some(&b'\n') && !b.data.is_empty()).then_some(b.data.len()));
         for end in ends {
             self.line += 1;
-            let line = b.data.get(start..end).unwrap_or_default();
+            let mut line = b.data.get(start..end).unwrap_or_default();
+            // The byte-order mark some Windows tools write at the start
+            // of a UTF-8 file belongs to no event.
+            if self.line == 1 {
+                if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
+                    start += 3;
+                    line = rest;
+                }
+            }
             let lead = line.len() - line.trim_ascii_start().len();
             let trail = line.len() - line.trim_ascii_end().len();
             if lead < line.len() {
@@ -172,12 +180,23 @@ pub fn parse_line(line: usize, text: &[u8]) -> LineRecords {
     if let Some(e) = Event::from_slice_fast(text, line) {
         return LineRecords::One(Some(Record::Event(Box::new(e))));
     }
-    let v = match serde_json::from_slice::<J>(text) {
+    let v = match json_value(text) {
         Ok(v) => v,
         Err(e) => {
+            // A line holding only an opening bracket is the start of a
+            // JSON document spread over lines, not of an event.
+            let hint = match text {
+                b"[" => {
+                    " (traces are JSON Lines, one whole event per line: `jq -c '.[]'` turns an array into them)"
+                }
+                b"{" => {
+                    " (traces are JSON Lines, one whole event per line: `jq -c .` joins a pretty-printed event)"
+                }
+                _ => "",
+            };
             return LineRecords::One(Some(Record::Malformed {
                 line,
-                message: format!("not JSON: {e}"),
+                message: format!("not JSON: {e}{hint}"),
             }));
         }
     };
@@ -201,6 +220,58 @@ pub fn parse_line(line: usize, text: &[u8]) -> LineRecords {
         Ok(e) => Record::Event(Box::new(e)),
         Err(m) => Record::Malformed { line, message: m },
     }))
+}
+
+/// A JSON value as JavaScript and Python read it: they write a string
+/// cut inside a surrogate pair as a lone `\udXXX` escape and read it
+/// back, where `serde_json` refuses it. It stands for no character, so it
+/// reads as U+FFFD.
+pub fn json_value(text: &[u8]) -> Result<J, serde_json::Error> {
+    serde_json::from_slice::<J>(text).or_else(|e| match without_lone_surrogates(text) {
+        Some(fixed) => serde_json::from_slice::<J>(&fixed).map_err(|_| e),
+        None => Err(e),
+    })
+}
+
+/// `text` with every `\u` escape of a lone UTF-16 surrogate made
+/// `\ufffd`; `None` when it has none. Escapes are read in order from the
+/// start, so an escaped backslash before a `u` is never taken for one.
+fn without_lone_surrogates(text: &[u8]) -> Option<Vec<u8>> {
+    let surrogate = |at: usize| -> Option<u32> {
+        let hex = text.get(at..at + 4)?;
+        let v = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+        (0xD800..=0xDFFF).contains(&v).then_some(v)
+    };
+    let mut out = Vec::new();
+    let (mut i, mut copied, mut changed) = (0, 0, false);
+    while let Some(off) = text.get(i..).and_then(|r| memchr::memchr(b'\\', r)) {
+        let at = i + off;
+        if text.get(at + 1) != Some(&b'u') {
+            i = at + 2;
+            continue;
+        }
+        match surrogate(at + 2) {
+            // A leading surrogate with its trailing one: a character.
+            Some(0xD800..=0xDBFF)
+                if text.get(at + 6..at + 8) == Some(b"\\u")
+                    && surrogate(at + 8).is_some_and(|lo| lo >= 0xDC00) =>
+            {
+                i = at + 12;
+            }
+            Some(_) => {
+                out.extend_from_slice(text.get(copied..at)?);
+                out.extend_from_slice(b"\\ufffd");
+                (copied, changed) = (at + 6, true);
+                i = at + 6;
+            }
+            None => i = at + 6,
+        }
+    }
+    if !changed {
+        return None;
+    }
+    out.extend_from_slice(text.get(copied..)?);
+    Some(out)
 }
 
 /// The records of one line: one, or an OpenTelemetry export's spans
@@ -489,6 +560,58 @@ mod tests {
         }
         assert_eq!(lines_of(b"", 10).0, vec![]);
         assert_eq!(lines_of(b"\n\n", 10).0, vec![]);
+    }
+
+    /// A lone surrogate escape reads as U+FFFD; pairs, escaped
+    /// backslashes before a `u` and lines that are broken otherwise are
+    /// left as they are.
+    #[test]
+    fn lone_surrogates() {
+        let fixed =
+            |t: &str| without_lone_surrogates(t.as_bytes()).map(|v| String::from_utf8(v).unwrap());
+        assert_eq!(fixed(r#""a\ud800b""#).as_deref(), Some(r#""a\ufffdb""#));
+        assert_eq!(
+            fixed(r#""\udc00\ud83d""#).as_deref(),
+            Some(r#""\ufffd\ufffd""#)
+        );
+        assert_eq!(
+            fixed(r#""\ud800\u0041""#).as_deref(),
+            Some(r#""\ufffd\u0041""#)
+        );
+        assert_eq!(fixed(r#""\ud83d\ude00 \\ud800 \u00e9""#), None);
+        assert_eq!(fixed(r#""\uZZZZ""#), None);
+        let line = br#"{"id":"s","input":"cut \ud83d","output":"\ude00 ok"}"#;
+        match parse_line(3, line).next() {
+            Some(Record::Event(e)) => {
+                assert_eq!(e.input.as_deref(), Some("cut \u{fffd}"));
+                assert_eq!(e.output.as_deref(), Some("\u{fffd} ok"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_line(4, br#"{"input":"\ud800",}"#).next() {
+            Some(Record::Malformed { line: 4, message }) => {
+                assert!(message.starts_with("not JSON"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A byte-order mark before the first line is dropped; one anywhere
+    /// else is the line's own (and makes it malformed, as it should).
+    #[test]
+    fn byte_order_mark() {
+        let text = b"\xEF\xBB\xBF{\"id\":\"a\"}\n\xEF\xBB\xBFb\n";
+        let want = vec![
+            (1, "{\"id\":\"a\"}".to_string()),
+            (2, "\u{feff}b".to_string()),
+        ];
+        for block in [1, 100] {
+            assert_eq!(lines_of(text, block).0, want, "block {block}");
+        }
+        assert_eq!(
+            lines_of(b"\xEF\xBB\xBF\nx", 10).0,
+            vec![(2, "x".to_string())]
+        );
     }
 
     /// A gzip stream that breaks off: the whole lines before the break,
