@@ -230,6 +230,36 @@ fn directories_skip_hidden_target_and_non_policy_yaml() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// A directory with no guardrail file (only unrelated YAML): lint and fmt
+/// check nothing and pass; compile, simulate, explain and test refuse,
+/// since an empty bundle or an all-allow run would pass for an answer.
+#[test]
+fn commands_that_stand_for_a_policy_refuse_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    std::fs::write(dir.path().join("compose.yml"), "services: {}\n").unwrap();
+    let o = guardctl(&["lint", root]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("0 files checked"), "{}", stdout(&o));
+    assert_eq!(guardctl(&["fmt", "--check", root]).status.code(), Some(0));
+    let trace = "examples/traces/payments.jsonl";
+    for args in [
+        vec!["compile", root],
+        vec!["simulate", root, "--traces", trace],
+        vec!["explain", root, "--text", "hi", "--kind", "input"],
+        vec!["test", root],
+    ] {
+        let o = guardctl(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr(&o).contains("error: no guardrail files under"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
 #[test]
 fn rule_prints_documentation() {
     let o = guardctl(&["rule", "GC203"]);

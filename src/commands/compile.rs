@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{EXIT_OK, EXIT_USAGE, color, exit_for, input_errors, print};
+use super::{EXIT_OK, EXIT_USAGE, color, exit_for, input_errors, no_guardrail_files, print};
 use crate::cli::{CompileArgs, Global};
 use crate::compile::{bundle, to_text};
 use crate::fsutil::write_atomic;
@@ -31,6 +31,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
     if code != EXIT_OK {
         eprintln!("error: not compiling: lint found problems");
         return code;
+    }
+    if ws.file_count == 0 {
+        return no_guardrail_files(&args.inputs.paths());
     }
     let text = to_text(&bundle(&ws.program));
     match &args.output {

@@ -105,8 +105,23 @@ pub fn input_errors(global: &Global, errors: &[Diagnostic]) -> u8 {
     EXIT_USAGE
 }
 
+/// Reports that `paths` hold no guardrail file and returns the usage exit
+/// code. Commands whose output stands for a policy (compile, simulate,
+/// explain, test) refuse to run on none: an empty bundle or an all-allow
+/// simulation from a mistyped path would read as a real answer.
+pub fn no_guardrail_files(paths: &[std::path::PathBuf]) -> u8 {
+    let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+    eprintln!(
+        "error: no guardrail files under {}: policy files are *.yaml, *.yml or *.guard with \
+         a section such as GUARDRAILS: or POLICY:, agent files *.abl or *.agent.yaml",
+        shown.join(", ")
+    );
+    EXIT_USAGE
+}
+
 /// Loads policies for the engine: lint must find no errors (they are
-/// printed to stderr). `Err` is the exit code.
+/// printed to stderr) and at least one guardrail file. `Err` is the exit
+/// code.
 pub fn load_policies(
     global: &Global,
     options: &LintOptions,
@@ -129,6 +144,9 @@ pub fn load_policies(
     if code != EXIT_OK {
         eprintln!("error: the policy has errors; fix them first (guardctl lint)");
         return Err(code);
+    }
+    if ws.file_count == 0 {
+        return Err(no_guardrail_files(paths));
     }
     Ok(ws)
 }
