@@ -19,7 +19,13 @@ use crate::ir::values::Timestamp;
 #[derive(Debug, Clone)]
 pub enum Record {
     Event(Box<Event>),
-    Malformed { line: usize, message: String },
+    /// `column` (1-based, in characters) where the JSON breaks, when
+    /// it is the JSON that does.
+    Malformed {
+        line: usize,
+        column: Option<usize>,
+        message: String,
+    },
 }
 
 pub struct TraceReader {
@@ -70,10 +76,11 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
 #[derive(Default)]
 pub struct Block {
     data: Vec<u8>,
-    /// Line number and the line's bytes in `data` (trimmed, never blank).
-    /// UTF-8 is checked by the JSON parser, so a bad line is reported on
-    /// its own instead of ending the trace.
-    lines: Vec<(usize, std::ops::Range<usize>)>,
+    /// Line number, the line's bytes in `data` (trimmed, never blank)
+    /// and how many bytes the trim took off its start. UTF-8 is checked by
+    /// the JSON parser, so a bad line is reported on its own instead of
+    /// ending the trace.
+    lines: Vec<(usize, std::ops::Range<usize>, usize)>,
     /// A read failure (a broken gzip stream) after the lines, if any.
     pub failed: Option<Record>,
 }
@@ -84,14 +91,18 @@ impl Block {
     }
     /// Line numbers and bytes.
     pub fn lines(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        self.trimmed().map(|(n, _, text)| (n, text))
+    }
+    /// Line numbers, leading bytes trimmed, and bytes.
+    fn trimmed(&self) -> impl Iterator<Item = (usize, usize, &[u8])> {
         self.lines
             .iter()
-            .map(|(n, r)| (*n, self.data.get(r.clone()).unwrap_or_default()))
+            .map(|(n, r, lead)| (*n, *lead, self.data.get(r.clone()).unwrap_or_default()))
     }
     /// Every record of the block, in order.
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        self.lines()
-            .flat_map(|(n, text)| parse_line(n, text))
+        self.trimmed()
+            .flat_map(|(n, lead, text)| parse_line(n, lead, text))
             .chain(self.failed.clone())
     }
 }
@@ -156,12 +167,13 @@ impl TraceReader {
             let lead = line.len() - line.trim_ascii_start().len();
             let trail = line.len() - line.trim_ascii_end().len();
             if lead < line.len() {
-                b.lines.push((self.line, start + lead..end - trail));
+                b.lines.push((self.line, start + lead..end - trail, lead));
             }
             start = end + 1;
         }
         b.failed = failure.map(|message| Record::Malformed {
             line: self.line + 1,
+            column: None,
             message,
         });
     }
@@ -174,9 +186,10 @@ impl TraceReader {
     }
 }
 
-/// Parses one trace line: a guardctl event, or the spans of an OTLP/JSON
-/// export (possibly several events).
-pub fn parse_line(line: usize, text: &[u8]) -> LineRecords {
+/// Parses one trace line (`lead` bytes of blank trimmed off its start): a
+/// guardctl event, or the spans of an OTLP/JSON export (possibly several
+/// events).
+pub fn parse_line(line: usize, lead: usize, text: &[u8]) -> LineRecords {
     if let Some(e) = Event::from_slice_fast(text, line) {
         return LineRecords::One(Some(Record::Event(Box::new(e))));
     }
@@ -194,9 +207,19 @@ pub fn parse_line(line: usize, text: &[u8]) -> LineRecords {
                 }
                 _ => "",
             };
+            // `serde_json` counts bytes of the trimmed line; a column counts
+            // characters of the line as written.
+            let before = text.get(..e.column().saturating_sub(1)).unwrap_or(text);
+            let chars = before.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+            let message = e.to_string();
+            let message = match message.rsplit_once(" at line ") {
+                Some((m, _)) => m.to_string(),
+                None => message,
+            };
             return LineRecords::One(Some(Record::Malformed {
                 line,
-                message: format!("not JSON: {e}{hint}"),
+                column: Some(lead + chars + 1),
+                message: format!("not JSON: {message}{hint}"),
             }));
         }
     };
@@ -204,6 +227,7 @@ pub fn parse_line(line: usize, text: &[u8]) -> LineRecords {
         if spans.is_empty() {
             return LineRecords::One(Some(Record::Malformed {
                 line,
+                column: None,
                 message: "OpenTelemetry export with no spans".into(),
             }));
         }
@@ -211,14 +235,22 @@ pub fn parse_line(line: usize, text: &[u8]) -> LineRecords {
             .into_iter()
             .map(|s| match span_event(s, line) {
                 Ok(e) => Record::Event(Box::new(e)),
-                Err(m) => Record::Malformed { line, message: m },
+                Err(message) => Record::Malformed {
+                    line,
+                    column: None,
+                    message,
+                },
             })
             .collect();
         return LineRecords::Many(records.into_iter());
     }
     LineRecords::One(Some(match Event::from_json(v, line) {
         Ok(e) => Record::Event(Box::new(e)),
-        Err(m) => Record::Malformed { line, message: m },
+        Err(message) => Record::Malformed {
+            line,
+            column: None,
+            message,
+        },
     }))
 }
 
@@ -227,8 +259,10 @@ pub fn parse_line(line: usize, text: &[u8]) -> LineRecords {
 /// back, where `serde_json` refuses it. It stands for no character, so it
 /// reads as U+FFFD.
 pub fn json_value(text: &[u8]) -> Result<J, serde_json::Error> {
+    // The replacement escape is as long as the one it replaces, so an
+    // error in the rest of the line is reported where it stands.
     serde_json::from_slice::<J>(text).or_else(|e| match without_lone_surrogates(text) {
-        Some(fixed) => serde_json::from_slice::<J>(&fixed).map_err(|_| e),
+        Some(fixed) => serde_json::from_slice::<J>(&fixed),
         None => Err(e),
     })
 }
@@ -581,16 +615,22 @@ mod tests {
         assert_eq!(fixed(r#""\ud83d\ude00 \\ud800 \u00e9""#), None);
         assert_eq!(fixed(r#""\uZZZZ""#), None);
         let line = br#"{"id":"s","input":"cut \ud83d","output":"\ude00 ok"}"#;
-        match parse_line(3, line).next() {
+        match parse_line(3, 0, line).next() {
             Some(Record::Event(e)) => {
                 assert_eq!(e.input.as_deref(), Some("cut \u{fffd}"));
                 assert_eq!(e.output.as_deref(), Some("\u{fffd} ok"));
             }
             other => panic!("{other:?}"),
         }
-        match parse_line(4, br#"{"input":"\ud800",}"#).next() {
-            Some(Record::Malformed { line: 4, message }) => {
-                assert!(message.starts_with("not JSON"))
+        match parse_line(4, 2, br#"{"input":"\ud800",}"#).next() {
+            Some(Record::Malformed {
+                line: 4,
+                column,
+                message,
+            }) => {
+                assert_eq!(message, "not JSON: trailing comma");
+                // The `}` after the comma, past the two trimmed spaces.
+                assert_eq!(column, Some(2 + 19));
             }
             other => panic!("{other:?}"),
         }
@@ -629,7 +669,7 @@ mod tests {
         let n = lines.len();
         assert_eq!(lines.last().unwrap().0, n);
         match failed {
-            Some(Record::Malformed { line, message }) => {
+            Some(Record::Malformed { line, message, .. }) => {
                 assert_eq!(line, n + 1);
                 assert!(message.starts_with("cannot read"), "{message}");
             }

@@ -124,7 +124,7 @@ pub fn human(s: &Summary) -> String {
     if !s.malformed.is_empty() {
         let _ = writeln!(o, "\nmalformed lines (skipped; --strict makes them fatal)");
         for m in &s.malformed {
-            let _ = writeln!(o, "  {}:{}: {}", m.file, m.line, m.message);
+            let _ = writeln!(o, "  {}: {}", m.location(), m.message);
         }
         if s.malformed_count > s.malformed.len() {
             let _ = writeln!(
@@ -220,7 +220,7 @@ pub fn json(s: &Summary) -> J {
         "exempted": s.exempted,
         "approval_load": s.approvals.iter().map(|((c, d), n)| json!({"chain": c, "day": d, "requests": n})).collect::<Vec<_>>(),
         "timeline": s.timeline.iter().map(|(d, m)| (d.clone(), json!(m.iter().map(|(a, n)| (a.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>()))).collect::<serde_json::Map<_, _>>(),
-        "malformed": {"count": s.malformed_count, "lines": s.malformed.iter().map(|m| json!({"file": m.file, "line": m.line, "message": m.message})).collect::<Vec<_>>()},
+        "malformed": {"count": s.malformed_count, "lines": s.malformed.iter().map(|m| json!({"file": m.file, "line": m.line, "column": m.column, "message": m.message})).collect::<Vec<_>>()},
     });
     if let Some(flips) = flips_json(s) {
         if let (J::Object(m), J::Object(f)) = (&mut out, flips) {

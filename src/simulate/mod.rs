@@ -42,7 +42,19 @@ pub struct RuleStats {
 pub struct Malformed {
     pub file: String,
     pub line: usize,
+    /// Where the JSON breaks, when it is the JSON that does.
+    pub column: Option<usize>,
     pub message: String,
+}
+
+impl Malformed {
+    /// `file:line:column` (or `file:line`), as editors and CI logs link it.
+    pub fn location(&self) -> String {
+        match self.column {
+            Some(c) => format!("{}:{}:{c}", self.file, self.line),
+            None => format!("{}:{}", self.file, self.line),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -374,9 +386,18 @@ pub fn run(
     let opts = Options::default();
     // Each rule's outcomes are only needed again for `--events`.
     let keep_outcomes = events_out.is_some();
-    let map = |rec: Record, tally: &mut RuleTally| -> Result<Evaluated, (usize, String)> {
+    let map = |rec: Record, tally: &mut RuleTally| -> Result<Evaluated, Malformed> {
         match rec {
-            Record::Malformed { line, message } => Err((line, message)),
+            Record::Malformed {
+                line,
+                column,
+                message,
+            } => Err(Malformed {
+                file: String::new(),
+                line,
+                column,
+                message,
+            }),
             Record::Event(mut e) => {
                 let mut r = evaluate(&set, &exempt, &e, &opts);
                 let b = match (&base_set, &base_exempt, baseline) {
@@ -426,20 +447,21 @@ pub fn run(
             facts,
             sweep: sw,
         } = match item {
-            Err((line, message)) => {
-                let (line, message) = (*line, message.clone());
+            Err(m) => {
+                let m = Malformed {
+                    file: name.to_string(),
+                    ..m.clone()
+                };
                 if cfg.strict {
                     return Err(Fatal(format!(
-                        "{name}:{line}: malformed trace line: {message}"
+                        "{}: malformed trace line: {}",
+                        m.location(),
+                        m.message
                     )));
                 }
                 s.malformed_count += 1;
                 if s.malformed.len() < KEEP_MALFORMED {
-                    s.malformed.push(Malformed {
-                        file: name.to_string(),
-                        line,
-                        message,
-                    });
+                    s.malformed.push(m);
                 }
                 return Ok(());
             }
