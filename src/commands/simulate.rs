@@ -72,9 +72,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
     };
     if args.parse_only {
         return match simulate::parse_only(&cfg) {
-            Ok((events, malformed)) => {
+            Ok((events, malformed, other)) => {
                 print(&format!(
-                    "parsed {events} events, {malformed} malformed lines\n"
+                    "parsed {events} events, {malformed} malformed lines, {other} other spans\n"
                 ));
                 EXIT_OK
             }

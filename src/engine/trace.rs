@@ -26,6 +26,11 @@ pub enum Record {
         column: Option<usize>,
         message: String,
     },
+    /// An OpenTelemetry span that records no model exchange (an HTTP or
+    /// database span of the same export): not an event, and not broken.
+    OtherSpan {
+        line: usize,
+    },
 }
 
 pub struct TraceReader {
@@ -234,12 +239,8 @@ pub fn parse_line(line: usize, lead: usize, text: &[u8]) -> LineRecords {
         let records: Vec<Record> = spans
             .into_iter()
             .map(|s| match span_event(s, line) {
-                Ok(e) => Record::Event(Box::new(e)),
-                Err(message) => Record::Malformed {
-                    line,
-                    column: None,
-                    message,
-                },
+                Some(e) => Record::Event(Box::new(e)),
+                None => Record::OtherSpan { line },
             })
             .collect();
         return LineRecords::Many(records.into_iter());
@@ -441,7 +442,9 @@ fn message_text(v: &J, roles: &[&str]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("\n"))
 }
 
-fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Result<Event, String> {
+/// The event of a span; `None` for a span with no `gen_ai.*` attribute
+/// and no `gen_ai.*` event, which records no model exchange.
+fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Option<Event> {
     let a = attrs(
         span.get("attributes")
             .and_then(J::as_array)
@@ -452,8 +455,15 @@ fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Result<Event, Str
     let get = |k: &str| a.get(k).or_else(|| r.get(k));
     let s = |k: &str| get(k).and_then(J::as_str).map(str::to_string);
     let n = |k: &str| get(k).and_then(J::as_i64);
-    if !a.keys().any(|k| k.starts_with("gen_ai.")) && span.get("events").is_none() {
-        return Err("span has no gen_ai attributes".into());
+    let gen_ai_event = span
+        .get("events")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|ev| ev.get("name").and_then(J::as_str))
+        .any(|name| name.starts_with("gen_ai."));
+    if !gen_ai_event && !a.keys().any(|k| k.starts_with("gen_ai.")) {
+        return None;
     }
     let mut e = Event {
         line,
@@ -547,7 +557,7 @@ fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Result<Event, Str
             e.metadata.insert(k.clone(), v.clone());
         }
     }
-    Ok(e)
+    Some(e)
 }
 
 #[cfg(test)]
@@ -634,6 +644,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Spans of an export that record no model exchange are passed over
+    /// as such, not reported as malformed: a `gen_ai.*` attribute or
+    /// event is what makes a span an event.
+    #[test]
+    fn other_spans_are_not_events() {
+        let span = |attrs: &str, events: &str| {
+            format!(r#"{{"traceId":"t","spanId":"s","attributes":[{attrs}],"events":[{events}]}}"#)
+        };
+        let http = r#"{"key":"http.method","value":{"stringValue":"GET"}}"#;
+        let model = r#"{"key":"gen_ai.request.model","value":{"stringValue":"m"}}"#;
+        let failure = r#"{"name":"exception","attributes":[]}"#;
+        let user = r#"{"name":"gen_ai.user.message","attributes":[{"key":"content","value":{"stringValue":"hi"}}]}"#;
+        let kinds = |line: String| -> Vec<&'static str> {
+            parse_line(1, 0, line.as_bytes())
+                .map(|r| match r {
+                    Record::Event(_) => "event",
+                    Record::OtherSpan { .. } => "other",
+                    Record::Malformed { .. } => "malformed",
+                })
+                .collect()
+        };
+        assert_eq!(kinds(span(http, "")), ["other"]);
+        assert_eq!(kinds(span(http, failure)), ["other"]);
+        assert_eq!(kinds(span(model, "")), ["event"]);
+        assert_eq!(kinds(span(http, user)), ["event"]);
+        let export = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{},{}]}}]}}]}}"#,
+            span(http, ""),
+            span(model, "")
+        );
+        assert_eq!(kinds(export), ["other", "event"]);
     }
 
     /// A byte-order mark before the first line is dropped; one anywhere

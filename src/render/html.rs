@@ -124,9 +124,13 @@ td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}th{background:#f3f4
 h2{margin-top:1.6em}.legend span{display:inline-block;margin-right:1em}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}</style>\
 </head><body>\n<h1>guardctl simulation report</h1>\n",
     );
+    let other = match s.other_spans {
+        0 => String::new(),
+        n => format!(", {n} other spans (no gen_ai data)"),
+    };
     let _ = writeln!(
         h,
-        "<p>{} events, {} malformed lines.</p>",
+        "<p>{} events, {} malformed lines{other}.</p>",
         s.events, s.malformed_count
     );
     h.push_str("<h2>Decisions</h2><table><tr><th class=\"l\">decision</th><th>events</th><th>share</th></tr>");

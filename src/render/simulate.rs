@@ -57,11 +57,16 @@ pub fn flips_human(s: &Summary, direction: &str) -> String {
 
 pub fn human(s: &Summary) -> String {
     let mut o = String::new();
-    let _ = writeln!(
+    let _ = write!(
         o,
         "events: {}   malformed lines: {}",
         s.events, s.malformed_count
     );
+    // Only an OpenTelemetry export has other spans to pass over.
+    if s.other_spans > 0 {
+        let _ = write!(o, "   other spans (no gen_ai data): {}", s.other_spans);
+    }
+    let _ = writeln!(o);
     let _ = writeln!(o, "\ndecisions");
     for (a, n) in actions_in_order(s) {
         let _ = writeln!(o, "  {:<18} {n:>8}  {:>6}", a.as_str(), pct(n, s.events));
@@ -220,6 +225,7 @@ pub fn json(s: &Summary) -> J {
         "exempted": s.exempted,
         "approval_load": s.approvals.iter().map(|((c, d), n)| json!({"chain": c, "day": d, "requests": n})).collect::<Vec<_>>(),
         "timeline": s.timeline.iter().map(|(d, m)| (d.clone(), json!(m.iter().map(|(a, n)| (a.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>()))).collect::<serde_json::Map<_, _>>(),
+        "other_spans": s.other_spans,
         "malformed": {"count": s.malformed_count, "lines": s.malformed.iter().map(|m| json!({"file": m.file, "line": m.line, "column": m.column, "message": m.message})).collect::<Vec<_>>()},
     });
     if let Some(flips) = flips_json(s) {

@@ -77,6 +77,9 @@ pub struct Summary {
     pub rules: BTreeMap<String, RuleStats>,
     pub malformed: Vec<Malformed>,
     pub malformed_count: usize,
+    /// OpenTelemetry spans passed over because they record no model
+    /// exchange (no `gen_ai.*` attribute or event).
+    pub other_spans: usize,
     /// Budget alerts and cap trips, with the event that caused them.
     pub governance: Vec<(String, GovEvent)>,
     /// Cap → events after its trip that it acted on.
@@ -156,6 +159,13 @@ impl Tally for RuleTally {
             mine.absorb(theirs);
         }
     }
+}
+
+/// A trace record that is no event, as the fold sees it.
+enum NotEvent {
+    Malformed(Malformed),
+    /// An OpenTelemetry span that records no model exchange.
+    OtherSpan,
 }
 
 /// One evaluated event as the fold sees it.
@@ -333,24 +343,28 @@ fn pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, Fatal> {
 }
 
 /// Reads and parses the traces without evaluating anything: the baseline
-/// the benchmark compares end-to-end speed with. Returns (events, malformed).
-pub fn parse_only(cfg: &Config) -> Result<(usize, usize), Fatal> {
+/// the benchmark compares end-to-end speed with. Returns (events,
+/// malformed lines, other spans).
+pub fn parse_only(cfg: &Config) -> Result<(usize, usize, usize), Fatal> {
     let pool = pool(cfg.threads)?;
-    let (mut events, mut malformed) = (0, 0);
+    let mut counts = [0usize; 3];
     pipeline::run(
         &cfg.traces,
         pool.as_ref(),
-        |r, _: &mut ()| matches!(r, Record::Event(_)),
-        |_, &is_event| {
-            if is_event {
-                events += 1;
-            } else {
-                malformed += 1;
+        |r, _: &mut ()| match r {
+            Record::Event(_) => 0usize,
+            Record::Malformed { .. } => 1,
+            Record::OtherSpan { .. } => 2,
+        },
+        |_, &kind| {
+            if let Some(n) = counts.get_mut(kind) {
+                *n += 1;
             }
             Ok(())
         },
     )?;
-    Ok((events, malformed))
+    let [events, malformed, other] = counts;
+    Ok((events, malformed, other))
 }
 
 /// Runs the simulation. `events_out` receives one JSON line per event.
@@ -386,18 +400,19 @@ pub fn run(
     let opts = Options::default();
     // Each rule's outcomes are only needed again for `--events`.
     let keep_outcomes = events_out.is_some();
-    let map = |rec: Record, tally: &mut RuleTally| -> Result<Evaluated, Malformed> {
+    let map = |rec: Record, tally: &mut RuleTally| -> Result<Evaluated, NotEvent> {
         match rec {
             Record::Malformed {
                 line,
                 column,
                 message,
-            } => Err(Malformed {
+            } => Err(NotEvent::Malformed(Malformed {
                 file: String::new(),
                 line,
                 column,
                 message,
-            }),
+            })),
+            Record::OtherSpan { .. } => Err(NotEvent::OtherSpan),
             Record::Event(mut e) => {
                 let mut r = evaluate(&set, &exempt, &e, &opts);
                 let b = match (&base_set, &base_exempt, baseline) {
@@ -447,7 +462,11 @@ pub fn run(
             facts,
             sweep: sw,
         } = match item {
-            Err(m) => {
+            Err(NotEvent::OtherSpan) => {
+                s.other_spans += 1;
+                return Ok(());
+            }
+            Err(NotEvent::Malformed(m)) => {
                 let m = Malformed {
                     file: name.to_string(),
                     ..m.clone()

@@ -312,7 +312,7 @@ mod tests {
         n.0 += 1;
         match r {
             Record::Event(e) => e.line,
-            Record::Malformed { line, .. } => line,
+            Record::Malformed { line, .. } | Record::OtherSpan { line } => line,
         }
     }
 
