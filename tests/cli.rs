@@ -170,6 +170,33 @@ fn fmt_check_diffs_and_fmt_rewrites() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
+/// `fmt -` gives the whole formatted text on stdout (formatted or not, a
+/// non-policy text as it came); a text it cannot read gives nothing and
+/// exit 1, so an editor keeps its buffer.
+#[test]
+fn fmt_formats_standard_input_to_standard_output() {
+    let messy = "GUARDRAILS:\n  a:\n    kind:   input\n    entities: [US_SSN]\n";
+    let tidy = "GUARDRAILS:\n  a:\n    kind: input\n    entities: [US_SSN]\n";
+    for input in [messy, tidy] {
+        let o = common::guardctl_with_stdin(&["fmt", "-"], input.as_bytes());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(stdout(&o), tidy);
+    }
+    let other = "services: {}\n";
+    let o = common::guardctl_with_stdin(&["fmt", "-"], other.as_bytes());
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), other));
+    let o = common::guardctl_with_stdin(&["fmt", "-"], b"GUARDRAILS:\n  a: [\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let o = common::guardctl_with_stdin(&["fmt", "--check", "-"], messy.as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("--- -\n+++ - (formatted)\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn fmt_refuses_syntax_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,8 @@
 //! `guardctl fmt [--check] [PATHS...]`: rewrite files into the canonical
 //! layout (atomically), or with `--check` print a unified diff and exit 1
 //! for every file that is not formatted. Files with syntax errors are
-//! reported and left alone.
+//! reported and left alone. Standard input (`-`) is formatted to standard
+//! output whole, as an editor's format-on-save expects.
 
 use std::io::Write;
 
@@ -22,6 +23,8 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
     let mut diags = Vec::new();
     let mut changed = Vec::new();
     let mut diff_text = String::new();
+    // What `-` formats to (without `--check`).
+    let mut stdout_text = String::new();
     let mut count = 0;
     for input in &inputs {
         let file = match read(input) {
@@ -31,7 +34,12 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
                 continue;
             }
         };
+        let to_stdout = !args.check && input.path.as_os_str() == "-";
         if !looks_like_policy(&file.text, input.kind) {
+            // Not ours to format: given back as it came.
+            if to_stdout {
+                stdout_text.push_str(&file.text);
+            }
             continue;
         }
         count += 1;
@@ -42,11 +50,17 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
                 continue;
             }
         };
+        if to_stdout {
+            stdout_text.push_str(&formatted);
+        }
         if formatted == *file.text {
             continue;
         }
         changed.push(input.display.clone());
-        if args.check || input.path.as_os_str() == "-" {
+        if to_stdout {
+            continue;
+        }
+        if args.check {
             let diff = similar::TextDiff::from_lines(&*file.text, &formatted);
             diff_text.push_str(
                 &diff
@@ -71,6 +85,7 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
     print(&diff_text);
+    print(&stdout_text);
     let verb = if args.check {
         "would reformat"
     } else {
