@@ -31,6 +31,10 @@ pub const MAX_DEPTH: usize = 64;
 /// fraction of any thread's at this depth.
 const BRACKET_LIMIT: usize = 1024;
 
+/// The help of every nesting error.
+const NESTING_HELP: &str =
+    "flatten the structure; guardctl bounds nesting so no input can exhaust its stack";
+
 /// Parses the YAML text `file.text[base..base + len]`. Problems are pushed
 /// to `diags`; the document is returned whenever a tree could be built.
 pub fn parse_yaml(
@@ -42,9 +46,8 @@ pub fn parse_yaml(
     let text = file.text.get(base..base + len).unwrap_or("");
     if let Some((at, message)) = too_deep(text) {
         diags.push(
-            Diagnostic::new(Code::InvalidSyntax, file, Span::point(base + at), message).with_help(
-                "flatten the structure; guardctl bounds nesting so no input can exhaust its stack",
-            ),
+            Diagnostic::new(Code::InvalidSyntax, file, Span::point(base + at), message)
+                .with_help(NESTING_HELP),
         );
         return Document::default();
     }
@@ -749,28 +752,28 @@ impl<'a> Layout<'a, '_> {
         ))
     }
 
+    /// A node inside a flow collection, or the collection itself; flow
+    /// collections nest at most [`MAX_DEPTH`] deep.
     fn flow(&mut self, pair: Pair<'a, Rule>) -> Parsed {
-        if !matches!(pair.as_rule(), Rule::flow_seq | Rule::flow_map) {
-            return self.scalar(&pair);
-        }
-        let start = pair.as_span().start();
-        if self.flow_depth >= MAX_DEPTH {
+        let collection = matches!(pair.as_rule(), Rule::flow_seq | Rule::flow_map);
+        if collection && self.flow_depth >= MAX_DEPTH {
+            let start = pair.as_span().start();
             self.error(
                 Code::InvalidSyntax,
                 start,
                 start,
                 format!("flow collections nest more than {MAX_DEPTH} levels deep"),
-                Some("flatten the structure; guardctl bounds nesting so no input can exhaust its stack"),
+                Some(NESTING_HELP),
             );
             return Err(Abort);
         }
-        self.flow_depth += 1;
-        let result = self.flow_collection(pair);
-        self.flow_depth -= 1;
+        self.flow_depth += usize::from(collection);
+        let result = self.flow_node(pair);
+        self.flow_depth -= usize::from(collection);
         result
     }
 
-    fn flow_collection(&mut self, pair: Pair<'a, Rule>) -> Parsed {
+    fn flow_node(&mut self, pair: Pair<'a, Rule>) -> Parsed {
         let s = pair.as_span();
         let span = self.span(s.start(), s.end());
         match pair.as_rule() {
