@@ -163,7 +163,12 @@ impl Tally for RuleTally {
 
 /// A trace record that is no event, as the fold sees it.
 enum NotEvent {
-    Malformed(Malformed),
+    /// A malformed line, where its trace's name is not known yet.
+    Malformed {
+        line: usize,
+        column: Option<usize>,
+        message: String,
+    },
     /// An OpenTelemetry span that records no model exchange.
     OtherSpan,
 }
@@ -406,12 +411,11 @@ pub fn run(
                 line,
                 column,
                 message,
-            } => Err(NotEvent::Malformed(Malformed {
-                file: String::new(),
+            } => Err(NotEvent::Malformed {
                 line,
                 column,
                 message,
-            })),
+            }),
             Record::OtherSpan { .. } => Err(NotEvent::OtherSpan),
             Record::Event(mut e) => {
                 let mut r = evaluate(&set, &exempt, &e, &opts);
@@ -466,10 +470,16 @@ pub fn run(
                 s.other_spans += 1;
                 return Ok(());
             }
-            Err(NotEvent::Malformed(m)) => {
+            Err(NotEvent::Malformed {
+                line,
+                column,
+                message,
+            }) => {
                 let m = Malformed {
                     file: name.to_string(),
-                    ..m.clone()
+                    line: *line,
+                    column: *column,
+                    message: message.clone(),
                 };
                 if cfg.strict {
                     return Err(Fatal(format!(
