@@ -356,6 +356,24 @@ fn files_and_directories_are_compared_without_git() {
     );
     let usage = run_in(dir.path(), &["diff", "old"]);
     assert_eq!(usage.status.code(), Some(2));
+    // A file named on the command line that is not a guardctl file, or
+    // does not parse, is refused rather than read as an empty policy.
+    std::fs::write(dir.path().join("other.yaml"), "foo: bar\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "GUARDRAILS:\n  r:\n    kind: [\n",
+    )
+    .unwrap();
+    for (old, new, code) in [
+        ("other.yaml", "new/p.yaml", "GC007"),
+        ("old/p.yaml", "broken.yaml", "GC004"),
+    ] {
+        let out = run_in(dir.path(), &["diff", old, new]);
+        assert_eq!(out.status.code(), Some(2), "{old} {new}");
+        let err = common::stderr(&out);
+        assert!(err.contains(code) && err.contains("cannot diff"), "{err}");
+        assert!(common::stdout(&out).is_empty());
+    }
 }
 
 #[test]
@@ -407,6 +425,25 @@ fn shallow_clone_without_the_base_is_a_clear_error() {
     );
     let log = run_in(&dir.path().join("shallow"), &["log"]);
     assert_eq!(log.status.code(), Some(0), "{}", common::stderr(&log));
+}
+
+#[test]
+fn a_repository_without_commits_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    Repository::init(dir.path()).unwrap();
+    for args in [
+        &["diff", "--base", "HEAD"][..],
+        &["log"],
+        &["audit", "export"],
+    ] {
+        let out = run_in(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            common::stderr(&out).contains("no commits yet"),
+            "{args:?}: {}",
+            common::stderr(&out)
+        );
+    }
 }
 
 #[test]

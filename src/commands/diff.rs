@@ -17,23 +17,28 @@ use crate::workspace::{self, Workspace};
 
 /// Prints why a side cannot be compared and returns the exit code.
 fn unparsable(global: &Global, label: &str, u: &Unparsable) -> u8 {
-    let syntax: Vec<_> = u
+    let unreadable: Vec<_> = u
         .diagnostics
         .iter()
-        .filter(|d| d.code.is_syntax())
+        .filter(|d| d.code.is_unreadable())
         .cloned()
         .collect();
     let text = render::diagnostics(
         global.format,
-        &syntax,
-        Summary::of(u.files().len(), &syntax),
+        &unreadable,
+        Summary::of(u.files().len(), &unreadable),
         color(global, true),
     );
     let _ = std::io::stderr().write_all(text.as_bytes());
-    eprintln!(
-        "error: cannot diff: {label} has syntax errors in {}",
-        u.files().join(", ")
-    );
+    let files = u.files();
+    if files.iter().any(|f| *f != label) {
+        eprintln!(
+            "error: cannot diff {label}: {} cannot be read as policy (see above)",
+            files.join(", ")
+        );
+    } else {
+        eprintln!("error: cannot diff {label}: it cannot be read as policy (see above)");
+    }
     EXIT_USAGE
 }
 
@@ -45,7 +50,7 @@ fn from_disk(
     label: &str,
 ) -> Result<Workspace, u8> {
     let ws = workspace::load(paths, options).map_err(|e| input_errors(global, &e.0))?;
-    if ws.diagnostics.iter().any(|d| d.code.is_syntax()) {
+    if ws.diagnostics.iter().any(|d| d.code.is_unreadable()) {
         return Err(unparsable(
             global,
             label,

@@ -22,12 +22,12 @@ pub struct Unparsable {
 }
 
 impl Unparsable {
-    /// The files with syntax errors, sorted and unique.
+    /// The files that cannot be read, sorted and unique.
     pub fn files(&self) -> Vec<String> {
         let mut f: Vec<String> = self
             .diagnostics
             .iter()
-            .filter(|d| d.code.is_syntax())
+            .filter(|d| d.code.is_unreadable())
             .filter_map(|d| d.file.as_ref().map(|f| f.name.clone()))
             .collect();
         f.sort();

@@ -80,7 +80,12 @@ impl Repo {
             .revparse_single(rev)
             .and_then(|o| o.peel_to_commit());
         found.map_err(|e| {
-            if self.repo.is_shallow() {
+            if self.repo.is_empty().unwrap_or(false) {
+                format!(
+                    "unknown revision `{rev}`: this repository has no commits yet; \
+                     commit the policies first"
+                )
+            } else if self.repo.is_shallow() {
                 format!(
                     "revision `{rev}` is not in this shallow clone; fetch more history \
                      (`git fetch --unshallow`, or `fetch-depth: 0` in CI) and try again"

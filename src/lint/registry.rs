@@ -391,6 +391,14 @@ impl Code {
                 | Code::UnsupportedYaml
         )
     }
+
+    /// A file that cannot be read as a policy at all: a syntax error, or
+    /// a file named on the command line that is not a guardctl file.
+    /// `diff` refuses such a side: read as an empty policy, it would show
+    /// every rule of the other side as added or removed.
+    pub fn is_unreadable(self) -> bool {
+        self.is_syntax() || self == Code::NotPolicyFile
+    }
 }
 
 const INTERNAL: CodeInfo = CodeInfo {
