@@ -167,8 +167,11 @@ pub struct SimulateArgs {
     /// Show matched PII in excerpts (masked by default)
     #[arg(long)]
     pub show_matches: bool,
-    /// Worker threads, 1 or more (default: one per core)
-    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    /// Worker threads, 1 to 256 (default: one per core)
+    // Bounded: each thread keeps up to three 256 KB blocks in flight, and
+    // a mistyped count of thousands would exhaust memory or the process's
+    // thread limit before reading a line.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub threads: Option<usize>,
     /// Only read and parse the traces (benchmark baseline)
     #[arg(long, hide = true)]

@@ -46,8 +46,12 @@ fn usage_and_io_problems_exit_2() {
     );
     assert_eq!(guardctl(&["rule", "GC000"]).status.code(), Some(2));
     let trace = "examples/traces/payments.jsonl";
-    let zero = ["simulate", "examples", "--traces", trace, "--threads", "0"];
-    assert_eq!(guardctl(&zero).status.code(), Some(2));
+    for n in ["0", "257", "100000"] {
+        let args = ["simulate", "examples", "--traces", trace, "--threads", n];
+        let o = guardctl(&args);
+        assert_eq!(o.status.code(), Some(2), "--threads {n}");
+        assert!(stderr(&o).contains("1..=256"), "{}", stderr(&o));
+    }
     let o = guardctl(&["--format", "json", "lint", "missing.yaml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
