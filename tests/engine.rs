@@ -468,5 +468,11 @@ fn policy_tests() {
         .map(|l| format!("{l}\n"))
         .collect();
     snapshot("test__malformed_cases", &diagnostics);
-    assert!(text.contains("0 passed, 7 failed"), "{text}");
+    // One FAIL line and one count for every case, run or not.
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("FAIL ")).count(),
+        8,
+        "{text}"
+    );
+    assert!(text.contains("0 passed, 8 failed"), "{text}");
 }

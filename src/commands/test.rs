@@ -231,6 +231,22 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
         };
         for (name_node, case) in cases {
             let name = name_node.key_text();
+            let line = file.line_col(name_node.span.start).0;
+            // Every case gets one line and one count, whether it ran or
+            // could not be built.
+            let mut record = |ok: bool| {
+                lines.push_str(&format!(
+                    "{} {} ({}:{line})\n",
+                    if ok { "PASS" } else { "FAIL" },
+                    name,
+                    file.name
+                ));
+                if ok {
+                    passed += 1;
+                } else {
+                    failed += 1;
+                }
+            };
             let Some(case_map) = case.as_map() else {
                 diags.push(Diagnostic::new(
                     Code::WrongType,
@@ -238,9 +254,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
                     case.span,
                     format!("test `{name}` must be a mapping"),
                 ));
+                record(false);
                 continue;
             };
-            let line = file.line_col(name_node.span.start).0;
             let event = match case_event(case_map, line, case.span) {
                 Ok(e) => e,
                 Err((code, span, msg, help)) => {
@@ -250,7 +266,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
                     } else {
                         d.with_help(help)
                     });
-                    failed += 1;
+                    record(false);
                     continue;
                 }
             };
@@ -343,17 +359,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
                         .with_help(help),
                 );
             }
-            lines.push_str(&format!(
-                "{} {} ({}:{line})\n",
-                if ok { "PASS" } else { "FAIL" },
-                name,
-                file.name
-            ));
-            if ok {
-                passed += 1;
-            } else {
-                failed += 1;
-            }
+            record(ok);
         }
     }
     sort_diagnostics(&mut diags);
