@@ -2,7 +2,7 @@
 //! removed and renamed objects, then per-field changes, set elements for
 //! set-like lists, and positional steps (by sequence diff) for the rest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
@@ -21,18 +21,52 @@ const DERIVED: &[&str] = &["when_tree", "tier", "fail_mode"];
 /// object of the same type are one object renamed.
 const RENAME_SIMILARITY: f64 = 0.8;
 
-/// Share of top-level fields two bodies agree on.
-fn similarity(a: &Value, b: &Value) -> f64 {
-    let (Value::Object(a), Value::Object(b)) = (a, b) else {
-        return 0.0;
+/// A body's top-level fields sorted by name, for [`similarity`].
+type Fields<'v> = Vec<(&'v str, &'v Value)>;
+
+fn fields(v: &Value) -> Fields<'_> {
+    let mut f: Fields = match v {
+        Value::Object(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        _ => Vec::new(),
     };
-    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    if keys.is_empty() {
+    f.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    f
+}
+
+/// Share of top-level fields two bodies agree on (a field in one body
+/// only counts as a disagreement), by one walk of both sorted lists.
+fn similarity(a: &[(&str, &Value)], b: &[(&str, &Value)]) -> f64 {
+    let (mut i, mut j, mut keys, mut equal) = (0, 0, 0usize, 0usize);
+    loop {
+        match (a.get(i), b.get(j)) {
+            (Some((ka, va)), Some((kb, vb))) => {
+                match ka.cmp(kb) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        equal += usize::from(va == vb);
+                        (i, j) = (i + 1, j + 1);
+                    }
+                }
+                keys += 1;
+            }
+            (Some(_), None) => (i, keys) = (i + 1, keys + 1),
+            (None, Some(_)) => (j, keys) = (j + 1, keys + 1),
+            (None, None) => break,
+        }
+    }
+    if keys == 0 {
         return 0.0;
     }
-    let equal = keys.iter().filter(|k| a.get(**k) == b.get(**k)).count();
-    equal as f64 / keys.len() as f64
+    equal as f64 / keys as f64
 }
+
+/// Above this many removed-and-added pairs of one type, objects are
+/// paired as renamed only when their bodies are equal: the near-match
+/// search compares every pair, and a change that renames thousands of
+/// objects at once would take minutes (2,000 by 2,000 takes about a
+/// second).
+const NEAR_RENAME_PAIRS: usize = 4_000_000;
 
 /// Text fields that get a word-level diff.
 const WORDY: &[&str] = &[
@@ -239,6 +273,95 @@ fn whole(side: &Side, key: &Key, what: What, class: classify::Verdict, body: &Va
     }
 }
 
+/// Pairs removed and added objects that are one object renamed: same
+/// type, different id, and the same body, or failing that a body at least
+/// RENAME_SIMILARITY alike (then its field changes are listed too).
+/// Candidates are taken in id order, so the pairing is deterministic. The
+/// paired objects leave `removed` and `added`.
+fn renames<'k>(
+    old: &Side,
+    new: &Side,
+    removed: &mut Vec<&'k Key>,
+    added: &mut Vec<&'k Key>,
+) -> Vec<(&'k Key, &'k Key)> {
+    let bodies = |side: &Side, keys: &[&Key]| -> Vec<Value> {
+        keys.iter()
+            .map(|k| side.objects.get(*k).map_or(Value::Null, body))
+            .collect()
+    };
+    let (old_bodies, new_bodies) = (bodies(old, removed), bodies(new, added));
+    let mut taken = vec![false; added.len()];
+    let mut paired = vec![false; removed.len()];
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    // Equal bodies, found through their text: each removed object takes
+    // the first added one (in id order) of its type and text not yet taken.
+    let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+    let mut same: HashMap<(ObjectType, String), VecDeque<usize>> = HashMap::new();
+    for (i, (k, b)) in added.iter().zip(&new_bodies).enumerate() {
+        same.entry((k.0, text(b))).or_default().push_back(i);
+    }
+    for (j, (k, b)) in removed.iter().zip(&old_bodies).enumerate() {
+        if let Some(i) = same.get_mut(&(k.0, text(b))).and_then(VecDeque::pop_front) {
+            if let Some(t) = taken.get_mut(i) {
+                *t = true;
+            }
+            if let Some(p) = paired.get_mut(j) {
+                *p = true;
+            }
+            pairs.push((j, i));
+        }
+    }
+    // Near matches among the rest, type by type, when there are few
+    // enough pairs to compare.
+    let left = |ks: &[&Key], done: &[bool], t: ObjectType| {
+        ks.iter()
+            .zip(done)
+            .filter(|(k, d)| k.0 == t && !**d)
+            .count()
+    };
+    let types: BTreeSet<ObjectType> = removed.iter().map(|k| k.0).collect();
+    let old_fields: Vec<Fields> = old_bodies.iter().map(fields).collect();
+    let new_fields: Vec<Fields> = new_bodies.iter().map(fields).collect();
+    for t in types {
+        if left(removed, &paired, t) * left(added, &taken, t) > NEAR_RENAME_PAIRS {
+            continue;
+        }
+        for (j, (r, rb)) in removed.iter().zip(&old_fields).enumerate() {
+            if r.0 != t || paired.get(j).copied().unwrap_or(true) {
+                continue;
+            }
+            let mut best: Option<(usize, f64)> = None;
+            for (i, (a, ab)) in added.iter().zip(&new_fields).enumerate() {
+                if a.0 != t || taken.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                let s = similarity(rb, ab);
+                if s >= RENAME_SIMILARITY && best.is_none_or(|(_, b)| s > b) {
+                    best = Some((i, s));
+                }
+            }
+            if let Some((i, _)) = best {
+                if let Some(x) = taken.get_mut(i) {
+                    *x = true;
+                }
+                if let Some(p) = paired.get_mut(j) {
+                    *p = true;
+                }
+                pairs.push((j, i));
+            }
+        }
+    }
+    let out = pairs
+        .iter()
+        .filter_map(|&(j, i)| Some((*removed.get(j)?, *added.get(i)?)))
+        .collect();
+    let mut keep = paired.iter();
+    removed.retain(|_| !keep.next().copied().unwrap_or(false));
+    let mut keep = taken.iter();
+    added.retain(|_| !keep.next().copied().unwrap_or(false));
+    out
+}
+
 pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
     let mut out = Vec::new();
     let mut removed: Vec<&Key> = old
@@ -251,45 +374,7 @@ pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
         .keys()
         .filter(|k| !old.objects.contains_key(*k))
         .collect();
-    // Renames: same type, different id, and the same body, or failing
-    // that a body at least RENAME_SIMILARITY alike (then its field changes
-    // are listed too). Candidates are taken in id order, so the pairing is
-    // deterministic.
-    let mut renames: Vec<(&Key, &Key)> = Vec::new();
-    for exact in [true, false] {
-        removed.retain(|r| {
-            let Some(rb) = old.objects.get(*r).map(body) else {
-                return true;
-            };
-            let score = |a: &&Key| {
-                let ab = new.objects.get(*a).map(body).unwrap_or(Value::Null);
-                if a.0 != r.0 {
-                    0.0
-                } else if ab == rb {
-                    1.0
-                } else if exact {
-                    0.0
-                } else {
-                    similarity(&rb, &ab)
-                }
-            };
-            let mut best: Option<(usize, f64)> = None;
-            for (i, a) in added.iter().enumerate() {
-                let s = score(a);
-                let threshold = if exact { 1.0 } else { RENAME_SIMILARITY };
-                if s >= threshold && best.is_none_or(|(_, b)| s > b) {
-                    best = Some((i, s));
-                }
-            }
-            match best {
-                Some((i, _)) => {
-                    renames.push((*r, added.remove(i)));
-                    false
-                }
-                None => true,
-            }
-        });
-    }
+    let renames = renames(old, new, &mut removed, &mut added);
     for (key, o) in &old.objects {
         let Some(n) = new.objects.get(key) else {
             continue;
@@ -350,4 +435,149 @@ pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
     // Grouped by object; within an object, in field order as walked.
     out.sort_by(|a, b| (a.object_type, &a.object).cmp(&(b.object_type, &b.object)));
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    /// The pairing `renames` must give: every removed object in id order
+    /// takes the first added object of its type with an equal body; then
+    /// every one left takes the most similar one left, at least
+    /// RENAME_SIMILARITY alike, the first of equals.
+    fn reference<'k>(
+        old: &Side,
+        new: &Side,
+        removed: &[&'k Key],
+        added: &[&'k Key],
+    ) -> Vec<(&'k Key, &'k Key)> {
+        let mut added: Vec<&Key> = added.to_vec();
+        let mut removed: Vec<&Key> = removed.to_vec();
+        let mut out = Vec::new();
+        for exact in [true, false] {
+            removed.retain(|r| {
+                let rb = body(&old.objects[*r]);
+                let mut best: Option<(usize, f64)> = None;
+                for (i, a) in added.iter().enumerate() {
+                    let ab = body(&new.objects[*a]);
+                    let s = if a.0 != r.0 {
+                        0.0
+                    } else if ab == rb {
+                        1.0
+                    } else if exact {
+                        0.0
+                    } else {
+                        similarity(&fields(&rb), &fields(&ab))
+                    };
+                    let threshold = if exact { 1.0 } else { RENAME_SIMILARITY };
+                    if s >= threshold && best.is_none_or(|(_, b)| s > b) {
+                        best = Some((i, s));
+                    }
+                }
+                match best {
+                    Some((i, _)) => {
+                        out.push((*r, added.remove(i)));
+                        false
+                    }
+                    None => true,
+                }
+            });
+        }
+        out.sort();
+        out
+    }
+
+    /// A side of objects of two types whose bodies take few values, so
+    /// equal and near bodies are common.
+    fn side(objects: &[(bool, String, [u8; 6])]) -> Side {
+        let mut side = Side::default();
+        for (rule, id, f) in objects {
+            let ty = if *rule {
+                ObjectType::Rule
+            } else {
+                ObjectType::Cap
+            };
+            let mut body = serde_json::Map::new();
+            body.insert("id".into(), json!(id));
+            for (n, v) in f.iter().enumerate() {
+                // 3 leaves the field out.
+                if *v != 3 {
+                    body.insert(format!("f{n}"), json!(v));
+                }
+            }
+            side.objects.insert((ty, id.clone()), Value::Object(body));
+        }
+        side
+    }
+
+    /// Mostly 0, so that equal and near bodies are common.
+    fn field_value() -> impl Strategy<Value = u8> {
+        prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)]
+    }
+
+    fn objects() -> impl Strategy<Value = Vec<(bool, String, [u8; 6])>> {
+        prop::collection::vec(
+            (
+                any::<bool>(),
+                "[a-f]{1,2}",
+                prop::array::uniform6(field_value()),
+            ),
+            0..24,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn renames_pair_as_the_search_of_every_pair_does(a in objects(), b in objects()) {
+            let (old, new) = (side(&a), side(&b));
+            let removed: Vec<&Key> = old.objects.keys().filter(|k| !new.objects.contains_key(*k)).collect();
+            let added: Vec<&Key> = new.objects.keys().filter(|k| !old.objects.contains_key(*k)).collect();
+            let want = reference(&old, &new, &removed, &added);
+            let (mut r, mut d) = (removed.clone(), added.clone());
+            let mut got = renames(&old, &new, &mut r, &mut d);
+            got.sort();
+            prop_assert_eq!(&got, &want);
+            // Whatever was paired has left both lists, and nothing else.
+            prop_assert_eq!(r.len() + got.len(), removed.len());
+            prop_assert_eq!(d.len() + got.len(), added.len());
+            prop_assert!(got.iter().all(|(x, y)| !r.contains(x) && !d.contains(y)));
+        }
+    }
+
+    /// Past NEAR_RENAME_PAIRS only equal bodies pair: 2,001 renamed and
+    /// changed rules stay removed and added, one renamed as it was pairs.
+    #[test]
+    fn many_near_renames_fall_back_to_equal_bodies() {
+        let n = 2_001;
+        let mk = |prefix: &str, last: u8| -> Vec<(bool, String, [u8; 6])> {
+            (0..n)
+                .map(|i| (true, format!("{prefix}{i:05}"), [0, 0, 0, 0, 0, last]))
+                .chain([(true, format!("{prefix}same"), [1, 1, 1, 1, 1, 1])])
+                .collect()
+        };
+        let (old, new) = (side(&mk("a", 0)), side(&mk("b", 1)));
+        let mut removed: Vec<&Key> = old.objects.keys().collect();
+        let mut added: Vec<&Key> = new.objects.keys().collect();
+        assert!((n * n) > NEAR_RENAME_PAIRS);
+        let got = renames(&old, &new, &mut removed, &mut added);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].0.1.as_str(), got[0].1.1.as_str()),
+            ("asame", "bsame")
+        );
+        assert_eq!((removed.len(), added.len()), (n, n));
+    }
+
+    #[test]
+    fn similarity_counts_fields_of_either_body() {
+        let a = json!({"x": 1, "y": 2, "z": 3});
+        let b = json!({"x": 1, "y": 5, "w": 3});
+        assert_eq!(similarity(&fields(&a), &fields(&b)), 0.25);
+        assert_eq!(similarity(&fields(&a), &fields(&a)), 1.0);
+        assert_eq!(similarity(&fields(&json!({})), &fields(&json!({}))), 0.0);
+    }
 }
