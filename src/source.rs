@@ -11,6 +11,9 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     line_starts: Vec<usize>,
+    /// Whether a `\r` stands without a `\n` after it: a line break to
+    /// some readers (miette's snippets), not to the line index.
+    lone_cr: bool,
 }
 
 impl SourceFile {
@@ -22,11 +25,19 @@ impl SourceFile {
                 line_starts.push(i + 1);
             }
         }
+        let lone_cr = memchr::memchr_iter(b'\r', text.as_bytes())
+            .any(|i| text.as_bytes().get(i + 1) != Some(&b'\n'));
         Arc::new(SourceFile {
             name: name.into(),
             text,
             line_starts,
+            lone_cr,
         })
+    }
+
+    /// Whether some `\r` is not followed by `\n`.
+    pub fn has_lone_cr(&self) -> bool {
+        self.lone_cr
     }
 
     /// 1-based line and column of a byte offset; columns count characters.
@@ -39,6 +50,29 @@ impl SourceFile {
             .get(start..offset)
             .map_or(0, |s| s.chars().count());
         (line, col + 1)
+    }
+
+    /// The byte range of whole lines around `start..end`: `before` lines
+    /// before the line of `start` and `after` lines after the line of
+    /// `end` (fewer at the ends of the text), and the 0-based index of its
+    /// first line. Lines end at `\n`.
+    pub fn lines_around(
+        &self,
+        start: usize,
+        end: usize,
+        before: usize,
+        after: usize,
+    ) -> (std::ops::Range<usize>, usize) {
+        let line_of = |o: usize| self.line_starts.partition_point(|&s| s <= o).max(1) - 1;
+        let first = line_of(start).saturating_sub(before);
+        let last = line_of(end).saturating_add(after).saturating_add(1);
+        let at = |line: usize| {
+            self.line_starts
+                .get(line)
+                .copied()
+                .unwrap_or(self.text.len())
+        };
+        (at(first)..at(last), first)
     }
 
     /// The text of the span (empty if the span is not on char boundaries).

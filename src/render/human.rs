@@ -3,12 +3,68 @@
 
 use std::fmt::Write;
 
+use std::sync::Arc;
+
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    MietteSpanContents, NamedSource, Report, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::Summary;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::SourceFile;
+
+/// A file as miette reads it for a snippet: miette's own reading of the
+/// lines around a span, over those lines only. Reading a `str` scans it
+/// from its first byte for every snippet, so a file with thousands of
+/// diagnostics took time in the square of its size (20,000 in a 1 MB file:
+/// 80 s); the file's line index finds the lines at once instead.
+#[derive(Debug)]
+struct Lines(Arc<SourceFile>);
+
+/// Lines of the window beyond the context miette asks for: its reading
+/// settles where a snippet ends only after the line break past it.
+const SLACK: usize = 2;
+
+impl SourceCode for Lines {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &'a str = &self.0.text;
+        // miette's reader slices out of bounds for a span that starts past
+        // the end; a diagnostic never should, but a snippet is not worth a
+        // panic (the report falls back to its message line).
+        if span.offset() > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        // miette also breaks lines at a lone `\r`, which the line index
+        // does not: such a file is read whole, as miette would.
+        if self.0.has_lone_cr() {
+            return text.read_span(span, before, after);
+        }
+        let end = span.offset().saturating_add(span.len());
+        let (range, first_line) = self.0.lines_around(
+            span.offset(),
+            end,
+            before.saturating_add(SLACK),
+            after.saturating_add(SLACK),
+        );
+        let base = range.start;
+        let window = text.get(range).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(span.offset().saturating_sub(base).into(), span.len());
+        let c = window.read_span(&local, before, after)?;
+        Ok(Box::new(MietteSpanContents::new(
+            c.data(),
+            SourceSpan::new((c.span().offset() + base).into(), c.span().len()),
+            c.line() + first_line,
+            c.column(),
+            c.line_count() + first_line,
+        )))
+    }
+}
 
 fn to_report(d: &Diagnostic) -> Report {
     // The code goes in the message line (`error[GC101]: ...`), as in plain
@@ -53,7 +109,7 @@ fn to_report(d: &Diagnostic) -> Report {
     let report = Report::new(m);
     match &d.file {
         Some(f) => report.with_source_code(
-            NamedSource::new(f.name.clone(), f.text.to_string()).with_language("yaml"),
+            NamedSource::new(f.name.clone(), Lines(Arc::clone(f))).with_language("yaml"),
         ),
         None => report,
     }
@@ -84,4 +140,86 @@ pub fn render(diags: &[Diagnostic], summary: Summary, color: bool) -> String {
     }
     let _ = writeln!(out, "{}", summary.line());
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What a snippet reader gives, as plain values.
+    fn read(
+        src: &dyn SourceCode,
+        span: SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Option<(Vec<u8>, SourceSpan, usize, usize, usize)> {
+        let c = src.read_span(&span, before, after).ok()?;
+        Some((
+            c.data().to_vec(),
+            *c.span(),
+            c.line(),
+            c.column(),
+            c.line_count(),
+        ))
+    }
+
+    fn texts(lone_cr: bool) -> impl Strategy<Value = String> {
+        let cr = if lone_cr { "\r" } else { "\n" };
+        prop::collection::vec(
+            prop_oneof![
+                4 => "[a-c ]{0,6}",
+                2 => Just("\n".to_string()),
+                1 => Just("\r\n".to_string()),
+                1 => Just(cr.to_string()),
+            ],
+            0..40,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn same_as_whole(text: &str, start: usize, len: usize, before: usize, after: usize) {
+        let span = SourceSpan::new(start.into(), len);
+        let lines = Lines(SourceFile::new("x", text));
+        if start > text.len() {
+            // Where miette's own reader would panic.
+            assert!(read(&lines, span, before, after).is_none());
+            return;
+        }
+        assert_eq!(
+            read(&lines, span, before, after),
+            read(&text, span, before, after),
+            "{text:?} {start}+{len} {before} {after}"
+        );
+    }
+
+    proptest! {
+        /// The windowed reader gives what miette's reading of the whole
+        /// text gives, for any span and context, with `\n` and `\r\n`
+        /// line breaks, empty lines and spans that end past the end.
+        #[test]
+        fn lines_read_as_the_whole_text_does(
+            text in texts(false),
+            start in 0usize..120,
+            len in 0usize..40,
+            before in 0usize..4,
+            after in 0usize..4,
+        ) {
+            same_as_whole(&text, start, len, before, after);
+        }
+
+        /// And with lone `\r` line breaks, which it reads whole.
+        #[test]
+        fn lone_carriage_returns_too(
+            text in texts(true),
+            start in 0usize..120,
+            len in 0usize..40,
+            before in 0usize..4,
+            after in 0usize..4,
+        ) {
+            same_as_whole(&text, start, len, before, after);
+        }
+    }
 }
