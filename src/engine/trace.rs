@@ -40,8 +40,21 @@ pub struct TraceReader {
     carry: Vec<u8>,
     /// The end of the trace (or a read failure) was reached.
     done: bool,
+    /// Where lines longer than `max_line` stand in `carry` (each as an
+    /// empty line; see [`TraceReader::fill`]).
+    carry_long: Vec<usize>,
+    /// The longest line read ([`MAX_LINE`]).
+    max_line: usize,
+    /// A read failure that came with an over-long line, reported with the
+    /// next block.
+    deferred: Option<String>,
     pending: VecDeque<Record>,
 }
+
+/// The longest trace line read, in bytes (64 MiB): a longer one is
+/// reported and read past without being held, so a file with no line
+/// breaks (a binary passed by mistake) cannot take memory in its own size.
+pub const MAX_LINE: usize = 64 << 20;
 
 /// The least read into a block per pass of its loop (a larger block size
 /// raises it); `read_to_end` grows its single reads up to that.
@@ -72,6 +85,9 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
         line: 0,
         carry: Vec::new(),
         done: false,
+        carry_long: Vec::new(),
+        max_line: MAX_LINE,
+        deferred: None,
         pending: VecDeque::new(),
     })
 }
@@ -118,13 +134,30 @@ impl TraceReader {
     /// a run recycles a few blocks instead of faulting in fresh memory for
     /// every one.
     pub fn fill(&mut self, b: &mut Block, bytes: usize) {
+        // A pass can hold no line and still not be the end: a stretch of
+        // blank lines longer than a block. An empty block means the end
+        // to callers.
+        loop {
+            self.fill_once(b, bytes);
+            let more = !self.done || !self.carry.is_empty() || self.deferred.is_some();
+            if !b.is_empty() || !more {
+                return;
+            }
+        }
+    }
+
+    fn fill_once(&mut self, b: &mut Block, bytes: usize) {
         b.data.clear();
         b.lines.clear();
         b.failed = None;
-        // The carried start of a line holds no newline.
+        let mut failure = self.deferred.take();
+        // Carried lines: whole ones, and the start of one not read to its
+        // end.
         b.data.append(&mut self.carry);
-        let mut last = None;
-        let mut failure = None;
+        // Where over-long lines stand, as empty lines: each one's start is
+        // dropped when it passes the limit and its rest is read past.
+        let mut long_at = std::mem::take(&mut self.carry_long);
+        let mut last = memchr::memrchr(b'\n', &b.data);
         while !self.done && (b.data.len() < bytes || last.is_none()) {
             let from = b.data.len();
             match (&mut self.reader)
@@ -143,6 +176,20 @@ impl TraceReader {
             if let Some(i) = b.data.get(from..).and_then(|d| memchr::memrchr(b'\n', d)) {
                 last = Some(from + i);
             }
+            while failure.is_none() && b.data.len() - last.map_or(0, |i| i + 1) > self.max_line {
+                let start = last.map_or(0, |i| i + 1);
+                b.data.truncate(start);
+                long_at.push(start);
+                b.data.push(b'\n');
+                last = Some(start);
+                let (rest, failed) = self.skip_line();
+                failure = failed;
+                let from = b.data.len();
+                b.data.extend_from_slice(&rest);
+                if let Some(i) = memchr::memrchr(b'\n', &rest) {
+                    last = Some(from + i);
+                }
+            }
         }
         // Whole lines go in the block; the rest waits for the next read
         // (at the end, the last line needs no newline; after a failure the
@@ -155,11 +202,27 @@ impl TraceReader {
             }
             b.data.truncate(end);
         }
+        // The number of a line over the limit, which ends the block.
+        let mut too_long = None;
         let mut start = 0;
         let ends = memchr::memchr_iter(b'\n', &b.data)
             .chain((b.data.last() != Some(&b'\n') && !b.data.is_empty()).then_some(b.data.len()));
         for end in ends {
             self.line += 1;
+            if end - start > self.max_line || long_at.contains(&start) {
+                // The lines after it wait, ahead of the carried rest.
+                let next = end + 1;
+                let mut after = b.data.get(next..).unwrap_or_default().to_vec();
+                after.append(&mut self.carry);
+                self.carry = after;
+                self.carry_long = long_at
+                    .iter()
+                    .filter(|&&p| p >= next)
+                    .map(|p| p - next)
+                    .collect();
+                too_long = Some(self.line);
+                break;
+            }
             let mut line = b.data.get(start..end).unwrap_or_default();
             // The byte-order mark some Windows tools write at the start
             // of a UTF-8 file belongs to no event.
@@ -176,11 +239,51 @@ impl TraceReader {
             }
             start = end + 1;
         }
+        if let Some(line) = too_long {
+            b.failed = Some(Record::Malformed {
+                line,
+                column: None,
+                message: format!(
+                    "line longer than {} bytes: skipped (is this a trace file?)",
+                    self.max_line
+                ),
+            });
+            // A read failure after it is reported with the next block.
+            self.deferred = failure;
+            return;
+        }
         b.failed = failure.map(|message| Record::Malformed {
             line: self.line + 1,
             column: None,
             message,
         });
+    }
+
+    /// Reads past the rest of an over-long line and returns what follows
+    /// its newline in the read that found it, and a read failure (then
+    /// the trace ends).
+    fn skip_line(&mut self) -> (Vec<u8>, Option<String>) {
+        let mut data = Vec::new();
+        while !self.done {
+            data.clear();
+            match (&mut self.reader)
+                .take(READ_BYTES as u64)
+                .read_to_end(&mut data)
+            {
+                Ok(0) => self.done = true,
+                Ok(_) => {
+                    if let Some(i) = memchr::memchr(b'\n', &data) {
+                        data.drain(..=i);
+                        return (data, None);
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    return (Vec::new(), Some(format!("cannot read: {e}")));
+                }
+            }
+        }
+        (Vec::new(), None)
     }
 
     /// A new block of about `bytes` (see [`TraceReader::fill`]).
@@ -564,6 +667,7 @@ fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Option<Event> {
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+    use proptest::strategy::{Just, Strategy};
     use std::io::Write;
 
     fn lines_of(bytes: &[u8], block: usize) -> (Vec<(usize, String)>, Option<Record>) {
@@ -604,6 +708,131 @@ mod tests {
         }
         assert_eq!(lines_of(b"", 10).0, vec![]);
         assert_eq!(lines_of(b"\n\n", 10).0, vec![]);
+    }
+
+    /// Every line and failure of a trace read in blocks of `block` bytes
+    /// with lines of at most `max_line`, in order: `n:text`, `n:!message`.
+    fn read_all(bytes: &[u8], block: usize, max_line: usize) -> Vec<String> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f.flush().unwrap();
+        let mut r = open(f.path()).unwrap();
+        r.max_line = max_line;
+        let mut out = Vec::new();
+        let mut b = Block::default();
+        loop {
+            r.fill(&mut b, block);
+            if b.is_empty() {
+                return out;
+            }
+            out.extend(
+                b.lines()
+                    .map(|(n, l)| format!("{n}:{}", String::from_utf8_lossy(l))),
+            );
+            if let Some(Record::Malformed { line, message, .. }) = b.failed.take() {
+                out.push(format!("{line}:!{message}"));
+            }
+        }
+    }
+
+    /// A line over the limit is one malformed line, in its place, whether
+    /// it ends within a read or runs over many, and at the end of the
+    /// trace too; a line of exactly the limit is read; the lines after it
+    /// are read and numbered as ever, for any block size.
+    #[test]
+    fn over_long_lines_are_reported_and_read_past() {
+        let long = "y".repeat(3 * READ_BYTES + 5);
+        let text = format!(
+            "a\n{}\nb\n{long}\n{}\n\nc\n{}",
+            "x".repeat(20),
+            "z".repeat(8),
+            "w".repeat(9)
+        );
+        let msg = "!line longer than 8 bytes: skipped (is this a trace file?)";
+        let want: Vec<String> = vec![
+            "1:a".into(),
+            format!("2:{msg}"),
+            "3:b".into(),
+            format!("4:{msg}"),
+            format!("5:{}", "z".repeat(8)),
+            "7:c".into(),
+            format!("8:{msg}"),
+        ];
+        for block in [1, 3, 7, 100, 1 << 20] {
+            assert_eq!(read_all(text.as_bytes(), block, 8), want, "block {block}");
+        }
+        // The limit left as it is reads the long line.
+        let lines = read_all(text.as_bytes(), 100, MAX_LINE);
+        assert_eq!(lines.len(), 7);
+        assert!(lines.iter().all(|l| !l.contains('!')), "{lines:?}");
+    }
+
+    /// Lines as a split on newlines gives them: numbered, trimmed, blank
+    /// ones passed over, those over `max_line` bytes reported.
+    fn split_reference(text: &str, max_line: usize) -> Vec<String> {
+        let mut pieces: Vec<&str> = text.split('\n').collect();
+        if text.ends_with('\n') || text.is_empty() {
+            pieces.pop();
+        }
+        let msg = format!("!line longer than {max_line} bytes: skipped (is this a trace file?)");
+        let mut out = Vec::new();
+        for (i, raw) in pieces.into_iter().enumerate() {
+            let n = i + 1;
+            if raw.len() > max_line {
+                out.push(format!("{n}:{msg}"));
+                continue;
+            }
+            let raw = if n == 1 {
+                raw.strip_prefix('\u{feff}').unwrap_or(raw)
+            } else {
+                raw
+            };
+            let t = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+            if !t.is_empty() {
+                out.push(format!("{n}:{t}"));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Any mix of short, blank, just-too-long and far-too-long lines
+        /// reads as the split does, for any block size and limit.
+        #[test]
+        fn lines_read_as_a_split_does(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => "[ a\r]{0,12}",
+                    1 => (1usize..4).prop_map(|k| "y".repeat(k * READ_BYTES / 2 + 3)),
+                ],
+                0..12,
+            ),
+            end_newline in proptest::bool::ANY,
+            block in proptest::prop_oneof![Just(1usize), 2usize..40, Just(1 << 20)],
+            max_line in 4usize..16,
+        ) {
+            let mut text = lines.join("\n");
+            if end_newline {
+                text.push('\n');
+            }
+            proptest::prop_assert_eq!(
+                read_all(text.as_bytes(), block, max_line),
+                split_reference(&text, max_line)
+            );
+        }
+    }
+
+    /// Blank lines longer than a block are not the end of the trace.
+    #[test]
+    fn long_stretches_of_blank_lines() {
+        let text = format!("{}a\n{}b", "\n".repeat(1000), " \n".repeat(3 * READ_BYTES));
+        for block in [1, 10, 1 << 20] {
+            assert_eq!(
+                read_all(text.as_bytes(), block, MAX_LINE),
+                vec!["1001:a".to_string(), format!("{}:b", 1002 + 3 * READ_BYTES)],
+                "block {block}"
+            );
+        }
     }
 
     /// A lone surrogate escape reads as U+FFFD; pairs, escaped
