@@ -198,22 +198,11 @@ mod tests {
     proptest! {
         /// The windowed reader gives what miette's reading of the whole
         /// text gives, for any span and context, with `\n` and `\r\n`
-        /// line breaks, empty lines and spans that end past the end.
+        /// line breaks, empty lines and spans that end past the end; and
+        /// with lone `\r` line breaks, where it reads the whole text.
         #[test]
         fn lines_read_as_the_whole_text_does(
-            text in texts(false),
-            start in 0usize..120,
-            len in 0usize..40,
-            before in 0usize..4,
-            after in 0usize..4,
-        ) {
-            same_as_whole(&text, start, len, before, after);
-        }
-
-        /// And with lone `\r` line breaks, which it reads whole.
-        #[test]
-        fn lone_carriage_returns_too(
-            text in texts(true),
+            text in any::<bool>().prop_flat_map(texts),
             start in 0usize..120,
             len in 0usize..40,
             before in 0usize..4,
