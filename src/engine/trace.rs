@@ -130,7 +130,8 @@ impl Block {
 
 impl TraceReader {
     /// Refills `b` with whole lines until about `bytes` are read (a long
-    /// line is read whole), or the end. The block's buffers are reused:
+    /// line is read whole, up to [`MAX_LINE`]; a longer one ends the block
+    /// as a malformed line), or the end. The block's buffers are reused:
     /// a run recycles a few blocks instead of faulting in fresh memory for
     /// every one.
     pub fn fill(&mut self, b: &mut Block, bytes: usize) {
