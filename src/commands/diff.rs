@@ -23,14 +23,14 @@ fn unparsable(global: &Global, label: &str, u: &Unparsable) -> u8 {
         .filter(|d| d.code.is_unreadable())
         .cloned()
         .collect();
+    let files = u.files();
     let text = render::diagnostics(
         global.format,
         &unreadable,
-        Summary::of(u.files().len(), &unreadable),
+        Summary::of(files.len(), &unreadable),
         color(global, true),
     );
     let _ = std::io::stderr().write_all(text.as_bytes());
-    let files = u.files();
     if files.iter().any(|f| *f != label) {
         eprintln!(
             "error: cannot diff {label}: {} cannot be read as policy (see above)",
