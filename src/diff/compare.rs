@@ -290,9 +290,10 @@ fn renames<'k>(
             .collect()
     };
     let (old_bodies, new_bodies) = (bodies(old, removed), bodies(new, added));
+    // The added object each removed one is paired with, and the added
+    // objects taken.
+    let mut partner: Vec<Option<usize>> = vec![None; removed.len()];
     let mut taken = vec![false; added.len()];
-    let mut paired = vec![false; removed.len()];
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
     // Equal bodies, found through their text: each removed object takes
     // the first added one (in id order) of its type and text not yet taken.
     let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
@@ -300,39 +301,35 @@ fn renames<'k>(
     for (i, (k, b)) in added.iter().zip(&new_bodies).enumerate() {
         same.entry((k.0, text(b))).or_default().push_back(i);
     }
-    for (j, (k, b)) in removed.iter().zip(&old_bodies).enumerate() {
+    for ((k, b), p) in removed.iter().zip(&old_bodies).zip(partner.iter_mut()) {
         if let Some(i) = same.get_mut(&(k.0, text(b))).and_then(VecDeque::pop_front) {
+            *p = Some(i);
             if let Some(t) = taken.get_mut(i) {
                 *t = true;
             }
-            if let Some(p) = paired.get_mut(j) {
-                *p = true;
-            }
-            pairs.push((j, i));
         }
     }
     // Near matches among the rest, type by type, when there are few
     // enough pairs to compare.
-    let left = |ks: &[&Key], done: &[bool], t: ObjectType| {
-        ks.iter()
-            .zip(done)
-            .filter(|(k, d)| k.0 == t && !**d)
-            .count()
-    };
     let types: BTreeSet<ObjectType> = removed.iter().map(|k| k.0).collect();
     let old_fields: Vec<Fields> = old_bodies.iter().map(fields).collect();
     let new_fields: Vec<Fields> = new_bodies.iter().map(fields).collect();
     for t in types {
-        if left(removed, &paired, t) * left(added, &taken, t) > NEAR_RENAME_PAIRS {
+        let unpaired = removed
+            .iter()
+            .zip(&partner)
+            .filter(|(k, p)| k.0 == t && p.is_none());
+        let untaken = added.iter().zip(&taken).filter(|(k, d)| k.0 == t && !**d);
+        if unpaired.count() * untaken.count() > NEAR_RENAME_PAIRS {
             continue;
         }
-        for (j, (r, rb)) in removed.iter().zip(&old_fields).enumerate() {
-            if r.0 != t || paired.get(j).copied().unwrap_or(true) {
+        for ((r, rb), p) in removed.iter().zip(&old_fields).zip(partner.iter_mut()) {
+            if r.0 != t || p.is_some() {
                 continue;
             }
             let mut best: Option<(usize, f64)> = None;
-            for (i, (a, ab)) in added.iter().zip(&new_fields).enumerate() {
-                if a.0 != t || taken.get(i).copied().unwrap_or(true) {
+            for (i, ((a, ab), done)) in added.iter().zip(&new_fields).zip(&taken).enumerate() {
+                if a.0 != t || *done {
                     continue;
                 }
                 let s = similarity(rb, ab);
@@ -341,22 +338,20 @@ fn renames<'k>(
                 }
             }
             if let Some((i, _)) = best {
+                *p = Some(i);
                 if let Some(x) = taken.get_mut(i) {
                     *x = true;
                 }
-                if let Some(p) = paired.get_mut(j) {
-                    *p = true;
-                }
-                pairs.push((j, i));
             }
         }
     }
-    let out = pairs
+    let out = removed
         .iter()
-        .filter_map(|&(j, i)| Some((*removed.get(j)?, *added.get(i)?)))
+        .zip(&partner)
+        .filter_map(|(r, p)| Some((*r, *added.get((*p)?)?)))
         .collect();
-    let mut keep = paired.iter();
-    removed.retain(|_| !keep.next().copied().unwrap_or(false));
+    let mut keep = partner.iter();
+    removed.retain(|_| keep.next().is_some_and(Option::is_none));
     let mut keep = taken.iter();
     added.retain(|_| !keep.next().copied().unwrap_or(false));
     out
