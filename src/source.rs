@@ -40,10 +40,15 @@ impl SourceFile {
         self.lone_cr
     }
 
+    /// The 0-based index of the line holding a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset).max(1) - 1
+    }
+
     /// 1-based line and column of a byte offset; columns count characters.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let line = self.line_of(offset) + 1;
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
         let col = self
             .text
@@ -63,9 +68,8 @@ impl SourceFile {
         before: usize,
         after: usize,
     ) -> (std::ops::Range<usize>, usize) {
-        let line_of = |o: usize| self.line_starts.partition_point(|&s| s <= o).max(1) - 1;
-        let first = line_of(start).saturating_sub(before);
-        let last = line_of(end).saturating_add(after).saturating_add(1);
+        let first = self.line_of(start).saturating_sub(before);
+        let last = self.line_of(end).saturating_add(after).saturating_add(1);
         let at = |line: usize| {
             self.line_starts
                 .get(line)
