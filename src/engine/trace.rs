@@ -161,18 +161,10 @@ impl TraceReader {
         let mut last = memchr::memrchr(b'\n', &b.data);
         while !self.done && (b.data.len() < bytes || last.is_none()) {
             let from = b.data.len();
-            match (&mut self.reader)
-                .take(READ_BYTES.max(bytes) as u64)
-                .read_to_end(&mut b.data)
-            {
-                Ok(0) => self.done = true,
-                Ok(_) => {}
-                // A broken gzip stream: the whole lines before it are
-                // kept, then it is reported and the trace ends.
-                Err(e) => {
-                    self.done = true;
-                    failure = Some(format!("cannot read: {e}"));
-                }
+            // A broken gzip stream: the whole lines before it are kept,
+            // then it is reported and the trace ends.
+            if let Err(e) = self.read(&mut b.data, READ_BYTES.max(bytes)) {
+                failure = Some(e);
             }
             if let Some(i) = b.data.get(from..).and_then(|d| memchr::memrchr(b'\n', d)) {
                 last = Some(from + i);
@@ -267,24 +259,31 @@ impl TraceReader {
         let mut data = Vec::new();
         while !self.done {
             data.clear();
-            match (&mut self.reader)
-                .take(READ_BYTES as u64)
-                .read_to_end(&mut data)
-            {
-                Ok(0) => self.done = true,
-                Ok(_) => {
-                    if let Some(i) = memchr::memchr(b'\n', &data) {
-                        data.drain(..=i);
-                        return (data, None);
-                    }
-                }
-                Err(e) => {
-                    self.done = true;
-                    return (Vec::new(), Some(format!("cannot read: {e}")));
-                }
+            if let Err(e) = self.read(&mut data, READ_BYTES) {
+                return (Vec::new(), Some(e));
+            }
+            if let Some(i) = memchr::memchr(b'\n', &data) {
+                data.drain(..=i);
+                return (data, None);
             }
         }
         (Vec::new(), None)
+    }
+
+    /// Appends up to `limit` bytes of the trace to `buf`. The end of the
+    /// trace, or a read failure (returned as its message), sets `done`.
+    fn read(&mut self, buf: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+        match (&mut self.reader).take(limit as u64).read_to_end(buf) {
+            Ok(0) => {
+                self.done = true;
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(e) => {
+                self.done = true;
+                Err(format!("cannot read: {e}"))
+            }
+        }
     }
 
     /// A new block of about `bytes` (see [`TraceReader::fill`]).
