@@ -310,6 +310,70 @@ proptest! {
     }
 }
 
+/// Layout noise a hand-edited file picks up: trailing spaces, runs of blank
+/// lines, comment lines at any indentation, `\r\n` on some lines.
+#[derive(Debug, Clone, Copy)]
+enum Noise {
+    TrailingSpaces(usize),
+    BlankLines(usize),
+    Comment(usize),
+    Crlf,
+}
+
+fn gen_noise() -> impl Strategy<Value = Vec<(prop::sample::Index, Noise)>> {
+    prop::collection::vec(
+        (
+            any::<prop::sample::Index>(),
+            prop_oneof![
+                (1usize..4).prop_map(Noise::TrailingSpaces),
+                (1usize..4).prop_map(Noise::BlankLines),
+                (0usize..9).prop_map(Noise::Comment),
+                Just(Noise::Crlf),
+            ],
+        ),
+        1..8,
+    )
+}
+
+fn add_noise(text: &str, noise: &[(prop::sample::Index, Noise)]) -> String {
+    // (line, ends in `\r\n`)
+    let mut lines: Vec<(String, bool)> = text.lines().map(|l| (l.to_string(), false)).collect();
+    for (at, n) in noise {
+        let i = at.index(lines.len());
+        match *n {
+            Noise::TrailingSpaces(k) => lines[i].0.push_str(&" ".repeat(k)),
+            Noise::BlankLines(k) => {
+                for _ in 0..k {
+                    lines.insert(i, (String::new(), false));
+                }
+            }
+            Noise::Comment(k) => lines.insert(i, (format!("{}# note", " ".repeat(k)), false)),
+            Noise::Crlf => lines[i].1 = true,
+        }
+    }
+    lines
+        .iter()
+        .map(|(l, crlf)| format!("{l}{}\n", if *crlf { "\r" } else { "" }))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Whatever layout noise does to a file, if it still reads without
+    /// error, fmt formats it, keeps its meaning and is idempotent.
+    #[test]
+    fn fmt_keeps_meaning_under_layout_noise(
+        rules in gen_rules(),
+        st in gen_style(),
+        noise in gen_noise(),
+    ) {
+        let text = add_noise(&render(&rules, &st), &noise);
+        prop_assume!(workspace("noisy.yaml", &text, FileKind::Policy).errors() == 0);
+        fmt_properties("noisy.yaml", &text, FileKind::Policy, true)?;
+    }
+}
+
 #[test]
 fn examples_format_idempotently_and_keep_meaning() {
     for entry in walkdir::WalkDir::new("examples").sort_by_file_name() {

@@ -18,22 +18,18 @@ pub struct Emitter<'a> {
     last: usize,
 }
 
+/// Whether a whitespace-only line lies between the line of `from` and the
+/// line of `to`.
 fn is_blank_between(text: &str, from: usize, to: usize) -> bool {
     let Some(between) = text.get(from.min(to)..to) else {
         return false;
     };
-    // A blank line: two line breaks with only whitespace in between.
-    let mut saw_break = false;
-    for line in between.split('\n').skip(1) {
-        if saw_break && line.trim().is_empty() {
-            return true;
-        }
-        saw_break = true;
-        if !line.trim().is_empty() {
-            saw_break = false;
-        }
-    }
-    false
+    let mut lines = between.split('\n');
+    // The rest of `from`'s line, then whole lines, then the start of `to`'s.
+    lines.next();
+    let mut whole = lines.collect::<Vec<_>>();
+    whole.pop();
+    whole.iter().any(|l| l.trim().is_empty())
 }
 
 impl<'a> Emitter<'a> {
@@ -139,6 +135,9 @@ impl<'a> Emitter<'a> {
             self.out.push_str(&prefix);
             self.out.push_str(&self.inline(k));
             self.out.push(':');
+            // Blank lines before the key were placed before it; none of
+            // them may be found again by what follows.
+            self.last = self.last.max(k.span.end);
             self.value(v, indent, k.span.end);
             self.last = self.last.max(v.span.end).max(k.span.end);
         }
@@ -173,6 +172,7 @@ impl<'a> Emitter<'a> {
     pub fn seq(&mut self, items: &[Node], indent: usize) {
         for item in items {
             self.leading(item.span.start, indent);
+            self.last = self.last.max(item.span.start);
             let dash = format!("{}- ", " ".repeat(indent));
             match (&item.value, item.style) {
                 (Value::Map(entries), Style::BlockMap) if !entries.is_empty() => {
@@ -210,8 +210,6 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// A block scalar re-indented to `indent + 2` (or its explicit
-    /// indentation indicator), header and body otherwise as written.
     /// Column (bytes from line start) of a source offset.
     fn column(&self, pos: usize) -> usize {
         let start = self
@@ -221,6 +219,8 @@ impl<'a> Emitter<'a> {
         pos.saturating_sub(start)
     }
 
+    /// A block scalar re-indented to `indent + 2` (or its explicit
+    /// indentation indicator), header and body otherwise as written.
     fn block_scalar(&mut self, v: &Node, indent: usize, old_parent: usize) {
         let raw = self.text.get(v.span.start..v.span.end).unwrap_or("");
         let (header_line, body) = match raw.find('\n') {

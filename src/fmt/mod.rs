@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::registry::Code;
 use crate::source::{SourceFile, Span};
 use crate::syntax::layout::parse_yaml;
-use crate::syntax::{FileKind, Node, Value};
+use crate::syntax::{FileKind, Node, SyntaxFile, Value, parse_file};
 use emit::Emitter;
 
 /// What a file means, for the equivalence check: per section, its values
@@ -23,76 +23,73 @@ struct Meaning {
     comments: Vec<String>,
 }
 
-/// Sections of an ABL file: (keyword, start, end) in byte offsets.
-fn abl_sections(text: &str) -> Vec<(String, usize, usize)> {
-    let mut heads = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let b = line.as_bytes();
-        if b.first().is_some_and(u8::is_ascii_uppercase) {
-            let n = b
-                .iter()
-                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_')
-                .count();
-            if b.get(n) == Some(&b':') {
-                heads.push((line.get(..n).unwrap_or("").to_string(), offset));
-            }
-        }
-        offset += line.len();
+/// The sections of an ABL file as the linter splits them, or its syntax
+/// errors (the linter's own, so fmt refuses exactly what lint refuses).
+fn abl_sections(file: &Arc<SourceFile>) -> Result<SyntaxFile, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let parsed = parse_file(file, FileKind::Agent, &mut diags);
+    if diags.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(diags)
     }
-    let mut out = Vec::new();
-    for (i, (name, start)) in heads.iter().enumerate() {
-        let end = heads.get(i + 1).map_or(text.len(), |h| h.1);
-        out.push((name.clone(), *start, end));
-    }
-    out
-}
-
-fn parsed_section(name: &str) -> bool {
-    name == "AGENT" || name == "GUARDRAILS"
 }
 
 fn meaning(file: &Arc<SourceFile>, kind: FileKind) -> Result<Meaning, Vec<Diagnostic>> {
     let text = &*file.text;
-    let mut diags = Vec::new();
-    let mut sections = Vec::new();
-    let mut comments = Vec::new();
-    let mut read = |start: usize, end: usize, diags: &mut Vec<Diagnostic>| {
-        let doc = parse_yaml(file, start, end - start, diags);
-        comments.extend(doc.comments.iter().map(|c| {
-            text.get(c.start..c.end)
-                .unwrap_or("")
-                .trim_end()
-                .to_string()
-        }));
-        doc.root.map_or(serde_json::Value::Null, |r| r.to_json())
+    let comment_texts = |spans: &[Span]| -> Vec<String> {
+        spans
+            .iter()
+            .map(|c| {
+                text.get(c.start..c.end)
+                    .unwrap_or("")
+                    .trim_end()
+                    .to_string()
+            })
+            .collect()
     };
     match kind {
         FileKind::Policy => {
-            let v = read(0, text.len(), &mut diags);
-            sections.push((String::new(), v));
+            let mut diags = Vec::new();
+            let doc = parse_yaml(file, 0, text.len(), &mut diags);
+            if !diags.is_empty() {
+                return Err(diags);
+            }
+            Ok(Meaning {
+                sections: vec![(
+                    String::new(),
+                    doc.root.map_or(serde_json::Value::Null, |r| r.to_json()),
+                )],
+                comments: comment_texts(&doc.comments),
+            })
         }
         FileKind::Agent => {
-            let secs = abl_sections(text);
-            let first = secs.first().map_or(text.len(), |s| s.1);
-            sections.push((
-                "".into(),
+            let parsed = abl_sections(file)?;
+            let first = parsed
+                .sections
+                .first()
+                .map_or(text.len(), |s| s.range.start);
+            let mut sections = vec![(
+                String::new(),
                 serde_json::Value::String(text.get(..first).unwrap_or("").to_string()),
-            ));
-            for (name, start, end) in secs {
-                let v = if parsed_section(&name) {
-                    read(start, end, &mut diags)
-                } else {
-                    serde_json::Value::String(text.get(start..end).unwrap_or("").to_string())
+            )];
+            for sec in &parsed.sections {
+                let v = match (&sec.body, sec.parsed) {
+                    (Some(body), true) => body.to_json(),
+                    (None, true) => serde_json::Value::Null,
+                    (_, false) => serde_json::Value::String(
+                        text.get(sec.range.start..sec.range.end)
+                            .unwrap_or("")
+                            .to_string(),
+                    ),
                 };
-                sections.push((name, v));
+                sections.push((sec.name.clone(), v));
             }
+            Ok(Meaning {
+                sections,
+                comments: comment_texts(&parsed.comments),
+            })
         }
-    }
-    if diags.is_empty() {
-        Ok(Meaning { sections, comments })
-    } else {
-        Err(diags)
     }
 }
 
@@ -141,20 +138,43 @@ fn emit_yaml(
 pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec<Diagnostic>> {
     let before = meaning(file, kind)?;
     let text = &*file.text;
+    if let Some(at) = lone_cr(file) {
+        // YAML reads a lone `\r` as a line break, ABL's section heads do
+        // not: rather than pick one, such files are left to the user.
+        return Err(vec![
+            Diagnostic::new(
+                Code::UnsupportedYaml,
+                file,
+                Span::new(at, at + 1),
+                "a carriage return that does not end a `\\r\\n` line break; \
+                 `fmt` rewrites only files whose lines end in `\\n` or `\\r\\n`",
+            )
+            .with_help("convert the file's line ends to `\\n` or `\\r\\n` first"),
+        ]);
+    }
+    // The file's first line break sets the line ending of what is emitted;
+    // sections kept byte for byte keep theirs.
+    let crlf = text
+        .find('\n')
+        .is_some_and(|i| i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r'));
     let out = match kind {
-        FileKind::Policy => emit_yaml(file, 0, text.len(), true)?,
+        FileKind::Policy => with_newline(emit_yaml(file, 0, text.len(), true)?, crlf),
         FileKind::Agent => {
-            let secs = abl_sections(text);
-            let first = secs.first().map_or(text.len(), |s| s.1);
+            let parsed = abl_sections(file)?;
+            let first = parsed
+                .sections
+                .first()
+                .map_or(text.len(), |s| s.range.start);
             let mut out = text.get(..first).unwrap_or("").to_string();
-            for (name, start, end) in &secs {
-                let raw = text.get(*start..*end).unwrap_or("");
-                if parsed_section(name) {
-                    out.push_str(&emit_yaml(file, *start, *end, false)?);
+            for sec in &parsed.sections {
+                let (start, end) = (sec.range.start, sec.range.end);
+                let raw = text.get(start..end).unwrap_or("");
+                if sec.parsed {
+                    out.push_str(&with_newline(emit_yaml(file, start, end, false)?, crlf));
                     // Keep one blank line after the section if it had any.
-                    if raw.trim_end_matches([' ', '\t']).ends_with("\n\n") || raw.ends_with("\n\n")
-                    {
-                        out.push('\n');
+                    let tail = raw.get(raw.trim_end().len()..).unwrap_or("");
+                    if tail.matches('\n').count() >= 2 {
+                        out.push_str(if crlf { "\r\n" } else { "\n" });
                     }
                 } else {
                     if !out.is_empty() && !out.ends_with('\n') {
@@ -165,12 +185,6 @@ pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec
             }
             out
         }
-    };
-    // Keep Windows line endings if the file uses them.
-    let out = if text.contains("\r\n") {
-        out.replace("\r\n", "\n").replace('\n', "\r\n")
-    } else {
-        out
     };
     let formatted = SourceFile::new(file.name.clone(), out.clone());
     let after = meaning(&formatted, kind)
@@ -184,6 +198,23 @@ pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec
     Ok(out)
 }
 
+/// The offset of the first `\r` not followed by `\n`.
+fn lone_cr(file: &SourceFile) -> Option<usize> {
+    let b = file.text.as_bytes();
+    file.has_lone_cr()
+        .then(|| (0..b.len()).find(|&i| b.get(i) == Some(&b'\r') && b.get(i + 1) != Some(&b'\n')))
+        .flatten()
+}
+
+/// `text` with every line break written as `\r\n` when `crlf`, else `\n`.
+fn with_newline(text: String, crlf: bool) -> String {
+    if crlf {
+        text.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        text.replace("\r\n", "\n")
+    }
+}
+
 fn internal(file: &Arc<SourceFile>, what: &str) -> Diagnostic {
     Diagnostic::new(
         Code::Internal,
@@ -192,4 +223,60 @@ fn internal(file: &Arc<SourceFile>, what: &str) -> Diagnostic {
         format!("{what}; the file was left unchanged"),
     )
     .with_help("this is a bug in guardctl; please report it with this file")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    fn fmt(text: &str, kind: FileKind) -> Result<String, Vec<Diagnostic>> {
+        format_text(&SourceFile::new("t", text.to_string()), kind)
+    }
+
+    #[test]
+    fn trailing_spaces_of_a_block_scalar_are_content() {
+        let text = "POLICY:\n  name: p\n  description: >-\n    a\n    b  \n  status: active\n";
+        assert_eq!(fmt(text, FileKind::Policy).unwrap(), text);
+    }
+
+    #[test]
+    fn keep_chomping_keeps_trailing_blank_lines() {
+        for text in [
+            "POLICY:\n  description: |+\n    text\n\n\n  status: active\n",
+            "POLICY:\n  description: |+\n    text\n\n",
+        ] {
+            assert_eq!(fmt(text, FileKind::Policy).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn blank_lines_before_a_key_stay_before_it() {
+        let text = "POLICY:\n  name: p\n\n\nGUARDRAILS:\n  a:\n    kind: input\n\n\n  b:\n    kind: input\n";
+        let want =
+            "POLICY:\n  name: p\n\nGUARDRAILS:\n  a:\n    kind: input\n\n  b:\n    kind: input\n";
+        assert_eq!(fmt(text, FileKind::Policy).unwrap(), want);
+    }
+
+    #[test]
+    fn the_first_line_break_sets_the_line_ends_of_what_is_emitted() {
+        // TOOLS: is kept byte for byte, line ends included.
+        let mixed = "AGENT: Bot\r\nTOOLS:\n  t() -> R\r\nGUARDRAILS:\n  a:\n    kind: input\r\n";
+        let want = "AGENT: Bot\r\nTOOLS:\n  t() -> R\r\nGUARDRAILS:\r\n  a:\r\n    kind: input\r\n";
+        assert_eq!(fmt(mixed, FileKind::Agent).unwrap(), want);
+        let unix = "POLICY:\n  name: p\r\n  status: active\r\n";
+        assert_eq!(
+            fmt(unix, FileKind::Policy).unwrap(),
+            "POLICY:\n  name: p\n  status: active\n"
+        );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_refused_with_its_place() {
+        let err = fmt("POLICY:\r  name: p\n", FileKind::Policy).unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].code, Code::UnsupportedYaml);
+        assert_eq!(err[0].span, Span::new(7, 8));
+    }
 }

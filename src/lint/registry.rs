@@ -92,14 +92,14 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC004",
         name: "invalid-syntax",
         severity: Error,
-        doc: "Text that is not valid in the YAML subset guardctl reads (a stray `:`, a bad flow collection, an invalid escape, a malformed block scalar header).",
+        doc: "Text that is not valid in the YAML subset guardctl reads (a stray `:`, a bad flow collection, an invalid escape, a malformed block scalar header, a column-1 key inside an ABL agent file's `AGENT:` or `GUARDRAILS:` section, which would end the section unseen).",
     },
     CodeInfo {
         code: Code::UnsupportedYaml,
         id: "GC005",
         name: "unsupported-yaml",
         severity: Error,
-        doc: "Anchors, aliases, tags, directives, complex keys and multi-document streams are outside the subset. They are rejected rather than guessed at, so no file is ever read differently from how a conforming parser reads it.",
+        doc: "Anchors, aliases, tags, directives, complex keys and multi-document streams are outside the subset. They are rejected rather than guessed at, so no file is ever read differently from how a conforming parser reads it. `fmt` also refuses, with this code, a file holding a lone carriage return.",
     },
     CodeInfo {
         code: Code::DuplicateKey,

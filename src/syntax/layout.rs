@@ -860,14 +860,27 @@ impl<'a> Layout<'a, '_> {
         } else {
             Style::Literal
         };
+        let keep = header.chomp == scalar::Chomp::Keep;
         match scalar::decode_block(header, &lines, n) {
             Ok((text, used)) => {
-                // Trailing comment lines are comments, not content.
-                let end = lines.get(used).map_or(s.end(), |l| l.offset);
-                let end = self
-                    .text
-                    .get(..end)
-                    .map_or(end, |t| t.trim_end_matches(['\n', '\r', ' ']).len());
+                // The span ends with the last content line, its trailing
+                // spaces included: they are part of the value. With `+`,
+                // trailing blank lines are content too. Trailing comment
+                // lines (from `used` on) are comments, not content.
+                let last_line = used.checked_sub(1).and_then(|i| lines.get(i));
+                let end = match last_line {
+                    Some(l) if keep => l.offset + l.text.len(),
+                    _ => {
+                        let end = lines.get(used).map_or(s.end(), |l| l.offset);
+                        self.text.get(..end).map_or(end, |t| {
+                            let last = t.trim_end_matches(['\n', '\r', ' ']).len();
+                            let spaces = t
+                                .get(last..)
+                                .map_or(0, |r| r.bytes().take_while(|&b| b == b' ').count());
+                            last + spaces
+                        })
+                    }
+                };
                 Ok(Node::new(
                     Value::Str(text),
                     self.span(s.start(), end.max(s.start())),

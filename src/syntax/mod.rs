@@ -222,7 +222,26 @@ fn parse_abl(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> SyntaxFil
             let doc = layout::parse_yaml(source, start, end - start, diags);
             comments.extend(doc.comments);
             body = doc.root.and_then(|r| match r.value {
-                Value::Map(mut entries) if entries.len() == 1 => entries.pop().map(|(_, v)| v),
+                Value::Map(entries) => {
+                    let mut entries = entries.into_iter();
+                    let body = entries.next().map(|(_, v)| v);
+                    // A column-1 key that is no section keyword would
+                    // otherwise end the section's body unseen.
+                    for (k, _) in entries {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::InvalidSyntax,
+                                source,
+                                k.span,
+                                format!("`{}` starts in column 1 inside the `{name}:` section", k.key_text()),
+                            )
+                            .with_help(format!(
+                                "indent it to belong to `{name}:`, or start a new section with an upper-case keyword and a colon"
+                            )),
+                        );
+                    }
+                    body
+                }
                 _ => None,
             });
         }
