@@ -447,6 +447,63 @@ fn a_repository_without_commits_says_so() {
 }
 
 #[test]
+fn paths_are_placed_in_the_repository_or_refused() {
+    let r = Repo::standard();
+    let (base, head) = (r.id(2), r.id(3));
+    let diff = |dir: &Path, path: &str| {
+        run_in(
+            dir,
+            &[
+                "diff", "--base", &base, "--head", &head, "--format", "json", path,
+            ],
+        )
+    };
+    // The same policy named relative, absolute and from a subdirectory.
+    let abs = r.path().join("policies").to_string_lossy().to_string();
+    let sub = r.path().join("policies");
+    let outs = [
+        diff(r.path(), "policies"),
+        diff(r.path(), &abs),
+        diff(&sub, "."),
+        diff(&sub, "../policies/support.yaml"),
+    ];
+    for out in &outs {
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(out));
+    }
+    let changes = |o: &Output| {
+        let v: serde_json::Value = serde_json::from_str(&common::stdout(o)).unwrap();
+        v["changes"].as_array().unwrap().len()
+    };
+    assert!(changes(&outs[0]) > 0);
+    assert!(outs.iter().all(|o| changes(o) == changes(&outs[0])));
+    // Outside the work tree, or named in neither revision: an error, never
+    // "no semantic changes".
+    let outside = tempfile::tempdir().unwrap();
+    for (dir, path, says) in [
+        (
+            r.path(),
+            outside.path().to_string_lossy().to_string(),
+            "outside the repository",
+        ),
+        (sub.as_path(), "../..".to_string(), "outside the repository"),
+        (r.path(), "polices".to_string(), "is in neither"),
+    ] {
+        let out = diff(dir, &path);
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        assert!(
+            common::stderr(&out).contains(says),
+            "{path}: {}",
+            common::stderr(&out)
+        );
+    }
+    let log = run_in(
+        r.path(),
+        &["log", "--path", &outside.path().to_string_lossy()],
+    );
+    assert_eq!(log.status.code(), Some(2), "{}", common::stderr(&log));
+}
+
+#[test]
 fn not_a_repository_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_in(dir.path(), &["diff", "--base", "HEAD"]);

@@ -62,23 +62,33 @@ fn from_disk(
     Ok(ws)
 }
 
-/// A revision's policy files as one side.
+/// A revision's policy files as one side, and which of `paths` the
+/// revision does not hold.
 fn from_git(
     global: &Global,
     options: &LintOptions,
     repo: &Repo,
     rev: &str,
     paths: &[PathBuf],
-) -> Result<Workspace, u8> {
+) -> Result<(Workspace, Vec<PathBuf>), u8> {
     let usage = |msg: String| {
         eprintln!("error: {msg}");
         EXIT_USAGE
     };
     let commit = repo.commit(rev).map_err(usage)?;
     let tree = commit.tree().map_err(|e| usage(e.message().to_string()))?;
-    let entries = repo.entries(&tree, &repo.prefixes(paths));
+    let prefixes = repo.prefixes(paths).map_err(usage)?;
+    let missing = paths
+        .iter()
+        .zip(&prefixes)
+        .filter(|(_, x)| !x.as_os_str().is_empty() && tree.get_path(x).is_err())
+        .map(|(p, _)| p.clone())
+        .collect();
+    let entries = repo.entries(&tree, &prefixes);
     let sources = repo.sources(rev, &entries).map_err(usage)?;
-    history::workspace_of(sources, options).map_err(|u| unparsable(global, rev, &u))
+    history::workspace_of(sources, options)
+        .map(|ws| (ws, missing))
+        .map_err(|u| unparsable(global, rev, &u))
 }
 
 fn parse_fail_on(list: &[String]) -> Result<Vec<Class>, String> {
@@ -134,9 +144,23 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
                 args.paths.clone()
             };
             let old = from_git(global, options, &repo, base, &paths);
-            old.and_then(|a| match &args.head {
-                Some(h) => from_git(global, options, &repo, h, &paths)
-                    .map(|b| (a, b, base.clone(), h.clone())),
+            old.and_then(|(a, missing_a)| match &args.head {
+                Some(h) => {
+                    from_git(global, options, &repo, h, &paths).and_then(|(b, missing_b)| {
+                        // A path neither revision holds is a typo, not "no change".
+                        match missing_a.iter().find(|p| missing_b.contains(p)) {
+                            Some(p) => {
+                                eprintln!(
+                                    "error: `{}` is in neither `{base}` nor `{h}`",
+                                    p.display()
+                                );
+                                Err(EXIT_USAGE)
+                            }
+                            None => Ok((a, b, base.clone(), h.clone())),
+                        }
+                    })
+                }
+                // A path missing on disk is reported by the disk side.
                 None => from_disk(global, options, &paths, "the work tree")
                     .map(|b| (a, b, base.clone(), "work tree".to_string())),
             })

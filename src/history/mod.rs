@@ -72,7 +72,7 @@ pub fn history(
     options: &LintOptions,
 ) -> Result<Vec<CommitChanges>, String> {
     let head = repo.commit(head)?;
-    let prefixes = repo.prefixes(paths);
+    let prefixes = repo.prefixes(paths)?;
     let (mut prev_entries, mut prev_side, stop) = match since {
         Some(rev) => {
             let c = repo.commit(rev)?;

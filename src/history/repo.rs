@@ -21,6 +21,9 @@ pub struct Repo {
     /// The current directory relative to the work tree (empty at the top
     /// or in a bare repository).
     cwd: PathBuf,
+    /// The work tree and the current directory, both canonical (`None` in
+    /// a bare repository).
+    places: Option<(PathBuf, PathBuf)>,
 }
 
 /// A policy file in a tree: its repository path and blob.
@@ -32,19 +35,22 @@ pub struct Entry {
 
 /// Removes `.` and resolves `..` without touching the file system, so a
 /// path deleted from the work tree still names its place in old trees.
-fn lexical(p: &Path) -> PathBuf {
+/// `None` when `..` climbs above the start of a relative path.
+fn lexical(p: &Path) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                if !out.pop() {
+                    return None;
+                }
             }
             Component::Normal(x) => out.push(x),
-            Component::RootDir | Component::Prefix(_) => {}
+            Component::RootDir | Component::Prefix(_) => out.push(c.as_os_str()),
         }
     }
-    out
+    Some(out)
 }
 
 fn skipped_dir(name: &str) -> bool {
@@ -60,17 +66,17 @@ impl Repo {
                 e.message()
             )
         })?;
-        let cwd = match (repo.workdir(), std::env::current_dir()) {
-            (Some(w), Ok(c)) => {
-                let w = w.canonicalize().unwrap_or_else(|_| w.to_path_buf());
-                let c = c.canonicalize().unwrap_or(c);
-                c.strip_prefix(&w)
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default()
-            }
-            _ => PathBuf::new(),
+        let places = match (repo.workdir(), std::env::current_dir()) {
+            (Some(w), Ok(c)) => Some((
+                w.canonicalize().unwrap_or_else(|_| w.to_path_buf()),
+                c.canonicalize().unwrap_or(c),
+            )),
+            _ => None,
         };
-        Ok(Repo { repo, cwd })
+        let cwd = places.as_ref().map_or_else(PathBuf::new, |(w, c)| {
+            c.strip_prefix(w).map(Path::to_path_buf).unwrap_or_default()
+        });
+        Ok(Repo { repo, cwd, places })
     }
 
     /// Resolves a revision to a commit, explaining a shallow clone.
@@ -96,12 +102,40 @@ impl Repo {
         })
     }
 
-    /// Repository paths the user's paths stand for (relative to the cwd).
-    pub fn prefixes(&self, paths: &[PathBuf]) -> Vec<PathBuf> {
+    /// Repository paths the user's paths stand for (relative to the cwd,
+    /// or absolute). A path outside the work tree is an error: it would
+    /// otherwise match nothing and report no change.
+    pub fn prefixes(&self, paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         if paths.is_empty() {
-            return vec![self.cwd.clone()];
+            return Ok(vec![self.cwd.clone()]);
         }
-        paths.iter().map(|p| lexical(&self.cwd.join(p))).collect()
+        paths.iter().map(|p| self.repo_path(p)).collect()
+    }
+
+    fn repo_path(&self, p: &Path) -> Result<PathBuf, String> {
+        let outside = |root: &Path| {
+            format!(
+                "`{}` is outside the repository at {}",
+                p.display(),
+                root.display()
+            )
+        };
+        let Some((work, cwd)) = &self.places else {
+            // A bare repository: paths are repository paths.
+            return match lexical(p) {
+                Some(r) if !p.has_root() => Ok(r),
+                _ => Err(outside(self.repo.path())),
+            };
+        };
+        let abs = lexical(&cwd.join(p)).ok_or_else(|| outside(work))?;
+        if let Ok(rel) = abs.strip_prefix(work) {
+            return Ok(rel.to_path_buf());
+        }
+        // The path may reach the work tree through a symbolic link.
+        abs.canonicalize()
+            .ok()
+            .and_then(|c| c.strip_prefix(work).ok().map(Path::to_path_buf))
+            .ok_or_else(|| outside(work))
     }
 
     /// How a repository path is shown: relative to the cwd when under it.
