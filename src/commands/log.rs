@@ -31,5 +31,17 @@ pub fn run(global: &Global, options: &LintOptions, args: &LogArgs) -> u8 {
         (_, None) => render::diff::log_lines(&commits, paint),
     };
     print(&out);
+    let quiet = commits
+        .iter()
+        .all(|c| c.changes.is_empty() && c.unparsable.is_empty());
+    if quiet && !args.paths.is_empty() {
+        // A mistyped --path reads as "nothing happened": say what was read.
+        let paths: Vec<String> = args
+            .paths
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
+        eprintln!("note: only policy files under {} were read", paths.join(", "));
+    }
     EXIT_OK
 }
