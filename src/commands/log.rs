@@ -41,7 +41,10 @@ pub fn run(global: &Global, options: &LintOptions, args: &LogArgs) -> u8 {
             .iter()
             .map(|p| format!("`{}`", p.display()))
             .collect();
-        eprintln!("note: only policy files under {} were read", paths.join(", "));
+        eprintln!(
+            "note: only policy files under {} were read",
+            paths.join(", ")
+        );
     }
     EXIT_OK
 }
