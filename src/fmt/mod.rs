@@ -37,17 +37,6 @@ fn abl_sections(file: &Arc<SourceFile>) -> Result<SyntaxFile, Vec<Diagnostic>> {
 
 fn meaning(file: &Arc<SourceFile>, kind: FileKind) -> Result<Meaning, Vec<Diagnostic>> {
     let text = &*file.text;
-    let comment_texts = |spans: &[Span]| -> Vec<String> {
-        spans
-            .iter()
-            .map(|c| {
-                text.get(c.start..c.end)
-                    .unwrap_or("")
-                    .trim_end()
-                    .to_string()
-            })
-            .collect()
-    };
     match kind {
         FileKind::Policy => {
             let mut diags = Vec::new();
@@ -60,37 +49,54 @@ fn meaning(file: &Arc<SourceFile>, kind: FileKind) -> Result<Meaning, Vec<Diagno
                     String::new(),
                     doc.root.map_or(serde_json::Value::Null, |r| r.to_json()),
                 )],
-                comments: comment_texts(&doc.comments),
+                comments: comment_texts(text, &doc.comments),
             })
         }
-        FileKind::Agent => {
-            let parsed = abl_sections(file)?;
-            let first = parsed
-                .sections
-                .first()
-                .map_or(text.len(), |s| s.range.start);
-            let mut sections = vec![(
-                String::new(),
-                serde_json::Value::String(text.get(..first).unwrap_or("").to_string()),
-            )];
-            for sec in &parsed.sections {
-                let v = match (&sec.body, sec.parsed) {
-                    (Some(body), true) => body.to_json(),
-                    (None, true) => serde_json::Value::Null,
-                    (_, false) => serde_json::Value::String(
-                        text.get(sec.range.start..sec.range.end)
-                            .unwrap_or("")
-                            .to_string(),
-                    ),
-                };
-                sections.push((sec.name.clone(), v));
-            }
-            Ok(Meaning {
-                sections,
-                comments: comment_texts(&parsed.comments),
-            })
-        }
+        FileKind::Agent => Ok(abl_meaning(file, &abl_sections(file)?)),
     }
+}
+
+/// The meaning of an ABL file from its sections: the text before them,
+/// each read section's values and each other section's raw text.
+fn abl_meaning(file: &SourceFile, parsed: &SyntaxFile) -> Meaning {
+    let text = &*file.text;
+    let first = parsed
+        .sections
+        .first()
+        .map_or(text.len(), |s| s.range.start);
+    let mut sections = vec![(
+        String::new(),
+        serde_json::Value::String(text.get(..first).unwrap_or("").to_string()),
+    )];
+    for sec in &parsed.sections {
+        let v = match (&sec.body, sec.parsed) {
+            (Some(body), true) => body.to_json(),
+            (None, true) => serde_json::Value::Null,
+            (_, false) => serde_json::Value::String(
+                text.get(sec.range.start..sec.range.end)
+                    .unwrap_or("")
+                    .to_string(),
+            ),
+        };
+        sections.push((sec.name.clone(), v));
+    }
+    Meaning {
+        sections,
+        comments: comment_texts(text, &parsed.comments),
+    }
+}
+
+/// The text of each comment, without trailing spaces.
+fn comment_texts(text: &str, spans: &[Span]) -> Vec<String> {
+    spans
+        .iter()
+        .map(|c| {
+            text.get(c.start..c.end)
+                .unwrap_or("")
+                .trim_end()
+                .to_string()
+        })
+        .collect()
 }
 
 /// Emits one YAML document (a mapping of sections) in canonical layout.
@@ -136,7 +142,14 @@ fn emit_yaml(
 
 /// The canonical text of a file.
 pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec<Diagnostic>> {
-    let before = meaning(file, kind)?;
+    // An ABL file's sections are read once, for its meaning and to emit.
+    let (before, sections) = match kind {
+        FileKind::Policy => (meaning(file, kind)?, None),
+        FileKind::Agent => {
+            let parsed = abl_sections(file)?;
+            (abl_meaning(file, &parsed), Some(parsed))
+        }
+    };
     let text = &*file.text;
     if let Some(at) = lone_cr(file) {
         // YAML reads a lone `\r` as a line break, ABL's section heads do
@@ -157,10 +170,9 @@ pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec
     let crlf = text
         .find('\n')
         .is_some_and(|i| i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r'));
-    let out = match kind {
-        FileKind::Policy => with_newline(emit_yaml(file, 0, text.len(), true)?, crlf),
-        FileKind::Agent => {
-            let parsed = abl_sections(file)?;
+    let out = match sections {
+        None => with_newline(emit_yaml(file, 0, text.len(), true)?, crlf),
+        Some(parsed) => {
             let first = parsed
                 .sections
                 .first()
