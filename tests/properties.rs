@@ -394,6 +394,165 @@ fn examples_format_idempotently_and_keep_meaning() {
     }
 }
 
+// ---- semantic diff ------------------------------------------------------------
+
+/// Rules drawn from a pool of four names, so that two draws share rules
+/// (modified), miss some (added, removed) and now and then hold one body
+/// under two names (renamed).
+fn gen_pool_rules() -> impl Strategy<Value = Vec<GenRule>> {
+    prop::collection::vec((0usize..4, gen_rule()), 0..5).prop_map(|v| {
+        let mut seen = std::collections::HashSet::new();
+        v.into_iter()
+            .filter(|(i, _)| seen.insert(*i))
+            .map(|(i, mut r)| {
+                r.name = format!("rule_{i}");
+                r
+            })
+            .collect()
+    })
+}
+
+fn side(rules: &[GenRule]) -> guardctl::diff::Side {
+    let st = Style {
+        indent: 2,
+        flow_lists: false,
+        quote: Quote::Double,
+        comments: false,
+        blank_lines: false,
+    };
+    let ws = workspace("p.yaml", &render(rules, &st), FileKind::Policy);
+    assert_eq!(ws.errors(), 0, "generated policy must lint clean");
+    guardctl::diff::Side::of(&ws.program)
+}
+
+/// A change as seen from the other side: `old -> new` read backwards.
+/// Objects are named by their name on the new side of the reversed diff.
+fn mirrored(changes: &[guardctl::diff::Change]) -> Vec<String> {
+    use guardctl::diff::{Class, What};
+    let renamed: std::collections::HashMap<&str, &str> = changes
+        .iter()
+        .filter_map(|c| Some((c.object.as_str(), c.renamed_from.as_deref()?)))
+        .collect();
+    let mut v: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            let what = match c.what {
+                What::Added => What::Removed,
+                What::Removed => What::Added,
+                w => w,
+            };
+            let class = match c.class {
+                Class::Looser => Class::Tighter,
+                Class::Tighter => Class::Looser,
+                k => k,
+            };
+            let object = renamed.get(c.object.as_str()).copied().unwrap_or(&c.object);
+            let from = c.renamed_from.as_ref().map(|_| c.object.clone());
+            format!(
+                "{:?} {object} {from:?} {:?} {what:?} {class:?} {} -> {}",
+                c.object_type, c.field, c.new, c.old
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn plain(changes: &[guardctl::diff::Change]) -> Vec<String> {
+    let mut v: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{:?} {} {:?} {:?} {:?} {:?} {} -> {}",
+                c.object_type, c.object, c.renamed_from, c.field, c.what, c.class, c.old, c.new
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A policy compared with itself has no changes, and the diff from B
+    /// to A is the diff from A to B read backwards: every addition a
+    /// removal, every tighter change a looser one, the same fields.
+    #[test]
+    fn diff_is_empty_on_itself_and_mirrors_when_reversed(
+        a in gen_pool_rules(),
+        b in gen_pool_rules(),
+    ) {
+        let (sa, sb) = (side(&a), side(&b));
+        prop_assert!(guardctl::diff::diff(&sa, &sa).is_empty());
+        let forward = guardctl::diff::diff(&sa, &sb);
+        let backward = guardctl::diff::diff(&sb, &sa);
+        prop_assert_eq!(mirrored(&forward), plain(&backward));
+    }
+}
+
+/// The example policies with some `key: value` lines given another
+/// value that key has somewhere in the examples, and some lines dropped:
+/// edits that mostly still lint clean and touch every object type.
+fn edited_example(which: usize, edits: &[(usize, usize, bool)]) -> String {
+    let texts: Vec<String> = [
+        "examples/policies/payments.yaml",
+        "examples/policies/tenant.yaml",
+    ]
+    .iter()
+    .map(|p| std::fs::read_to_string(p).unwrap())
+    .collect();
+    let scalar = regex::Regex::new(r"^(\s*-?\s*)([a-z_]+): (\S.*)$").unwrap();
+    let mut values: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for line in texts.iter().flat_map(|t| t.lines()) {
+        if let Some(c) = scalar.captures(line) {
+            values
+                .entry(c[2].to_string())
+                .or_default()
+                .push(c[3].to_string());
+        }
+    }
+    let mut lines: Vec<String> = texts[which % texts.len()]
+        .lines()
+        .map(String::from)
+        .collect();
+    for (at, pick, drop) in edits {
+        let i = at % lines.len();
+        if *drop {
+            lines.remove(i);
+            continue;
+        }
+        let Some(c) = scalar.captures(&lines[i]) else {
+            continue;
+        };
+        let choices = &values[&c[2]];
+        lines[i] = format!("{}{}: {}", &c[1], &c[2], choices[pick % choices.len()]);
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The same on edits of the example policies, whose providers,
+    /// budgets, caps, chains and exceptions the generated rules lack.
+    #[test]
+    fn diff_mirrors_on_edited_examples(
+        which in 0usize..2,
+        a in prop::collection::vec((0usize..1000, 0usize..1000, prop::bool::weighted(0.2)), 0..4),
+        b in prop::collection::vec((0usize..1000, 0usize..1000, prop::bool::weighted(0.2)), 1..4),
+    ) {
+        let (ta, tb) = (edited_example(which, &a), edited_example(which, &b));
+        let (wa, wb) = (workspace("a.yaml", &ta, FileKind::Policy), workspace("b.yaml", &tb, FileKind::Policy));
+        prop_assume!(wa.errors() == 0 && wb.errors() == 0);
+        let (sa, sb) = (guardctl::diff::Side::of(&wa.program), guardctl::diff::Side::of(&wb.program));
+        prop_assert!(guardctl::diff::diff(&sa, &sa).is_empty());
+        let forward = guardctl::diff::diff(&sa, &sb);
+        let backward = guardctl::diff::diff(&sb, &sa);
+        prop_assert_eq!(mirrored(&forward), plain(&backward), "\n--- a\n{}\n--- b\n{}", ta, tb);
+    }
+}
+
 // ---- condition trees ----------------------------------------------------------
 
 fn gen_leaf() -> impl Strategy<Value = String> {

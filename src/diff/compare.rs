@@ -2,7 +2,7 @@
 //! removed and renamed objects, then per-field changes, set elements for
 //! set-like lists, and positional steps (by sequence diff) for the rest.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
@@ -33,9 +33,21 @@ fn fields(v: &Value) -> Fields<'_> {
     f
 }
 
+/// A body's top-level fields sorted by name, each value as the number
+/// `ids` gives its JSON text (a new one for a text not seen yet).
+fn numbered<'v>(v: &'v Value, ids: &mut HashMap<String, u32>) -> Vec<(&'v str, u32)> {
+    let mut f = Vec::new();
+    for (k, v) in fields(v) {
+        let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+        let text = serde_json::to_string(v).unwrap_or_default();
+        f.push((k, *ids.entry(text).or_insert(next)));
+    }
+    f
+}
+
 /// Share of top-level fields two bodies agree on (a field in one body
 /// only counts as a disagreement), by one walk of both sorted lists.
-fn similarity(a: &[(&str, &Value)], b: &[(&str, &Value)]) -> f64 {
+fn similarity<V: PartialEq>(a: &[(&str, V)], b: &[(&str, V)]) -> f64 {
     let (mut i, mut j, mut keys, mut equal) = (0, 0, 0usize, 0usize);
     loop {
         match (a.get(i), b.get(j)) {
@@ -219,7 +231,7 @@ impl Walk<'_> {
     /// Ordered lists (approval steps): a sequence diff tells inserted and
     /// deleted elements from ones changed in place.
     fn sequence(&mut self, path: &str, norm: &str, old: &[Value], new: &[Value]) {
-        let ops = capture_diff_slices(Algorithm::Myers, old, new);
+        let ops = alignment(old, new);
         let item_norm = format!("{norm}[]");
         for op in ops {
             match op {
@@ -251,6 +263,103 @@ impl Walk<'_> {
     }
 }
 
+/// How `old` turns into `new`, element by element. A sequence diff may
+/// align equal elements in more than one way (`[a, x]` to `[x, x]`: `a`
+/// changed in place, or `a` removed and a second `x` added), and which
+/// one Myers finds depends on the direction. So both directions are
+/// tried and the alignment that reads best is kept by a measure that
+/// does not depend on the direction: fewest changes, then elements kept
+/// nearest their places. The diff read backwards then says the same.
+fn alignment(old: &[Value], new: &[Value]) -> Vec<DiffOp> {
+    let forward = capture_diff_slices(Algorithm::Myers, old, new);
+    let backward: Vec<DiffOp> = capture_diff_slices(Algorithm::Myers, new, old)
+        .into_iter()
+        .map(reversed)
+        .collect();
+    if measure(&backward) < measure(&forward) {
+        backward
+    } else {
+        forward
+    }
+}
+
+/// The same step of a diff, read from new to old.
+fn reversed(op: DiffOp) -> DiffOp {
+    match op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => DiffOp::Equal {
+            old_index: new_index,
+            new_index: old_index,
+            len,
+        },
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => DiffOp::Insert {
+            old_index: new_index,
+            new_index: old_index,
+            new_len: old_len,
+        },
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => DiffOp::Delete {
+            old_index: new_index,
+            old_len: new_len,
+            new_index: old_index,
+        },
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => DiffOp::Replace {
+            old_index: new_index,
+            old_len: new_len,
+            new_index: old_index,
+            new_len: old_len,
+        },
+    }
+}
+
+/// An alignment's cost, the same whichever side is old: the elements
+/// reported (removed, added, or changed in place), then how far the
+/// paired elements moved, then the pairs themselves as `(i + j, |i - j|)`.
+fn measure(ops: &[DiffOp]) -> (usize, usize, Vec<(usize, usize)>) {
+    let (mut reported, mut moved, mut pairs) = (0, 0, Vec::new());
+    let mut pair = |i: usize, j: usize, moved: &mut usize| {
+        *moved += i.abs_diff(j);
+        pairs.push((i + j, i.abs_diff(j)));
+    };
+    for op in ops {
+        match *op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => (0..len).for_each(|k| pair(old_index + k, new_index + k, &mut moved)),
+            DiffOp::Delete { old_len: n, .. } | DiffOp::Insert { new_len: n, .. } => reported += n,
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                reported += old_len.max(new_len);
+                (0..old_len.min(new_len))
+                    .for_each(|k| pair(old_index + k, new_index + k, &mut moved));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    (reported, moved, pairs)
+}
+
 fn whole(side: &Side, key: &Key, what: What, class: classify::Verdict, body: &Value) -> Change {
     let loc = side.locate(key, None);
     let (old, new, old_location, new_location) = match what {
@@ -275,9 +384,13 @@ fn whole(side: &Side, key: &Key, what: What, class: classify::Verdict, body: &Va
 
 /// Pairs removed and added objects that are one object renamed: same
 /// type, different id, and the same body, or failing that a body at least
-/// RENAME_SIMILARITY alike (then its field changes are listed too).
-/// Candidates are taken in id order, so the pairing is deterministic. The
+/// RENAME_SIMILARITY alike (then its field changes are listed too). The
 /// paired objects leave `removed` and `added`.
+///
+/// Pairs are taken best first ([`pick`]), not removed object by removed
+/// object: so `a` pairs with the `a.input` it became rather than with a
+/// `b` that merely came first, and the diff read backwards (new to old)
+/// pairs the very same objects.
 fn renames<'k>(
     old: &Side,
     new: &Side,
@@ -290,71 +403,198 @@ fn renames<'k>(
             .collect()
     };
     let (old_bodies, new_bodies) = (bodies(old, removed), bodies(new, added));
-    // The added object each removed one is paired with, and the added
-    // objects taken.
-    let mut partner: Vec<Option<usize>> = vec![None; removed.len()];
-    let mut taken = vec![false; added.len()];
-    // Equal bodies, found through their text: each removed object takes
-    // the first added one (in id order) of its type and text not yet taken.
+    // Equal bodies, found through their text: within each group of one
+    // type and text, every removed object may pair with every added one.
     let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
-    let mut same: HashMap<(ObjectType, String), VecDeque<usize>> = HashMap::new();
+    let mut same: HashMap<(ObjectType, String), (Vec<usize>, Vec<usize>)> = HashMap::new();
     for (i, (k, b)) in added.iter().zip(&new_bodies).enumerate() {
-        same.entry((k.0, text(b))).or_default().push_back(i);
+        same.entry((k.0, text(b))).or_default().1.push(i);
     }
-    for ((k, b), p) in removed.iter().zip(&old_bodies).zip(partner.iter_mut()) {
-        if let Some(i) = same.get_mut(&(k.0, text(b))).and_then(VecDeque::pop_front) {
-            *p = Some(i);
-            if let Some(t) = taken.get_mut(i) {
-                *t = true;
+    for (i, (k, b)) in removed.iter().zip(&old_bodies).enumerate() {
+        if let Some(group) = same.get_mut(&(k.0, text(b))) {
+            group.0.push(i);
+        }
+    }
+    let types: BTreeSet<ObjectType> = removed.iter().map(|k| k.0).collect();
+    let mut pairing = Pairing::new(removed, added);
+    for (rs, adds) in same.values() {
+        if rs.len() * adds.len() > NEAR_RENAME_PAIRS {
+            // Too many to rank: pair them in id order, which reads the
+            // same both ways.
+            for (&i, &j) in rs.iter().zip(adds) {
+                pairing.pair(i, j);
             }
+        } else {
+            let p = &pairing;
+            let all = rs
+                .iter()
+                .flat_map(|&i| adds.iter().map(move |&j| p.candidate(i, j, 1.0)))
+                .collect();
+            pairing.pick(all);
         }
     }
     // Near matches among the rest, type by type, when there are few
     // enough pairs to compare.
-    let types: BTreeSet<ObjectType> = removed.iter().map(|k| k.0).collect();
-    let old_fields: Vec<Fields> = old_bodies.iter().map(fields).collect();
-    let new_fields: Vec<Fields> = new_bodies.iter().map(fields).collect();
+    // Values are compared as numbers: each distinct value (by its JSON
+    // text) gets one, so the search compares numbers, not JSON trees.
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let old_fields: Vec<_> = old_bodies.iter().map(|v| numbered(v, &mut ids)).collect();
+    let new_fields: Vec<_> = new_bodies.iter().map(|v| numbered(v, &mut ids)).collect();
     for t in types {
-        let unpaired = removed
-            .iter()
-            .zip(&partner)
-            .filter(|(k, p)| k.0 == t && p.is_none());
-        let untaken = added.iter().zip(&taken).filter(|(k, d)| k.0 == t && !**d);
-        if unpaired.count() * untaken.count() > NEAR_RENAME_PAIRS {
+        let rs = pairing.unpaired(t);
+        let adds = pairing.untaken(t);
+        if rs.len() * adds.len() > NEAR_RENAME_PAIRS {
             continue;
         }
-        for ((r, rb), p) in removed.iter().zip(&old_fields).zip(partner.iter_mut()) {
-            if r.0 != t || p.is_some() {
-                continue;
-            }
-            let mut best: Option<(usize, f64)> = None;
-            for (i, ((a, ab), done)) in added.iter().zip(&new_fields).zip(&taken).enumerate() {
-                if a.0 != t || *done {
-                    continue;
-                }
-                let s = similarity(rb, ab);
-                if s >= RENAME_SIMILARITY && best.is_none_or(|(_, b)| s > b) {
-                    best = Some((i, s));
+        // At most every pair; pages never written cost no memory.
+        let mut candidates = Vec::with_capacity(rs.len() * adds.len());
+        for &i in &rs {
+            for &j in &adds {
+                if let (Some(rb), Some(ab)) = (old_fields.get(i), new_fields.get(j)) {
+                    let s = similarity(rb, ab);
+                    if s >= RENAME_SIMILARITY {
+                        candidates.push(pairing.candidate(i, j, s));
+                    }
                 }
             }
-            if let Some((i, _)) = best {
-                *p = Some(i);
-                if let Some(x) = taken.get_mut(i) {
-                    *x = true;
-                }
+        }
+        pairing.pick(candidates);
+    }
+    pairing.finish()
+}
+
+/// Renames being found: the added object each removed one is paired
+/// with, and the added objects taken.
+struct Pairing<'a, 'k> {
+    removed: &'a mut Vec<&'k Key>,
+    added: &'a mut Vec<&'k Key>,
+    partner: Vec<Option<usize>>,
+    taken: Vec<bool>,
+    /// Each object's place among all the ids of both lists, sorted, and
+    /// back: which object (removed or not, and its index) holds a place.
+    rank_removed: Vec<u64>,
+    rank_added: Vec<u64>,
+    by_rank: Vec<(bool, usize)>,
+}
+
+impl<'a, 'k> Pairing<'a, 'k> {
+    fn new(removed: &'a mut Vec<&'k Key>, added: &'a mut Vec<&'k Key>) -> Self {
+        let mut ids: Vec<(&str, bool, usize)> = removed
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.1.as_str(), true, i))
+            .chain(
+                added
+                    .iter()
+                    .enumerate()
+                    .map(|(j, k)| (k.1.as_str(), false, j)),
+            )
+            .collect();
+        ids.sort_unstable();
+        let (mut rank_removed, mut rank_added) = (vec![0; removed.len()], vec![0; added.len()]);
+        for (rank, &(_, is_removed, i)) in (0u64..).zip(&ids) {
+            let slot = if is_removed {
+                rank_removed.get_mut(i)
+            } else {
+                rank_added.get_mut(i)
+            };
+            if let Some(slot) = slot {
+                *slot = rank;
+            }
+        }
+        let by_rank = ids.iter().map(|&(_, r, i)| (r, i)).collect();
+        Pairing {
+            partner: vec![None; removed.len()],
+            taken: vec![false; added.len()],
+            removed,
+            added,
+            rank_removed,
+            rank_added,
+            by_rank,
+        }
+    }
+
+    fn pair(&mut self, i: usize, j: usize) {
+        let free = self.partner.get(i).is_some_and(Option::is_none)
+            && self.taken.get(j).is_some_and(|t| !t);
+        if free {
+            if let Some(p) = self.partner.get_mut(i) {
+                *p = Some(j);
+            }
+            if let Some(t) = self.taken.get_mut(j) {
+                *t = true;
             }
         }
     }
-    let out = removed
-        .iter()
-        .zip(&partner)
-        .filter_map(|(r, p)| Some((*r, *added.get((*p)?)?)))
-        .collect();
-    let mut keep = partner.iter();
-    removed.retain(|_| keep.next().is_some_and(Option::is_none));
-    let mut keep = taken.iter();
-    added.retain(|_| !keep.next().copied().unwrap_or(false));
-    out
+
+    /// A candidate pair, removed `i` and added `j` of similarity `s`, as
+    /// a key that sorts the best pair first: the more alike, then the
+    /// longer the ids' common prefix, then by the two ids' places in an
+    /// order that does not depend on which side is old. Numbers only, so
+    /// that millions of candidates sort fast.
+    fn candidate(&self, i: usize, j: usize, s: f64) -> (u64, u64) {
+        let id = |k: Option<&&'k Key>| -> &'k str { k.map_or("", |k| k.1.as_str()) };
+        let (r, a) = (id(self.removed.get(i)), id(self.added.get(j)));
+        let common = r.bytes().zip(a.bytes()).take_while(|(x, y)| x == y).count();
+        let common = u64::try_from(common).unwrap_or(u64::from(u32::MAX));
+        let most = u64::from(u32::MAX);
+        // Similarities are ratios of small counts: 32 bits tell them apart.
+        let alike = (s.clamp(0.0, 1.0) * most as f64) as u64;
+        let first = ((most - alike) << 32) | (most - common.min(most));
+        let x = self.rank_removed.get(i).copied().unwrap_or(0);
+        let y = self.rank_added.get(j).copied().unwrap_or(0);
+        (first, (x.min(y) << 32) | x.max(y))
+    }
+
+    /// Takes candidate pairs best first; a pair whose objects are already
+    /// paired is passed over.
+    fn pick(&mut self, mut candidates: Vec<(u64, u64)>) {
+        candidates.sort_unstable();
+        for (_, places) in candidates {
+            let (lo, hi) = (places >> 32, places & u64::from(u32::MAX));
+            let owner = |rank: u64| {
+                usize::try_from(rank)
+                    .ok()
+                    .and_then(|r| self.by_rank.get(r).copied())
+            };
+            let (i, j) = match (owner(lo), owner(hi)) {
+                (Some((true, i)), Some((false, j))) | (Some((false, j)), Some((true, i))) => (i, j),
+                _ => continue,
+            };
+            self.pair(i, j);
+        }
+    }
+
+    fn unpaired(&self, t: ObjectType) -> Vec<usize> {
+        let keys = self.removed.iter().zip(&self.partner).enumerate();
+        keys.filter(|(_, (k, p))| k.0 == t && p.is_none())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn untaken(&self, t: ObjectType) -> Vec<usize> {
+        let keys = self.added.iter().zip(&self.taken).enumerate();
+        keys.filter(|(_, (k, d))| k.0 == t && !**d)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The pairs, in removed-id order; the paired objects leave both lists.
+    fn finish(self) -> Vec<(&'k Key, &'k Key)> {
+        let out = self
+            .removed
+            .iter()
+            .zip(&self.partner)
+            .filter_map(|(r, p)| Some((*r, *self.added.get((*p)?)?)))
+            .collect();
+        let mut keep = self.partner.iter();
+        self.removed
+            .retain(|_| keep.next().is_some_and(Option::is_none));
+        let mut keep = self.taken.iter();
+        self.added
+            .retain(|_| !keep.next().copied().unwrap_or(false));
+        out
+    }
 }
 
 pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
@@ -440,10 +680,10 @@ mod tests {
 
     use super::*;
 
-    /// The pairing `renames` must give: every removed object in id order
-    /// takes the first added object of its type with an equal body; then
-    /// every one left takes the most similar one left, at least
-    /// RENAME_SIMILARITY alike, the first of equals.
+    /// The pairing `renames` must give: first among equal bodies, then
+    /// among bodies at least RENAME_SIMILARITY alike, the best pair left
+    /// is taken again and again: the more alike, then the longer common
+    /// prefix of the ids, then the smaller of the two ids and the larger.
     fn reference<'k>(
         old: &Side,
         new: &Side,
@@ -454,33 +694,41 @@ mod tests {
         let mut removed: Vec<&Key> = removed.to_vec();
         let mut out = Vec::new();
         for exact in [true, false] {
-            removed.retain(|r| {
-                let rb = body(&old.objects[*r]);
-                let mut best: Option<(usize, f64)> = None;
-                for (i, a) in added.iter().enumerate() {
-                    let ab = body(&new.objects[*a]);
-                    let s = if a.0 != r.0 {
-                        0.0
-                    } else if ab == rb {
-                        1.0
-                    } else if exact {
-                        0.0
-                    } else {
-                        similarity(&fields(&rb), &fields(&ab))
-                    };
-                    let threshold = if exact { 1.0 } else { RENAME_SIMILARITY };
-                    if s >= threshold && best.is_none_or(|(_, b)| s > b) {
-                        best = Some((i, s));
+            loop {
+                let mut best: Option<(f64, usize, String, String, usize, usize)> = None;
+                for (i, r) in removed.iter().enumerate() {
+                    for (j, a) in added.iter().enumerate() {
+                        let (rb, ab) = (body(&old.objects[*r]), body(&new.objects[*a]));
+                        let s = match (a.0 == r.0, ab == rb) {
+                            (false, _) => 0.0,
+                            (true, true) => 1.0,
+                            (true, false) if exact => 0.0,
+                            (true, false) => similarity(&fields(&rb), &fields(&ab)),
+                        };
+                        if s < if exact { 1.0 } else { RENAME_SIMILARITY } {
+                            continue;
+                        }
+                        let common =
+                            r.1.chars()
+                                .zip(a.1.chars())
+                                .take_while(|(x, y)| x == y)
+                                .count();
+                        let (lo, hi) = (r.1.clone().min(a.1.clone()), r.1.clone().max(a.1.clone()));
+                        let better = best.as_ref().is_none_or(|(bs, bc, blo, bhi, _, _)| {
+                            s > *bs
+                                || (s == *bs
+                                    && (common > *bc || (common == *bc && (&lo, &hi) < (blo, bhi))))
+                        });
+                        if better {
+                            best = Some((s, common, lo, hi, i, j));
+                        }
                     }
                 }
-                match best {
-                    Some((i, _)) => {
-                        out.push((*r, added.remove(i)));
-                        false
-                    }
-                    None => true,
-                }
-            });
+                let Some((_, _, _, _, i, j)) = best else {
+                    break;
+                };
+                out.push((removed.remove(i), added.remove(j)));
+            }
         }
         out.sort();
         out
