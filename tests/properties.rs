@@ -553,6 +553,170 @@ proptest! {
     }
 }
 
+/// The shipped trace's events.
+fn trace_events() -> Vec<guardctl::engine::event::Event> {
+    use guardctl::engine::trace::{Record, parse_line};
+    let text = std::fs::read("examples/traces/payments.jsonl").unwrap();
+    text.split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .flat_map(|(i, l)| parse_line(i + 1, 0, l))
+        .filter_map(|r| match r {
+            Record::Event(e) => Some(*e),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The rank of each event's decision under `rules`.
+fn decisions(rules: &[GenRule], events: &[guardctl::engine::event::Event]) -> Vec<u8> {
+    let st = Style {
+        indent: 2,
+        flow_lists: false,
+        quote: Quote::Double,
+        comments: false,
+        blank_lines: false,
+    };
+    let ws = workspace("p.yaml", &render(rules, &st), FileKind::Policy);
+    program_decisions(&ws.program, events)
+}
+
+fn program_decisions(
+    program: &guardctl::ir::Program,
+    events: &[guardctl::engine::event::Event],
+) -> Vec<u8> {
+    use guardctl::engine::evaluate::{Options, evaluate};
+    let set = guardctl::engine::rules::RuleSet::build(program);
+    events
+        .iter()
+        .map(|e| {
+            evaluate(&set, &|_, _| None, e, &Options::default())
+                .decision
+                .rank()
+        })
+        .collect()
+}
+
+/// `a` with some fields of some rules taken from `other`, some rules
+/// dropped, and some of `other` added: one-field edits as a pull request
+/// makes them.
+fn edited(a: &[GenRule], other: &[GenRule], edits: &[(usize, u8)]) -> Vec<GenRule> {
+    let mut b = a.to_vec();
+    for &(at, what) in edits {
+        let Some(o) = other.get(at % other.len().max(1)).cloned() else {
+            continue;
+        };
+        if b.is_empty() || what == 7 {
+            if !b.iter().any(|r| r.name == o.name) {
+                b.push(o);
+            }
+            continue;
+        }
+        let i = at % b.len();
+        let r = &mut b[i];
+        match what {
+            0 => r.action = o.action,
+            1 => r.entities = o.entities,
+            2 => r.check = o.check,
+            3 => r.when = o.when,
+            4 => r.kind = o.kind,
+            5 => r.message = o.message,
+            _ => {
+                b.remove(i);
+            }
+        }
+        // A rule needs something to detect.
+        if let Some(r) = b.get_mut(i) {
+            if r.entities.is_empty() && r.check.is_none() {
+                r.check = Some("is_safe(text)");
+            }
+        }
+    }
+    b
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// What `diff` calls tighter is tighter on real traffic: when every
+    /// change is tighter or neutral, no event of the shipped trace gets a
+    /// weaker decision; looser or neutral, no stronger one; all neutral,
+    /// the very same.
+    #[test]
+    fn diff_classes_hold_on_the_trace(
+        a in gen_pool_rules(),
+        other in prop::collection::vec(gen_rule(), 1..4).prop_map(|v| {
+            v.into_iter().enumerate().map(|(i, mut r)| { r.name = format!("rule_{}", i + 2); r }).collect::<Vec<_>>()
+        }),
+        edits in prop::collection::vec((any::<usize>(), 0u8..8), 1..3),
+    ) {
+        let b = edited(&a, &other, &edits);
+        let changes = guardctl::diff::diff(&side(&a), &side(&b));
+        let Some(tighter) = direction(&changes) else { return Err(TestCaseError::reject("mixed")) };
+        let events = trace_events();
+        decisions_move(tighter, &changes, &decisions(&a, &events), &decisions(&b, &events))?;
+    }
+
+    /// The same on edits of the example policies (thresholds, fail modes,
+    /// providers, patterns, conditions).
+    #[test]
+    fn diff_classes_hold_on_edited_examples(
+        which in 0usize..2,
+        edits in prop::collection::vec((0usize..1000, 0usize..1000, prop::bool::weighted(0.2)), 1..3),
+    ) {
+        let (ta, tb) = (edited_example(which, &[]), edited_example(which, &edits));
+        let (wa, wb) = (workspace("a.yaml", &ta, FileKind::Policy), workspace("b.yaml", &tb, FileKind::Policy));
+        prop_assume!(wb.errors() == 0);
+        let changes = guardctl::diff::diff(&guardctl::diff::Side::of(&wa.program), &guardctl::diff::Side::of(&wb.program));
+        let Some(tighter) = direction(&changes) else { return Err(TestCaseError::reject("mixed")) };
+        let events = trace_events();
+        decisions_move(tighter, &changes, &program_decisions(&wa.program, &events), &program_decisions(&wb.program, &events))?;
+    }
+}
+
+/// Whether every change is tighter or neutral (`Some(true)`), looser or
+/// neutral (`Some(false)`), or neither.
+fn direction(changes: &[guardctl::diff::Change]) -> Option<bool> {
+    use guardctl::diff::Class;
+    let only = |ok: Class| {
+        changes
+            .iter()
+            .all(|c| c.class == ok || c.class == Class::Neutral)
+    };
+    if only(Class::Tighter) {
+        Some(true)
+    } else if only(Class::Looser) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Decisions move only the way the changes say: up (or not at all) when
+/// `tighter`, else down (or not at all).
+fn decisions_move(
+    tighter: bool,
+    changes: &[guardctl::diff::Change],
+    before: &[u8],
+    after: &[u8],
+) -> Result<(), TestCaseError> {
+    let classes: Vec<String> = changes
+        .iter()
+        .map(|c| format!("{} {:?} {:?}", c.object, c.field, c.class))
+        .collect();
+    for (i, (x, y)) in before.iter().zip(after).enumerate() {
+        prop_assert!(
+            if tighter { y >= x } else { y <= x },
+            "event {} went from rank {} to {} on changes {:?}",
+            i + 1,
+            x,
+            y,
+            classes
+        );
+    }
+    Ok(())
+}
+
 // ---- condition trees ----------------------------------------------------------
 
 fn gen_leaf() -> impl Strategy<Value = String> {

@@ -37,17 +37,27 @@ impl EventResult {
     }
 }
 
-/// Deterministic sampling: the same event and rule always give the same answer.
-fn sampled(rule_id: &str, event_id: &str, rate: f64) -> bool {
+/// Deterministic sampling: whether an event falls in the first `rate`
+/// share of events. It hangs on the event's id alone, so renaming a rule
+/// or its policy (which `diff` calls neutral) samples the same events,
+/// and raising a rate samples a superset of them.
+fn sampled(event_id: &str, rate: f64) -> bool {
     if rate >= 1.0 {
         return true;
     }
+    // FNV-1a, then a 64-bit finalizer (splitmix64's) so that ids that
+    // differ in one last digit land far apart.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in rule_id.bytes().chain([0]).chain(event_id.bytes()) {
+    for b in event_id.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    (h as f64 / u64::MAX as f64) < rate
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    ((h >> 11) as f64 / (1u64 << 53) as f64) < rate
 }
 
 /// The cell of each event variable CEL can read (a `match` compiles to
@@ -644,7 +654,7 @@ pub fn evaluate(
                 }
             }
         }
-        if !sampled(&rule.id, &e.id, rule.sample_rate) {
+        if !sampled(&e.id, rule.sample_rate) {
             outcomes.push(skip(Why::NotSampled));
             continue;
         }
@@ -970,9 +980,27 @@ fn first_streaming_trigger(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::panic)]
+#[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    /// Sampling takes about `rate` of the events, and a higher rate takes
+    /// every event a lower one took.
+    #[test]
+    fn sampling_takes_its_share_and_grows_with_the_rate() {
+        let ids: Vec<String> = (0..20_000).map(|i| format!("evt-{i}")).collect();
+        let rates = [0.0, 0.05, 0.1, 0.25, 0.5, 0.9, 1.0];
+        for w in rates.windows(2) {
+            let (lo, hi) = (w[0], w[1]);
+            for id in &ids {
+                assert!(!sampled(id, lo) || sampled(id, hi), "{id}: {lo} then {hi}");
+            }
+        }
+        for rate in rates {
+            let share = ids.iter().filter(|id| sampled(id, rate)).count() as f64 / ids.len() as f64;
+            assert!((share - rate).abs() < 0.01, "rate {rate}: share {share}");
+        }
+    }
 
     /// A member read straight from the event equals selecting it from the
     /// variable's map; a key the map lacks is left to the map path.
