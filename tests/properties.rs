@@ -882,6 +882,21 @@ proptest! {
     fn arbitrary_cel_never_panics(text in "[ -~]{0,60}") {
         let _ = guardctl::cel::parse(&text).map(|e| guardctl::cel::check::check(&e));
     }
+
+    /// Brackets, quotes, escapes and unary operators in any mix: what the
+    /// pre-parse count takes for literal text must be literal text to the
+    /// parser too, or real nesting would slip past the count and overflow
+    /// the stack.
+    #[test]
+    fn bracket_and_quote_soup_never_overflows(
+        tokens in prop::collection::vec(prop::sample::select(vec![
+            "(", ")", "[", "]", "{", "}", "'", "\"", "'''", "\"\"\"", "\\", "`", "a", ".", "+",
+            "-", "!", " ", "\n", "r", "b", "1", ",", "((((((((((", "!!!!!!!!!!",
+        ]), 0..400),
+    ) {
+        let text: String = tokens.concat();
+        let _ = guardctl::cel::parse(&text).map(|e| guardctl::cel::check::check(&e));
+    }
 }
 
 #[test]

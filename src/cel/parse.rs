@@ -65,10 +65,12 @@ fn check_nesting(text: &str) -> Result<(), CelError> {
             format!("expression is longer than {} KiB", MAX_LEN / 1024),
         );
     }
+    // Brackets and operators inside string literals nest nothing.
+    let code = outside_literals(text.as_bytes());
     let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
+    for (i, &c) in code.iter().enumerate() {
         match c {
-            '(' | '[' | '{' => {
+            b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return fail(
@@ -77,14 +79,14 @@ fn check_nesting(text: &str) -> Result<(), CelError> {
                     );
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
     // Long chains of unary operators recurse too.
-    let run = text
-        .split(|c: char| c != '!' && c != '-')
-        .map(str::len)
+    let run = code
+        .split(|&c| c != b'!' && c != b'-')
+        .map(<[u8]>::len)
         .max()
         .unwrap_or(0);
     if run > MAX_NESTING {
@@ -94,6 +96,47 @@ fn check_nesting(text: &str) -> Result<(), CelError> {
         );
     }
     Ok(())
+}
+
+/// `text` with the insides of its string and bytes literals and of its
+/// backquoted field names blanked out (same length, so offsets hold). It
+/// reads them as the grammar does: a quote (one or three) opens a literal
+/// that the same quote closes, a backslash escapes the next character,
+/// and a one-quote literal ends at a line break. A literal left open
+/// blanks the rest, which the parser then refuses.
+fn outside_literals(text: &[u8]) -> Vec<u8> {
+    let mut out = text.to_vec();
+    let mut i = 0;
+    while let Some(&c) = text.get(i) {
+        let (close, single_line): (&[u8], bool) = match c {
+            b'`' => (b"`", false),
+            b'"' | b'\'' if text.get(i..i + 3) == Some(&[c, c, c][..]) => {
+                (if c == b'"' { b"\"\"\"" } else { b"\'\'\'" }, false)
+            }
+            b'"' => (b"\"", true),
+            b'\'' => (b"'", true),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let mut j = i + close.len();
+        loop {
+            match text.get(j) {
+                None => break,
+                Some(b'\\') if c != b'`' => j += 2,
+                Some(b'\n' | b'\r') if single_line => break,
+                Some(_) if text.get(j..j + close.len()) == Some(close) => break,
+                Some(_) => j += 1,
+            }
+        }
+        let end = j.min(text.len());
+        for b in out.get_mut(i + close.len()..end).into_iter().flatten() {
+            *b = b' ';
+        }
+        i = end + close.len();
+    }
+    out
 }
 
 fn rule_words(rule: &Rule) -> Option<&'static str> {
@@ -613,6 +656,43 @@ fn unquote(text: &str, raw: bool, bytes: bool) -> Result<Vec<u8>, (usize, String
 )]
 mod tests {
     use super::*;
+
+    /// Brackets and dashes inside literals are text, not nesting; outside
+    /// them, past a closed literal or an escaped quote, they still count.
+    #[test]
+    fn nesting_is_counted_outside_literals() {
+        let many = |c: &str| c.repeat(MAX_NESTING + 10);
+        for inside in [many("("), many("["), many("-"), many("!")] {
+            for quoted in [
+                format!("'{inside}'"),
+                format!("\"{inside}\""),
+                format!("r'{inside}'"),
+                format!("b\"{inside}\""),
+                format!("'''a'{inside}\n'''"),
+                format!("\"\"\"{inside}\"\"\""),
+            ] {
+                let text = format!("text.contains({quoted})");
+                assert!(parse(&text).is_ok(), "{text}: {:?}", parse(&text));
+            }
+        }
+        let deep = format!("{}true{}", many("("), many(")"));
+        for text in [
+            format!("'a' == 'a' && {deep}"),
+            format!("'\\'' == 'a' && {deep}"),
+            format!("a.`b(` && {deep}"),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert!(e.message.contains("nests more than"), "{text}: {e:?}");
+        }
+        // A one-quote literal ends at a line break; one left open blanks
+        // the rest, which the parser refuses.
+        assert!(parse(&format!("'a\n {deep}")).is_err());
+        assert!(parse(&format!("'''open {deep}")).is_err());
+        assert_eq!(
+            outside_literals(br#"a('(b)') + "\"[" + `c(`"#),
+            br#"a('   ') + "   " + `  `"#.to_vec()
+        );
+    }
 
     #[test]
     fn precedence_and_calls() {
