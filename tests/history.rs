@@ -742,3 +742,54 @@ fn traces_show_the_impact_of_a_change() {
             .all(|c| !c["excerpt"].as_str().unwrap().contains("4111"))
     );
 }
+
+/// A file or directory renamed between the revisions is read under its
+/// old name at the base, so its rules pair instead of all showing as
+/// added; the work tree's renames count too, untracked ones included.
+#[test]
+fn renamed_paths_are_followed_to_their_old_names() {
+    let mut r = Repo::standard();
+    let text = std::fs::read_to_string(r.path().join("policies/support.yaml")).unwrap();
+    std::fs::remove_file(r.path().join("policies/support.yaml")).unwrap();
+    r.write("policies/renamed.yaml", &text);
+    r.commit("Bob", "Rename the support policy file");
+    std::fs::rename(r.path().join("policies"), r.path().join("guardrails")).unwrap();
+    let edited = text.replace("threshold: 0.8", "threshold: 0.9");
+    assert_ne!(edited, text);
+    r.write("guardrails/renamed.yaml", &edited);
+    let json = |o: &Output| -> serde_json::Value {
+        assert_eq!(o.status.code(), Some(0), "{}", common::stderr(o));
+        serde_json::from_str(&common::stdout(o)).unwrap()
+    };
+    let (base, head) = (r.id(3), r.id(4));
+    for path in ["policies/renamed.yaml", "policies"] {
+        let out = r.run(&[
+            "diff", "--base", &base, "--head", &head, "--format", "json", path,
+        ]);
+        assert_eq!(json(&out)["changes"], serde_json::json!([]), "{path}");
+        // The directory is in both revisions: nothing to follow there.
+        assert_eq!(
+            common::stderr(&out).contains("`policies/renamed.yaml` was `policies/support.yaml`"),
+            path.ends_with(".yaml"),
+            "{}",
+            common::stderr(&out)
+        );
+    }
+    // Against the work tree: the directory moved (untracked) and the file
+    // loosened; only the loosening shows.
+    let out = r.run(&[
+        "diff",
+        "--base",
+        &base,
+        "--format",
+        "json",
+        "guardrails/renamed.yaml",
+    ]);
+    let v = json(&out);
+    let changes = v["changes"].as_array().unwrap();
+    assert!(!changes.is_empty());
+    assert!(
+        changes.iter().all(|c| c["what"] == "modified"),
+        "{changes:?}"
+    );
+}

@@ -64,12 +64,18 @@ fn from_disk(
 
 /// A revision's policy files as one side, and which of `paths` the
 /// revision does not hold.
+/// One side of `diff --base` read from git. For the base side, `follow`
+/// names the other side (a revision, or `None` for the work tree): a path
+/// the base lacks is looked for there as a git rename, and its old name
+/// read instead, so a renamed file pairs its rules rather than showing
+/// every one as added.
 fn from_git(
     global: &Global,
     options: &LintOptions,
     repo: &Repo,
     rev: &str,
     paths: &[PathBuf],
+    follow: Option<Option<&str>>,
 ) -> Result<(Workspace, Vec<PathBuf>), u8> {
     let usage = |msg: String| {
         eprintln!("error: {msg}");
@@ -77,13 +83,38 @@ fn from_git(
     };
     let commit = repo.commit(rev).map_err(usage)?;
     let tree = commit.tree().map_err(|e| usage(e.message().to_string()))?;
-    let prefixes = repo.prefixes(paths).map_err(usage)?;
-    let missing = paths
+    let mut prefixes = repo.prefixes(paths).map_err(usage)?;
+    let (mut missing, lacking): (Vec<PathBuf>, Vec<PathBuf>) = paths
         .iter()
         .zip(&prefixes)
         .filter(|(_, x)| !x.as_os_str().is_empty() && tree.get_path(x).is_err())
-        .map(|(p, _)| p.clone())
-        .collect();
+        .map(|(p, x)| (p.clone(), x.clone()))
+        .unzip();
+    if let (Some(head), false) = (follow, lacking.is_empty()) {
+        let head_tree = match head {
+            Some(h) => {
+                let c = repo.commit(h).map_err(usage)?;
+                Some(c.tree().map_err(|e| usage(e.message().to_string()))?)
+            }
+            None => None,
+        };
+        let renamed = repo
+            .renamed_into(&tree, head_tree.as_ref(), &lacking)
+            .map_err(usage)?;
+        for (old, new) in &renamed {
+            let show = |p: &PathBuf| repo.display(&p.to_string_lossy());
+            eprintln!(
+                "note: `{}` was `{}` at `{rev}` (renamed): read under that name",
+                show(new),
+                show(old)
+            );
+            prefixes.push(old.clone());
+        }
+        // A path found under its old name is not missing.
+        let found = |x: &PathBuf| renamed.iter().any(|(_, new)| new.starts_with(x));
+        let mut keep = lacking.iter().map(|x| !found(x));
+        missing.retain(|_| keep.next().unwrap_or(true));
+    }
     let entries = repo.entries(&tree, &prefixes);
     let sources = repo.sources(rev, &entries).map_err(usage)?;
     history::workspace_of(sources, options)
@@ -143,10 +174,17 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
             } else {
                 args.paths.clone()
             };
-            let old = from_git(global, options, &repo, base, &paths);
+            let old = from_git(
+                global,
+                options,
+                &repo,
+                base,
+                &paths,
+                Some(args.head.as_deref()),
+            );
             old.and_then(|(a, missing_a)| match &args.head {
                 Some(h) => {
-                    from_git(global, options, &repo, h, &paths).and_then(|(b, missing_b)| {
+                    from_git(global, options, &repo, h, &paths, None).and_then(|(b, missing_b)| {
                         // A path neither revision holds is a typo, not "no change".
                         match missing_a.iter().find(|p| missing_b.contains(p)) {
                             Some(p) => {

@@ -7,7 +7,10 @@
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use git2::{Commit, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
+use git2::{
+    Commit, Delta, DiffFindOptions, DiffOptions, ObjectType, Oid, Repository, Tree, TreeWalkMode,
+    TreeWalkResult,
+};
 
 use crate::source::SourceFile;
 use crate::syntax::FileKind;
@@ -182,6 +185,48 @@ impl Repo {
         });
         out.sort();
         out
+    }
+
+    /// The files that git sees renamed from `base` to `head` (a tree, or
+    /// the work tree and index when `None`, untracked files included)
+    /// into one of `prefixes` (a file, or a directory they are under):
+    /// each as (path in `base`, path now), sorted. A prefix that `base`
+    /// lacks can then be read under its old name.
+    pub fn renamed_into(
+        &self,
+        base: &Tree,
+        head: Option<&Tree>,
+        prefixes: &[PathBuf],
+    ) -> Result<Vec<(PathBuf, PathBuf)>, String> {
+        let mut opts = DiffOptions::new();
+        opts.include_untracked(true).recurse_untracked_dirs(true);
+        let diff = match head {
+            Some(t) => self
+                .repo
+                .diff_tree_to_tree(Some(base), Some(t), Some(&mut opts)),
+            None => self
+                .repo
+                .diff_tree_to_workdir_with_index(Some(base), Some(&mut opts)),
+        };
+        let mut diff = diff.map_err(|e| format!("cannot compare with git: {}", e.message()))?;
+        let mut find = DiffFindOptions::new();
+        find.renames(true).for_untracked(true);
+        diff.find_similar(Some(&mut find))
+            .map_err(|e| format!("cannot find renames with git: {}", e.message()))?;
+        let mut out: Vec<(PathBuf, PathBuf)> = diff
+            .deltas()
+            .filter(|d| d.status() == Delta::Renamed)
+            .filter_map(|d| {
+                let old = d.old_file().path()?.to_path_buf();
+                let new = d.new_file().path()?.to_path_buf();
+                prefixes
+                    .iter()
+                    .any(|x| new.starts_with(x))
+                    .then_some((old, new))
+            })
+            .collect();
+        out.sort();
+        Ok(out)
     }
 
     /// Reads entries as sources. A blob that is not UTF-8 is an error
