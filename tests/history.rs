@@ -761,6 +761,22 @@ fn renamed_paths_are_followed_to_their_old_names() {
         assert_eq!(o.status.code(), Some(0), "{}", common::stderr(o));
         serde_json::from_str(&common::stdout(o)).unwrap()
     };
+    // `log` follows the file back too: the rename commit changes nothing,
+    // and the history before it is the old file's.
+    let log = r.run(&["--format", "json", "log", "--path", "policies/renamed.yaml"]);
+    let commits = json(&log);
+    let commits = commits.as_array().unwrap();
+    let full = r.run(&["--format", "json", "log", "--path", "policies/support.yaml"]);
+    let ids = |v: &[serde_json::Value]| -> Vec<String> {
+        v.iter()
+            .map(|c| c["commit"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The old path's log ends with the rename, where its rules all go.
+    let mut before_rename = ids(json(&full).as_array().unwrap());
+    assert_eq!(before_rename.first(), Some(&r.id(4)));
+    before_rename.remove(0);
+    assert_eq!(ids(commits), before_rename);
     let (base, head) = (r.id(3), r.id(4));
     for path in ["policies/renamed.yaml", "policies"] {
         let out = r.run(&[

@@ -73,23 +73,24 @@ pub fn history(
 ) -> Result<Vec<CommitChanges>, String> {
     let head = repo.commit(head)?;
     let prefixes = repo.prefixes(paths)?;
-    let (mut prev_entries, mut prev_side, stop) = match since {
-        Some(rev) => {
-            let c = repo.commit(rev)?;
+    let start = since.map(|rev| repo.commit(rev)).transpose()?;
+    let line = repo.first_parent_line(&head, start.as_ref().map(git2::Commit::id))?;
+    let (followed, before) = follow_renames(repo, &line, &prefixes)?;
+    let (mut prev_entries, mut prev_side) = match &start {
+        Some(c) => {
             let tree = c.tree().map_err(|e| e.message().to_string())?;
-            let entries = repo.entries(&tree, &prefixes);
+            let entries = repo.entries(&tree, &before);
             let label = short(&c.id().to_string());
             let side = match workspace_of(repo.sources(&label, &entries)?, options) {
                 Ok(ws) => Side::of(&ws.program),
                 Err(_) => Side::default(),
             };
-            (Some(entries), side, Some(c.id()))
+            (Some(entries), side)
         }
-        None => (None, Side::default(), None),
+        None => (None, Side::default()),
     };
-    let line = repo.first_parent_line(&head, stop)?;
     let mut out = Vec::new();
-    for oid in line {
+    for (oid, prefixes) in line.into_iter().zip(followed) {
         let commit = repo
             .repo
             .find_commit(oid)
@@ -125,6 +126,56 @@ pub fn history(
         out.push(record);
     }
     Ok(out)
+}
+
+/// Paths per commit of a line, and before its oldest commit.
+type Followed = (Vec<Vec<PathBuf>>, Vec<PathBuf>);
+
+/// The paths to read at each commit of `line` (oldest first): the user's
+/// paths, and going back in time, the old names of those git sees renamed
+/// into them at a commit whose parent lacks them (like `git log
+/// --follow`), so a renamed file's rules are not all "added" at the
+/// rename. Also the paths to read at the parent of the oldest commit.
+fn follow_renames(
+    repo: &Repo,
+    line: &[git2::Oid],
+    prefixes: &[PathBuf],
+) -> Result<Followed, String> {
+    let tree_of = |oid: git2::Oid| {
+        repo.repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .map_err(|e| e.message().to_string())
+    };
+    let mut current = prefixes.to_vec();
+    let mut out = vec![Vec::new(); line.len()];
+    for (i, slot) in out.iter_mut().enumerate().rev() {
+        *slot = current.clone();
+        let Some(&oid) = line.get(i) else { continue };
+        let commit = repo
+            .repo
+            .find_commit(oid)
+            .map_err(|e| e.message().to_string())?;
+        let Ok(parent) = commit.parent(0) else {
+            continue;
+        };
+        let (tree, parent_tree) = (tree_of(oid)?, tree_of(parent.id())?);
+        let lacking: Vec<PathBuf> = current
+            .iter()
+            .filter(|x| !x.as_os_str().is_empty())
+            .filter(|x| tree.get_path(x).is_ok() && parent_tree.get_path(x).is_err())
+            .cloned()
+            .collect();
+        if lacking.is_empty() {
+            continue;
+        }
+        for (old, _) in repo.renamed_into(&parent_tree, Some(&tree), &lacking)? {
+            if !current.contains(&old) {
+                current.push(old);
+            }
+        }
+    }
+    Ok((out, current))
 }
 
 /// The first 7 hex digits of a commit id.
