@@ -199,6 +199,22 @@ impl<'a> Layout<'a, '_> {
             }
             for (k, item) in line.items.iter().enumerate() {
                 match item {
+                    // A directive before the document (`%YAML 1.2`) is
+                    // refused, and is neither content nor a value, so the
+                    // `---` that follows it starts the one document.
+                    Item::Junk { start, end }
+                        if k == 0
+                            && !seen_content
+                            && !seen_start
+                            && *start == line.start
+                            && self
+                                .text
+                                .get(*start..*end)
+                                .is_some_and(|t| t.starts_with('%')) =>
+                    {
+                        self.junk(*start, *end);
+                        continue;
+                    }
                     Item::Junk { start, end } => self.junk(*start, *end),
                     Item::DocMarker {
                         start,
