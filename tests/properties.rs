@@ -412,7 +412,8 @@ fn gen_pool_rules() -> impl Strategy<Value = Vec<GenRule>> {
     })
 }
 
-fn side(rules: &[GenRule]) -> guardctl::diff::Side {
+/// `rules` rendered plainly and read.
+fn plain_workspace(rules: &[GenRule]) -> guardctl::workspace::Workspace {
     let st = Style {
         indent: 2,
         flow_lists: false,
@@ -420,7 +421,11 @@ fn side(rules: &[GenRule]) -> guardctl::diff::Side {
         comments: false,
         blank_lines: false,
     };
-    let ws = workspace("p.yaml", &render(rules, &st), FileKind::Policy);
+    workspace("p.yaml", &render(rules, &st), FileKind::Policy)
+}
+
+fn side(rules: &[GenRule]) -> guardctl::diff::Side {
+    let ws = plain_workspace(rules);
     assert_eq!(ws.errors(), 0, "generated policy must lint clean");
     guardctl::diff::Side::of(&ws.program)
 }
@@ -570,15 +575,7 @@ fn trace_events() -> Vec<guardctl::engine::event::Event> {
 
 /// The rank of each event's decision under `rules`.
 fn decisions(rules: &[GenRule], events: &[guardctl::engine::event::Event]) -> Vec<u8> {
-    let st = Style {
-        indent: 2,
-        flow_lists: false,
-        quote: Quote::Double,
-        comments: false,
-        blank_lines: false,
-    };
-    let ws = workspace("p.yaml", &render(rules, &st), FileKind::Policy);
-    program_decisions(&ws.program, events)
+    program_decisions(&plain_workspace(rules).program, events)
 }
 
 fn program_decisions(
