@@ -1,5 +1,6 @@
 //! Atomic file replacement: write a temporary file beside the target, then
-//! rename it over, so a crash never leaves a half-written policy.
+//! rename it over, so a crash never leaves a half-written policy. Devices
+//! and pipes are written in place.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,7 +28,21 @@ fn target(path: &Path) -> PathBuf {
     p
 }
 
+/// Writes `bytes` to `path` so that a crash never leaves it half written.
+/// A path that is not a regular file (`/dev/null`, `/dev/stdout`, a named
+/// pipe) is written in place: renaming a file over it would replace the
+/// device itself.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // Checked through the links as the kernel follows them (`/dev/stdout`
+    // leads to `/proc/self/fd/1`, whose link text names no file).
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)?
+                .write_all(bytes);
+        }
+    }
     let path = &target(path);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -57,6 +72,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// A named pipe (like `/dev/null` or `/dev/stdout`, no regular file)
+    /// is written through, and stays a pipe.
+    #[test]
+    fn writes_into_a_pipe_in_place() {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.json");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                std::fs::File::open(fifo)
+                    .unwrap()
+                    .read_to_string(&mut s)
+                    .unwrap();
+                s
+            })
+        };
+        write_atomic(&fifo, b"bundle").unwrap();
+        assert_eq!(reader.join().unwrap(), "bundle");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo());
+        // Nothing was left beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 
     /// Through a chain of links (relative and absolute), the file at the
     /// end is replaced and the links stay links; a link into a missing
