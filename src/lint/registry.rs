@@ -92,7 +92,7 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC004",
         name: "invalid-syntax",
         severity: Error,
-        doc: "Text that is not valid in the YAML subset guardctl reads (a stray `:`, a bad flow collection, an invalid escape, a malformed block scalar header, a column-1 key inside an ABL agent file's `AGENT:` or `GUARDRAILS:` section, which would end the section unseen).",
+        doc: "Text that is not valid in the YAML subset guardctl reads (a stray `:`, a bad flow collection, an invalid escape, a malformed block scalar header, a control character YAML does not allow (U+0000 to U+001F but tab and line breaks, DEL, C1 controls), a column-1 key inside an ABL agent file's `AGENT:` or `GUARDRAILS:` section, which would end the section unseen).",
     },
     CodeInfo {
         code: Code::UnsupportedYaml,

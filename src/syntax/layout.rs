@@ -35,6 +35,61 @@ const BRACKET_LIMIT: usize = 1024;
 const NESTING_HELP: &str =
     "flatten the structure; guardctl bounds nesting so no input can exhaust its stack";
 
+/// Reports each character YAML does not allow in a stream (controls
+/// other than tab and line breaks, DEL, C1 controls but NEL, U+FFFE and
+/// U+FFFF: outside YAML's `c-printable`), at most a few; true when there
+/// was one. A conforming parser refuses such a file, and guardctl must
+/// not read it some other way.
+fn forbidden_characters(
+    file: &Arc<SourceFile>,
+    base: usize,
+    text: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    const SHOWN: usize = 5;
+    let bad = text.char_indices().filter(|&(_, c)| {
+        matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}')
+            || ('\u{80}'..='\u{9f}').contains(&c) && c != '\u{85}'
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
+    });
+    let mut found = 0;
+    for (at, c) in bad {
+        found += 1;
+        if found > SHOWN {
+            continue;
+        }
+        let code = u32::from(c);
+        let escape = if code <= 0xff {
+            format!("\\x{code:02X}")
+        } else {
+            format!("\\u{code:04X}")
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidSyntax,
+                file,
+                Span::new(base + at, base + at + c.len_utf8()),
+                format!("control character U+{code:04X} is not allowed in YAML"),
+            )
+            .with_help(format!(
+                "remove it, or write it as the escape `{escape}` inside a double-quoted string"
+            )),
+        );
+    }
+    if found > SHOWN {
+        diags.push(Diagnostic::new(
+            Code::InvalidSyntax,
+            file,
+            Span::point(base),
+            format!(
+                "{} more control characters not allowed in YAML",
+                found - SHOWN
+            ),
+        ));
+    }
+    found > 0
+}
+
 /// Parses the YAML text `file.text[base..base + len]`. Problems are pushed
 /// to `diags`; the document is returned whenever a tree could be built.
 pub fn parse_yaml(
@@ -49,6 +104,9 @@ pub fn parse_yaml(
             Diagnostic::new(Code::InvalidSyntax, file, Span::point(base + at), message)
                 .with_help(NESTING_HELP),
         );
+        return Document::default();
+    }
+    if forbidden_characters(file, base, text, diags) {
         return Document::default();
     }
     let tokens = match tokenize(text) {
