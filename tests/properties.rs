@@ -311,13 +311,16 @@ proptest! {
 }
 
 /// Layout noise a hand-edited file picks up: trailing spaces, runs of blank
-/// lines, comment lines at any indentation, `\r\n` on some lines.
+/// lines, comment lines at any indentation, `\r\n` on some lines, a value
+/// moved to the line after its key.
 #[derive(Debug, Clone, Copy)]
 enum Noise {
     TrailingSpaces(usize),
     BlankLines(usize),
     Comment(usize),
     Crlf,
+    /// `key: value` becomes `key:` and the value on the next line.
+    ValueDown,
 }
 
 fn gen_noise() -> impl Strategy<Value = Vec<(prop::sample::Index, Noise)>> {
@@ -329,6 +332,7 @@ fn gen_noise() -> impl Strategy<Value = Vec<(prop::sample::Index, Noise)>> {
                 (1usize..4).prop_map(Noise::BlankLines),
                 (0usize..9).prop_map(Noise::Comment),
                 Just(Noise::Crlf),
+                Just(Noise::ValueDown),
             ],
         ),
         1..8,
@@ -349,6 +353,20 @@ fn add_noise(text: &str, noise: &[(prop::sample::Index, Noise)]) -> String {
             }
             Noise::Comment(k) => lines.insert(i, (format!("{}# note", " ".repeat(k)), false)),
             Noise::Crlf => lines[i].1 = true,
+            Noise::ValueDown => {
+                let line = lines[i].0.clone();
+                let indent = line.len() - line.trim_start().len();
+                if let Some((key, value)) = line.split_once(": ") {
+                    let simple = !key.trim_start().starts_with(['-', '#'])
+                        && !value.starts_with(['|', '>', '#'])
+                        && !value.trim().is_empty();
+                    if simple {
+                        lines[i].0 = format!("{key}:");
+                        let down = format!("{}{value}", " ".repeat(indent + 2));
+                        lines.insert(i + 1, (down, false));
+                    }
+                }
+            }
         }
     }
     lines

@@ -93,6 +93,13 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Whether the next comment lies between `from` and `pos`.
+    fn comment_before(&self, pos: usize, from: usize) -> bool {
+        self.comments
+            .get(self.next)
+            .is_some_and(|c| c.start >= from && c.start < pos)
+    }
+
     fn finish_line(&mut self, trailing_at: usize) {
         if let Some(t) = self.trailing(trailing_at) {
             self.out.push_str("  ");
@@ -160,6 +167,17 @@ impl<'a> Emitter<'a> {
                 self.block_scalar(v, indent, old_parent);
             }
             (_, Style::Empty) => self.finish_line(after),
+            // Comments between the key and a value on a later line: the
+            // value stays on its own line, under them, so they keep their
+            // order and the key line its own trailing comment.
+            _ if self.comment_before(v.span.start, after) => {
+                self.finish_line(after);
+                self.leading(v.span.start, indent + 2);
+                self.hoist_inner(v, indent + 2);
+                self.out.push_str(&" ".repeat(indent + 2));
+                self.out.push_str(&self.inline(v));
+                self.finish_line(v.span.end);
+            }
             _ => {
                 self.hoist_inner(v, indent);
                 self.out.push(' ');

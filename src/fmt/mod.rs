@@ -291,4 +291,16 @@ mod tests {
         assert_eq!(err[0].code, Code::UnsupportedYaml);
         assert_eq!(err[0].span, Span::new(7, 8));
     }
+
+    /// A comment between a key and its value on a later line keeps the
+    /// value under it, for scalars and flow collections alike.
+    #[test]
+    fn a_comment_between_key_and_value_keeps_the_value_below_it() {
+        let text = "POLICY:\n  name: x\n  description:   # why\n      # note\n      long text\n  tags:\n    # c\n    [a,   b]\n";
+        let want = "POLICY:\n  name: x\n  description:  # why\n    # note\n    long text\n  tags:\n    # c\n    [a, b]\n";
+        assert_eq!(fmt(text, FileKind::Policy).unwrap(), want);
+        assert_eq!(fmt(want, FileKind::Policy).unwrap(), want);
+        let abl = "AGENT: X\nGUARDRAILS:\n  # c\n  tru\nPERSONA: |\n  x\n";
+        assert_eq!(fmt(abl, FileKind::Agent).unwrap(), abl);
+    }
 }
