@@ -9,10 +9,12 @@
 //! looser, neutral, reorder, or changed when the direction cannot be
 //! decided. Locations come from the IR ([`locate`]).
 
+mod align;
 pub mod classify;
 mod compare;
 pub mod implication;
 pub mod locate;
+mod renames;
 pub mod words;
 
 use std::collections::BTreeMap;
