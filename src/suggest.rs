@@ -48,6 +48,17 @@ pub fn help_for(word: &str, candidates: &[&str]) -> String {
     }
 }
 
+/// [`help_for`] for a key: a YAML 1.1 merge key gets its own answer.
+pub fn key_help(key: &str, candidates: &[&str]) -> String {
+    if key == "<<" {
+        "merge keys (`<<`) belong to YAML 1.1 and are not part of YAML 1.2, which guardctl \
+         reads; loaders disagree on them, so write the fields out"
+            .to_string()
+    } else {
+        help_for(key, candidates)
+    }
+}
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,

@@ -11,7 +11,7 @@ use super::reader::Cx;
 use crate::cel::check::{IDENTITY_FIELDS, TOKEN_FIELDS};
 use crate::lint::registry::Code;
 use crate::source::{Span, Spanned};
-use crate::suggest::{did_you_mean, help_for};
+use crate::suggest::{did_you_mean, help_for, key_help};
 use crate::syntax::{Node, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -165,7 +165,7 @@ fn read_leaf(cx: &mut Cx<'_>, node: &Node, entries: &[(Node, Node)]) -> Option<C
                     Code::UnknownKey,
                     k.span,
                     format!("unknown key `{other}` in condition"),
-                    Some(help_for(
+                    Some(key_help(
                         other,
                         &["field", "operator", "value", "all", "any", "not"],
                     )),

@@ -10,7 +10,7 @@ use super::values::{Duration, Timestamp, parse_percent_text};
 use crate::diagnostic::Diagnostic;
 use crate::lint::registry::Code;
 use crate::source::{SourceFile, Span, Spanned};
-use crate::suggest::help_for;
+use crate::suggest::{help_for, key_help};
 use crate::syntax::{Node, Value};
 
 /// Where lowering reports to.
@@ -348,7 +348,7 @@ impl<'n> Obj<'n> {
                 Code::UnknownKey,
                 k.span,
                 format!("unknown key `{name}` in {what}"),
-                Some(help_for(&name, known)),
+                Some(key_help(&name, known)),
             );
         }
     }

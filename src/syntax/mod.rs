@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::diagnostic::Diagnostic;
 use crate::lint::registry::Code;
 use crate::source::{SourceFile, Span};
-use crate::suggest::help_for;
+use crate::suggest::key_help;
 pub use node::{Document, Node, Style, Value};
 
 /// Sections a policy file may hold.
@@ -130,7 +130,7 @@ fn parse_policy(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Syntax
                                 k.span,
                                 format!("unknown section `{name}`"),
                             )
-                            .with_help(help_for(&name, POLICY_SECTIONS)),
+                            .with_help(key_help(&name, POLICY_SECTIONS)),
                         );
                         continue;
                     }
