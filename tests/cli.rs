@@ -101,7 +101,7 @@ fn json_diagnostics_have_the_documented_shape() {
     assert_eq!(d["column"], 5);
     assert_eq!(d["help"], "did you mean `action`?");
     assert_eq!(v["summary"]["files"], 1);
-    assert_eq!(v["summary"]["errors"], 3);
+    assert_eq!(v["summary"]["errors"], 4);
 }
 
 #[test]
