@@ -141,25 +141,16 @@ fn follow_renames(
     line: &[git2::Oid],
     prefixes: &[PathBuf],
 ) -> Result<Followed, String> {
-    let tree_of = |oid: git2::Oid| {
-        repo.repo
-            .find_commit(oid)
-            .and_then(|c| c.tree())
-            .map_err(|e| e.message().to_string())
-    };
+    let git = |e: git2::Error| e.message().to_string();
     let mut current = prefixes.to_vec();
     let mut out = vec![Vec::new(); line.len()];
-    for (i, slot) in out.iter_mut().enumerate().rev() {
+    for (slot, &oid) in out.iter_mut().zip(line).rev() {
         *slot = current.clone();
-        let Some(&oid) = line.get(i) else { continue };
-        let commit = repo
-            .repo
-            .find_commit(oid)
-            .map_err(|e| e.message().to_string())?;
+        let commit = repo.repo.find_commit(oid).map_err(git)?;
         let Ok(parent) = commit.parent(0) else {
             continue;
         };
-        let (tree, parent_tree) = (tree_of(oid)?, tree_of(parent.id())?);
+        let (tree, parent_tree) = (commit.tree().map_err(git)?, parent.tree().map_err(git)?);
         let lacking: Vec<PathBuf> = current
             .iter()
             .filter(|x| !x.as_os_str().is_empty())
