@@ -62,13 +62,12 @@ fn from_disk(
     Ok(ws)
 }
 
-/// A revision's policy files as one side, and which of `paths` the
-/// revision does not hold.
-/// One side of `diff --base` read from git. For the base side, `follow`
-/// names the other side (a revision, or `None` for the work tree): a path
-/// the base lacks is looked for there as a git rename, and its old name
-/// read instead, so a renamed file pairs its rules rather than showing
-/// every one as added.
+/// A revision's policy files as one side of `diff --base`, and which of
+/// `paths` the revision does not hold. For the base side, `follow` names
+/// the other side (a revision, or `None` for the work tree): a path the
+/// base lacks is looked for there as a git rename, and its old name read
+/// instead, so a renamed file pairs its rules rather than showing every
+/// one as added.
 fn from_git(
     global: &Global,
     options: &LintOptions,
@@ -84,13 +83,14 @@ fn from_git(
     let commit = repo.commit(rev).map_err(usage)?;
     let tree = commit.tree().map_err(|e| usage(e.message().to_string()))?;
     let mut prefixes = repo.prefixes(paths).map_err(usage)?;
-    let (mut missing, lacking): (Vec<PathBuf>, Vec<PathBuf>) = paths
+    // (the user's path, its repository path) for each path the tree lacks
+    let mut absent: Vec<(PathBuf, PathBuf)> = paths
         .iter()
         .zip(&prefixes)
         .filter(|(_, x)| !x.as_os_str().is_empty() && tree.get_path(x).is_err())
         .map(|(p, x)| (p.clone(), x.clone()))
-        .unzip();
-    if let (Some(head), false) = (follow, lacking.is_empty()) {
+        .collect();
+    if let (Some(head), false) = (follow, absent.is_empty()) {
         let head_tree = match head {
             Some(h) => {
                 let c = repo.commit(h).map_err(usage)?;
@@ -98,6 +98,7 @@ fn from_git(
             }
             None => None,
         };
+        let lacking: Vec<PathBuf> = absent.iter().map(|(_, x)| x.clone()).collect();
         let renamed = repo
             .renamed_into(&tree, head_tree.as_ref(), &lacking)
             .map_err(usage)?;
@@ -111,10 +112,9 @@ fn from_git(
             prefixes.push(old.clone());
         }
         // A path found under its old name is not missing.
-        let found = |x: &PathBuf| renamed.iter().any(|(_, new)| new.starts_with(x));
-        let mut keep = lacking.iter().map(|x| !found(x));
-        missing.retain(|_| keep.next().unwrap_or(true));
+        absent.retain(|(_, x)| !renamed.iter().any(|(_, new)| new.starts_with(x)));
     }
+    let missing = absent.into_iter().map(|(p, _)| p).collect();
     let entries = repo.entries(&tree, &prefixes);
     let sources = repo.sources(rev, &entries).map_err(usage)?;
     history::workspace_of(sources, options)
