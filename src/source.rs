@@ -10,34 +10,61 @@ pub struct SourceFile {
     /// The path as the user gave it (never canonicalised: diagnostics echo it).
     pub name: String,
     pub text: Arc<str>,
+    /// Where each line starts. A line ends at `\n`, `\r\n` or a lone
+    /// `\r`, as YAML's line breaks do, so a position reads the same in
+    /// every output format and in miette's snippet headers.
     line_starts: Vec<usize>,
-    /// Whether a `\r` stands without a `\n` after it: a line break to
-    /// some readers (miette's snippets), not to the line index.
-    lone_cr: bool,
+    /// For a text with a lone `\r`: the same text with each lone `\r`
+    /// written as `\n`, byte for byte the same length, so spans stay
+    /// valid. Snippets are drawn from it: miette numbers lines at a lone
+    /// `\r` but prints them only where a `\n` ends them.
+    snippet_text: Option<Arc<str>>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Arc<Self> {
         let text: Arc<str> = text.into();
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i + 1);
+        let mut lone_cr = false;
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes.get(i) == Some(&b'\r') {
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    continue;
+                }
+                lone_cr = true;
             }
+            line_starts.push(i + 1);
         }
-        let lone_cr = memchr::memchr_iter(b'\r', text.as_bytes())
-            .any(|i| text.as_bytes().get(i + 1) != Some(&b'\n'));
+        let snippet_text = lone_cr.then(|| {
+            let mut b = bytes.to_vec();
+            for i in 0..b.len() {
+                if b.get(i) == Some(&b'\r') && b.get(i + 1) != Some(&b'\n') {
+                    if let Some(c) = b.get_mut(i) {
+                        *c = b'\n';
+                    }
+                }
+            }
+            // Only ASCII bytes changed, so the text is still UTF-8.
+            Arc::from(String::from_utf8(b).unwrap_or_default())
+        });
         Arc::new(SourceFile {
             name: name.into(),
             text,
             line_starts,
-            lone_cr,
+            snippet_text,
         })
     }
 
     /// Whether some `\r` is not followed by `\n`.
     pub fn has_lone_cr(&self) -> bool {
-        self.lone_cr
+        self.snippet_text.is_some()
+    }
+
+    /// The text snippets are drawn from: the text itself, or for a text
+    /// with lone `\r` line breaks, the same text with `\n` in their place.
+    pub fn snippet_text(&self) -> &str {
+        self.snippet_text.as_deref().unwrap_or(&self.text)
     }
 
     /// The 0-based index of the line holding a byte offset.
@@ -60,7 +87,7 @@ impl SourceFile {
     /// The byte range of whole lines around `start..end`: `before` lines
     /// before the line of `start` and `after` lines after the line of
     /// `end` (fewer at the ends of the text), and the 0-based index of its
-    /// first line. Lines end at `\n`.
+    /// first line.
     pub fn lines_around(
         &self,
         start: usize,
@@ -165,5 +192,18 @@ mod tests {
         // "éé" is 4 bytes, 2 characters.
         assert_eq!(f.line_col(7), (2, 3));
         assert_eq!(f.line_col(100), (3, 1));
+    }
+
+    /// A lone `\r` ends a line as `\n` does; `\r\n` is one break.
+    #[test]
+    fn lone_carriage_returns_break_lines() {
+        let f = SourceFile::new("x", "a\rb\r\nc\nd");
+        assert_eq!(f.line_col(2), (2, 1));
+        assert_eq!(f.line_col(5), (3, 1));
+        assert_eq!(f.line_col(7), (4, 1));
+        assert_eq!(f.snippet_text(), "a\nb\r\nc\nd");
+        let plain = SourceFile::new("y", "a\r\nb");
+        assert!(!plain.has_lone_cr());
+        assert_eq!(plain.snippet_text(), "a\r\nb");
     }
 }

@@ -33,17 +33,12 @@ impl SourceCode for Lines {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text: &'a str = &self.0.text;
+        let text: &'a str = self.0.snippet_text();
         // miette's reader slices out of bounds for a span that starts past
         // the end; a diagnostic never should, but a snippet is not worth a
         // panic (the report falls back to its message line).
         if span.offset() > text.len() {
             return Err(MietteError::OutOfBounds);
-        }
-        // miette also breaks lines at a lone `\r`, which the line index
-        // does not: such a file is read whole, as miette would.
-        if self.0.has_lone_cr() {
-            return text.read_span(span, before, after);
         }
         let end = span.offset().saturating_add(span.len());
         let (range, first_line) = self.0.lines_around(
@@ -183,6 +178,9 @@ mod tests {
     fn same_as_whole(text: &str, start: usize, len: usize, before: usize, after: usize) {
         let span = SourceSpan::new(start.into(), len);
         let lines = Lines(SourceFile::new("x", text));
+        // A lone `\r` is drawn as the line break it is.
+        let whole = lines.0.snippet_text().to_string();
+        let text = whole.as_str();
         if start > text.len() {
             // Where miette's own reader would panic.
             assert!(read(&lines, span, before, after).is_none());
@@ -195,11 +193,32 @@ mod tests {
         );
     }
 
+    /// A file whose lines end in lone `\r` is reported as the same file
+    /// with `\n` line ends is: same line numbers, same snippet.
+    #[test]
+    fn lone_carriage_returns_render_as_line_breaks() {
+        let render_with = |cr: &str| {
+            let text = ["GUARDRAILS:", "  - id: x", "    action: blok", ""].join(cr);
+            let file = SourceFile::new("p.yaml", text);
+            let d = Diagnostic::new(
+                crate::lint::registry::Code::WrongType,
+                &file,
+                crate::source::Span::new(14, 40),
+                "not a list",
+            );
+            let d = [d];
+            render(&d, Summary::of(1, &d), false)
+        };
+        let lf = render_with("\n");
+        assert!(lf.contains("p.yaml:2:3"), "{lf}");
+        assert_eq!(render_with("\r"), lf);
+    }
+
     proptest! {
         /// The windowed reader gives what miette's reading of the whole
         /// text gives, for any span and context, with `\n` and `\r\n`
         /// line breaks, empty lines and spans that end past the end; and
-        /// with lone `\r` line breaks, where it reads the whole text.
+        /// with lone `\r` line breaks, read as the `\n` they stand for.
         #[test]
         fn lines_read_as_the_whole_text_does(
             text in any::<bool>().prop_flat_map(texts),
