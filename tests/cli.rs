@@ -318,3 +318,59 @@ fn cel_error_points_inside_the_string() {
     );
     assert!(Path::new("tests/fixtures/lint").is_dir());
 }
+
+/// A change inside an approval step or a nested object is located at
+/// that field on each side (the step as each side numbers it), not at the
+/// first step or the object; a side with lint errors is compared with a
+/// warning that its rejected values are left out.
+#[test]
+fn diff_locates_changes_inside_steps_and_nested_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.yaml");
+    let new = dir.path().join("new.yaml");
+    std::fs::write(
+        &old,
+        "POLICY:\n  name: p\n  timeouts: {local: 50ms, model: 2s}\n\
+         APPROVAL_CHAINS:\n  c:\n    steps:\n      - approvers: [a@x.example]\n\
+         \x20     - approvers: [b@x.example]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &new,
+        "POLICY:\n  name: p\n  timeouts: {local: 50ms, model: 3s}\n\
+         APPROVAL_CHAINS:\n  c:\n    steps:\n      - approvers: [z@x.example]\n\
+         \x20     - approvers: [a@x.example]\n      - approvers: [b@x.example, c@x.example]\n",
+    )
+    .unwrap();
+    let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let out = guardctl(&["diff", o, n, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let at = |field: &str| {
+        let c = v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["field"] == field)
+            .unwrap_or_else(|| panic!("no change to {field} in {v:#}"));
+        let line = |side: &str| c[side]["line"].as_u64().unwrap();
+        (line("old_location"), line("new_location"))
+    };
+    // Old step 2 is new step 3.
+    assert_eq!(at("steps[3].approvers"), (8, 9));
+    assert_eq!(at("timeouts_ms.model"), (3, 3));
+
+    std::fs::write(
+        &new,
+        "POLICY:\n  name: p\n  timeouts: {local: 50ms, model: 2 secs}\n",
+    )
+    .unwrap();
+    let out = guardctl(&["diff", o, n]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has 1 lint error(s); values lint rejects are left out"),
+        "{}",
+        stderr(&out)
+    );
+}

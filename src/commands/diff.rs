@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, color, input_errors, print};
 use crate::cli::{DiffArgs, Global};
+use crate::diagnostic::Severity;
 use crate::diff::{self, Class, Side};
 use crate::history::{self, Repo, Unparsable};
 use crate::lint::LintOptions;
@@ -122,6 +123,25 @@ fn from_git(
         .map_err(|u| unparsable(global, rev, &u))
 }
 
+/// A side that reads as policy but has lint errors is still compared
+/// (a revision in history may not lint clean), but a value lint rejects
+/// (an unknown action, a malformed duration) is left out of the IR, and
+/// would show as removed: say so on stderr rather than let that pass as
+/// the change.
+fn warn_lint_errors(ws: &Workspace, label: &str) {
+    let errors = ws
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        eprintln!(
+            "warning: {label} has {errors} lint error(s); values lint rejects are left out of \
+             the comparison (see `guardctl lint`)"
+        );
+    }
+}
+
 fn parse_fail_on(list: &[String]) -> Result<Vec<Class>, String> {
     let mut out = Vec::new();
     for s in list {
@@ -208,6 +228,8 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    warn_lint_errors(&old, &base_label);
+    warn_lint_errors(&new, &head_label);
     let changes = diff::diff(&Side::of(&old.program), &Side::of(&new.program));
 
     let impact = if args.traces.is_empty() {

@@ -34,7 +34,16 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn push(&mut self, path: &str, old: Value, new: Value, verdict: classify::Verdict) {
+    /// Records a change of the field at `path` (as the new side numbers
+    /// list elements; `old_path` names the same field as the old side
+    /// does, where its location is looked up).
+    fn push(
+        &mut self,
+        (path, old_path): (&str, &str),
+        old: Value,
+        new: Value,
+        verdict: classify::Verdict,
+    ) {
         let words = match (&old, &new) {
             (Value::String(o), Value::String(n))
                 if WORDY.contains(&path) || path.starts_with("when") =>
@@ -53,15 +62,17 @@ impl Walk<'_> {
             new,
             class: verdict.0,
             reason: verdict.1,
-            old_location: self.old.locate(self.old_key, Some(path)),
+            old_location: self.old.locate(self.old_key, Some(old_path)),
             new_location: self.new.locate(self.new_key, Some(path)),
             words,
         });
     }
 
-    /// Compares one value; `norm` is the path with indexes removed, the
-    /// form the classification table is keyed by.
-    fn value(&mut self, path: &str, norm: &str, old: &Value, new: &Value) {
+    /// Compares one value at `at` (its path on each side, see
+    /// [`Walk::push`]); `norm` is the path with indexes removed, the form
+    /// the classification table is keyed by.
+    fn value(&mut self, at: (&str, &str), norm: &str, old: &Value, new: &Value) {
+        let path = at.0;
         if old == new {
             return;
         }
@@ -73,16 +84,16 @@ impl Walk<'_> {
             if (old.is_array() || old.is_null()) && (new.is_array() || new.is_null()) {
                 if allow && o.is_empty() != n.is_empty() {
                     let verdict = classify::allow_list(o.is_empty(), path);
-                    self.push(path, old.clone(), new.clone(), verdict);
+                    self.push(at, old.clone(), new.clone(), verdict);
                     return;
                 }
                 for x in o.iter().filter(|x| !n.contains(x)) {
                     let verdict = classify::element(ty, norm, false, x);
-                    self.push(path, x.clone(), Value::Null, verdict);
+                    self.push(at, x.clone(), Value::Null, verdict);
                 }
                 for x in n.iter().filter(|x| !o.contains(x)) {
                     let verdict = classify::element(ty, norm, true, x);
-                    self.push(path, Value::Null, x.clone(), verdict);
+                    self.push(at, Value::Null, x.clone(), verdict);
                 }
                 return;
             }
@@ -93,11 +104,14 @@ impl Walk<'_> {
                 for k in keys {
                     let a = o.get(k).unwrap_or(&Value::Null);
                     let b = n.get(k).unwrap_or(&Value::Null);
-                    let sub = if path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{path}.{k}")
+                    let under = |p: &str| {
+                        if p.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{p}.{k}")
+                        }
                     };
+                    let (sub, old_sub) = (under(at.0), under(at.1));
                     let sub_norm = if norm.is_empty() {
                         k.clone()
                     } else {
@@ -106,21 +120,29 @@ impl Walk<'_> {
                     if path.is_empty() && ty == ObjectType::Rule && DERIVED.contains(&k.as_str()) {
                         continue;
                     }
-                    self.value(&sub, &sub_norm, a, b);
+                    self.value((&sub, &old_sub), &sub_norm, a, b);
                 }
             }
-            (Value::Array(o), Value::Array(n)) => self.sequence(path, norm, o, n),
+            (Value::Array(o), Value::Array(n)) => self.sequence(at, norm, o, n),
             _ => {
                 let verdict = classify::field(ty, norm, old, new);
-                self.push(path, old.clone(), new.clone(), verdict);
+                self.push(at, old.clone(), new.clone(), verdict);
             }
         }
     }
 
     /// Elements `range` of `list` added (from the new list) or removed
-    /// (from the old one), each its own change at its 1-based position.
-    fn steps(&mut self, path: &str, list: &[Value], range: std::ops::Range<usize>, added: bool) {
+    /// (from the old one), each its own change at its 1-based position in
+    /// its list.
+    fn steps(
+        &mut self,
+        at: (&str, &str),
+        list: &[Value],
+        range: std::ops::Range<usize>,
+        added: bool,
+    ) {
         let ty = self.new_key.0;
+        let path = if added { at.0 } else { at.1 };
         for i in range {
             let x = list.get(i).cloned().unwrap_or(Value::Null);
             let p = format!("{path}[{}]", i + 1);
@@ -129,13 +151,13 @@ impl Walk<'_> {
             } else {
                 (x, Value::Null)
             };
-            self.push(&p, o, n, classify::step(ty, added));
+            self.push((&p, &p), o, n, classify::step(ty, added));
         }
     }
 
     /// Ordered lists (approval steps): a sequence diff tells inserted and
     /// deleted elements from ones changed in place.
-    fn sequence(&mut self, path: &str, norm: &str, old: &[Value], new: &[Value]) {
+    fn sequence(&mut self, at: (&str, &str), norm: &str, old: &[Value], new: &[Value]) {
         let ops = alignment(old, new);
         let item_norm = format!("{norm}[]");
         for op in ops {
@@ -143,10 +165,10 @@ impl Walk<'_> {
                 DiffOp::Equal { .. } => {}
                 DiffOp::Delete {
                     old_index, old_len, ..
-                } => self.steps(path, old, old_index..old_index + old_len, false),
+                } => self.steps(at, old, old_index..old_index + old_len, false),
                 DiffOp::Insert {
                     new_index, new_len, ..
-                } => self.steps(path, new, new_index..new_index + new_len, true),
+                } => self.steps(at, new, new_index..new_index + new_len, true),
                 DiffOp::Replace {
                     old_index,
                     old_len,
@@ -157,11 +179,12 @@ impl Walk<'_> {
                     for k in 0..common {
                         let a = old.get(old_index + k).unwrap_or(&Value::Null);
                         let b = new.get(new_index + k).unwrap_or(&Value::Null);
-                        let p = format!("{path}[{}]", new_index + k + 1);
-                        self.value(&p, &item_norm, a, b);
+                        let p = format!("{}[{}]", at.0, new_index + k + 1);
+                        let q = format!("{}[{}]", at.1, old_index + k + 1);
+                        self.value((&p, &q), &item_norm, a, b);
                     }
-                    self.steps(path, old, old_index + common..old_index + old_len, false);
-                    self.steps(path, new, new_index + common..new_index + new_len, true);
+                    self.steps(at, old, old_index + common..old_index + old_len, false);
+                    self.steps(at, new, new_index + common..new_index + new_len, true);
                 }
             }
         }
@@ -214,7 +237,7 @@ pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
             new_key: key,
             out: Vec::new(),
         };
-        walk.value("", "", &body(o), &body(n));
+        walk.value(("", ""), "", &body(o), &body(n));
         out.extend(walk.out);
     }
     for (from, to) in renames {
@@ -228,7 +251,7 @@ pub fn changes(old: &Side, new: &Side) -> Vec<Change> {
             new_key: to,
             out: Vec::new(),
         };
-        walk.value("", "", &body(o), &body(n));
+        walk.value(("", ""), "", &body(o), &body(n));
         let same = walk.out.is_empty();
         out.push(Change {
             object_type: to.0,

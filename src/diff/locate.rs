@@ -1,7 +1,10 @@
 //! Where each field of each bundle object was written: the IR keeps a span
 //! per value, and the bundle does not, so a diff looks locations up here
-//! (top-level field name → file, line, column). Fields left to their
-//! defaults have no location; the object's own location stands in.
+//! (field path → file, line, column). Top-level fields are keyed by name,
+//! fields of nested objects and approval steps by their path as the diff
+//! names them (`timeouts_ms.model`, `scope.team`, `steps[2].approvers`).
+//! A field left to its default has no location: the nearest enclosing
+//! one, or the object's own, stands in.
 
 use std::collections::BTreeMap;
 
@@ -30,21 +33,39 @@ fn first<T>(v: &Option<Vec<Spanned<T>>>) -> Option<Span> {
     v.as_ref().and_then(|l| l.first()).map(|x| x.span)
 }
 
-fn scope_span(scope: &[(Spanned<String>, Spanned<String>)]) -> Option<Span> {
+type Scope = [(Spanned<String>, Spanned<String>)];
+
+fn scope_span(scope: &Scope) -> Option<Span> {
     scope.first().map(|(k, _)| k.span)
 }
 
+/// `scope.<key>` for each key of a scope.
+fn scope_fields(scope: &Scope) -> Vec<(String, Option<Span>)> {
+    scope
+        .iter()
+        .map(|(k, _)| (format!("scope.{}", k.value), Some(k.span)))
+        .collect()
+}
+
+/// `<name>.<field>` for the fields of a nested object.
+fn nested(name: &str, fields: &[(&str, Option<Span>)]) -> Vec<(String, Option<Span>)> {
+    fields
+        .iter()
+        .map(|(f, span)| (format!("{name}.{f}"), *span))
+        .collect()
+}
+
 /// Collects `(field, span)` pairs that exist into the map for one object.
-fn put(
+fn put<N: AsRef<str>>(
     out: &mut Locations,
     file: &SourceFile,
-    key: (ObjectType, String),
-    fields: Vec<(&str, Option<Span>)>,
+    key: &(ObjectType, String),
+    fields: impl IntoIterator<Item = (N, Option<Span>)>,
 ) {
-    let m = out.entry(key).or_default();
+    let m = out.entry(key.clone()).or_default();
     for (name, span) in fields {
         if let Some(span) = span {
-            m.entry(name.to_string())
+            m.entry(name.as_ref().to_string())
                 .or_insert_with(|| location(file, span));
         }
     }
@@ -98,8 +119,16 @@ pub fn locations(program: &Program) -> Locations {
             ),
             ("max_tokens", s(&r.max_tokens)),
         ];
+        let bands: Vec<(String, Option<Span>)> = r
+            .severity_actions
+            .iter()
+            .flatten()
+            .map(|(k, _)| (format!("severity_actions.{}", k.value), Some(k.span)))
+            .collect();
         for (id, _, _) in rule_ids(r) {
-            put(&mut out, &r.file, (ObjectType::Rule, id), fields.clone());
+            let key = (ObjectType::Rule, id);
+            put(&mut out, &r.file, &key, fields.iter().copied());
+            put(&mut out, &r.file, &key, bands.iter().cloned());
         }
     }
     for p in &program.policies {
@@ -140,7 +169,36 @@ pub fn locations(program: &Program) -> Locations {
             ("combine", s(&p.combine)),
         ];
         let key = (ObjectType::Policy, p.name.value.clone());
-        put(&mut out, &p.file, key, fields);
+        put(&mut out, &p.file, &key, fields);
+        if let Some(t) = &p.timeouts {
+            let t = [
+                ("local", s(&t.local)),
+                ("model", s(&t.model)),
+                ("llm", s(&t.llm)),
+            ];
+            put(&mut out, &p.file, &key, nested("timeouts_ms", &t));
+        }
+        if let Some(st) = &p.streaming {
+            let st = [
+                ("enabled", s(&st.enabled)),
+                ("interval", s(&st.interval)),
+                ("chunk_size", s(&st.chunk_size)),
+                ("max_latency_ms", s(&st.max_latency)),
+                ("early_termination", s(&st.early_termination)),
+            ];
+            put(&mut out, &p.file, &key, nested("streaming", &st));
+        }
+        if let Some(c) = &p.caching {
+            let c = [("enabled", s(&c.enabled)), ("ttl_ms", s(&c.ttl))];
+            put(&mut out, &p.file, &key, nested("caching", &c));
+        }
+        if let Some(b) = &p.budget {
+            let b = [
+                ("monthly_limit_usd", s(&b.monthly_limit_usd)),
+                ("overspend_action", s(&b.overspend_action)),
+            ];
+            put(&mut out, &p.file, &key, nested("budget", &b));
+        }
     }
     for p in &program.providers {
         let fields = vec![
@@ -155,7 +213,7 @@ pub fn locations(program: &Program) -> Locations {
             ("cost_per_eval_usd", s(&p.cost_per_eval_usd)),
         ];
         let key = (ObjectType::Provider, p.name.value.clone());
-        put(&mut out, &p.file, key, fields);
+        put(&mut out, &p.file, &key, fields);
     }
     for b in &program.budgets {
         let fields = vec![
@@ -167,7 +225,8 @@ pub fn locations(program: &Program) -> Locations {
             ("alert_at", first(&b.alert_at)),
         ];
         let key = (ObjectType::Budget, b.name.value.clone());
-        put(&mut out, &b.file, key, fields);
+        put(&mut out, &b.file, &key, fields);
+        put(&mut out, &b.file, &key, scope_fields(&b.scope));
     }
     for c in &program.caps {
         let fields = vec![
@@ -180,7 +239,8 @@ pub fn locations(program: &Program) -> Locations {
             ("approval_chain", s(&c.approval_chain)),
         ];
         let key = (ObjectType::Cap, c.name.value.clone());
-        put(&mut out, &c.file, key, fields);
+        put(&mut out, &c.file, &key, fields);
+        put(&mut out, &c.file, &key, scope_fields(&c.scope));
     }
     for c in &program.chains {
         let fields = vec![
@@ -195,7 +255,22 @@ pub fn locations(program: &Program) -> Locations {
             ("on_timeout", s(&c.on_timeout)),
         ];
         let key = (ObjectType::Chain, c.name.value.clone());
-        put(&mut out, &c.file, key, fields);
+        put(&mut out, &c.file, &key, fields);
+        for (i, st) in c.steps.iter().enumerate() {
+            let approvers = st.approvers.first().map(|a| a.span);
+            let min = s(&st.min_approvals);
+            let step = format!("steps[{}]", i + 1);
+            put(
+                &mut out,
+                &c.file,
+                &key,
+                [
+                    (format!("{step}.approvers"), approvers),
+                    (format!("{step}.min_approvals"), min),
+                    (step, approvers.or(min)),
+                ],
+            );
+        }
     }
     for e in &program.exceptions {
         let fields = vec![
@@ -208,7 +283,8 @@ pub fn locations(program: &Program) -> Locations {
             ("approved_by", s(&e.approved_by)),
         ];
         let key = (ObjectType::Exception, e.name.value.clone());
-        put(&mut out, &e.file, key, fields);
+        put(&mut out, &e.file, &key, fields);
+        put(&mut out, &e.file, &key, scope_fields(&e.scope));
     }
     out
 }

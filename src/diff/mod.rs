@@ -200,12 +200,21 @@ impl Side {
         side
     }
 
-    /// Where a field (by its top-level name) of an object is written,
-    /// falling back to where the object is defined.
+    /// Where a field of an object is written (`steps[2].approvers`),
+    /// else the nearest enclosing field that has a location (`steps[2]`,
+    /// then `steps`), else where the object is defined.
     pub fn locate(&self, key: &(ObjectType, String), field: Option<&str>) -> Option<Location> {
-        let top = field.map(|f| f.split(['.', '[']).next().unwrap_or(f).to_string());
-        top.and_then(|t| self.fields.get(key).and_then(|m| m.get(&t)).cloned())
-            .or_else(|| self.defined.get(key).cloned())
+        let fields = self.fields.get(key);
+        let mut path = field.unwrap_or("");
+        while !path.is_empty() {
+            if let Some(l) = fields.and_then(|m| m.get(path)) {
+                return Some(l.clone());
+            }
+            path = path
+                .get(..path.rfind(['.', '[']).unwrap_or(0))
+                .unwrap_or("");
+        }
+        self.defined.get(key).cloned()
     }
 }
 
