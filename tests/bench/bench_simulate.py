@@ -6,7 +6,10 @@
    parse-only pass (read + parse, no evaluation) over the same file by the
    same binary: nine rounds of the four commands in turn, best and median
    of each.
-2. Peak RSS on a ~1 GB trace (the 100k file repeated four times).
+2. Twenty alternating pairs of the one- and two-thread commands: the
+   median of each and their ratio, a second reading of the two-thread
+   speed-up over more runs than the rounds above.
+3. Peak RSS on a ~1 GB trace (the 100k file repeated four times).
 
 Run from the repository root:  python3 tests/bench/bench_simulate.py
 """
@@ -69,6 +72,8 @@ def main():
     print(f"simulate, 2 threads: {t2:.2f} s  {n / t2:,.0f} events/s  ({t1 / t2:.2f}x one thread)  [{m2:.2f} s  {m1 / m2:.2f}x]")
     print(f"parse only, 1 thread : {p1:.2f} s  -> simulate runs at {p1 / t1:.2f} of parse-only speed  [{q1:.2f} s  {q1 / m1:.2f}]")
     print(f"parse only, 2 threads: {p2:.2f} s  -> simulate runs at {p2 / t2:.2f} of parse-only speed  [{q2:.2f} s  {q2 / m2:.2f}]")
+    (_, a1), (_, a2) = rounds([(one, True), (two, False)], runs=20)
+    print(f"20 alternating pairs: medians {a1:.3f} s and {a2:.3f} s, two threads {a1 / a2:.2f}x one thread")
     if not os.path.exists(BIG):
         # Copied in 1 MB pieces: on exec, Linux keeps the peak RSS of the
         # process image it replaces in the child's ru_maxrss, so a parent
