@@ -37,12 +37,13 @@ impl SourceFile {
             line_starts.push(i + 1);
         }
         let snippet_text = lone_cr.then(|| {
+            // Every line but the first starts after its break: where that
+            // break is a `\r`, it is a lone one (`\r\n` starts the line
+            // after the `\n`).
             let mut b = bytes.to_vec();
-            for i in 0..b.len() {
-                if b.get(i) == Some(&b'\r') && b.get(i + 1) != Some(&b'\n') {
-                    if let Some(c) = b.get_mut(i) {
-                        *c = b'\n';
-                    }
+            for &start in line_starts.iter().skip(1) {
+                if let Some(c) = b.get_mut(start - 1).filter(|c| **c == b'\r') {
+                    *c = b'\n';
                 }
             }
             // Only ASCII bytes changed, so the text is still UTF-8.

@@ -33,17 +33,18 @@ fn first<T>(v: &Option<Vec<Spanned<T>>>) -> Option<Span> {
     v.as_ref().and_then(|l| l.first()).map(|x| x.span)
 }
 
-type Scope = [(Spanned<String>, Spanned<String>)];
-
-fn scope_span(scope: &Scope) -> Option<Span> {
+fn scope_span(scope: &[(Spanned<String>, Spanned<String>)]) -> Option<Span> {
     scope.first().map(|(k, _)| k.span)
 }
 
-/// `scope.<key>` for each key of a scope.
-fn scope_fields(scope: &Scope) -> Vec<(String, Option<Span>)> {
-    scope
-        .iter()
-        .map(|(k, _)| (format!("scope.{}", k.value), Some(k.span)))
+/// `<name>.<key>` for each key of a map written in the source (a scope,
+/// severity bands), located at the key.
+fn keyed<'a, K: std::fmt::Display + 'a, V: 'a>(
+    name: &str,
+    map: impl IntoIterator<Item = &'a (Spanned<K>, V)>,
+) -> Vec<(String, Option<Span>)> {
+    map.into_iter()
+        .map(|(k, _)| (format!("{name}.{}", k.value), Some(k.span)))
         .collect()
 }
 
@@ -119,12 +120,7 @@ pub fn locations(program: &Program) -> Locations {
             ),
             ("max_tokens", s(&r.max_tokens)),
         ];
-        let bands: Vec<(String, Option<Span>)> = r
-            .severity_actions
-            .iter()
-            .flatten()
-            .map(|(k, _)| (format!("severity_actions.{}", k.value), Some(k.span)))
-            .collect();
+        let bands = keyed("severity_actions", r.severity_actions.iter().flatten());
         for (id, _, _) in rule_ids(r) {
             let key = (ObjectType::Rule, id);
             put(&mut out, &r.file, &key, fields.iter().copied());
@@ -226,7 +222,7 @@ pub fn locations(program: &Program) -> Locations {
         ];
         let key = (ObjectType::Budget, b.name.value.clone());
         put(&mut out, &b.file, &key, fields);
-        put(&mut out, &b.file, &key, scope_fields(&b.scope));
+        put(&mut out, &b.file, &key, keyed("scope", &b.scope));
     }
     for c in &program.caps {
         let fields = vec![
@@ -240,7 +236,7 @@ pub fn locations(program: &Program) -> Locations {
         ];
         let key = (ObjectType::Cap, c.name.value.clone());
         put(&mut out, &c.file, &key, fields);
-        put(&mut out, &c.file, &key, scope_fields(&c.scope));
+        put(&mut out, &c.file, &key, keyed("scope", &c.scope));
     }
     for c in &program.chains {
         let fields = vec![
@@ -284,7 +280,7 @@ pub fn locations(program: &Program) -> Locations {
         ];
         let key = (ObjectType::Exception, e.name.value.clone());
         put(&mut out, &e.file, &key, fields);
-        put(&mut out, &e.file, &key, scope_fields(&e.scope));
+        put(&mut out, &e.file, &key, keyed("scope", &e.scope));
     }
     out
 }
