@@ -7,11 +7,12 @@
 //! checksums). Word lists are aho-corasick DFAs over the lowercased text.
 //! Positions are character offsets, end exclusive.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::util::iter::Searcher;
 use regex_automata::{Input, meta};
 use sha2::{Digest, Sha256};
 
@@ -211,6 +212,16 @@ pub fn overlapping<P: AsRef<str>>(patterns: &[P]) -> Option<meta::Regex> {
         .ok()
 }
 
+thread_local! {
+    /// This thread's search caches for the detectors' regexes, one per
+    /// regex. A regex's own pool hands its cache out fast only to the
+    /// thread that used it first and takes a lock for every other thread;
+    /// caches kept per thread make every thread's search as fast as the
+    /// first's (the detectors are built once per process, so these
+    /// always belong to them).
+    static CACHES: RefCell<Vec<meta::Cache>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Compiled detectors, built once per process.
 pub struct Detectors {
     /// Meta regexes (what `regex::Regex` wraps) for their bounded
@@ -258,9 +269,30 @@ impl Detectors {
     /// `all_matches`, optionally without the gate (what the gate must
     /// never change).
     pub(crate) fn matches(&self, text: &str, gated: bool) -> Vec<(usize, usize, Entity)> {
+        CACHES.with(|caches| match caches.try_borrow_mut() {
+            Ok(mut caches) => {
+                if caches.len() != self.each.len() {
+                    *caches = self.each.iter().map(meta::Regex::create_cache).collect();
+                }
+                self.matches_with(&mut caches, text, gated)
+            }
+            // Only a search inside a search could get here; none does.
+            Err(_) => {
+                let mut own: Vec<_> = self.each.iter().map(meta::Regex::create_cache).collect();
+                self.matches_with(&mut own, text, gated)
+            }
+        })
+    }
+
+    fn matches_with(
+        &self,
+        caches: &mut [meta::Cache],
+        text: &str,
+        gated: bool,
+    ) -> Vec<(usize, usize, Entity)> {
         let mut found = Vec::new();
         let features = gated.then(|| gate::scan(text));
-        for (spec, re) in SPECS.iter().zip(&self.each) {
+        for ((spec, re), cache) in SPECS.iter().zip(&self.each).zip(caches) {
             let span = match &features {
                 Some(f) => match (spec.window)(f, text) {
                     Some(w) => w,
@@ -268,7 +300,8 @@ impl Detectors {
                 },
                 None => 0..text.len(),
             };
-            for m in re.find_iter(Input::new(text).range(span)) {
+            let mut it = Searcher::new(Input::new(text).range(span));
+            while let Ok(Some(m)) = it.try_advance(|input| Ok(re.search_with(cache, input))) {
                 let (start, end) = (m.start(), m.end());
                 let Some(found_text) = text.get(start..end) else {
                     continue;

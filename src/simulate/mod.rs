@@ -356,10 +356,12 @@ pub fn parse_only(cfg: &Config) -> Result<(usize, usize, usize), Fatal> {
     pipeline::run(
         &cfg.traces,
         pool.as_ref(),
-        |r, _: &mut ()| match r {
-            Record::Event(_) => 0usize,
-            Record::Malformed { .. } => 1,
-            Record::OtherSpan { .. } => 2,
+        || {
+            |r, _: &mut ()| match r {
+                Record::Event(_) => 0usize,
+                Record::Malformed { .. } => 1,
+                Record::OtherSpan { .. } => 2,
+            }
         },
         |_, &kind| {
             if let Some(n) = counts.get_mut(kind) {
@@ -372,6 +374,88 @@ pub fn parse_only(cfg: &Config) -> Result<(usize, usize, usize), Fatal> {
     Ok((events, malformed, other))
 }
 
+/// Whether an exception exempts an event from a rule, and which.
+type Exempt<'a> = dyn Fn(&CRule, &Event) -> Option<String> + Sync + 'a;
+
+/// What every thread that evaluates events reads and none writes.
+struct Mapping<'a> {
+    program: &'a Program,
+    baseline: Option<&'a Program>,
+    exempt: &'a Exempt<'a>,
+    base_exempt: Option<&'a Exempt<'a>>,
+    opts: Options,
+    /// The `--sweep` rule's index, and the thresholds it is tried at.
+    sweep_rule: Option<usize>,
+    thresholds: &'a [f64],
+    keep_outcomes: bool,
+}
+
+/// One thread's evaluator: the rules compiled for it alone.
+struct Mapper<'a> {
+    set: RuleSet,
+    base_set: Option<RuleSet>,
+    shared: &'a Mapping<'a>,
+}
+
+impl Mapper<'_> {
+    /// Evaluates one trace record, counting its rule outcomes.
+    fn map(&self, rec: Record, tally: &mut RuleTally) -> Result<Evaluated, NotEvent> {
+        let m = self.shared;
+        let mut e = match rec {
+            Record::Malformed {
+                line,
+                column,
+                message,
+            } => {
+                return Err(NotEvent::Malformed {
+                    line,
+                    column,
+                    message,
+                });
+            }
+            Record::OtherSpan { .. } => return Err(NotEvent::OtherSpan),
+            Record::Event(e) => e,
+        };
+        let mut r = evaluate(&self.set, m.exempt, &e, &m.opts);
+        let b = match (&self.base_set, m.base_exempt, m.baseline) {
+            (Some(bs), Some(bx), Some(bp)) => {
+                Some(Box::new((evaluate(bs, bx, &e, &m.opts), Facts::of(bp, &e))))
+            }
+            _ => None,
+        };
+        tally.count(self.set.rules.len(), &r.outcomes);
+        // Sweep: does the rule trigger at each threshold (None: unevaluated)?
+        let sweep = match m.sweep_rule {
+            Some(ri) => {
+                let score = r
+                    .outcomes
+                    .iter()
+                    .find(|o| o.rule == ri)
+                    .and_then(|o| o.score);
+                m.thresholds
+                    .iter()
+                    .map(|t| score.map(|sc| sc >= *t))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        // Only a comparison shows the content (as excerpts).
+        if b.is_none() {
+            e.drop_content();
+        }
+        if !m.keep_outcomes {
+            r.outcomes = Vec::new();
+        }
+        Ok(Evaluated {
+            facts: Facts::of(m.program, &e),
+            event: e,
+            result: r,
+            baseline: b,
+            sweep,
+        })
+    }
+}
+
 /// Runs the simulation. `events_out` receives one JSON line per event.
 pub fn run(
     program: &Program,
@@ -380,7 +464,6 @@ pub fn run(
     mut events_out: Option<&mut dyn Write>,
 ) -> Result<Summary, Fatal> {
     let set = RuleSet::build(program);
-    let base_set = baseline.map(RuleSet::build);
     let exempt = rule_exemption(program);
     let base_exempt = baseline.map(rule_exemption);
     let sweep_rule = match &cfg.sweep {
@@ -402,63 +485,30 @@ pub fn run(
     let mut sweep_counts = vec![(0usize, 0usize); thresholds.len()];
     let mut gov = Governance::default();
     let mut base_gov = Governance::default();
-    let opts = Options::default();
-    // Each rule's outcomes are only needed again for `--events`.
-    let keep_outcomes = events_out.is_some();
-    let map = |rec: Record, tally: &mut RuleTally| -> Result<Evaluated, NotEvent> {
-        match rec {
-            Record::Malformed {
-                line,
-                column,
-                message,
-            } => Err(NotEvent::Malformed {
-                line,
-                column,
-                message,
-            }),
-            Record::OtherSpan { .. } => Err(NotEvent::OtherSpan),
-            Record::Event(mut e) => {
-                let mut r = evaluate(&set, &exempt, &e, &opts);
-                let b = match (&base_set, &base_exempt, baseline) {
-                    (Some(bs), Some(bx), Some(bp)) => {
-                        Some(Box::new((evaluate(bs, bx, &e, &opts), Facts::of(bp, &e))))
-                    }
-                    _ => None,
-                };
-                tally.count(set.rules.len(), &r.outcomes);
-                // Sweep: does the rule trigger at each threshold (None: unevaluated)?
-                let sw = match sweep_rule {
-                    Some(ri) => {
-                        let score = r
-                            .outcomes
-                            .iter()
-                            .find(|o| o.rule == ri)
-                            .and_then(|o| o.score);
-                        thresholds
-                            .iter()
-                            .map(|t| score.map(|sc| sc >= *t))
-                            .collect()
-                    }
-                    None => Vec::new(),
-                };
-                // Only a comparison shows the content (as excerpts).
-                if b.is_none() {
-                    e.drop_content();
-                }
-                if !keep_outcomes {
-                    r.outcomes = Vec::new();
-                }
-                Ok(Evaluated {
-                    facts: Facts::of(program, &e),
-                    event: e,
-                    result: r,
-                    baseline: b,
-                    sweep: sw,
-                })
-            }
-        }
+    let shared = Mapping {
+        program,
+        baseline,
+        exempt: &exempt,
+        base_exempt: base_exempt.as_ref().map(|x| x as &Exempt),
+        opts: Options::default(),
+        sweep_rule,
+        thresholds: &thresholds,
+        // Each rule's outcomes are only needed again for `--events`.
+        keep_outcomes: events_out.is_some(),
     };
-    let tally = pipeline::run(&cfg.traces, pool.as_ref(), map, |name, item| {
+    // Every thread evaluates with rules it compiled itself: evaluation
+    // clones the rules' string constants and uses their regexes' search
+    // caches, and shared ones would pass those counters and caches from
+    // core to core on every event.
+    let mapper = || {
+        let mine = Mapper {
+            set: RuleSet::build(program),
+            base_set: baseline.map(RuleSet::build),
+            shared: &shared,
+        };
+        move |rec: Record, tally: &mut RuleTally| mine.map(rec, tally)
+    };
+    let tally = pipeline::run(&cfg.traces, pool.as_ref(), mapper, |name, item| {
         let Evaluated {
             event: e,
             result: r,
