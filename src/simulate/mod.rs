@@ -24,7 +24,7 @@ use crate::engine::trace::Record;
 use crate::ir::enums::Action;
 use crate::ir::values::Timestamp;
 use crate::ir::{Program, TargetKind};
-use pipeline::Tally;
+use pipeline::{Tally, Thread};
 
 /// Per-rule counts.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -356,7 +356,7 @@ pub fn parse_only(cfg: &Config) -> Result<(usize, usize, usize), Fatal> {
     pipeline::run(
         &cfg.traces,
         pool.as_ref(),
-        || {
+        |_| {
             |r, _: &mut ()| match r {
                 Record::Event(_) => 0usize,
                 Record::Malformed { .. } => 1,
@@ -381,6 +381,9 @@ type Exempt<'a> = dyn Fn(&CRule, &Event) -> Option<String> + Sync + 'a;
 struct Mapping<'a> {
     program: &'a Program,
     baseline: Option<&'a Program>,
+    /// The rules as the calling thread compiled them, and the baseline's.
+    set: &'a RuleSet,
+    base_set: Option<&'a RuleSet>,
     exempt: &'a Exempt<'a>,
     base_exempt: Option<&'a Exempt<'a>>,
     opts: Options,
@@ -390,17 +393,34 @@ struct Mapping<'a> {
     keep_outcomes: bool,
 }
 
-/// One thread's evaluator: the rules compiled for it alone.
+/// One thread's evaluator. A helper thread evaluates with rules it
+/// compiled itself (`own`, with the baseline's): evaluation clones the
+/// rules' string constants and uses their regexes' search caches, and
+/// shared ones would pass those counters and caches from core to core on
+/// every event. The calling thread uses the rules it compiled already.
 struct Mapper<'a> {
-    set: RuleSet,
-    base_set: Option<RuleSet>,
+    own: Option<(RuleSet, Option<RuleSet>)>,
     shared: &'a Mapping<'a>,
 }
 
-impl Mapper<'_> {
+impl<'a> Mapper<'a> {
+    fn new(shared: &'a Mapping<'a>, thread: Thread) -> Mapper<'a> {
+        let own = (thread == Thread::Helper).then(|| {
+            (
+                RuleSet::build(shared.program),
+                shared.baseline.map(RuleSet::build),
+            )
+        });
+        Mapper { own, shared }
+    }
+
     /// Evaluates one trace record, counting its rule outcomes.
     fn map(&self, rec: Record, tally: &mut RuleTally) -> Result<Evaluated, NotEvent> {
         let m = self.shared;
+        let (set, base_set) = match &self.own {
+            Some((set, base)) => (set, base.as_ref()),
+            None => (m.set, m.base_set),
+        };
         let mut e = match rec {
             Record::Malformed {
                 line,
@@ -416,14 +436,14 @@ impl Mapper<'_> {
             Record::OtherSpan { .. } => return Err(NotEvent::OtherSpan),
             Record::Event(e) => e,
         };
-        let mut r = evaluate(&self.set, m.exempt, &e, &m.opts);
-        let b = match (&self.base_set, m.base_exempt, m.baseline) {
+        let mut r = evaluate(set, m.exempt, &e, &m.opts);
+        let b = match (base_set, m.base_exempt, m.baseline) {
             (Some(bs), Some(bx), Some(bp)) => {
                 Some(Box::new((evaluate(bs, bx, &e, &m.opts), Facts::of(bp, &e))))
             }
             _ => None,
         };
-        tally.count(self.set.rules.len(), &r.outcomes);
+        tally.count(set.rules.len(), &r.outcomes);
         // Sweep: does the rule trigger at each threshold (None: unevaluated)?
         let sweep = match m.sweep_rule {
             Some(ri) => {
@@ -464,6 +484,7 @@ pub fn run(
     mut events_out: Option<&mut dyn Write>,
 ) -> Result<Summary, Fatal> {
     let set = RuleSet::build(program);
+    let base_set = baseline.map(RuleSet::build);
     let exempt = rule_exemption(program);
     let base_exempt = baseline.map(rule_exemption);
     let sweep_rule = match &cfg.sweep {
@@ -488,6 +509,8 @@ pub fn run(
     let shared = Mapping {
         program,
         baseline,
+        set: &set,
+        base_set: base_set.as_ref(),
         exempt: &exempt,
         base_exempt: base_exempt.as_ref().map(|x| x as &Exempt),
         opts: Options::default(),
@@ -496,16 +519,8 @@ pub fn run(
         // Each rule's outcomes are only needed again for `--events`.
         keep_outcomes: events_out.is_some(),
     };
-    // Every thread evaluates with rules it compiled itself: evaluation
-    // clones the rules' string constants and uses their regexes' search
-    // caches, and shared ones would pass those counters and caches from
-    // core to core on every event.
-    let mapper = || {
-        let mine = Mapper {
-            set: RuleSet::build(program),
-            base_set: baseline.map(RuleSet::build),
-            shared: &shared,
-        };
+    let mapper = |thread| {
+        let mine = Mapper::new(&shared, thread);
         move |rec: Record, tally: &mut RuleTally| mine.map(rec, tally)
     };
     let tally = pipeline::run(&cfg.traces, pool.as_ref(), mapper, |name, item| {

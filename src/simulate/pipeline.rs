@@ -33,6 +33,17 @@ const BLOCK_BYTES: usize = 256 * 1024;
 /// blocks it has in flight at once.
 const SPARE: usize = 4;
 
+/// Which thread a mapping function is made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thread {
+    /// The thread that called [`run`] (and folds): it may use what it
+    /// already holds.
+    Calling,
+    /// A helper of the pool: what it writes on every record should be its
+    /// own.
+    Helper,
+}
+
 /// Counts kept by each thread that maps and added up at the end; adding
 /// must not depend on how the records were split among blocks or
 /// threads.
@@ -47,7 +58,7 @@ impl Tally for () {
 /// Reads every trace, maps each record (on the pool, if any) and shows
 /// the results to `fold` in trace order, with the trace's display name.
 /// Every thread that maps gets its own mapping function from `mapper`,
-/// once per run, so what a mapping function owns (compiled rules, search
+/// once per run (told which thread it is for), so what a mapping function owns (compiled rules, search
 /// caches) is written by one core only; it may count into its thread's
 /// tally. Returns the tallies added up. An error from `fold`, or a trace
 /// that cannot be opened (once everything before it is folded), stops the
@@ -64,7 +75,7 @@ where
     P: AsRef<Path> + Sync,
     T: Send,
     A: Tally,
-    N: Fn() -> M + Sync,
+    N: Fn(Thread) -> M + Sync,
     M: FnMut(Record, &mut A) -> T,
     F: FnMut(&str, &T) -> Result<(), Fatal>,
 {
@@ -81,7 +92,7 @@ where
     };
     match pool {
         None => {
-            let mut map = mapper();
+            let mut map = mapper(Thread::Calling);
             let mut total = A::default();
             let mut block = Block::default();
             while let Some((_, t)) = source.next(&mut block)? {
@@ -207,7 +218,7 @@ where
     P: AsRef<Path> + Sync,
     T: Send,
     A: Tally,
-    N: Fn() -> M + Sync,
+    N: Fn(Thread) -> M + Sync,
     M: FnMut(Record, &mut A) -> T,
 {
     let helpers = pool.current_num_threads();
@@ -270,7 +281,7 @@ where
     let result = pool.in_place_scope(|scope| {
         for h in 0..helpers {
             scope.spawn(move |_| {
-                let mut map = mapper();
+                let mut map = mapper(Thread::Helper);
                 let mut tally = A::default();
                 let mut block = Block::default();
                 let mut spare = Vec::new();
@@ -294,7 +305,7 @@ where
         // However the calling thread leaves (done, a failed fold, a
         // panic), helpers waiting for a slot are told to stop.
         let _stop = Stop(shared, changed);
-        let mut map = mapper();
+        let mut map = mapper(Thread::Calling);
         let mut tally = A::default();
         let mut block = Block::default();
         let mut spare = Vec::new();
@@ -369,7 +380,7 @@ impl<T, A> Drop for Stop<'_, T, A> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use std::io::Write;
@@ -429,7 +440,7 @@ mod tests {
             let count = run(
                 &[f.path()],
                 pool(threads).as_ref(),
-                || line,
+                |_| line,
                 |_, &l| {
                     got.push(l);
                     Ok(())
@@ -454,9 +465,11 @@ mod tests {
             b.path().display().to_string(),
         );
         for threads in [1, 2, 3] {
-            let made = std::sync::atomic::AtomicUsize::new(0);
-            let mapper = || {
-                made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // Mapping functions made for the calling thread and helpers.
+            let made = [0, 1].map(|_| std::sync::atomic::AtomicUsize::new(0));
+            let mapper = |t: Thread| {
+                let i = usize::from(t == Thread::Helper);
+                made[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 line
             };
             let mut got = Vec::new();
@@ -477,13 +490,14 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{threads} threads");
             assert_eq!(count.0, 3700, "{threads} threads");
-            assert_eq!(made.into_inner(), threads, "{threads} threads");
+            let made = made.map(std::sync::atomic::AtomicUsize::into_inner);
+            assert_eq!(made, [1, threads - 1], "{threads} threads");
 
             let mut got = Vec::new();
             let r = run(
                 &[a.path(), missing.as_path(), b.path()],
                 pool(threads).as_ref(),
-                || line,
+                |_| line,
                 |n, &l| {
                     got.push((n.to_string(), l));
                     Ok(())
@@ -509,7 +523,7 @@ mod tests {
             let r = run(
                 &[f.path()],
                 pool(threads).as_ref(),
-                || line,
+                |_| line,
                 |_, &l| {
                     last = l;
                     match l {
