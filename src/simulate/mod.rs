@@ -117,8 +117,8 @@ impl RuleStats {
     }
 }
 
-/// Per-rule counts of the events of one block, kept by the thread that
-/// evaluates them: counting needs every outcome, adding up needs none.
+/// Per-rule counts of the events one thread evaluates, kept by that thread:
+/// counting needs every outcome, adding up needs none.
 #[derive(Default)]
 struct RuleTally(Vec<RuleStats>);
 

@@ -410,7 +410,7 @@ mod tests {
         })
     }
 
-    /// Records mapped, tallied per block.
+    /// Records mapped, tallied per thread.
     #[derive(Debug, Default)]
     struct Count(usize);
 
