@@ -58,9 +58,9 @@ impl Tally for () {
 /// Reads every trace, maps each record (on the pool, if any) and shows
 /// the results to `fold` in trace order, with the trace's display name.
 /// Every thread that maps gets its own mapping function from `mapper`,
-/// once per run (told which thread it is for), so what a mapping function owns (compiled rules, search
-/// caches) is written by one core only; it may count into its thread's
-/// tally. Returns the tallies added up. An error from `fold`, or a trace
+/// once per run (told which thread it is for), so what a mapping
+/// function owns (compiled rules, search caches) is written by one core
+/// only; it may count into its thread's tally. Returns the tallies added up. An error from `fold`, or a trace
 /// that cannot be opened (once everything before it is folded), stops the
 /// run. Once folded, results mapped by a helper go back to that helper to
 /// be dropped, so memory is freed on the thread that allocated it:
