@@ -1,6 +1,6 @@
-//! Atomic file replacement: write a temporary file beside the target, then
-//! rename it over, so a crash never leaves a half-written policy. Devices
-//! and pipes are written in place.
+//! Atomic file replacement: write an exclusively created temporary file
+//! beside the target, then rename it over, so a crash never leaves a
+//! half-written policy. Devices and pipes are written in place.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,16 +31,21 @@ fn target(path: &Path) -> PathBuf {
 /// Writes `bytes` to `path` so that a crash never leaves it half written.
 /// A path that is not a regular file (`/dev/null`, `/dev/stdout`, a named
 /// pipe) is written in place: renaming a file over it would replace the
-/// device itself.
+/// device itself. A missing parent directory is created.
+///
+/// The temporary file is created exclusively (`O_EXCL`) under an
+/// unpredictable name in the target's directory, so a file or link planted
+/// beside the target can neither be followed nor overwritten; it takes the
+/// replaced file's permissions (and, where allowed, its owner) before it is
+/// renamed over it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     // Checked through the links as the kernel follows them (`/dev/stdout`
     // leads to `/proc/self/fd/1`, whose link text names no file).
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() {
-            return std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)?
-                .write_all(bytes);
+            let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+            f.write_all(bytes)?;
+            return f.flush();
         }
     }
     let path = &target(path);
@@ -48,25 +53,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)?;
+    }
     let name = path
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
-    let tmp = dir.join(format!(".{name}.guardctl-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        // Keep the original file's permissions.
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+        keep_owner(tmp.as_file(), &meta);
     }
-    result
+    // On failure the temporary file is removed when `tmp` drops.
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
+
+/// Gives the new file the replaced file's owner and group. Only root may
+/// give a file away, so for anyone else this changes nothing, and the
+/// file stays the writer's own, as any editor's save leaves it.
+#[cfg(unix)]
+fn keep_owner(file: &std::fs::File, meta: &std::fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) {}
 
 #[cfg(all(test, unix))]
 #[allow(clippy::unwrap_used)]
@@ -134,5 +152,32 @@ mod tests {
         std::os::unix::fs::symlink("loop2", d.join("loop1")).unwrap();
         std::os::unix::fs::symlink("loop1", d.join("loop2")).unwrap();
         write_atomic(&d.join("loop1"), b"x").unwrap();
+    }
+
+    /// A missing directory is created; a link planted where an old
+    /// guessable temporary name would be is left alone; the mode is kept.
+    #[test]
+    fn creates_directories_and_ignores_planted_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write_atomic(&d.join("new/deeper/bundle.json"), b"{}").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(d.join("new/deeper/bundle.json")).unwrap(),
+            "{}"
+        );
+        std::fs::write(d.join("victim"), "keep").unwrap();
+        std::fs::write(d.join("p.yaml"), "old").unwrap();
+        std::fs::set_permissions(d.join("p.yaml"), std::fs::Permissions::from_mode(0o640)).unwrap();
+        let planted = format!(".p.yaml.guardctl-{}.tmp", std::process::id());
+        std::os::unix::fs::symlink(d.join("victim"), d.join(planted)).unwrap();
+        write_atomic(&d.join("p.yaml"), b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(d.join("victim")).unwrap(), "keep");
+        assert_eq!(std::fs::read_to_string(d.join("p.yaml")).unwrap(), "new");
+        let mode = std::fs::metadata(d.join("p.yaml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640);
     }
 }

@@ -21,6 +21,7 @@ pub mod commands;
 pub mod compile;
 pub mod diagnostic;
 pub mod diff;
+pub mod effective;
 pub mod engine;
 pub mod fmt;
 pub mod fsutil;

@@ -1,4 +1,4 @@
-//! CEL syntax against the cel-spec conformance suite (`../shared/suites`).
+//! CEL syntax against the cel-spec conformance suite (vendored in `tests/suites/`).
 //! Every expression of the sections guardctl supports must parse; sections
 //! outside the guardrail subset are listed with the reason. Sections are
 //! judged on parsing only here; evaluation is the engine's.

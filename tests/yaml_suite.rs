@@ -1,4 +1,4 @@
-//! The YAML subset against yaml-test-suite (`../shared/suites`): every case
+//! The YAML subset against yaml-test-suite (vendored in `tests/suites/`): every case
 //! guardctl accepts must yield exactly the suite's JSON value, and every
 //! case a conforming parser rejects must be rejected. Cases outside the
 //! subset are rejected with a diagnostic, never misread.
@@ -16,7 +16,7 @@ use guardctl::source::SourceFile;
 use guardctl::syntax::layout::parse_yaml;
 
 fn suite_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/suites/yaml-test-suite.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/suites/yaml-test-suite.json")
 }
 
 /// Numbers compare by value (the suite writes `1.0` and `1` alike).

@@ -7,9 +7,9 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::ir::enums::{Kind, StreamInterval, Tier};
-use crate::ir::layers::{Resolved, resolve};
-use crate::ir::{Owner, Policy, Program, Rule};
+use crate::effective::{ERule, policy_timeout};
+use crate::ir::enums::{StreamInterval, Tier};
+use crate::ir::{Owner, Policy, Program};
 use crate::source::{SourceFile, Span};
 
 pub const SCHEMA: &str = "guardctl.bundle/v1";
@@ -26,131 +26,72 @@ fn opt<T: serde::Serialize>(v: &Option<T>) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-/// A rule's runtime ids: `owner/name`, or two for `kind: both`.
-pub fn rule_ids(rule: &Rule) -> Vec<(String, String, Kind)> {
-    let owner = rule.owner.name();
-    match rule.kind.as_ref().map(|k| k.value) {
-        Some(Kind::Both) => vec![
-            (
-                format!("{owner}/{}.input", rule.name.value),
-                format!("{}.input", rule.name.value),
-                Kind::Input,
-            ),
-            (
-                format!("{owner}/{}.output", rule.name.value),
-                format!("{}.output", rule.name.value),
-                Kind::Output,
-            ),
-        ],
-        k => vec![(
-            format!("{owner}/{}", rule.name.value),
-            rule.name.value.clone(),
-            k.unwrap_or(Kind::Input),
-        )],
-    }
-}
-
-fn rule_json(program: &Program, resolved: &Resolved, policy: Option<&Policy>) -> Vec<Value> {
-    let r = &resolved.rule;
-    let tier = r.tier();
-    let provider = r.provider.as_ref().and_then(|p| program.provider(&p.value));
-    let category =
-        r.category.as_ref().map(|c| c.value.clone()).or_else(|| {
-            provider.and_then(|p| p.default_category.as_ref().map(|c| c.value.clone()))
+fn rule_json(program: &Program, r: &ERule) -> Value {
+    let severity_actions: Option<Map<String, Value>> =
+        (!r.severity_actions.is_empty()).then(|| {
+            r.severity_actions
+                .iter()
+                .map(|(s, a)| (s.to_string(), json!(a)))
+                .collect()
         });
-    let threshold = r
-        .threshold
-        .as_ref()
-        .map(|t| t.value)
-        .or_else(|| provider.and_then(|p| p.default_threshold.as_ref().map(|t| t.value)));
-    let timeout = r
-        .timeout
-        .as_ref()
-        .map(|t| t.value)
-        .unwrap_or_else(|| match policy {
-            Some(p) => p.timeout_for(tier),
-            None => crate::ir::values::Duration(match tier {
-                Tier::Local => 100,
-                Tier::Model => 3_000,
-                Tier::Llm => 10_000,
-            }),
-        });
-    let streaming = r.streaming.as_ref().is_some_and(|s| s.value);
-    let interval = streaming.then(|| {
-        r.streaming_interval
-            .as_ref()
-            .map(|i| i.value)
-            .or_else(|| {
-                policy
-                    .and_then(|p| p.streaming.as_ref())
-                    .and_then(|s| s.interval.as_ref())
-                    .map(|i| i.value)
-            })
-            .unwrap_or(StreamInterval::Sentence)
-    });
-    let severity_actions: Option<Map<String, Value>> = r.severity_actions.as_ref().map(|bands| {
-        bands
-            .iter()
-            .map(|(s, a)| (s.value.to_string(), json!(a.value)))
-            .collect()
-    });
     let (policy_name, agent_name) = match &r.owner {
         Owner::Policy(p) => (json!(p), Value::Null),
         Owner::Agent(a) => (Value::Null, json!(a)),
     };
-    let overrides = resolved
+    let overrides = r
         .overrides
         .and_then(|j| program.rules.get(j))
         .map(|w| format!("{}/{}", w.owner.name(), w.name.value));
-    let fail_mode = policy.map_or(
-        crate::ir::enums::FailMode::Open,
-        Policy::effective_fail_mode,
-    );
-    rule_ids(r)
-        .into_iter()
-        .map(|(id, name, kind)| {
-            json!({
-                "id": id,
-                "name": name,
-                "rule": r.name.value,
-                "policy": policy_name,
-                "agent": agent_name,
-                "layer": r.layer,
-                "kind": kind,
-                "tier": tier,
-                "action": r.effective_action(),
-                "severity": r.effective_severity(),
-                "severity_actions": severity_actions,
-                "priority": r.effective_priority(),
-                "status": r.effective_status(),
-                "message": r.effective_message(),
-                "patterns": r.patterns.as_ref().map_or(Vec::new(), |p| p.iter().map(|x| x.value.clone()).collect()),
-                "entities": r.entities.as_ref().map_or(Vec::new(), |e| e.iter().map(|x| x.value.as_str().to_string()).collect()),
-                "check": r.check.as_ref().map(|c| c.text.clone()),
-                "when": r.when.as_ref().map(|w| w.to_cel()),
-                "when_tree": match &r.when { Some(crate::ir::When::Tree(t)) => opt(&Some(t)), _ => Value::Null },
-                "provider": opt(&r.provider),
-                "category": category,
-                "threshold": threshold,
-                "llm_check": opt(&r.llm_check),
-                "fix_strategy": opt(&r.fix_strategy),
-                "fix_expression": r.fix_expression.as_ref().map(|c| c.text.clone()),
-                "max_reasks": r.max_reasks.as_ref().map_or(2, |m| m.value),
-                "filter_min_length": opt(&r.filter_min_length),
-                "streaming": streaming,
-                "streaming_interval": interval,
-                "sample_rate": r.effective_sample_rate(),
-                "timeout_ms": timeout,
-                "tools": opt(&r.tools),
-                "deny_tools": opt(&r.deny_tools),
-                "domains": opt(&r.domains),
-                "max_tokens": opt(&r.max_tokens),
-                "fail_mode": fail_mode,
-                "overrides": overrides,
-                "source": source(&r.file, r.name.span),
-            })
-        })
-        .collect()
+    let domains = r.has_domains.then(|| {
+        let mut m = Map::new();
+        if !r.allow_domains.is_empty() {
+            m.insert("allow".into(), json!(r.allow_domains));
+        }
+        if !r.deny_domains.is_empty() {
+            m.insert("deny".into(), json!(r.deny_domains));
+        }
+        Value::Object(m)
+    });
+    json!({
+        "id": r.id,
+        "name": r.name,
+        "rule": r.rule,
+        "policy": policy_name,
+        "agent": agent_name,
+        "layer": r.layer,
+        "kind": r.kind,
+        "tier": r.tier,
+        "action": r.action,
+        "severity": r.severity,
+        "severity_actions": severity_actions,
+        "priority": r.priority,
+        "status": r.status,
+        "message": r.message,
+        "patterns": r.patterns,
+        "entities": r.entities.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+        "check": r.check,
+        "when": r.when,
+        "when_tree": opt(&r.when_tree),
+        "provider": r.provider,
+        "category": r.category,
+        "threshold": r.threshold,
+        "llm_check": r.llm_check,
+        "fix_strategy": r.fix_strategy,
+        "fix_expression": r.fix_expression,
+        "max_reasks": r.max_reasks,
+        "filter_min_length": r.filter_min_length,
+        "streaming": r.streaming,
+        "streaming_interval": r.streaming.then_some(r.streaming_interval),
+        "sample_rate": r.sample_rate,
+        "timeout_ms": r.timeout,
+        "tools": r.tools,
+        "deny_tools": r.deny_tools,
+        "domains": domains,
+        "max_tokens": r.max_tokens,
+        "fail_mode": r.fail_mode,
+        "overrides": overrides,
+        "source": source(&r.file, r.span),
+    })
 }
 
 fn policy_json(p: &Policy) -> Value {
@@ -166,11 +107,11 @@ fn policy_json(p: &Policy) -> Value {
         "status": p.effective_status(),
         "default": p.default.as_ref().is_some_and(|d| d.value),
         "fail_mode": p.effective_fail_mode(),
-        "timeouts_ms": {"local": p.timeout_for(Tier::Local), "model": p.timeout_for(Tier::Model), "llm": p.timeout_for(Tier::Llm)},
+        "timeouts_ms": {"local": policy_timeout(Some(p), Tier::Local), "model": policy_timeout(Some(p), Tier::Model), "llm": policy_timeout(Some(p), Tier::Llm)},
         "streaming": {
             "enabled": st.enabled.as_ref().is_some_and(|e| e.value),
             "interval": st.interval.as_ref().map_or(StreamInterval::Sentence, |i| i.value),
-            "chunk_size": opt(&st.chunk_size),
+            "chunk_size": st.chunk_size.as_ref().map_or(crate::effective::DEFAULT_CHUNK_SIZE as i64, |c| c.value.max(1)),
             "max_latency_ms": opt(&st.max_latency),
             "early_termination": st.early_termination.as_ref().is_some_and(|e| e.value),
         },
@@ -192,19 +133,9 @@ fn scope_json(scope: &crate::ir::ScopeMap) -> Value {
 
 /// Builds the bundle for a program that linted without errors.
 pub fn bundle(program: &Program) -> Value {
-    let resolved = resolve(program);
-    // An agent rule that overrides a policy rule runs under that policy's
-    // settings (fail_mode, timeouts, streaming interval).
-    let policy_for = |r: &Resolved| {
-        program.policy_of(&r.rule).or_else(|| {
-            r.overrides
-                .and_then(|j| program.rules.get(j))
-                .and_then(|b| program.policy_of(b))
-        })
-    };
-    let mut rules: Vec<Value> = resolved
+    let mut rules: Vec<Value> = crate::effective::rules(program)
         .iter()
-        .flat_map(|r| rule_json(program, r, policy_for(r)))
+        .map(|r| rule_json(program, r))
         .collect();
     rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     let mut policies: Vec<Value> = program.policies.iter().map(policy_json).collect();
@@ -217,7 +148,7 @@ pub fn bundle(program: &Program) -> Value {
                 .rules
                 .iter()
                 .filter(|r| r.owner == Owner::Agent(a.name.value.clone()))
-                .flat_map(|r| rule_ids(r).into_iter().map(|x| x.0))
+                .flat_map(|r| crate::effective::rule_ids(r).into_iter().map(|x| x.0))
                 .collect();
             ids.sort();
             json!({"name": a.name.value, "rules": ids, "source": source(&a.file, a.name.span)})
@@ -307,7 +238,7 @@ pub fn bundle(program: &Program) -> Value {
                 "target": e.target.as_ref().map(|t| json!({"kind": t.value.0, "name": t.value.1})),
                 "scope": scope_json(&e.scope),
                 "starts": opt(&e.starts),
-                "expires": opt(&e.expires),
+                "expires": crate::effective::exception_end(e),
                 "reason": opt(&e.reason),
                 "status": e.status.as_ref().map_or(crate::ir::enums::ExceptionStatus::Draft, |s| s.value),
                 "approved_by": opt(&e.approved_by),

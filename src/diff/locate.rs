@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::{Location, ObjectType};
-use crate::compile::rule_ids;
+use crate::effective::rule_ids;
 use crate::ir::{Program, When};
 use crate::source::{SourceFile, Span, Spanned};
 

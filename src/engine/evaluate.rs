@@ -190,7 +190,7 @@ fn build_var(e: &Event, name: &str) -> Value {
             ("output".to_string(), Value::Int(e.tokens.output)),
             ("total".to_string(), Value::Int(e.tokens.total)),
         ]),
-        "cost_usd" => Value::Double(e.cost_usd),
+        "cost_usd" => Value::Double(e.cost_usd.to_f64()),
         "session_turn_count" => Value::Int(e.session_turn_count),
         "tool_name" => tool.map_or(Value::Null, |t| opt_str(&t.name)),
         "tool_parameters" => tool.map_or(Value::Null, |t| Value::from_json(&t.parameters)),

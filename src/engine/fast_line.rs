@@ -21,7 +21,7 @@ use serde_json::Value as J;
 
 use super::event::{Event, Tokens, Tool, header_name};
 use super::specials::Specials;
-use crate::ir::values::Timestamp;
+use crate::ir::values::{Dec, Timestamp};
 
 thread_local! {
     /// The marked bytes of the line being read, kept between lines so
@@ -175,7 +175,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             11
         }
         "cost_usd" => {
-            e.cost_usd = if r.null() { 0.0 } else { r.number()? };
+            e.cost_usd = if r.null() { Dec::ZERO } else { r.decimal()? };
             12
         }
         "tool" => {
@@ -534,6 +534,14 @@ impl<'a> Reader<'a> {
         serde_json::from_slice(self.text.get(start..self.pos)?.as_bytes()).ok()
     }
 
+    /// A number as an exact decimal, from its text; `None` for a negative
+    /// amount or one the general reader must judge.
+    fn decimal(&mut self) -> Option<Dec> {
+        let n = self.number_token()?;
+        let d = Dec::parse(std::str::from_utf8(n.token).ok()?)?;
+        (!d.is_negative()).then_some(d)
+    }
+
     /// Any value as a JSON tree, read directly: strings, literals, numbers
     /// (those it cannot read exactly as `serde_json` does go to it, as
     /// does a value nested more than `depth` levels), arrays, and objects
@@ -857,7 +865,7 @@ pub(super) mod tests {
         )
         .unwrap();
         assert_eq!((e.tokens.input, e.tokens.total), (3, 3));
-        assert_eq!(e.cost_usd, 0.5);
+        assert_eq!(e.cost_usd, Dec::parse("0.5").unwrap());
         assert_eq!(e.id, "7");
         assert_eq!(e.metadata["k"], serde_json::json!([true, null]));
         assert_eq!(e.metadata["s"], serde_json::json!("v"));

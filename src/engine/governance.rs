@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::event::Event;
 use super::rules::glob_match;
 use crate::ir::enums::{Action, CapAction, ExceptionStatus, Window};
-use crate::ir::values::{Timestamp, civil_from_days};
+use crate::ir::values::{Dec, Timestamp, civil_from_days};
 use crate::ir::{Exception, Program, ScopeMap, TargetKind};
 
 /// Whether an event falls in a scope (`org`, `team`, `project`,
@@ -44,12 +44,7 @@ pub fn exception_applies(x: &Exception, e: &Event) -> bool {
     let Some(ts) = e.timestamp else {
         return x.starts.is_none() && x.expires.is_none();
     };
-    let starts_ok = x.starts.as_ref().is_none_or(|s| ts.0 >= s.value.0);
-    let expires_ok = x.expires.as_ref().is_none_or(|s| {
-        let date_only = x.file.slice(s.span).trim_matches(['"', '\'']).len() == 10;
-        ts.0 < s.value.0 + if date_only { 86_400 } else { 1 }
-    });
-    starts_ok && expires_ok
+    crate::effective::exception_in_dates(x, ts)
 }
 
 /// The exception (if any) exempting `e` from the target `kind/name`.
@@ -160,15 +155,15 @@ pub enum GovEvent {
     BudgetAlert {
         budget: String,
         period: Period,
-        threshold: f64,
-        spend: f64,
-        limit: f64,
+        threshold: Dec,
+        spend: Dec,
+        limit: Dec,
     },
     CapTripped {
         cap: Arc<str>,
         window: Period,
-        usage: f64,
-        limit: f64,
+        usage: Dec,
+        limit: Dec,
         action: CapAction,
         chain: Option<String>,
         approvers: Vec<String>,
@@ -210,8 +205,8 @@ impl GovEvent {
                 limit,
             } => {
                 format!(
-                    "budget `{budget}` reached {:.0}% of ${limit} in {period} (spend ${spend:.4})",
-                    threshold * 100.0
+                    "budget `{budget}` reached {}% of ${limit} in {period} (spend ${spend})",
+                    threshold.saturating_mul(Dec::from_int(100)).round(0)
                 )
             }
             GovEvent::CapTripped {
@@ -283,7 +278,7 @@ impl Bits {
 #[derive(Debug, Clone)]
 pub struct Facts {
     pub timestamp: Option<Timestamp>,
-    cost_usd: f64,
+    cost_usd: Dec,
     tokens: i64,
     /// Budgets and caps whose scope matches.
     budgets: Bits,
@@ -322,9 +317,9 @@ impl Facts {
 #[derive(Default)]
 pub struct Governance {
     /// (budget, period label, period) → spend.
-    spend: BTreeMap<(usize, &'static str, Option<i64>), f64>,
+    spend: BTreeMap<(usize, &'static str, Option<i64>), Dec>,
     /// (cap, window) → usage, and whether it has tripped.
-    usage: BTreeMap<(usize, Option<i64>), (f64, bool)>,
+    usage: BTreeMap<(usize, Option<i64>), (Dec, bool)>,
     /// (cap, day) → approval requests, with a time in that day to label
     /// it by; merged by chain in [`Governance::approvals`].
     requests: BTreeMap<(usize, Option<i64>), (usize, Option<Timestamp>)>,
@@ -365,7 +360,7 @@ impl Governance {
     pub fn step_facts(&mut self, program: &Program, e: &Facts) -> Vec<GovEvent> {
         let mut out = Vec::new();
         for (bi, b) in program.budgets.iter().enumerate() {
-            if !e.budgets.has(bi) || e.cost_usd <= 0.0 {
+            if !e.budgets.has(bi) || e.cost_usd <= Dec::ZERO {
                 continue;
             }
             let periods = [
@@ -378,12 +373,13 @@ impl Governance {
                     continue;
                 };
                 let key = (bi, label, bucket_key(e.timestamp, window));
-                let spend = self.spend.entry(key).or_insert(0.0);
+                let spend = self.spend.entry(key).or_insert(Dec::ZERO);
                 let before = *spend;
-                let after = before + e.cost_usd;
+                let after = before.saturating_add(e.cost_usd);
                 *spend = after;
-                let mut cross = |t: f64| {
-                    if before < t * limit && after >= t * limit {
+                let mut cross = |t: Dec| {
+                    let at = t.saturating_mul(limit);
+                    if before < at && after >= at {
                         out.push(GovEvent::BudgetAlert {
                             budget: b.name.value.clone(),
                             period: Period::new(e.timestamp, window),
@@ -395,7 +391,7 @@ impl Governance {
                 };
                 match &b.alert_at {
                     Some(at) => at.iter().for_each(|t| cross(t.value)),
-                    None => cross(1.0),
+                    None => cross(Dec::ONE),
                 }
             }
         }
@@ -407,15 +403,15 @@ impl Governance {
             let (amount, limit) = if let Some(l) = &c.limit_usd {
                 (e.cost_usd, l.value)
             } else if let Some(l) = &c.limit_tokens {
-                (e.tokens as f64, l.value as f64)
+                (Dec::from_int(e.tokens), Dec::from_int(l.value))
             } else if let Some(l) = &c.limit_requests {
-                (1.0, l.value as f64)
+                (Dec::ONE, Dec::from_int(l.value))
             } else {
                 continue;
             };
             let key = (ci, bucket_key(e.timestamp, window_kind));
-            let (usage, tripped) = self.usage.entry(key).or_insert((0.0, false));
-            *usage += amount;
+            let (usage, tripped) = self.usage.entry(key).or_insert((Dec::ZERO, false));
+            *usage = usage.saturating_add(amount);
             let usage = *usage;
             if usage <= limit {
                 continue;

@@ -1,6 +1,5 @@
-//! The evaluation form of a [`Program`]: every rule resolved through its
-//! layers, `kind: both` split into its input and output halves, CEL parsed,
-//! globs and patterns compiled. All patterns of all rules are compiled into
+//! The evaluation form of the effective model ([`crate::effective`]): CEL
+//! parsed, globs and patterns compiled. All patterns of all rules are compiled into
 //! one multi-pattern automaton, so a text is scanned once whatever the
 //! number of pattern rules.
 
@@ -8,10 +7,9 @@ use regex::Regex;
 use regex_automata::meta;
 
 use crate::cel::Expr;
-use crate::compile::rule_ids;
+pub use crate::effective::Applies;
 use crate::ir::enums::*;
-use crate::ir::layers::resolve;
-use crate::ir::{Owner, Program, When};
+use crate::ir::{Owner, Program};
 
 /// A shell-style glob (`*`, `?`) matched against a whole string.
 #[derive(Debug, Clone)]
@@ -111,43 +109,7 @@ pub struct CRule {
     pub location: String,
 }
 
-/// The events a rule's owner covers, resolved once from the owner and its
-/// policy's status and scope.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Applies {
-    All,
-    /// An inactive policy, or a project or agent policy naming none.
-    Nothing,
-    Agent(String),
-    Project(String),
-}
-
 impl Applies {
-    fn of(program: &Program, owner: &Owner, policy: Option<usize>) -> Applies {
-        match owner {
-            Owner::Agent(a) => Applies::Agent(a.clone()),
-            Owner::Policy(_) => {
-                let Some(p) = policy.and_then(|i| program.policies.get(i)) else {
-                    return Applies::All;
-                };
-                if p.effective_status() != PolicyStatus::Active {
-                    return Applies::Nothing;
-                }
-                match p.scope.value {
-                    Scope::Project => p
-                        .project
-                        .as_ref()
-                        .map_or(Applies::Nothing, |x| Applies::Project(x.value.clone())),
-                    Scope::Agent => p
-                        .agent
-                        .as_ref()
-                        .map_or(Applies::Nothing, |x| Applies::Agent(x.value.clone())),
-                    _ => Applies::All,
-                }
-            }
-        }
-    }
-
     /// Whether the event is covered.
     pub fn covers(&self, e: &super::event::Event) -> bool {
         match self {
@@ -173,132 +135,65 @@ fn parse_cel(text: &str) -> Option<Expr> {
 }
 
 impl RuleSet {
-    /// Builds the rule set. The program must have linted without errors
-    /// (CEL and regexes that do not compile are left out of their rules).
+    /// Builds the rule set from the effective model. The program must
+    /// have linted without errors (CEL and regexes that do not compile are
+    /// left out of their rules).
     pub fn build(program: &Program) -> RuleSet {
-        let resolved = resolve(program);
+        let globs = |v: &[String]| v.iter().map(|g| Glob::new(g)).collect::<Vec<_>>();
         let mut rules = Vec::new();
         let mut all_patterns: Vec<String> = Vec::new();
-        for (i, res) in resolved.iter().enumerate() {
-            let r = &*res.rule;
-            let policy_index = |rule: &crate::ir::Rule| match &rule.owner {
-                Owner::Policy(p) => program.policies.iter().position(|x| &x.name.value == p),
-                Owner::Agent(_) => None,
-            };
-            let policy = policy_index(r).or_else(|| {
-                res.overrides
-                    .and_then(|j| program.rules.get(j))
-                    .and_then(policy_index)
-            });
-            let pol = policy.and_then(|p| program.policies.get(p));
-            let provider = r.provider.as_ref().map(|p| p.value.clone());
-            let prov = provider.as_ref().and_then(|p| program.provider(p));
-            let tier = r.tier();
+        for r in crate::effective::rules(program) {
             let mut patterns = Vec::new();
-            for p in r.patterns.iter().flatten() {
-                if let Ok(re) = Regex::new(&p.value) {
-                    patterns.push((all_patterns.len(), re, p.value.clone()));
-                    all_patterns.push(p.value.clone());
+            for p in &r.patterns {
+                if let Ok(re) = Regex::new(p) {
+                    patterns.push((all_patterns.len(), re, p.clone()));
+                    all_patterns.push(p.clone());
                 }
             }
-            let streaming = pol.and_then(|p| p.streaming.as_ref());
-            let base = CRule {
-                id: String::new(),
-                name: r.name.value.clone(),
-                source: i,
-                overrides: res.overrides,
-                owner: r.owner.clone(),
-                layer: r.layer,
-                kind: Kind::Input,
-                tier,
-                action: r.effective_action(),
-                severity: r.effective_severity(),
-                priority: r.effective_priority(),
-                status: r.effective_status(),
-                message: r.effective_message(),
-                check: r.check.as_ref().and_then(|c| parse_cel(&c.text)),
-                when: r.when.as_ref().and_then(|w| match w {
-                    When::Cel(c) => parse_cel(&c.text),
-                    When::Tree(t) => parse_cel(&t.to_cel()),
-                }),
-                patterns,
-                entities: r.entities.iter().flatten().map(|e| e.value).collect(),
-                category: r.category.as_ref().map(|c| c.value.clone()).or_else(|| {
-                    prov.and_then(|p| p.default_category.as_ref())
-                        .map(|c| c.value.clone())
-                }),
-                threshold: r
-                    .threshold
-                    .as_ref()
-                    .map(|t| t.value)
-                    .or_else(|| {
-                        prov.and_then(|p| p.default_threshold.as_ref())
-                            .map(|t| t.value)
-                    })
-                    .unwrap_or(0.5),
-                provider,
-                llm_check: r.llm_check.is_some(),
-                severity_actions: r
-                    .severity_actions
-                    .iter()
-                    .flatten()
-                    .map(|(s, a)| (s.value, a.value))
-                    .collect(),
-                sample_rate: r.effective_sample_rate(),
-                tools: r
-                    .tools
-                    .as_ref()
-                    .map(|t| t.iter().map(|g| Glob::new(&g.value)).collect()),
-                deny_tools: r
-                    .deny_tools
-                    .as_ref()
-                    .map(|t| t.iter().map(|g| Glob::new(&g.value)).collect()),
-                allow_domains: r
-                    .domains
-                    .iter()
-                    .flat_map(|d| d.allow.iter())
-                    .map(|g| Glob::new(&g.value))
-                    .collect(),
-                deny_domains: r
-                    .domains
-                    .iter()
-                    .flat_map(|d| d.deny.iter())
-                    .map(|g| Glob::new(&g.value))
-                    .collect(),
-                has_domains: r.domains.is_some(),
-                max_tokens: r.max_tokens.as_ref().map(|m| m.value),
-                streaming: r.streaming.as_ref().is_some_and(|s| s.value),
-                interval: r
-                    .streaming_interval
-                    .as_ref()
-                    .map(|s| s.value)
-                    .or_else(|| streaming.and_then(|s| s.interval.as_ref()).map(|i| i.value))
-                    .unwrap_or(StreamInterval::Sentence),
-                chunk_size: streaming
-                    .and_then(|s| s.chunk_size.as_ref())
-                    .map_or(256, |c| c.value.max(1) as usize),
-                fail_mode: pol.map_or(FailMode::Open, |p| p.effective_fail_mode()),
-                fix_strategy: r.fix_strategy.as_ref().map(|f| f.value),
-                early_termination: streaming
-                    .and_then(|s| s.early_termination.as_ref())
-                    .is_some_and(|e| e.value),
-                first_match: pol
-                    .and_then(|p| p.combine.as_ref())
-                    .is_some_and(|c| c.value == Combine::FirstMatch),
-                policy,
-                applies: Applies::of(program, &r.owner, policy),
+            rules.push(CRule {
                 location: {
-                    let (l, c) = r.file.line_col(r.name.span.start);
+                    let (l, c) = r.file.line_col(r.span.start);
                     format!("{}:{l}:{c}", r.file.name)
                 },
-            };
-            for (id, _, kind) in rule_ids(r) {
-                rules.push(CRule {
-                    id,
-                    kind,
-                    ..base.clone()
-                });
-            }
+                check: r.check.as_deref().and_then(parse_cel),
+                when: r.when.as_deref().and_then(parse_cel),
+                patterns,
+                threshold: r.threshold.unwrap_or(crate::effective::DEFAULT_THRESHOLD),
+                llm_check: r.llm_check.is_some(),
+                tools: r.tools.as_deref().map(globs),
+                deny_tools: r.deny_tools.as_deref().map(globs),
+                allow_domains: globs(&r.allow_domains),
+                deny_domains: globs(&r.deny_domains),
+                interval: r.streaming_interval,
+                id: r.id,
+                name: r.rule,
+                source: r.source,
+                overrides: r.overrides,
+                owner: r.owner,
+                layer: r.layer,
+                kind: r.kind,
+                tier: r.tier,
+                action: r.action,
+                severity: r.severity,
+                priority: r.priority,
+                status: r.status,
+                message: r.message,
+                entities: r.entities,
+                provider: r.provider,
+                category: r.category,
+                severity_actions: r.severity_actions,
+                sample_rate: r.sample_rate,
+                has_domains: r.has_domains,
+                max_tokens: r.max_tokens,
+                streaming: r.streaming,
+                chunk_size: r.chunk_size,
+                fail_mode: r.fail_mode,
+                fix_strategy: r.fix_strategy,
+                early_termination: r.early_termination,
+                first_match: r.first_match,
+                policy: r.policy,
+                applies: r.applies,
+            });
         }
         // Evaluation order: priority, then id (deterministic).
         rules.sort_by(|a, b| (a.priority, &a.id).cmp(&(b.priority, &b.id)));

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde_json::Value as J;
 
 use super::event::{Event, Tokens};
-use crate::ir::values::Timestamp;
+use crate::ir::values::{Dec, Timestamp};
 
 #[derive(Debug, Clone)]
 pub enum Record {
@@ -601,7 +601,14 @@ fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Option<Event> {
     e.identity.org = s("user.org");
     e.agent = s("gen_ai.agent.name");
     e.project = s("project").or_else(|| s("service.namespace"));
-    e.cost_usd = get("gen_ai.usage.cost").and_then(J::as_f64).unwrap_or(0.0);
+    e.cost_usd = get("gen_ai.usage.cost")
+        .and_then(|c| match c {
+            J::Number(n) => Dec::parse(&n.to_string()),
+            J::String(s) => Dec::parse(s),
+            _ => None,
+        })
+        .filter(|d| !d.is_negative())
+        .unwrap_or(Dec::ZERO);
     // Attribute style.
     e.input = get("gen_ai.input.messages")
         .and_then(|m| message_text(m, &["user"]))

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::cel_source::Cel;
 use super::cond::Cond;
 use super::enums::*;
-use super::values::{Duration, Timestamp};
+use super::values::{Dec, Duration, Timestamp};
 use crate::source::{SourceFile, Span, Spanned};
 
 /// Who owns a rule: a policy (tenant/project/... layer) or an agent.
@@ -197,7 +197,7 @@ pub struct Caching {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PolicyBudget {
-    pub monthly_limit_usd: Option<Spanned<f64>>,
+    pub monthly_limit_usd: Option<Spanned<Dec>>,
     pub overspend_action: Option<Spanned<OverspendAction>>,
 }
 
@@ -231,22 +231,16 @@ impl Policy {
     pub fn effective_fail_mode(&self) -> FailMode {
         self.fail_mode.as_ref().map_or(FailMode::Open, |s| s.value)
     }
-    /// Default timeout per tier: the policy's, else 100ms / 3s / 10s.
-    pub fn timeout_for(&self, tier: Tier) -> Duration {
-        let t = self.timeouts.as_ref();
+    /// The policy's own timeout for a tier, if it gives one
+    /// (`effective::policy_timeout` applies the defaults).
+    pub fn given_timeout(&self, tier: Tier) -> Option<Duration> {
+        let t = self.timeouts.as_ref()?;
         let given = match tier {
-            Tier::Local => t.and_then(|t| t.local.as_ref()),
-            Tier::Model => t.and_then(|t| t.model.as_ref()),
-            Tier::Llm => t.and_then(|t| t.llm.as_ref()),
+            Tier::Local => t.local.as_ref(),
+            Tier::Model => t.model.as_ref(),
+            Tier::Llm => t.llm.as_ref(),
         };
-        given.map_or(
-            match tier {
-                Tier::Local => Duration(100),
-                Tier::Model => Duration(3_000),
-                Tier::Llm => Duration(10_000),
-            },
-            |d| d.value,
-        )
+        given.map(|d| d.value)
     }
 }
 
@@ -283,7 +277,7 @@ pub struct Provider {
     pub supported_categories: Option<Vec<Spanned<String>>>,
     pub circuit_breaker: Option<CircuitBreaker>,
     pub retry: Option<Retry>,
-    pub cost_per_eval_usd: Option<Spanned<f64>>,
+    pub cost_per_eval_usd: Option<Spanned<Dec>>,
 }
 
 /// A scope over `org`, `team`, `project`, `identity`, `agent`, `model`
@@ -295,11 +289,11 @@ pub struct Budget {
     pub file: Arc<SourceFile>,
     pub name: Spanned<String>,
     pub scope: ScopeMap,
-    pub daily_usd: Option<Spanned<f64>>,
-    pub weekly_usd: Option<Spanned<f64>>,
-    pub monthly_usd: Option<Spanned<f64>>,
+    pub daily_usd: Option<Spanned<Dec>>,
+    pub weekly_usd: Option<Spanned<Dec>>,
+    pub monthly_usd: Option<Spanned<Dec>>,
     pub owner: Option<Spanned<String>>,
-    pub alert_at: Option<Vec<Spanned<f64>>>,
+    pub alert_at: Option<Vec<Spanned<Dec>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -308,7 +302,7 @@ pub struct Cap {
     pub name: Spanned<String>,
     pub scope: ScopeMap,
     pub window: Option<Spanned<Window>>,
-    pub limit_usd: Option<Spanned<f64>>,
+    pub limit_usd: Option<Spanned<Dec>>,
     pub limit_tokens: Option<Spanned<i64>>,
     pub limit_requests: Option<Spanned<i64>>,
     pub action: Option<Spanned<CapAction>>,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::enums::Named;
-use super::values::{Duration, Timestamp, parse_percent_text};
+use super::values::{Dec, Duration, Timestamp, parse_percent_text};
 use crate::diagnostic::Diagnostic;
 use crate::lint::registry::Code;
 use crate::source::{SourceFile, Span, Spanned};
@@ -128,9 +128,26 @@ impl Cx<'_> {
         Some(v)
     }
 
-    /// Money in USD: a number >= 0.
-    pub fn money(&mut self, node: &Node, what: &str) -> Option<Spanned<f64>> {
-        self.ranged(node, what, 0.0, f64::MAX)
+    /// Money in USD: a number >= 0, read exactly from its text.
+    pub fn money(&mut self, node: &Node, what: &str) -> Option<Spanned<Dec>> {
+        self.ranged(node, what, 0.0, f64::MAX)?;
+        self.exact(node, what)
+    }
+
+    /// A number node's value as an exact decimal, from its source text.
+    fn exact(&mut self, node: &Node, what: &str) -> Option<Spanned<Dec>> {
+        match Dec::parse(self.file.slice(node.span)) {
+            Some(d) => Some(Spanned::new(d, node.span)),
+            None => {
+                self.report(
+                    Code::OutOfRange,
+                    node.span,
+                    format!("{what} has more digits than an exact decimal holds (28)"),
+                    None,
+                );
+                None
+            }
+        }
     }
 
     pub fn boolean(&mut self, node: &Node, what: &str) -> Option<Spanned<bool>> {
@@ -227,8 +244,8 @@ impl Cx<'_> {
         }
     }
 
-    /// `80%` or a number in 0..1, as a fraction.
-    pub fn percent(&mut self, node: &Node, what: &str) -> Option<Spanned<f64>> {
+    /// `80%` or a number in 0..1, as an exact fraction.
+    pub fn percent(&mut self, node: &Node, what: &str) -> Option<Spanned<Dec>> {
         let help = Some("write a percentage such as `80%`, or a fraction from 0 to 1".to_string());
         match &node.value {
             Value::Str(s) => match parse_percent_text(s) {
@@ -250,7 +267,7 @@ impl Cx<'_> {
                     _ => 0.0,
                 };
                 if (0.0..=1.0).contains(&v) {
-                    Some(Spanned::new(v, node.span))
+                    self.exact(node, what)
                 } else {
                     let hint = if v > 1.0 && v <= 1000.0 {
                         Some(format!("did you mean `{v}%`?"))

@@ -1,6 +1,83 @@
-//! Value formats of the language: durations, RFC 3339 dates, percentages.
+//! Value formats of the language: durations, RFC 3339 dates, percentages,
+//! exact decimals for money.
 
 use serde::{Serialize, Serializer};
+
+/// An exact decimal: money in USD, and the shares of it (`alert_at`)
+/// that thresholds are computed from. Read from the number's text, so
+/// `0.1 + 0.1 + 0.1` is `0.3` and a $0.30 cap is not exceeded by three
+/// $0.10 events. Written to JSON as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Dec(pub rust_decimal::Decimal);
+
+impl Dec {
+    pub const ZERO: Dec = Dec(rust_decimal::Decimal::ZERO);
+    pub const ONE: Dec = Dec(rust_decimal::Decimal::ONE);
+
+    /// A JSON or YAML number's text (`0.30`, `5`, `1e-3`, `2.5E2`); `None`
+    /// for anything else or a value outside the decimal's 28 digits.
+    pub fn parse(text: &str) -> Option<Dec> {
+        let t = text.trim();
+        let plain = t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+');
+        let d = if plain {
+            rust_decimal::Decimal::from_str_exact(t.strip_prefix('+').unwrap_or(t)).ok()?
+        } else {
+            rust_decimal::Decimal::from_scientific(t).ok()?
+        };
+        Some(Dec(d.normalize()))
+    }
+
+    pub fn from_int(i: i64) -> Dec {
+        Dec(rust_decimal::Decimal::from(i))
+    }
+
+    /// The nearest double (for CEL's `cost_usd` and JSON output).
+    pub fn to_f64(self) -> f64 {
+        use rust_decimal::prelude::ToPrimitive;
+        self.0.to_f64().unwrap_or(0.0)
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    /// Sum, saturating at the decimal's range (a trace cannot overflow a
+    /// budget into a wrong answer: it stays at the largest value).
+    pub fn saturating_add(self, other: Dec) -> Dec {
+        Dec(self.0.saturating_add(other.0))
+    }
+
+    pub fn saturating_mul(self, other: Dec) -> Dec {
+        Dec(self.0.saturating_mul(other.0))
+    }
+}
+
+impl Dec {
+    /// Rounded to `dp` decimal places (half away from zero).
+    pub fn round(self, dp: u32) -> Dec {
+        Dec(self
+            .0
+            .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+    }
+}
+
+/// Without a precision, the shortest exact text (`0.3`, `500`); with one
+/// (`{:.4}`), that many decimal places.
+impl std::fmt::Display for Dec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0.normalize(), f)
+    }
+}
+
+impl Serialize for Dec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A whole amount stays an integer-valued double (`5.0`), as the
+        // bundle has always written money.
+        s.serialize_f64(self.to_f64())
+    }
+}
 
 /// A duration, kept in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -213,10 +290,14 @@ impl Serialize for Timestamp {
 
 /// `80%` or a number 0..1, as a fraction. Percent values above 100% are
 /// allowed (overspend alerts); plain numbers must lie in 0..1.
-pub fn parse_percent_text(s: &str) -> Option<f64> {
+pub fn parse_percent_text(s: &str) -> Option<Dec> {
     let p = s.strip_suffix('%')?.trim_end();
-    let v: f64 = p.parse().ok()?;
-    (v.is_finite() && v >= 0.0).then_some(v / 100.0)
+    // The same number syntax as elsewhere (`80`, `12.5`), never `inf`.
+    if !p.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let v = Dec::parse(p)?;
+    (!v.is_negative()).then(|| Dec((v.0 / rust_decimal::Decimal::ONE_HUNDRED).normalize()))
 }
 
 #[cfg(test)]
@@ -266,7 +347,8 @@ mod tests {
 
     #[test]
     fn percents() {
-        assert_eq!(parse_percent_text("80%"), Some(0.8));
+        assert_eq!(parse_percent_text("80%"), Dec::parse("0.8"));
+        assert_eq!(parse_percent_text("12.5%"), Dec::parse("0.125"));
         assert_eq!(parse_percent_text("80"), None);
         assert_eq!(parse_percent_text("-5%"), None);
     }

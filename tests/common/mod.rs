@@ -69,12 +69,14 @@ pub const CEL_OUT_OF_SCOPE: &[(&str, &str)] = &[
     ("namespace", "container name resolution"),
 ];
 
-/// The cel-spec conformance suite beside the repository.
+/// The cel-spec conformance suite vendored in `tests/suites/`.
 pub fn cel_suite() -> serde_json::Value {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/suites/cel-conformance.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("suite present beside the repo"))
-        .unwrap()
+        .join("tests/suites/cel-conformance.json");
+    serde_json::from_str(
+        &std::fs::read_to_string(path).expect("tests/suites/cel-conformance.json is vendored"),
+    )
+    .unwrap()
 }
 
 /// Every test of a suite section, depth first.

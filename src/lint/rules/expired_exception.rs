@@ -7,15 +7,10 @@ use crate::lint::registry::Code;
 
 pub fn check(p: &Program, now: Timestamp, out: &mut Vec<Diagnostic>) {
     for e in &p.exceptions {
-        let Some(exp) = &e.expires else { continue };
-        // A date-only `expires` lasts through that whole day.
-        let text = e.file.slice(exp.span);
-        let end = if text.trim_matches(['"', '\'']).len() == 10 {
-            exp.value.0 + 86_400
-        } else {
-            exp.value.0
+        let (Some(exp), Some(end)) = (&e.expires, crate::effective::exception_end(e)) else {
+            continue;
         };
-        if end <= now.0 {
+        if end.0 < now.0 {
             out.push(
                 Diagnostic::new(
                     Code::ExpiredException,

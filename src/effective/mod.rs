@@ -1,0 +1,41 @@
+//! The effective model: what every object of a [`Program`] means once
+//! defaults, provider fallbacks and layer inheritance are applied. It is
+//! computed here and nowhere else; the bundle (`compile`), the engine
+//! (`simulate`, `test`, `explain`) and `diff` (which compares bundles) all
+//! read it, so a default can never mean one thing in the bundle and
+//! another in a decision.
+//!
+//! ```text
+//! typed IR (what the files say) ──effective──▶ ERule, exception windows
+//!                                               ├─▶ compile (bundle JSON) ─▶ diff
+//!                                               └─▶ engine::rules (regexes, CEL, globs)
+//! ```
+
+mod rule;
+
+pub use rule::{
+    Applies, DEFAULT_CHUNK_SIZE, DEFAULT_THRESHOLD, ERule, default_timeout, policy_timeout,
+    rule_ids, rules,
+};
+
+use crate::ir::Exception;
+use crate::ir::values::Timestamp;
+
+/// The last second (inclusive) an exception is in force: a date-only
+/// `expires: 2026-11-30` lasts through that whole day (to
+/// `2026-11-30T23:59:59Z`), a full timestamp to that second.
+pub fn exception_end(x: &Exception) -> Option<Timestamp> {
+    let exp = x.expires.as_ref()?;
+    let date_only = x.file.slice(exp.span).trim_matches(['"', '\'']).len() == 10;
+    Some(if date_only {
+        Timestamp(exp.value.0.saturating_add(86_399))
+    } else {
+        exp.value
+    })
+}
+
+/// Whether an exception's dates cover the instant `ts`.
+pub fn exception_in_dates(x: &Exception, ts: Timestamp) -> bool {
+    x.starts.as_ref().is_none_or(|s| ts.0 >= s.value.0)
+        && exception_end(x).is_none_or(|end| ts.0 <= end.0)
+}

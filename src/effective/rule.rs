@@ -1,0 +1,302 @@
+//! Effective rules: every rule resolved through its layers, `kind: both`
+//! split into its input and output halves, every default and provider
+//! fallback applied once.
+
+use std::sync::Arc;
+
+use crate::ir::cond::Cond;
+use crate::ir::enums::*;
+use crate::ir::layers::resolve;
+use crate::ir::values::Duration;
+use crate::ir::{Owner, Policy, Program, Rule, When};
+use crate::source::{SourceFile, Span};
+
+/// Threshold of a model-tier rule when neither the rule nor its provider
+/// gives one.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+/// Streaming chunk size when the policy gives none.
+pub const DEFAULT_CHUNK_SIZE: usize = 256;
+/// Re-asks when the rule gives no `max_reasks`.
+pub const DEFAULT_MAX_REASKS: i64 = 2;
+
+/// Default timeout of a tier when no policy gives one.
+pub fn default_timeout(tier: Tier) -> Duration {
+    Duration(match tier {
+        Tier::Local => 100,
+        Tier::Model => 3_000,
+        Tier::Llm => 10_000,
+    })
+}
+
+/// A policy's timeout for a tier: its own, else the tier's default (also
+/// for rules that belong to no policy).
+pub fn policy_timeout(policy: Option<&Policy>, tier: Tier) -> Duration {
+    policy
+        .and_then(|p| p.given_timeout(tier))
+        .unwrap_or_else(|| default_timeout(tier))
+}
+
+/// The events a rule's owner covers, resolved once from the owner and its
+/// policy's status and scope.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applies {
+    All,
+    /// An inactive policy, or a project or agent policy naming none.
+    Nothing,
+    Agent(String),
+    Project(String),
+}
+
+impl Applies {
+    fn of(program: &Program, owner: &Owner, policy: Option<usize>) -> Applies {
+        match owner {
+            Owner::Agent(a) => Applies::Agent(a.clone()),
+            Owner::Policy(_) => {
+                let Some(p) = policy.and_then(|i| program.policies.get(i)) else {
+                    return Applies::All;
+                };
+                if p.effective_status() != PolicyStatus::Active {
+                    return Applies::Nothing;
+                }
+                match p.scope.value {
+                    Scope::Project => p
+                        .project
+                        .as_ref()
+                        .map_or(Applies::Nothing, |x| Applies::Project(x.value.clone())),
+                    Scope::Agent => p
+                        .agent
+                        .as_ref()
+                        .map_or(Applies::Nothing, |x| Applies::Agent(x.value.clone())),
+                    _ => Applies::All,
+                }
+            }
+        }
+    }
+}
+
+/// One runtime rule with every value in force.
+#[derive(Debug, Clone)]
+pub struct ERule {
+    /// Runtime id, as in the bundle (`policy/rule` or `policy/rule.input`).
+    pub id: String,
+    /// `rule` or `rule.input` / `rule.output`.
+    pub name: String,
+    /// The rule's key as written.
+    pub rule: String,
+    /// Index of the source rule in `Program::rules`.
+    pub source: usize,
+    /// `Program::rules` index of the wider rule this one overrides.
+    pub overrides: Option<usize>,
+    pub owner: Owner,
+    pub layer: Scope,
+    pub kind: Kind,
+    pub tier: Tier,
+    pub action: Action,
+    pub severity: Severity,
+    pub severity_actions: Vec<(Severity, Action)>,
+    pub priority: i64,
+    pub status: RuleStatus,
+    pub message: String,
+    pub patterns: Vec<String>,
+    pub entities: Vec<Entity>,
+    pub check: Option<String>,
+    /// The CEL of `when` (a condition tree's preview).
+    pub when: Option<String>,
+    pub when_tree: Option<Cond>,
+    pub provider: Option<String>,
+    pub category: Option<String>,
+    /// Rule, then provider default, then [`DEFAULT_THRESHOLD`] for a
+    /// model-tier rule; `None` where no provider scores the rule.
+    pub threshold: Option<f64>,
+    pub llm_check: Option<String>,
+    pub fix_strategy: Option<FixStrategy>,
+    pub fix_expression: Option<String>,
+    pub max_reasks: i64,
+    pub filter_min_length: Option<i64>,
+    pub streaming: bool,
+    /// The rule's interval, else its policy's, else `sentence`.
+    pub streaming_interval: StreamInterval,
+    pub chunk_size: usize,
+    pub sample_rate: f64,
+    pub timeout: Duration,
+    pub tools: Option<Vec<String>>,
+    pub deny_tools: Option<Vec<String>>,
+    pub allow_domains: Vec<String>,
+    pub deny_domains: Vec<String>,
+    pub has_domains: bool,
+    pub max_tokens: Option<i64>,
+    pub fail_mode: FailMode,
+    /// The policy's `streaming.early_termination`.
+    pub early_termination: bool,
+    /// The policy's `combine: first_match`.
+    pub first_match: bool,
+    /// Index in `Program::policies` of the owning (or overridden) policy.
+    pub policy: Option<usize>,
+    pub applies: Applies,
+    pub file: Arc<SourceFile>,
+    /// The rule's name key.
+    pub span: Span,
+}
+
+/// A rule's runtime ids: `owner/name`, or two for `kind: both`.
+pub fn rule_ids(rule: &Rule) -> Vec<(String, String, Kind)> {
+    let owner = rule.owner.name();
+    match rule.kind.as_ref().map(|k| k.value) {
+        Some(Kind::Both) => vec![
+            (
+                format!("{owner}/{}.input", rule.name.value),
+                format!("{}.input", rule.name.value),
+                Kind::Input,
+            ),
+            (
+                format!("{owner}/{}.output", rule.name.value),
+                format!("{}.output", rule.name.value),
+                Kind::Output,
+            ),
+        ],
+        k => vec![(
+            format!("{owner}/{}", rule.name.value),
+            rule.name.value.clone(),
+            k.unwrap_or(Kind::Input),
+        )],
+    }
+}
+
+fn strings(v: &Option<Vec<crate::source::Spanned<String>>>) -> Option<Vec<String>> {
+    v.as_ref()
+        .map(|t| t.iter().map(|g| g.value.clone()).collect())
+}
+
+/// Every rule of the program in effect, in `Program::rules` order (the
+/// two halves of a `kind: both` rule one after the other).
+pub fn rules(program: &Program) -> Vec<ERule> {
+    let policy_index = |rule: &Rule| match &rule.owner {
+        Owner::Policy(p) => program.policies.iter().position(|x| &x.name.value == p),
+        Owner::Agent(_) => None,
+    };
+    let mut out = Vec::new();
+    for (i, res) in resolve(program).iter().enumerate() {
+        let r = &*res.rule;
+        // An agent rule that overrides a policy rule runs under that
+        // policy's settings (fail_mode, timeouts, streaming).
+        let policy = policy_index(r).or_else(|| {
+            res.overrides
+                .and_then(|j| program.rules.get(j))
+                .and_then(policy_index)
+        });
+        let pol: Option<&Policy> = policy.and_then(|p| program.policies.get(p));
+        let provider = r.provider.as_ref().map(|p| p.value.clone());
+        let prov = provider.as_ref().and_then(|p| program.provider(p));
+        let tier = r.tier();
+        let streaming = pol.and_then(|p| p.streaming.as_ref());
+        let threshold = r.threshold.as_ref().map(|t| t.value).or_else(|| {
+            (tier == Tier::Model).then(|| {
+                prov.and_then(|p| p.default_threshold.as_ref())
+                    .map_or(DEFAULT_THRESHOLD, |t| t.value)
+            })
+        });
+        let base = ERule {
+            id: String::new(),
+            name: String::new(),
+            rule: r.name.value.clone(),
+            source: i,
+            overrides: res.overrides,
+            owner: r.owner.clone(),
+            layer: r.layer,
+            kind: Kind::Input,
+            tier,
+            action: r.effective_action(),
+            severity: r.effective_severity(),
+            severity_actions: r
+                .severity_actions
+                .iter()
+                .flatten()
+                .map(|(s, a)| (s.value, a.value))
+                .collect(),
+            priority: r.effective_priority(),
+            status: r.effective_status(),
+            message: r.effective_message(),
+            patterns: r
+                .patterns
+                .iter()
+                .flatten()
+                .map(|p| p.value.clone())
+                .collect(),
+            entities: r.entities.iter().flatten().map(|e| e.value).collect(),
+            check: r.check.as_ref().map(|c| c.text.clone()),
+            when: r.when.as_ref().map(When::to_cel),
+            when_tree: match &r.when {
+                Some(When::Tree(t)) => Some(t.clone()),
+                _ => None,
+            },
+            category: r.category.as_ref().map(|c| c.value.clone()).or_else(|| {
+                prov.and_then(|p| p.default_category.as_ref())
+                    .map(|c| c.value.clone())
+            }),
+            threshold,
+            provider,
+            llm_check: r.llm_check.as_ref().map(|l| l.value.clone()),
+            fix_strategy: r.fix_strategy.as_ref().map(|f| f.value),
+            fix_expression: r.fix_expression.as_ref().map(|c| c.text.clone()),
+            max_reasks: r
+                .max_reasks
+                .as_ref()
+                .map_or(DEFAULT_MAX_REASKS, |m| m.value),
+            filter_min_length: r.filter_min_length.as_ref().map(|m| m.value),
+            streaming: r.streaming.as_ref().is_some_and(|s| s.value),
+            streaming_interval: r
+                .streaming_interval
+                .as_ref()
+                .map(|s| s.value)
+                .or_else(|| streaming.and_then(|s| s.interval.as_ref()).map(|i| i.value))
+                .unwrap_or(StreamInterval::Sentence),
+            chunk_size: streaming
+                .and_then(|s| s.chunk_size.as_ref())
+                .map_or(DEFAULT_CHUNK_SIZE, |c| {
+                    usize::try_from(c.value.max(1)).unwrap_or(DEFAULT_CHUNK_SIZE)
+                }),
+            sample_rate: r.effective_sample_rate(),
+            timeout: r
+                .timeout
+                .as_ref()
+                .map(|t| t.value)
+                .unwrap_or_else(|| policy_timeout(pol, tier)),
+            tools: strings(&r.tools),
+            deny_tools: strings(&r.deny_tools),
+            allow_domains: r
+                .domains
+                .iter()
+                .flat_map(|d| d.allow.iter())
+                .map(|g| g.value.clone())
+                .collect(),
+            deny_domains: r
+                .domains
+                .iter()
+                .flat_map(|d| d.deny.iter())
+                .map(|g| g.value.clone())
+                .collect(),
+            has_domains: r.domains.is_some(),
+            max_tokens: r.max_tokens.as_ref().map(|m| m.value),
+            fail_mode: pol.map_or(FailMode::Open, Policy::effective_fail_mode),
+            early_termination: streaming
+                .and_then(|s| s.early_termination.as_ref())
+                .is_some_and(|e| e.value),
+            first_match: pol
+                .and_then(|p| p.combine.as_ref())
+                .is_some_and(|c| c.value == Combine::FirstMatch),
+            policy,
+            applies: Applies::of(program, &r.owner, policy),
+            file: r.file.clone(),
+            span: r.name.span,
+        };
+        for (id, name, kind) in rule_ids(r) {
+            out.push(ERule {
+                id,
+                name,
+                kind,
+                ..base.clone()
+            });
+        }
+    }
+    out
+}

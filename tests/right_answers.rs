@@ -1,0 +1,202 @@
+//! Right answers on ordinary input, through the real binary: each test
+//! holds one meaning that compile, the engine and lint must agree on
+//! (effective defaults, dates, money, missing fields, list membership).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::Path;
+
+use common::{guardctl, stderr, stdout};
+use serde_json::Value;
+
+mod common;
+
+/// Writes `files` into a new temporary directory.
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn p(dir: &Path, name: &str) -> String {
+    dir.join(name).to_str().unwrap().to_string()
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let o = guardctl(&all);
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&o), stderr(&o)))
+}
+
+/// The decision `simulate --events` wrote for each event, by id.
+fn decisions(policy: &str, trace: &str) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let o = guardctl(&[
+        "simulate",
+        policy,
+        "--traces",
+        trace,
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().unwrap() <= 1, "{}", stderr(&o));
+    std::fs::read_to_string(events)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["decision"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+const MODEL_RULE: &str = "\
+POLICY:
+  name: p
+  scope: tenant
+PROVIDERS:
+  guard:
+    adapter: lakera
+GUARDRAILS:
+  jailbreak:
+    kind: input
+    provider: guard
+    category: jailbreak
+    action: block
+";
+
+/// A model rule with no threshold anywhere: the bundle and the engine use
+/// the same effective threshold (0.5).
+#[test]
+fn effective_threshold_is_one_value() {
+    let dir = repo(&[
+        ("p.yaml", MODEL_RULE),
+        (
+            "t.jsonl",
+            concat!(
+                r#"{"id":"low","input":"x","scores":{"guard":{"jailbreak":0.45}}}"#,
+                "\n",
+                r#"{"id":"high","input":"x","scores":{"guard":{"jailbreak":0.55}}}"#,
+                "\n"
+            ),
+        ),
+    ]);
+    let (policy, trace) = (p(dir.path(), "p.yaml"), p(dir.path(), "t.jsonl"));
+    let bundle = json(&["compile", &policy]);
+    assert_eq!(bundle["rules"][0]["threshold"], 0.5);
+    assert_eq!(
+        decisions(&policy, &trace),
+        [
+            ("low".to_string(), "allow".to_string()),
+            ("high".to_string(), "block".to_string())
+        ]
+    );
+}
+
+const CAP_AND_EXCEPTION: &str = "\
+CAPS:
+  spend:
+    window: day
+    limit_usd: 0.30
+    action: block
+BUDGETS:
+  global:
+    daily_usd: 0.30
+    alert_at: [50%, 100%]
+EXCEPTIONS:
+  launch:
+    target: cap/spend
+    starts: 2026-11-29
+    expires: 2026-11-30
+    reason: launch week
+    status: approved
+    approved_by: cfo@example.com
+";
+
+/// A date-only `expires` lasts through its day in the bundle and in the
+/// engine alike.
+#[test]
+fn a_date_means_one_thing() {
+    let trace = [
+        r#"{"id":"before","timestamp":"2026-11-28T23:00:00Z","cost_usd":1}"#,
+        r#"{"id":"last-minute","timestamp":"2026-11-30T23:59:30Z","cost_usd":1}"#,
+        r#"{"id":"next-day","timestamp":"2026-12-01T00:00:00Z","cost_usd":1}"#,
+    ]
+    .join("\n");
+    let dir = repo(&[("p.yaml", CAP_AND_EXCEPTION), ("t.jsonl", &trace)]);
+    let (policy, trace) = (p(dir.path(), "p.yaml"), p(dir.path(), "t.jsonl"));
+    let bundle = json(&["compile", &policy]);
+    assert_eq!(
+        bundle["exceptions"][0]["expires"], "2026-11-30T23:59:59Z",
+        "the last second in force"
+    );
+    assert_eq!(bundle["exceptions"][0]["starts"], "2026-11-29T00:00:00Z");
+    let d = decisions(&policy, &trace);
+    assert_eq!(d[0].1, "block", "before the exception starts");
+    assert_eq!(d[1].1, "allow", "exempt through the whole expiry day");
+    assert_eq!(d[2].1, "block", "the exception has ended");
+    // Lint agrees: expired the day after, not on the day itself.
+    let on_the_day = guardctl(&["--now", "2026-11-30T23:00:00Z", "lint", &policy]);
+    assert!(
+        !stdout(&on_the_day).contains("GC401"),
+        "{}",
+        stdout(&on_the_day)
+    );
+    let after = guardctl(&["--now", "2026-12-01", "--format", "plain", "lint", &policy]);
+    assert!(stdout(&after).contains("GC401"), "{}", stdout(&after));
+}
+
+/// Three $0.10 events do not exceed a $0.30 cap, and reaching a budget
+/// threshold exactly raises its alert.
+#[test]
+fn money_is_exact() {
+    let trace: Vec<String> = (1..=4)
+        .map(|i| format!(r#"{{"id":"e{i}","timestamp":"2026-11-30T1{i}:00:00Z","cost_usd":0.1}}"#))
+        .collect();
+    let dir = repo(&[
+        (
+            "p.yaml",
+            CAP_AND_EXCEPTION.split("EXCEPTIONS:").next().unwrap(),
+        ),
+        ("t.jsonl", &trace.join("\n")),
+    ]);
+    let (policy, trace) = (p(dir.path(), "p.yaml"), p(dir.path(), "t.jsonl"));
+    let d = decisions(&policy, &trace);
+    let blocked: Vec<&str> = d
+        .iter()
+        .filter(|(_, x)| x == "block")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(blocked, ["e4"], "only the fourth $0.10 exceeds $0.30");
+    let summary = json(&["simulate", &policy, "--traces", &trace]);
+    let alerts: Vec<(String, f64)> = summary["governance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["type"] == "budget_alert")
+        .map(|g| {
+            (
+                g["event"].as_str().unwrap().to_string(),
+                g["threshold"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    // 50% of $0.30 is $0.15, crossed by the second event; 100% is reached
+    // exactly by the third.
+    assert_eq!(alerts, [("e2".to_string(), 0.5), ("e3".to_string(), 1.0)]);
+}
