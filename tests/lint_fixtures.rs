@@ -109,7 +109,13 @@ fn every_format_on_the_same_input() {
 fn readme_catalog_lists_every_code() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     for c in CODES {
-        let row = format!("| {} | `{}` | {} |", c.id, c.name, c.severity.as_str());
+        let row = format!(
+            "| {} | `{}` | {} | {} |",
+            c.id,
+            c.name,
+            c.severity.as_str(),
+            c.doc.replace('|', "\\|")
+        );
         assert!(readme.contains(&row), "README rule catalog lacks `{row}`");
     }
     // The two set-up commands come first.

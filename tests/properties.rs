@@ -767,6 +767,20 @@ fn gen_leaf() -> impl Strategy<Value = String> {
         0i64..1000,
     )
         .prop_map(|(field, op, s, n)| {
+            // Each operator on a field of a type it applies to (an
+            // ill-typed leaf is a lint error, GC211).
+            let field = match op {
+                "gt" | "gte" | "lt" | "lte" if !matches!(field, "tokens.total" | "cost_usd") => {
+                    "tokens.total"
+                }
+                "contains" | "starts_with" | "ends_with" | "matches"
+                    if matches!(field, "tokens.total" | "cost_usd") =>
+                {
+                    "model"
+                }
+                "starts_with" | "ends_with" | "matches" if field == "identity.roles" => "model",
+                _ => field,
+            };
             let value = match op {
                 "in" | "not_in" => format!("[{}, {}]", serde_json::to_string(&s).unwrap(), n),
                 "gt" | "gte" | "lt" | "lte" => n.to_string(),
@@ -981,4 +995,228 @@ fn flow_nesting_is_judged_on_real_collections() {
             .iter()
             .any(|m| m.starts_with("more than 1024"))
     );
+}
+
+// ---- condition trees against their meaning -----------------------------------
+
+/// A generated condition tree with the spec's meaning (§4) beside its
+/// YAML: the reference the CEL preview is held to.
+#[derive(Debug, Clone)]
+enum T {
+    All(Vec<T>),
+    Any(Vec<T>),
+    Not(Box<T>),
+    Leaf(&'static str, &'static str, serde_json::Value),
+}
+
+const WORDS: &[&str] = &["a", "ab", "b", "prod", "test"];
+
+fn gen_meaning_leaf() -> impl Strategy<Value = T> {
+    use serde_json::json;
+    let word = prop::sample::select(WORDS.to_vec());
+    let string_field = prop::sample::select(vec![
+        "model",
+        "identity.team",
+        "headers.x-env",
+        "metadata.channel",
+        "project",
+        "kind",
+    ]);
+    let string_op = prop::sample::select(vec![
+        "eq",
+        "neq",
+        "in",
+        "not_in",
+        "contains",
+        "starts_with",
+        "ends_with",
+        "matches",
+        "exists",
+    ]);
+    let strings =
+        (string_field, string_op, word.clone(), word.clone()).prop_map(|(f, op, a, b)| {
+            let v = match op {
+                "in" | "not_in" => json!([a, b]),
+                "matches" => json!(format!("^{a}")),
+                _ => json!(a),
+            };
+            T::Leaf(f, op, v)
+        });
+    let roles = (prop::sample::select(vec!["contains", "exists"]), word)
+        .prop_map(|(op, w)| T::Leaf("identity.roles", op, json!(w)));
+    let numbers = (
+        prop::sample::select(vec!["tokens.total", "cost_usd"]),
+        prop::sample::select(vec!["eq", "neq", "gt", "gte", "lt", "lte", "in", "not_in"]),
+        0i64..4,
+    )
+        .prop_map(|(f, op, n)| {
+            let v = match op {
+                "in" | "not_in" => json!([n, n + 1]),
+                _ => json!(n),
+            };
+            T::Leaf(f, op, v)
+        });
+    prop_oneof![4 => strings, 1 => roles, 1 => numbers]
+}
+
+fn gen_meaning_tree() -> impl Strategy<Value = T> {
+    gen_meaning_leaf().prop_recursive(3, 16, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 1..4).prop_map(T::All),
+            prop::collection::vec(inner.clone(), 1..4).prop_map(T::Any),
+            inner.prop_map(|c| T::Not(Box::new(c))),
+        ]
+    })
+}
+
+impl T {
+    fn yaml(&self) -> String {
+        let group = |k: &str, items: &[T]| {
+            let parts: Vec<String> = items.iter().map(T::yaml).collect();
+            format!("{{{k}: [{}]}}", parts.join(", "))
+        };
+        match self {
+            T::All(items) => group("all", items),
+            T::Any(items) => group("any", items),
+            T::Not(inner) => format!("{{not: {}}}", inner.yaml()),
+            T::Leaf(f, "exists", _) => format!("{{field: {f}, operator: exists}}"),
+            T::Leaf(f, op, v) => format!("{{field: {f}, operator: {op}, value: {v}}}"),
+        }
+    }
+
+    /// The spec's meaning: a leaf on a field the event does not carry is
+    /// false, except `neq` and `not_in`, which are true.
+    fn holds(&self, event: &serde_json::Value) -> bool {
+        match self {
+            T::All(items) => items.iter().all(|t| t.holds(event)),
+            T::Any(items) => items.iter().any(|t| t.holds(event)),
+            T::Not(inner) => !inner.holds(event),
+            T::Leaf(field, op, want) => {
+                let mut v = event;
+                for part in field.split('.') {
+                    v = &v[part];
+                }
+                let v = match (*field, v) {
+                    ("tokens.total", serde_json::Value::Null) => &serde_json::json!(0),
+                    ("cost_usd", serde_json::Value::Null) => &serde_json::json!(0),
+                    ("identity.roles", serde_json::Value::Null) => &serde_json::json!([]),
+                    _ => v,
+                };
+                let carried = match v {
+                    serde_json::Value::Null => false,
+                    serde_json::Value::Array(a) => !a.is_empty() || *op != "exists",
+                    _ => true,
+                };
+                if !carried {
+                    return matches!(*op, "neq" | "not_in");
+                }
+                let num = |x: &serde_json::Value| x.as_f64();
+                let s = v.as_str().unwrap_or("");
+                let w = want.as_str().unwrap_or("");
+                match *op {
+                    "eq" => num(v).zip(num(want)).map_or(v == want, |(a, b)| a == b),
+                    "neq" => num(v).zip(num(want)).map_or(v != want, |(a, b)| a != b),
+                    "gt" => num(v).unwrap() > num(want).unwrap(),
+                    "gte" => num(v).unwrap() >= num(want).unwrap(),
+                    "lt" => num(v).unwrap() < num(want).unwrap(),
+                    "lte" => num(v).unwrap() <= num(want).unwrap(),
+                    "in" | "not_in" => {
+                        let found = want
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|x| num(x).zip(num(v)).map_or(x == v, |(a, b)| a == b));
+                        found == (*op == "in")
+                    }
+                    "contains" => match v {
+                        serde_json::Value::Array(a) => a.iter().any(|x| x == want),
+                        _ => s.contains(w),
+                    },
+                    "starts_with" => s.starts_with(w),
+                    "ends_with" => s.ends_with(w),
+                    "matches" => regex::Regex::new(w).unwrap().is_match(s),
+                    "exists" => true,
+                    other => panic!("operator {other}"),
+                }
+            }
+        }
+    }
+}
+
+/// An event that carries each field or not.
+fn gen_meaning_event() -> impl Strategy<Value = serde_json::Value> {
+    let word = || prop::option::of(prop::sample::select(WORDS.to_vec()));
+    (
+        (word(), word(), word(), word()),
+        (word(), word()),
+        prop::option::of(prop::collection::vec(
+            prop::sample::select(WORDS.to_vec()),
+            0..3,
+        )),
+        prop::option::of(0i64..5),
+        prop::option::of(prop::sample::select(vec![0.0, 0.5, 1.0, 2.0, 3.5])),
+    )
+        .prop_map(
+            |((model, team, env, channel), (project, kind), roles, total, cost)| {
+                let mut e = serde_json::json!({"id": "e", "input": "hello"});
+                let m = e.as_object_mut().unwrap();
+                let mut put = |k: &str, v: Option<serde_json::Value>| {
+                    if let Some(v) = v {
+                        m.insert(k.into(), v);
+                    }
+                };
+                put("model", model.map(|x| x.into()));
+                put("project", project.map(|x| x.into()));
+                put("kind", kind.map(|x| x.into()));
+                put("cost_usd", cost.map(|x| x.into()));
+                put("tokens", total.map(|t| serde_json::json!({"total": t})));
+                put("headers", env.map(|x| serde_json::json!({"x-env": x})));
+                put(
+                    "metadata",
+                    channel.map(|x| serde_json::json!({"channel": x})),
+                );
+                let mut identity = serde_json::Map::new();
+                if let Some(t) = team {
+                    identity.insert("team".into(), t.into());
+                }
+                if let Some(r) = roles {
+                    identity.insert("roles".into(), r.into());
+                }
+                if !identity.is_empty() {
+                    put("identity", Some(identity.into()));
+                }
+                e
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Tree = CEL: the engine, which evaluates a tree through its CEL
+    /// preview, gives the spec's answer on events with and without each
+    /// field (spec §4: missing fields).
+    #[test]
+    fn cel_preview_means_what_the_tree_means(tree in gen_meaning_tree(), event in gen_meaning_event()) {
+        // `check: "false"` fails on every event where `when` holds.
+        let text = format!(
+            "GUARDRAILS:\n  r:\n    kind: input\n    check: \"false\"\n    action: block\n    when: {}\n",
+            tree.yaml()
+        );
+        let ws = workspace("tree.yaml", &text, FileKind::Policy);
+        prop_assert_eq!(ws.errors(), 0, "{:?}\n{}", ws.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>(), text);
+        let line = serde_json::to_vec(&event).unwrap();
+        let parsed = guardctl::engine::event::Event::from_json(event.clone(), 1).unwrap();
+        let fast = guardctl::engine::event::Event::from_slice_fast(&line, 1);
+        let decided = program_decisions(&ws.program, std::slice::from_ref(&parsed));
+        let cel = ws.program.rules[0].when.as_ref().unwrap().to_cel();
+        prop_assert_eq!(
+            decided[0] == guardctl::ir::enums::Action::Block.rank(),
+            tree.holds(&event),
+            "tree {}\npreview {}\nevent {}", tree.yaml(), cel, event
+        );
+        if let Some(f) = fast {
+            prop_assert_eq!(f, parsed);
+        }
+    }
 }

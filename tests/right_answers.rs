@@ -200,3 +200,87 @@ fn money_is_exact() {
     // exactly by the third.
     assert_eq!(alerts, [("e2".to_string(), 0.5), ("e3".to_string(), 1.0)]);
 }
+
+/// A leaf on a field the event does not carry is false, except `neq` and
+/// `not_in`: `metadata.env neq test` and `not model starts_with internal-`
+/// apply to an event with neither field, so its SSN is blocked.
+#[test]
+fn conditions_on_missing_fields() {
+    let policy = "\
+POLICY:
+  name: p
+  scope: tenant
+  fail_mode: closed
+GUARDRAILS:
+  ssn:
+    kind: input
+    entities: [US_SSN]
+    action: block
+    when:
+      all:
+        - {field: metadata.env, operator: neq, value: test}
+        - not: {field: model, operator: starts_with, value: internal-}
+  prod_only:
+    kind: input
+    entities: [US_SSN]
+    action: warn
+    when: {field: headers.x-env, operator: eq, value: prod}
+";
+    let trace = [
+        r#"{"id":"bare","input":"my ssn is 123-45-6789"}"#,
+        r#"{"id":"test-env","input":"my ssn is 123-45-6789","metadata":{"env":"test"}}"#,
+        r#"{"id":"internal","input":"my ssn is 123-45-6789","model":"internal-llm"}"#,
+    ]
+    .join("\n");
+    let dir = repo(&[("p.yaml", policy), ("t.jsonl", &trace)]);
+    let d = decisions(&p(dir.path(), "p.yaml"), &p(dir.path(), "t.jsonl"));
+    assert_eq!(
+        d,
+        [
+            ("bare".to_string(), "block".to_string()),
+            ("test-env".to_string(), "allow".to_string()),
+            ("internal".to_string(), "allow".to_string()),
+        ]
+    );
+}
+
+/// `contains` on a list-valued field is membership: the shipped refund
+/// agent's `refund_output_pii` redacts for everyone but auditors.
+#[test]
+fn contains_on_a_list_is_membership() {
+    let bundle = json(&["compile", "examples"]);
+    let rule = bundle["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "Refund_Agent/refund_output_pii")
+        .unwrap()
+        .clone();
+    assert_eq!(rule["when"], "!(\"auditor\" in identity.roles)");
+    let explain = |roles: &str| {
+        let event = format!(
+            r#"{{"id":"e","agent":"Refund_Agent","tool":{{"name":"refund","result":"mail jane@example.com"}},"identity":{{"roles":{roles}}}}}"#
+        );
+        let v = json(&["explain", "examples", "--event", &event]);
+        v["decision"].as_str().unwrap().to_string()
+    };
+    assert_eq!(explain(r#"["agent"]"#), "redact");
+    assert_eq!(explain(r#"["auditor"]"#), "allow");
+}
+
+/// CEL is type-checked against the declared variables: a list has no
+/// `contains`, and lint says what to write.
+#[test]
+fn cel_is_type_checked() {
+    let dir = repo(&[(
+        "p.yaml",
+        "GUARDRAILS:\n  r:\n    kind: input\n    check: \"!contains_pii(text)\"\n    when: 'identity.roles.contains(\"x\")'\n",
+    )]);
+    let v = json(&["lint", &p(dir.path(), "p.yaml")]);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "GC211");
+    assert_eq!(
+        d["help"],
+        "lists have no `contains`: write `\"x\" in identity.roles`"
+    );
+}

@@ -74,14 +74,52 @@ pub struct CheckError {
     pub help: Option<String>,
 }
 
-/// Checks an expression; returns every problem found.
+/// Checks an expression; returns every problem found: unknown names
+/// first, then (where every name is known) calls and operators with no
+/// overload for their operands' types.
 pub fn check(expr: &Expr) -> Vec<CheckError> {
     let mut c = Checker {
         errors: Vec::new(),
         scope: Vec::new(),
     };
     c.expr(expr);
+    if c.errors.is_empty() {
+        let mut t = super::types::TypeChecker::new();
+        t.ty(expr);
+        return t.errors;
+    }
     c.errors
+}
+
+/// Reads of a `metadata` or `headers` key that no `has()` (or `"k" in
+/// map`) guards: on an event without the key they evaluate to an error,
+/// not to false. Each comes with the guarded spelling as its fix.
+pub fn unguarded_keys(expr: &Expr) -> Vec<CheckError> {
+    super::types::unguarded_keys(expr)
+        .into_iter()
+        .map(|(span, root, key)| {
+            let guard = if is_ident(&key) {
+                format!("has({root}.{key})")
+            } else {
+                format!("{} in {root}", serde_json::to_string(&key).unwrap_or_default())
+            };
+            CheckError {
+                code: Code::CelMissingField,
+                span,
+                message: format!("`{root}` may not have the key `{key}`"),
+                help: Some(format!(
+                    "on an event without it this errors instead of being false, and the rule is skipped whatever `fail_mode` says; test it first: `{guard} && ...`"
+                )),
+            }
+        })
+        .collect()
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f == '_' || f.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }
 
 /// Every function name the checker accepts (for suggestions and docs).

@@ -1,11 +1,13 @@
 //! CEL: the expression language of `check`, `when` and `fix_expression`.
 //! `parse` builds the syntax tree from `grammar/cel.pest`; `check` decides
-//! which names a guardrail runtime defines.
+//! which names a guardrail runtime defines; `types` checks the operands'
+//! types against the declared variables.
 
 pub mod ast;
 pub mod check;
 pub mod eval;
 pub mod parse;
+pub mod types;
 pub mod value;
 
 pub use ast::{Expr, ExprKind};

@@ -108,7 +108,11 @@ pub fn read_cel(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Cel> {
     }
     let ast = match cel::parse(&text) {
         Ok(ast) => {
-            for e in check(&ast) {
+            let mut problems = check(&ast);
+            if problems.is_empty() && matches!(what, "check" | "when") {
+                problems = crate::cel::check::unguarded_keys(&ast);
+            }
+            for e in problems {
                 cx.report(e.code, to_file(e.span), e.message, e.help);
             }
             Some(ast)

@@ -62,7 +62,16 @@ impl Serialize for Cond {
 }
 
 const ROOTS: &[&str] = &[
-    "model", "identity", "project", "agent", "headers", "metadata", "tokens", "cost_usd", "kind",
+    "model",
+    "identity",
+    "project",
+    "agent",
+    "headers",
+    "metadata",
+    "tokens",
+    "cost_usd",
+    "kind",
+    "tool_name",
 ];
 
 /// Reads a condition tree node.
@@ -237,11 +246,50 @@ fn read_leaf(cx: &mut Cx<'_>, node: &Node, entries: &[(Node, Node)]) -> Option<C
     if !ok {
         return None;
     }
-    Some(Cond::Leaf {
+    let leaf = Cond::Leaf {
         field,
         operator,
         value,
-    })
+    };
+    // The leaf's CEL is type-checked like any other (a text field compared
+    // with `gt`, `starts_with` on a number): an ill-typed leaf errors at
+    // runtime, so the rule would never fire.
+    if let Ok(ast) = crate::cel::parse(&leaf.to_cel()) {
+        let problems = crate::cel::check::check(&ast);
+        if let Some(p) = problems.into_iter().find(|p| p.code == Code::CelTypeError) {
+            cx.report(
+                Code::CelTypeError,
+                leaf.span(),
+                format!("`{op_text}` does not apply to this field: {}", p.message),
+                Some(format!(
+                    "`{}` holds {}; the leaf would evaluate to an error at runtime and never match",
+                    field_name(&leaf),
+                    field_type_words(&leaf)
+                )),
+            );
+            return None;
+        }
+    }
+    Some(leaf)
+}
+
+fn field_name(leaf: &Cond) -> String {
+    match leaf {
+        Cond::Leaf { field, .. } => field.value.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The declared type of a leaf's field, in words.
+fn field_type_words(leaf: &Cond) -> &'static str {
+    let name = field_name(leaf);
+    match name.as_str() {
+        "cost_usd" => "a number",
+        "identity.roles" => "a list of strings",
+        n if n.starts_with("tokens.") => "a whole number",
+        n if n.starts_with("metadata.") => "any value",
+        _ => "a string",
+    }
 }
 
 fn check_field(cx: &mut Cx<'_>, field: &Spanned<String>) {
@@ -359,8 +407,94 @@ fn cel_path(field: &str) -> (String, Option<(String, String)>) {
     (acc, last)
 }
 
+/// What a field of the event is, for its CEL: a list (membership for
+/// `contains`), a key of a map (`headers`, `metadata`: absent unless
+/// present), or a value that reads as `null` when the event lacks it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FieldShape {
+    List,
+    MapKey,
+    Nullable,
+}
+
+fn shape(field: &str) -> FieldShape {
+    match field.split_once('.') {
+        Some(("identity", "roles")) => FieldShape::List,
+        Some(("headers" | "metadata" | "offer" | "customer" | "channel", _)) => FieldShape::MapKey,
+        _ => FieldShape::Nullable,
+    }
+}
+
+/// `text` as an operand of `!` or of `&&`/`||` beside others: in
+/// parentheses unless it is one call, selection or comparison-free term.
+fn atom(text: &str) -> String {
+    let compound = text.contains(" && ")
+        || text.contains(" || ")
+        || [" == ", " != ", " < ", " <= ", " > ", " >= ", " in "]
+            .iter()
+            .any(|op| text.contains(op));
+    if compound {
+        format!("({text})")
+    } else {
+        text.to_string()
+    }
+}
+
+/// A leaf's test and the guard that says the event carries the field
+/// (`None` where it always does: `tokens.*`, `kind`'s absence reads as
+/// null and compares as such).
+fn leaf_cel(
+    field: &str,
+    op: Operator,
+    value: Option<&Spanned<serde_json::Value>>,
+) -> (String, Option<String>) {
+    let (path, last) = cel_path(field);
+    let v = value.map_or("null".to_string(), |v| cel_literal(&v.value));
+    let shape = shape(field);
+    let test = match op {
+        Operator::Eq => format!("{path} == {v}"),
+        Operator::Neq => format!("{path} != {v}"),
+        Operator::Gt => format!("{path} > {v}"),
+        Operator::Gte => format!("{path} >= {v}"),
+        Operator::Lt => format!("{path} < {v}"),
+        Operator::Lte => format!("{path} <= {v}"),
+        Operator::In => format!("{path} in {v}"),
+        Operator::NotIn => format!("!({path} in {v})"),
+        // On a list, `contains` is membership (`"x" in identity.roles`).
+        Operator::Contains if shape == FieldShape::List => format!("{v} in {path}"),
+        Operator::Contains => format!("{path}.contains({v})"),
+        Operator::StartsWith => format!("{path}.startsWith({v})"),
+        Operator::EndsWith => format!("{path}.endsWith({v})"),
+        Operator::Matches => format!("{path}.matches({v})"),
+        Operator::Exists => String::new(),
+    };
+    let guard = match (shape, &last) {
+        _ if field.starts_with("tokens.") => None,
+        (FieldShape::MapKey, Some((parent, key))) if is_ident(key) => {
+            Some(format!("has({parent}.{key})"))
+        }
+        (FieldShape::MapKey, Some((parent, key))) => {
+            Some(format!("{} in {parent}", cel_string(key)))
+        }
+        // A list is always there (empty when the event gives none).
+        (FieldShape::List, _) => None,
+        _ => Some(format!("{path} != null")),
+    };
+    match (op, guard) {
+        (Operator::Exists, None) if shape == FieldShape::List => {
+            (format!("size({path}) > 0"), None)
+        }
+        (Operator::Exists, None) => ("true".into(), None),
+        (_, g) => (test, g),
+    }
+}
+
 impl Cond {
-    /// The equivalent CEL expression (the "CEL preview").
+    /// The equivalent CEL expression (the "CEL preview"). A leaf on a
+    /// field the event does not carry is false, but `true` for `neq` and
+    /// `not_in` (spec §4): each leaf is guarded with `has()` (map keys) or
+    /// `!= null` (values), so the preview never errors on a missing field
+    /// and evaluating it gives the tree's answer.
     pub fn to_cel(&self) -> String {
         match self {
             Cond::All(items) | Cond::Any(items) => {
@@ -378,34 +512,21 @@ impl Cond {
                 operator,
                 value,
             } => {
-                let (path, last) = cel_path(&field.value);
-                let v = value
-                    .as_ref()
-                    .map_or("null".to_string(), |v| cel_literal(&v.value));
-                match operator.value {
-                    Operator::Eq => format!("{path} == {v}"),
-                    Operator::Neq => format!("{path} != {v}"),
-                    Operator::Gt => format!("{path} > {v}"),
-                    Operator::Gte => format!("{path} >= {v}"),
-                    Operator::Lt => format!("{path} < {v}"),
-                    Operator::Lte => format!("{path} <= {v}"),
-                    Operator::In => format!("{path} in {v}"),
-                    Operator::NotIn => format!("!({path} in {v})"),
-                    Operator::Contains => format!("{path}.contains({v})"),
-                    Operator::StartsWith => format!("{path}.startsWith({v})"),
-                    Operator::EndsWith => format!("{path}.endsWith({v})"),
-                    Operator::Matches => format!("{path}.matches({v})"),
-                    Operator::Exists => match last {
-                        Some((parent, key)) if is_ident(&key) => format!("has({parent}.{key})"),
-                        Some((parent, key)) => format!("{} in {parent}", cel_string(&key)),
-                        None => format!("{path} != null"),
-                    },
+                let (test, guard) = leaf_cel(&field.value, operator.value, value.as_ref());
+                match (guard, operator.value) {
+                    (None, _) => test,
+                    (Some(g), Operator::Exists) => g,
+                    (Some(g), Operator::Neq | Operator::NotIn) => {
+                        format!("!{} || {test}", atom(&g))
+                    }
+                    (Some(g), _) => format!("{g} && {test}"),
                 }
             }
         }
     }
 
-    /// As an operand of `&&`/`||`: groups and `||` are parenthesised.
+    /// As an operand of `&&`/`||`: groups and guarded leaves are
+    /// parenthesised.
     fn to_cel_child(&self) -> String {
         match self {
             Cond::All(items) | Cond::Any(items) if items.len() > 1 => {
@@ -414,26 +535,23 @@ impl Cond {
             Cond::All(items) | Cond::Any(items) => {
                 items.first().map_or_else(String::new, Cond::to_cel_child)
             }
-            _ => self.to_cel(),
+            Cond::Leaf { .. } => {
+                let t = self.to_cel();
+                if t.contains(" && ") || t.contains(" || ") {
+                    format!("({t})")
+                } else {
+                    t
+                }
+            }
+            Cond::Not(_) => self.to_cel(),
         }
     }
 
     /// As the operand of `!`.
     fn to_cel_atom(&self) -> String {
         match self {
-            Cond::Leaf { operator, .. }
-                if matches!(
-                    operator.value,
-                    Operator::Contains
-                        | Operator::StartsWith
-                        | Operator::EndsWith
-                        | Operator::Matches
-                        | Operator::NotIn
-                ) =>
-            {
-                self.to_cel()
-            }
             Cond::Not(_) => self.to_cel(),
+            Cond::Leaf { .. } => atom(&self.to_cel()),
             _ => format!("({})", self.to_cel()),
         }
     }
