@@ -94,7 +94,10 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         entity: Entity::IpAddress,
-        pattern: r"(?i)(?-u:\b)(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?-u:\b)",
+        // The whole run of groups, `::` included (an empty group), then an
+        // optional last group or embedded IPv4: every written form is one
+        // match, which the validator parses as a whole.
+        pattern: r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9a-f]{1,4})?(?:%[0-9a-z_.\-]+)?",
         validate: valid_ipv6,
         window: |f, _| f.ipv6.range(),
     },
@@ -502,8 +505,15 @@ fn valid_ipv4(m: &str, _: &str, _: usize) -> bool {
     m.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
-fn valid_ipv6(m: &str, _: &str, _: usize) -> bool {
-    m.parse::<std::net::Ipv6Addr>().is_ok()
+/// A whole IPv6 address: it parses, and it is not the tail of a longer
+/// word (`abc2001:db8::1` is no address; the regex has no look-behind).
+fn valid_ipv6(m: &str, text: &str, at: usize) -> bool {
+    let before = text.get(..at).and_then(|t| t.chars().next_back());
+    !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == ':' || c == '_')
+        && m.split_once('%')
+            .map_or(m, |(addr, _zone)| addr)
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok()
 }
 
 /// Words within 40 characters before `at` (lower-cased).

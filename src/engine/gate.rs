@@ -291,7 +291,10 @@ fn mark(bytes: &[u8], i: usize, f: &mut Features) {
             // would be quadratic).
             if hex <= 4 && at(bytes, i + 1 + hex) == b':' && i >= f.ipv6.hi {
                 let class = |b: u8| b.is_ascii_hexdigit() || b == b':';
-                f.ipv6.add(back(bytes, i, class), forward(bytes, i, class));
+                // An address may end in embedded IPv4 (`::ffff:192.0.2.1`)
+                // or a zone (`fe80::1%eth0`).
+                let tail = |b: u8| b.is_ascii_alphanumeric() || b":.%".contains(&b);
+                f.ipv6.add(back(bytes, i, class), forward(bytes, i, tail));
             }
         }
         b'.' if i >= 3
