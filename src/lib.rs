@@ -25,6 +25,7 @@ pub mod effective;
 pub mod engine;
 pub mod fmt;
 pub mod fsutil;
+pub mod glob;
 pub mod history;
 pub mod ir;
 pub mod json;

@@ -284,3 +284,63 @@ fn cel_is_type_checked() {
         "lists have no `contains`: write `\"x\" in identity.roles`"
     );
 }
+
+/// An agent override is judged on meaning, every field at once, with
+/// `diff`'s classification: each loosening is GC306, each tightening
+/// passes (the fixture holds both).
+#[test]
+fn agent_loosening_is_judged_on_meaning() {
+    let v = json(&["lint", "tests/fixtures/lint/GC306-agent-loosens-rule"]);
+    let mut fields: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["code"] == "GC306" && d["file"].as_str().unwrap().ends_with("loose.agent.abl")
+        })
+        .map(|d| {
+            let m = d["message"].as_str().unwrap();
+            m.split('`').nth(5).unwrap().to_string()
+        })
+        .collect();
+    fields.dedup();
+    assert_eq!(
+        fields,
+        [
+            "check",
+            "when",
+            "severity_actions.critical",
+            "severity_actions.high",
+            "severity_actions.low",
+            "severity_actions.medium",
+            "tools",
+            "deny_tools",
+            "max_tokens",
+            "streaming_interval"
+        ]
+    );
+}
+
+/// `tools: [a, b]` → `["*"]` is one looser change (the glob covers both),
+/// and two versions of a file without `POLICY:` are the same policy.
+#[test]
+fn diff_of_a_glob_widening_and_of_implicit_policies() {
+    let rule = |tools: &str| {
+        format!(
+            "GUARDRAILS:\n  t:\n    kind: tool_input\n    tools: {tools}\n    action: block\n  u:\n    kind: input\n    check: \"!contains_pii(text)\"\n"
+        )
+    };
+    let dir = repo(&[
+        ("old.yaml", &rule("[a, b]")),
+        ("new.yaml", &rule("[\"*\"]")),
+    ]);
+    let v = json(&[
+        "diff",
+        &p(dir.path(), "old.yaml"),
+        &p(dir.path(), "new.yaml"),
+    ]);
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["class"], "looser");
+    assert_eq!(changes[0]["field"], "tools");
+}

@@ -3,6 +3,7 @@
 //! classified, with `--fail-on` for CI and `--traces` for the impact on
 //! recorded traffic.
 
+use crate::ir::Owner;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -159,6 +160,34 @@ fn parse_fail_on(list: &[String]) -> Result<Vec<Class>, String> {
     Ok(out)
 }
 
+/// Two versions of one file without `POLICY:` (`diff old.yaml new.yaml`)
+/// hold one implicit policy each, named after each file; they are the same
+/// policy, so the new side takes the old side's name and its rules keep
+/// their ids (otherwise every rule would read as renamed).
+fn same_implicit_policy(old: &crate::ir::Program, new: &mut crate::ir::Program) {
+    let implicit = |p: &crate::ir::Program| -> Option<String> {
+        match p.policies.as_slice() {
+            [only] if !only.explicit => Some(only.name.value.clone()),
+            _ => None,
+        }
+    };
+    let (Some(from), Some(to)) = (implicit(new), implicit(old)) else {
+        return;
+    };
+    if from == to {
+        return;
+    }
+    for p in &mut new.policies {
+        p.name.value = to.clone();
+    }
+    for r in &mut new.rules {
+        if r.owner == Owner::Policy(from.clone()) {
+            r.owner = Owner::Policy(to.clone());
+        }
+    }
+    new.reindex();
+}
+
 pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
     let fail_on = match parse_fail_on(&args.fail_on) {
         Ok(f) => f,
@@ -224,10 +253,13 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
             })
         }
     };
-    let (old, new, base_label, head_label) = match sides {
+    let (old, mut new, base_label, head_label) = match sides {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if args.base.is_none() {
+        same_implicit_policy(&old.program, &mut new.program);
+    }
     warn_lint_errors(&old, &base_label);
     warn_lint_errors(&new, &head_label);
     let changes = diff::diff(&Side::of(&old.program), &Side::of(&new.program));

@@ -11,7 +11,7 @@ use super::{Class, ObjectType};
 use crate::cel::parse::parse;
 use crate::ir::enums::{
     Action, CapAction, Combine, ExceptionStatus, FailMode, OnTimeout, PolicyStatus, RuleStatus,
-    Severity, Window,
+    Severity, StreamInterval, Window,
 };
 use crate::ir::values::Timestamp;
 
@@ -290,7 +290,68 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
         (T::Exception, p) if p.starts_with("target") => {
             v(Class::Changed, "exception now targets something else")
         }
-        _ => v(Class::Neutral, format!("{path} does not change decisions")),
+        (T::Rule, "streaming") => match (old.as_bool(), new.as_bool()) {
+            (Some(true), Some(false)) => v(
+                Class::Looser,
+                "streaming evaluation off: content is judged only when complete",
+            ),
+            (Some(false), Some(true)) => {
+                v(Class::Tighter, "streaming evaluation on: judged mid-stream")
+            }
+            _ => v(Class::Changed, "streaming changed"),
+        },
+        (T::Rule, "streaming_interval") => by_rank(
+            rank_of(old, StreamInterval::from_name, interval_rank),
+            rank_of(new, StreamInterval::from_name, interval_rank),
+            Class::Tighter,
+            "the streaming interval",
+        ),
+        _ if neutral(ty, path) => v(Class::Neutral, format!("{path} does not change decisions")),
+        // A field the table does not know is never assumed harmless.
+        _ => v(
+            Class::Changed,
+            format!("{path} changed; its effect on decisions is not classified"),
+        ),
+    }
+}
+
+/// token (earliest) < sentence < chunk_size: an earlier interval judges
+/// a stream sooner, and stops it sooner.
+fn interval_rank(i: StreamInterval) -> u8 {
+    match i {
+        StreamInterval::Token => 2,
+        StreamInterval::Sentence => 1,
+        StreamInterval::ChunkSize => 0,
+    }
+}
+
+/// Fields that name, describe or route without changing any decision.
+fn neutral(ty: ObjectType, path: &str) -> bool {
+    use ObjectType as T;
+    let root = path.split(['.', '[']).next().unwrap_or(path);
+    match ty {
+        T::Rule => matches!(
+            root,
+            "id" | "name"
+                | "rule"
+                | "policy"
+                | "agent"
+                | "layer"
+                | "overrides"
+                | "message"
+                | "description"
+                | "display_name"
+        ),
+        T::Policy => matches!(
+            root,
+            "name" | "description" | "implicit" | "type" | "caching"
+        ),
+        T::Provider => matches!(root, "name" | "cost_per_eval_usd" | "supported_categories"),
+        T::Budget => matches!(root, "name" | "owner"),
+        T::Cap => matches!(root, "name"),
+        T::Chain => matches!(root, "name"),
+        T::Exception => matches!(root, "name" | "reason" | "approved_by"),
+        T::Agent => matches!(root, "name"),
     }
 }
 

@@ -14,6 +14,8 @@ use super::{Change, Class, ObjectType, Side, What, classify, words};
 /// Rule fields derived from others, shown through those
 /// (`fail_mode` is the owning policy's, reported there once.)
 const DERIVED: &[&str] = &["when_tree", "tier", "fail_mode"];
+/// Rule lists whose elements are globs.
+const GLOB_LISTS: &[&str] = &["tools", "deny_tools", "domains.allow", "domains.deny"];
 /// Text fields that get a word-level diff.
 const WORDY: &[&str] = &[
     "check",
@@ -87,11 +89,22 @@ impl Walk<'_> {
                     self.push(at, old.clone(), new.clone(), verdict);
                     return;
                 }
-                for x in o.iter().filter(|x| !n.contains(x)) {
+                // In a list of globs, an element another glob of the same
+                // list still covers (`refund` under `*`) changes nothing.
+                let globs = ty == ObjectType::Rule && GLOB_LISTS.contains(&norm);
+                let covered = |x: &Value, list: &[Value]| {
+                    globs
+                        && x.as_str().is_some_and(|x| {
+                            list.iter()
+                                .filter_map(Value::as_str)
+                                .any(|g| crate::glob::glob_match(g.as_bytes(), x.as_bytes()))
+                        })
+                };
+                for x in o.iter().filter(|x| !n.contains(x) && !covered(x, n)) {
                     let verdict = classify::element(ty, norm, false, x);
                     self.push(at, x.clone(), Value::Null, verdict);
                 }
-                for x in n.iter().filter(|x| !o.contains(x)) {
+                for x in n.iter().filter(|x| !o.contains(x) && !covered(x, o)) {
                     let verdict = classify::element(ty, norm, true, x);
                     self.push(at, Value::Null, x.clone(), verdict);
                 }

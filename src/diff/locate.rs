@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::{Location, ObjectType};
 use crate::effective::rule_ids;
-use crate::ir::{Program, When};
+use crate::ir::{Program, Rule, When};
 use crate::source::{SourceFile, Span, Spanned};
 
 /// Field locations per object, keyed like [`super::Side`].
@@ -72,54 +72,59 @@ fn put<N: AsRef<str>>(
     }
 }
 
+/// Where each field of a rule is written (the bundle's field names).
+pub fn rule_fields(r: &Rule) -> Vec<(&'static str, Option<Span>)> {
+    let when = match &r.when {
+        Some(When::Cel(c)) => Some(c.span),
+        _ => None,
+    };
+    vec![
+        ("kind", s(&r.kind)),
+        ("check", r.check.as_ref().map(|c| c.span)),
+        ("patterns", first(&r.patterns)),
+        ("entities", first(&r.entities)),
+        ("provider", s(&r.provider)),
+        ("category", s(&r.category)),
+        ("threshold", s(&r.threshold)),
+        ("llm_check", s(&r.llm_check)),
+        ("when", when),
+        ("action", s(&r.action)),
+        ("severity", s(&r.severity)),
+        (
+            "severity_actions",
+            r.severity_actions
+                .as_ref()
+                .and_then(|b| b.first())
+                .map(|(k, _)| k.span),
+        ),
+        ("message", s(&r.message)),
+        ("priority", s(&r.priority)),
+        ("status", s(&r.status)),
+        ("fix_strategy", s(&r.fix_strategy)),
+        ("fix_expression", r.fix_expression.as_ref().map(|c| c.span)),
+        ("max_reasks", s(&r.max_reasks)),
+        ("filter_min_length", s(&r.filter_min_length)),
+        ("streaming", s(&r.streaming)),
+        ("streaming_interval", s(&r.streaming_interval)),
+        ("sample_rate", s(&r.sample_rate)),
+        ("timeout_ms", s(&r.timeout)),
+        ("tools", first(&r.tools)),
+        ("deny_tools", first(&r.deny_tools)),
+        (
+            "domains",
+            r.domains
+                .as_ref()
+                .and_then(|d| d.allow.first().or(d.deny.first()))
+                .map(|x| x.span),
+        ),
+        ("max_tokens", s(&r.max_tokens)),
+    ]
+}
+
 pub fn locations(program: &Program) -> Locations {
     let mut out = Locations::new();
     for r in &program.rules {
-        let when = match &r.when {
-            Some(When::Cel(c)) => Some(c.span),
-            _ => None,
-        };
-        let fields = vec![
-            ("kind", s(&r.kind)),
-            ("check", r.check.as_ref().map(|c| c.span)),
-            ("patterns", first(&r.patterns)),
-            ("entities", first(&r.entities)),
-            ("provider", s(&r.provider)),
-            ("category", s(&r.category)),
-            ("threshold", s(&r.threshold)),
-            ("llm_check", s(&r.llm_check)),
-            ("when", when),
-            ("action", s(&r.action)),
-            ("severity", s(&r.severity)),
-            (
-                "severity_actions",
-                r.severity_actions
-                    .as_ref()
-                    .and_then(|b| b.first())
-                    .map(|(k, _)| k.span),
-            ),
-            ("message", s(&r.message)),
-            ("priority", s(&r.priority)),
-            ("status", s(&r.status)),
-            ("fix_strategy", s(&r.fix_strategy)),
-            ("fix_expression", r.fix_expression.as_ref().map(|c| c.span)),
-            ("max_reasks", s(&r.max_reasks)),
-            ("filter_min_length", s(&r.filter_min_length)),
-            ("streaming", s(&r.streaming)),
-            ("streaming_interval", s(&r.streaming_interval)),
-            ("sample_rate", s(&r.sample_rate)),
-            ("timeout_ms", s(&r.timeout)),
-            ("tools", first(&r.tools)),
-            ("deny_tools", first(&r.deny_tools)),
-            (
-                "domains",
-                r.domains
-                    .as_ref()
-                    .and_then(|d| d.allow.first().or(d.deny.first()))
-                    .map(|x| x.span),
-            ),
-            ("max_tokens", s(&r.max_tokens)),
-        ];
+        let fields = rule_fields(r);
         let bands = keyed("severity_actions", r.severity_actions.iter().flatten());
         for (id, _, _) in rule_ids(r) {
             let key = (ObjectType::Rule, id);

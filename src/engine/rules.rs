@@ -11,51 +11,7 @@ pub use crate::effective::Applies;
 use crate::ir::enums::*;
 use crate::ir::{Owner, Program};
 
-/// A shell-style glob (`*`, `?`) matched against a whole string.
-#[derive(Debug, Clone)]
-pub struct Glob(String);
-
-impl Glob {
-    pub fn new(s: &str) -> Glob {
-        Glob(s.to_string())
-    }
-    pub fn matches(&self, s: &str) -> bool {
-        glob_match(self.0.as_bytes(), s.as_bytes())
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Whether the glob `p` matches all of `s`.
-pub fn glob_match(p: &[u8], s: &[u8]) -> bool {
-    // Iterative matcher with backtracking to the last `*`.
-    let (mut pi, mut si) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while si < s.len() {
-        match p.get(pi) {
-            Some(b'*') => {
-                star = Some(pi);
-                mark = si;
-                pi += 1;
-            }
-            Some(&c) if c == b'?' || Some(&c) == s.get(si) => {
-                pi += 1;
-                si += 1;
-            }
-            _ => match star {
-                Some(st) => {
-                    pi = st + 1;
-                    mark += 1;
-                    si = mark;
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == b'*'))
-}
+pub use crate::glob::{Glob, glob_match};
 
 /// A rule ready to evaluate.
 #[derive(Debug, Clone)]
@@ -210,27 +166,5 @@ impl RuleSet {
             overriders,
             patterns,
         }
-    }
-}
-
-#[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(Glob::new("wire_*").matches("wire_transfer"));
-        assert!(!Glob::new("wire_*").matches("refund"));
-        assert!(Glob::new("*.ngrok.io").matches("abc.ngrok.io"));
-        assert!(Glob::new("gpt-4*").matches("gpt-4o"));
-        assert!(Glob::new("a?c").matches("abc"));
-        assert!(!Glob::new("a?c").matches("ac"));
-        assert!(Glob::new("*").matches(""));
     }
 }

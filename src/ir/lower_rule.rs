@@ -313,16 +313,6 @@ fn lower_rule(
         ),
         _ => {}
     }
-    if r.streaming_interval.is_some() && !r.streaming.as_ref().is_some_and(|s| s.value) {
-        if let Some(si) = &r.streaming_interval {
-            cx.report(
-                Code::MissingField,
-                si.span,
-                "`streaming_interval` without `streaming: true` has no effect",
-                Some("add `streaming: true`".into()),
-            );
-        }
-    }
     Some(r)
 }
 

@@ -1,116 +1,149 @@
 //! GC306: an agent rule that shares a tenant/project rule's name overrides
-//! its fields, but may only tighten them: it must not disable the rule or
-//! make its action, threshold or sample rate more permissive.
+//! its fields, but may only tighten them (spec §3, Layering). Loosening is
+//! judged on meaning, every field at once, with the classification `diff`
+//! uses (its implication prover included): the wider rule as it is in
+//! effect against the override as it is in effect. Every change that
+//! `diff` calls looser, or cannot decide (`changed`), is an error: an
+//! override must be provably no weaker.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::enums::{RuleStatus, Scope};
-use crate::ir::layers::policy_rules_by_name;
-use crate::ir::{Owner, Program, Rule};
+use crate::diff::locate::rule_fields;
+use crate::diff::{Class, ObjectType, Side};
+use crate::effective::ERule;
+use crate::ir::enums::Scope;
+use crate::ir::{Owner, Program};
 use crate::lint::registry::Code;
 use crate::source::Span;
 
-fn loosenings(agent: &Rule, base: &Rule) -> Vec<(Span, String)> {
-    let mut out = Vec::new();
-    if let Some(s) = &agent.status {
-        if s.value != RuleStatus::Active && base.effective_status() == RuleStatus::Active {
-            out.push((s.span, format!("sets status `{}`, disabling it", s.value)));
-        }
+/// The bundle fields that name a rule rather than say what it does.
+const IDENTITY: &[&str] = &[
+    "id",
+    "name",
+    "rule",
+    "policy",
+    "agent",
+    "layer",
+    "overrides",
+    "source",
+];
+
+fn body(rule: &Value) -> Value {
+    match rule {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !IDENTITY.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
     }
-    if let Some(a) = &agent.action {
-        let was = base.effective_action();
-        if a.value.rank() < was.rank() {
-            out.push((
-                a.span,
-                format!("weakens its action from `{was}` to `{}`", a.value),
-            ));
-        }
-    }
-    if let Some(t) = &agent.threshold {
-        if let Some(b) = base.threshold.as_ref() {
-            if t.value > b.value {
-                out.push((
-                    t.span,
-                    format!("raises its threshold from {} to {}", b.value, t.value),
-                ));
-            }
-        }
-    }
-    if let Some(s) = &agent.sample_rate {
-        if s.value < base.effective_sample_rate() {
-            out.push((
-                s.span,
-                format!(
-                    "lowers its sample rate from {} to {}",
-                    base.effective_sample_rate(),
-                    s.value
-                ),
-            ));
-        }
-    }
-    if let Some(sev) = &agent.severity {
-        if sev.value.rank() < base.effective_severity().rank() {
-            out.push((
-                sev.span,
-                format!(
-                    "lowers its severity from `{}` to `{}`",
-                    base.effective_severity(),
-                    sev.value
-                ),
-            ));
-        }
-    }
-    if let (Some(p), Some(bp)) = (&agent.patterns, &base.patterns) {
-        if let Some(missing) = bp.iter().find(|x| !p.iter().any(|y| y.value == x.value)) {
-            let span = p.first().map_or(agent.name.span, |x| x.span);
-            out.push((span, format!("drops its pattern `{}`", missing.value)));
-        }
-    }
-    if let (Some(e), Some(be)) = (&agent.entities, &base.entities) {
-        if let Some(missing) = be.iter().find(|x| !e.iter().any(|y| y.value == x.value)) {
-            let span = e.first().map_or(agent.name.span, |x| x.span);
-            out.push((span, format!("drops its entity `{}`", missing.value)));
-        }
-    }
-    out
+}
+
+/// A side holding one rule under `key`.
+fn side(key: &(ObjectType, String), rule: Value) -> Side {
+    let mut s = Side::default();
+    s.objects.insert(key.clone(), rule);
+    s
 }
 
 pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
-    let by_name = policy_rules_by_name(p);
-    for agent in p
-        .rules
+    let eff = crate::effective::rules(p);
+    let has_override = eff
         .iter()
-        .filter(|r| matches!(r.owner, Owner::Agent(_)))
-    {
-        let bases = by_name
-            .get(agent.name.value.as_str())
-            .into_iter()
-            .flatten()
-            .filter_map(|&j| p.rules.get(j));
-        for base in bases {
-            if !matches!(
-                base.layer,
-                Scope::Tenant | Scope::Org | Scope::Project | Scope::Team
-            ) {
-                continue;
-            }
-            for (span, what) in loosenings(agent, base) {
-                out.push(
-                    Diagnostic::new(
-                        Code::AgentLoosensRule,
-                        &agent.file,
-                        span,
-                        format!("agent `{}` {what} on {} rule `{}`", agent.owner.name(), base.layer, base.name.value),
-                    )
-                    .with_related(
-                        &base.file,
-                        base.name.span,
-                        format!("{} rule defined here (policy `{}`)", base.layer, base.owner.name()),
-                    )
-                    .with_help(
-                        "agents may tighten tenant and project rules, never loosen them; change the policy instead, or add an exception with an expiry",
+        .any(|r| matches!(r.owner, Owner::Agent(_)) && r.overrides.is_some());
+    if !has_override {
+        return;
+    }
+    let bundle = crate::compile::bundle(p);
+    let json: BTreeMap<&str, &Value> = bundle
+        .get("rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| Some((r.get("id")?.as_str()?, r)))
+        .collect();
+    // The wider rule's half of the same kind (`kind: both` has two).
+    let base_of = |r: &ERule, j: usize| -> Option<&ERule> {
+        eff.iter()
+            .find(|b| b.source == j && b.kind == r.kind)
+            .or_else(|| eff.iter().find(|b| b.source == j))
+    };
+    for r in eff.iter().filter(|r| matches!(r.owner, Owner::Agent(_))) {
+        let Some(j) = r.overrides else { continue };
+        let (Some(base), Some(base_ir), Some(agent_ir)) =
+            (base_of(r, j), p.rules.get(j), p.rules.get(r.source))
+        else {
+            continue;
+        };
+        if !matches!(
+            base.layer,
+            Scope::Tenant | Scope::Org | Scope::Project | Scope::Team
+        ) {
+            continue;
+        }
+        let (Some(old), Some(new)) = (json.get(base.id.as_str()), json.get(r.id.as_str())) else {
+            continue;
+        };
+        let key = (ObjectType::Rule, r.id.clone());
+        let changes = crate::diff::diff(&side(&key, body(old)), &side(&key, body(new)));
+        let spans = rule_fields(agent_ir);
+        let span_of = |field: &str| -> Span {
+            let root = field.split(['.', '[']).next().unwrap_or(field);
+            spans
+                .iter()
+                .find(|(k, _)| *k == root)
+                .and_then(|(_, s)| *s)
+                .unwrap_or(agent_ir.name.span)
+        };
+        for c in changes
+            .iter()
+            .filter(|c| matches!(c.class, Class::Looser | Class::Changed))
+        {
+            let field = c.field.as_deref().unwrap_or("");
+            let how = if c.class == Class::Looser {
+                "loosens"
+            } else {
+                "may loosen"
+            };
+            let shown = |v: &Value| match v {
+                Value::Null => "nothing".to_string(),
+                Value::String(s) => format!("`{s}`"),
+                other => format!("`{other}`"),
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::AgentLoosensRule,
+                    &agent_ir.file,
+                    span_of(field),
+                    format!(
+                        "agent `{}` {how} {} rule `{}`: `{field}` {} → {} ({})",
+                        agent_ir.owner.name(),
+                        base_ir.layer,
+                        base_ir.name.value,
+                        shown(&c.old),
+                        shown(&c.new),
+                        c.reason
                     ),
-                );
-            }
+                )
+                .with_related(
+                    &base_ir.file,
+                    base_ir.name.span,
+                    format!(
+                        "{} rule defined here (policy `{}`)",
+                        base_ir.layer,
+                        base_ir.owner.name()
+                    ),
+                )
+                .with_help(if c.class == Class::Looser {
+                    "agents may tighten tenant and project rules, never loosen them; change the policy instead, or add an exception with an expiry"
+                } else {
+                    "guardctl cannot prove this override is no weaker than the rule it overrides, so it is refused; write it so it only adds to the rule (a narrower check, a wider `when`, a stronger action), or change the policy instead"
+                }),
+            );
         }
     }
 }

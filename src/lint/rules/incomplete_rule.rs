@@ -1,6 +1,7 @@
 //! GC109 / GC110 on resolved rules: a rule must have a `kind` and something
 //! to check, and a `category`/`threshold` needs a provider, either its own
-//! or inherited from the wider rule it overrides.
+//! or inherited from the wider rule it overrides; `streaming_interval`
+//! needs `streaming: true`, likewise.
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Program;
@@ -8,8 +9,9 @@ use crate::ir::layers::resolve;
 use crate::lint::registry::Code;
 
 pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
-    for res in resolve(p) {
+    for (i, res) in resolve(p).into_iter().enumerate() {
         let r = &res.rule;
+        let own = p.rules.get(i);
         let inherited = if res.overrides.is_some() {
             " (nor does the rule it overrides)"
         } else {
@@ -43,6 +45,24 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                     "`category` and `threshold` need a `provider`",
                 )
                 .with_help("name the provider that scores this category"),
+            );
+        }
+        // Judged on the resolved rule: an override may set the interval of
+        // a streaming rule it inherits.
+        // (Reported where it is written: an inherited one is the wider
+        // rule's to report.)
+        let own_interval = own.and_then(|o| o.streaming_interval.as_ref());
+        if let (Some(si), false) = (own_interval, r.streaming.as_ref().is_some_and(|s| s.value)) {
+            out.push(
+                Diagnostic::new(
+                    Code::MissingField,
+                    &r.file,
+                    si.span,
+                    format!(
+                        "`streaming_interval` without `streaming: true` has no effect{inherited}"
+                    ),
+                )
+                .with_help("add `streaming: true`"),
             );
         }
         if !r.has_check() {
