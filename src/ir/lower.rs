@@ -27,7 +27,7 @@ pub fn lower_file(f: &SyntaxFile) -> (Program, Vec<Diagnostic>) {
     (program, diags)
 }
 
-const POLICY_KEYS: &[&str] = &[
+pub(crate) const POLICY_KEYS: &[&str] = &[
     "name",
     "description",
     "type",

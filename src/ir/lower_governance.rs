@@ -109,7 +109,7 @@ fn scan_credentials(cx: &mut Cx<'_>, node: &Node) {
     }
 }
 
-const PROVIDER_KEYS: &[&str] = &[
+pub(crate) const PROVIDER_KEYS: &[&str] = &[
     "adapter",
     "hosting",
     "endpoint",
@@ -243,7 +243,7 @@ pub fn lower_providers(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Provider>) {
     }
 }
 
-const BUDGET_KEYS: &[&str] = &[
+pub(crate) const BUDGET_KEYS: &[&str] = &[
     "scope",
     "daily_usd",
     "weekly_usd",
@@ -296,7 +296,7 @@ pub fn lower_budgets(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Budget>) {
     }
 }
 
-const CAP_KEYS: &[&str] = &[
+pub(crate) const CAP_KEYS: &[&str] = &[
     "scope",
     "window",
     "limit_usd",
@@ -370,6 +370,8 @@ pub fn lower_caps(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Cap>) {
     }
 }
 
+pub(crate) const CHAIN_KEYS: &[&str] = &["steps", "timeout", "on_timeout"];
+
 pub fn lower_chains(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Chain>) {
     for (name, node) in each(cx, body, "APPROVAL_CHAINS") {
         let what = format!("approval chain `{}`", name.value);
@@ -428,7 +430,7 @@ pub fn lower_chains(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Chain>) {
         }
         let timeout = o.get("timeout").and_then(|n| cx.duration(n, "timeout"));
         let on_timeout = o.get("on_timeout").and_then(|n| cx.named(n, "on_timeout"));
-        o.finish(cx, &["steps", "timeout", "on_timeout"], &what);
+        o.finish(cx, CHAIN_KEYS, &what);
         out.push(Chain {
             file: cx.file.clone(),
             name,
@@ -439,7 +441,7 @@ pub fn lower_chains(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Chain>) {
     }
 }
 
-const EXCEPTION_KEYS: &[&str] = &[
+pub(crate) const EXCEPTION_KEYS: &[&str] = &[
     "target",
     "scope",
     "starts",

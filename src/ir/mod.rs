@@ -5,6 +5,7 @@
 pub mod cel_source;
 pub mod cond;
 pub mod enums;
+pub mod fields;
 pub mod layers;
 pub mod lower;
 pub mod lower_governance;
