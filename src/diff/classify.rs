@@ -347,7 +347,7 @@ fn neutral(ty: ObjectType, path: &str) -> bool {
             "name" | "description" | "implicit" | "type" | "caching"
         ),
         T::Provider => matches!(root, "name" | "cost_per_eval_usd" | "supported_categories"),
-        T::Budget => matches!(root, "name" | "owner"),
+        T::Budget => matches!(root, "name"),
         T::Cap => matches!(root, "name"),
         T::Chain => matches!(root, "name"),
         T::Exception => matches!(root, "name" | "reason" | "approved_by"),

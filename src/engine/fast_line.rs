@@ -538,7 +538,24 @@ impl<'a> Reader<'a> {
     /// amount or one the general reader must judge.
     fn decimal(&mut self) -> Option<Dec> {
         let n = self.number_token()?;
-        let d = Dec::parse(std::str::from_utf8(n.token).ok()?)?;
+        let text = std::str::from_utf8(n.token).ok()?;
+        // Up to 15 significant digits the text is the double's shortest
+        // form too, so this reader and the general one (which sees only
+        // the double) agree; past that both go through the double.
+        let significant = text
+            .split(['e', 'E'])
+            .next()
+            .unwrap_or(text)
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|&b| b == b'0')
+            .count();
+        let d = if significant <= 15 {
+            Dec::parse(text)?
+        } else {
+            let n: serde_json::Number = serde_json::from_str(text).ok()?;
+            Dec::parse(&n.to_string())?
+        };
         (!d.is_negative()).then_some(d)
     }
 

@@ -325,7 +325,7 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC306",
         name: "agent-loosens-rule",
         severity: Error,
-        doc: "An agent's rule has the name of a tenant or project rule and disables it (status other than active) or loosens it (a less restrictive action, a higher threshold, a lower sample rate, fail-open). Agents may tighten wider rules, never loosen them.",
+        doc: "An agent rule overrides a tenant or project rule of the same name and loosens it. The override is compared with the wider rule by the classification `diff` uses, every field at once (a check that passes more, a narrower `when`, a weaker action or band action, a wider tool allow-list, a shorter deny-list, a higher limit, a later streaming interval, a status other than active, ...): any change that is looser, or whose direction cannot be decided, is this error. Agents may tighten wider rules, never loosen them.",
     },
     CodeInfo {
         code: Code::InvalidScope,
