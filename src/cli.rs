@@ -41,6 +41,10 @@ pub struct Global {
     /// Colour in human output (auto: only on a terminal, never with NO_COLOR)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// The file name standard input (`-`) stands for: its kind (`*.abl` is
+    /// an agent file) and its name in diagnostics
+    #[arg(long, global = true, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -33,6 +33,47 @@ fn display(p: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+/// The name standard input (`-`) stands for (`--stdin-filename`), set once
+/// by the command line: its kind and its name in diagnostics.
+static STDIN_NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub fn set_stdin_name(name: String) {
+    let _ = STDIN_NAME.set(name);
+}
+
+/// The kind of a file read: as its name says, except standard input
+/// without `--stdin-filename`, whose text decides: an `AGENT:` section (or
+/// any other upper-case section no policy file has, as ABL's `GOAL:`)
+/// makes it an agent file.
+pub fn kind_of_read(input: &Input, file: &SourceFile) -> FileKind {
+    if input.path.as_os_str() != "-" || STDIN_NAME.get().is_some() {
+        return input.kind;
+    }
+    let mut agent = false;
+    for line in file.text.lines() {
+        let key_len = line
+            .bytes()
+            .take_while(|b| b.is_ascii_uppercase() || *b == b'_')
+            .count();
+        let (Some(key), Some(b':')) = (line.get(..key_len), line.as_bytes().get(key_len).copied())
+        else {
+            continue;
+        };
+        if key.is_empty() || key == "GUARDRAILS" {
+            continue;
+        }
+        if syntax::POLICY_SECTIONS.contains(&key) {
+            return FileKind::Policy;
+        }
+        agent = true;
+    }
+    if agent {
+        FileKind::Agent
+    } else {
+        FileKind::Policy
+    }
+}
+
 /// Expands paths into inputs, in a stable order.
 pub fn discover(paths: &[PathBuf], errors: &mut InputErrors) -> Vec<Input> {
     let mut out = Vec::new();
@@ -76,7 +117,10 @@ pub fn discover(paths: &[PathBuf], errors: &mut InputErrors) -> Vec<Input> {
                 });
             }
         } else if p.is_file() || p.as_os_str() == "-" {
-            let shown = display(p);
+            let shown = match STDIN_NAME.get() {
+                Some(name) if p.as_os_str() == "-" => name.clone(),
+                _ => display(p),
+            };
             // An explicit file of unknown extension is read as a policy file.
             let kind = FileKind::of_path(&shown).unwrap_or(FileKind::Policy);
             out.push(Input {
@@ -127,6 +171,10 @@ pub struct Workspace {
     pub diagnostics: Vec<Diagnostic>,
     /// Files considered (including ones that failed to parse).
     pub file_count: usize,
+    /// Files named explicitly that hold no guardctl section (a CI
+    /// workflow, a compose file, `.pre-commit-config.yaml` itself): skipped,
+    /// and said so in a note.
+    pub skipped: Vec<String>,
 }
 
 impl Workspace {
@@ -147,34 +195,42 @@ struct Parsed {
     program: Program,
     diagnostics: Vec<Diagnostic>,
     counted: bool,
+    /// The file's name, when it was named explicitly and skipped.
+    skipped: Option<String>,
 }
 
 /// Parses and lowers one source (independent of every other file).
 fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed {
     let mut diagnostics = Vec::new();
     if !syntax::looks_like_policy(&source.text, kind) {
-        if explicit {
-            let what = match kind {
-                FileKind::Agent => "`AGENT:` or `GUARDRAILS:`",
-                FileKind::Policy => {
-                    "POLICY, GUARDRAILS, PROVIDERS, BUDGETS, CAPS, APPROVAL_CHAINS or EXCEPTIONS"
-                }
-            };
+        // Named explicitly (as pre-commit names every staged YAML file), a
+        // file without sections is skipped with a note, unless a top-level
+        // key is a near miss of a section name: then it was meant to be one.
+        let near = if explicit {
+            syntax::near_miss_section(&source.text, kind)
+        } else {
+            None
+        };
+        let skipped = (explicit && near.is_none()).then(|| source.name.clone());
+        if let Some((span, key, section)) = near {
             diagnostics.push(
                 Diagnostic::new(
                     Code::NotPolicyFile,
                     &source,
-                    Span::point(0),
-                    format!("not a guardctl file: it has no section {what}"),
+                    span,
+                    format!("`{key}` is not a guardctl section"),
                 )
-                .with_help("sections are upper-case keywords followed by `:` in column 1"),
+                .with_help(format!(
+                    "did you mean `{section}:`? sections are upper-case keywords followed by `:` in column 1; as written, nothing in this file is read"
+                )),
             );
         }
         return Parsed {
             file: None,
             program: Program::default(),
+            counted: !diagnostics.is_empty(),
             diagnostics,
-            counted: explicit,
+            skipped,
         };
     }
     let file = syntax::parse_file(&source, kind, &mut diagnostics);
@@ -186,6 +242,7 @@ fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed 
             program: Program::default(),
             diagnostics,
             counted: true,
+            skipped: None,
         };
     }
     let (program, more) = ir::lower_file(&file);
@@ -195,6 +252,7 @@ fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed 
         program,
         diagnostics,
         counted: true,
+        skipped: None,
     }
 }
 
@@ -205,7 +263,13 @@ fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed 
 pub fn parse_sources(
     sources: Vec<(Arc<SourceFile>, FileKind, bool)>,
     mut diagnostics: Vec<Diagnostic>,
-) -> (Vec<SyntaxFile>, Program, Vec<Diagnostic>, usize) {
+) -> (
+    Vec<SyntaxFile>,
+    Program,
+    Vec<Diagnostic>,
+    usize,
+    Vec<String>,
+) {
     use rayon::prelude::*;
     let parsed: Vec<Parsed> = sources
         .into_par_iter()
@@ -214,14 +278,16 @@ pub fn parse_sources(
     let mut files = Vec::new();
     let mut program = Program::default();
     let mut counted = 0;
+    let mut skipped = Vec::new();
     for p in parsed {
         counted += usize::from(p.counted);
+        skipped.extend(p.skipped);
         files.extend(p.file);
         program.merge(p.program);
         diagnostics.extend(p.diagnostics);
     }
     program.reindex();
-    (files, program, diagnostics, counted)
+    (files, program, diagnostics, counted, skipped)
 }
 
 /// Reads, parses, lowers and lints `paths`.
@@ -236,7 +302,10 @@ pub fn load(paths: &[PathBuf], options: &LintOptions) -> Result<Workspace, Input
     let mut unreadable = 0;
     for input in &inputs {
         match read(input) {
-            Ok(src) => sources.push((src, input.kind, input.explicit)),
+            Ok(src) => {
+                let kind = kind_of_read(input, &src);
+                sources.push((src, kind, input.explicit));
+            }
             Err(d) if d.file.is_none() => errors.0.push(*d),
             Err(d) => {
                 unreadable += 1;
@@ -258,7 +327,7 @@ pub fn build(
     unreadable: usize,
     options: &LintOptions,
 ) -> Workspace {
-    let (files, program, mut diagnostics, counted) = parse_sources(sources, diagnostics);
+    let (files, program, mut diagnostics, counted, skipped) = parse_sources(sources, diagnostics);
     let file_count = counted + unreadable;
     diagnostics.extend(lint(&program, options));
     sort_diagnostics(&mut diagnostics);
@@ -267,5 +336,6 @@ pub fn build(
         program,
         diagnostics,
         file_count,
+        skipped,
     }
 }

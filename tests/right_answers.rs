@@ -344,3 +344,47 @@ fn diff_of_a_glob_widening_and_of_implicit_policies() {
     assert_eq!(changes[0]["class"], "looser");
     assert_eq!(changes[0]["field"], "tools");
 }
+
+/// Standard input is an agent file when `--stdin-filename` says so, or
+/// when its sections do (`AGENT:`, `GOAL:`); diagnostics carry that name.
+#[test]
+fn standard_input_knows_abl() {
+    use common::guardctl_with_stdin;
+    let abl = std::fs::read("examples/agents/support_bot.abl").unwrap();
+    let o = guardctl_with_stdin(&["fmt", "-"], &abl);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.stdout, abl, "the shipped agent file is formatted already");
+    let broken = b"AGENT: Bot\nGUARDRAILS:\n  r:\n    kind: input\n    acton: block\n    check: \"is_safe(text)\"\n";
+    let o = guardctl_with_stdin(
+        &[
+            "--stdin-filename",
+            "agents/bot.abl",
+            "--format",
+            "plain",
+            "lint",
+            "-",
+        ],
+        broken,
+    );
+    assert!(
+        stdout(&o).starts_with("agents/bot.abl:5:5: error[GC101]"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A YAML file named explicitly without any guardctl section is skipped
+/// with a note; a near miss of a section name is GC007.
+#[test]
+fn named_non_policy_yaml_is_skipped_with_a_note() {
+    let dir = repo(&[
+        (".pre-commit-config.yaml", "repos:\n  - repo: local\n"),
+        ("typo.yaml", "Guardrails:\n  r:\n    kind: input\n"),
+    ]);
+    let o = guardctl(&["lint", &p(dir.path(), ".pre-commit-config.yaml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stderr(&o).contains("note: skipped"), "{}", stderr(&o));
+    let v = json(&["lint", &p(dir.path(), "typo.yaml")]);
+    assert_eq!(v["diagnostics"][0]["code"], "GC007");
+    assert_eq!(v["diagnostics"][0]["line"], 1);
+}

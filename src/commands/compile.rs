@@ -21,6 +21,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
         Ok(ws) => ws,
         Err(e) => return input_errors(global, &e.0),
     };
+    super::skipped_notes(&ws);
     let code = exit_for(&ws.diagnostics, global.deny_warnings);
     if !ws.diagnostics.is_empty() {
         let summary = Summary::of(ws.file_count, &ws.diagnostics);

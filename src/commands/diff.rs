@@ -52,6 +52,14 @@ fn from_disk(
     label: &str,
 ) -> Result<Workspace, u8> {
     let ws = workspace::load(paths, options).map_err(|e| input_errors(global, &e.0))?;
+    // A side named as one file must be a guardctl file: read as an empty
+    // policy, it would show every object as added or removed.
+    if let Some(name) = ws.skipped.first() {
+        eprintln!(
+            "error[GC007]: cannot diff {label}: `{name}` holds no guardctl section (POLICY, GUARDRAILS, ...)"
+        );
+        return Err(EXIT_USAGE);
+    }
     if ws.diagnostics.iter().any(|d| d.code.is_unreadable()) {
         return Err(unparsable(
             global,

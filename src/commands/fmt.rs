@@ -12,7 +12,7 @@ use crate::fmt::format_text;
 use crate::fsutil::write_atomic;
 use crate::render::{self, Summary};
 use crate::syntax::looks_like_policy;
-use crate::workspace::{InputErrors, discover, read};
+use crate::workspace::{InputErrors, discover, kind_of_read, read};
 
 pub fn run(global: &Global, args: &FmtArgs) -> u8 {
     let mut errors = InputErrors::default();
@@ -35,7 +35,8 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
             }
         };
         let to_stdout = !args.check && input.path.as_os_str() == "-";
-        if !looks_like_policy(&file.text, input.kind) {
+        let kind = kind_of_read(input, &file);
+        if !looks_like_policy(&file.text, kind) {
             // Not ours to format: given back as it came.
             if to_stdout {
                 stdout_text.push_str(&file.text);
@@ -43,7 +44,7 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
             continue;
         }
         count += 1;
-        let formatted = match format_text(&file, input.kind) {
+        let formatted = match format_text(&file, kind) {
             Ok(t) => t,
             Err(d) => {
                 diags.extend(d);

@@ -12,6 +12,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
         Ok(ws) => ws,
         Err(e) => return input_errors(global, &e.0),
     };
+    super::skipped_notes(&ws);
     let summary = Summary::of(ws.file_count, &ws.diagnostics);
     print(&render::diagnostics(
         global.format,

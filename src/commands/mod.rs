@@ -28,6 +28,9 @@ pub const EXIT_INTERNAL: u8 = 3;
 
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> u8 {
+    if let Some(name) = &cli.global.stdin_filename {
+        crate::workspace::set_stdin_name(name.clone());
+    }
     let options = match lint_options(&cli.global) {
         Ok(o) => o,
         Err(msg) => {
@@ -131,6 +134,7 @@ pub fn load_policies(
         Ok(ws) => ws,
         Err(e) => return Err(input_errors(global, &e.0)),
     };
+    skipped_notes(&ws);
     let code = exit_for(&ws.diagnostics, false);
     if !ws.diagnostics.is_empty() {
         let text = render::diagnostics(
@@ -149,6 +153,18 @@ pub fn load_policies(
         return Err(no_guardrail_files(paths));
     }
     Ok(ws)
+}
+
+/// Says on stderr which explicitly named files were skipped for holding
+/// no guardctl section (a closed stderr is ignored).
+pub fn skipped_notes(ws: &crate::workspace::Workspace) {
+    let mut err = std::io::stderr().lock();
+    for name in &ws.skipped {
+        let _ = writeln!(
+            err,
+            "note: skipped `{name}`: it holds no guardctl section (POLICY, GUARDRAILS, ...; AGENT or GUARDRAILS in agent files)"
+        );
+    }
 }
 
 /// Writes text to stdout; a closed pipe is not an error worth a panic.

@@ -115,7 +115,7 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC007",
         name: "not-a-policy-file",
         severity: Error,
-        doc: "A file named on the command line holds none of the sections POLICY, GUARDRAILS, PROVIDERS, BUDGETS, CAPS, APPROVAL_CHAINS, EXCEPTIONS (or, for ABL files, no AGENT/GUARDRAILS).",
+        doc: "A file named on the command line holds no guardctl section but a top-level key that is a near miss of one (`GUARDRAIL:`, `Guardrails:`): it was meant as a policy, and as written nothing in it is read. A named YAML file with no section at all (a CI workflow, a compose file, `.pre-commit-config.yaml`) is skipped with a note instead.",
     },
     CodeInfo {
         code: Code::UnknownKey,

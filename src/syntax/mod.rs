@@ -101,6 +101,48 @@ pub fn looks_like_policy(text: &str, kind: FileKind) -> bool {
     })
 }
 
+/// A top-level key that looks meant as a section and is not one
+/// (`GUARDRAIL:`, `Guardrails:`): its span, the key, and the section.
+/// Keys of other YAML (`repos:`, `jobs:`, `services:`) are not near any.
+pub fn near_miss_section(text: &str, kind: FileKind) -> Option<(Span, String, &'static str)> {
+    let names: &[&'static str] = match kind {
+        FileKind::Agent => &["AGENT", "GUARDRAILS"],
+        FileKind::Policy => POLICY_SECTIONS,
+    };
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let l = line.trim_start_matches('\u{FEFF}');
+        let bom = line.len() - l.len();
+        let key_len = l
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            .count();
+        let (Some(key), Some(b':')) = (l.get(..key_len), l.as_bytes().get(key_len).copied()) else {
+            continue;
+        };
+        if key.is_empty() {
+            continue;
+        }
+        let upper = key.bytes().all(|b| !b.is_ascii_lowercase());
+        let hit = names
+            .iter()
+            .copied()
+            .find(|n| n.eq_ignore_ascii_case(key))
+            .or_else(|| {
+                upper
+                    .then(|| crate::suggest::did_you_mean(key, names.iter().copied()))
+                    .flatten()
+            });
+        if let Some(section) = hit {
+            let at = start + bom;
+            return Some((Span::new(at, at + key_len), key.to_string(), section));
+        }
+    }
+    None
+}
+
 /// Parses a file of the given kind.
 pub fn parse_file(
     source: &Arc<SourceFile>,
