@@ -145,7 +145,6 @@ pub enum AuditCommand {
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// Policy files or directories
-    #[arg(required = true)]
     pub policies: Vec<PathBuf>,
     /// Trace files: guardctl JSONL or OTLP/JSON spans, gzip allowed, `-` for stdin
     #[arg(long, required = true, num_args = 1..)]

@@ -20,8 +20,41 @@ use clap::Parser;
 use guardctl::cli::Cli;
 use guardctl::commands::{EXIT_INTERNAL, run};
 
+/// Whether the raw arguments ask for JSON output (read before clap, so a
+/// usage error can answer in the format asked for).
+fn wants_json() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.windows(2).any(|w| {
+        w.first().is_some_and(|a| a == "--format") && w.get(1).is_some_and(|b| b == "json")
+    }) || args.iter().any(|a| a == "--format=json")
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let informational = matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            if informational || !wants_json() {
+                e.exit();
+            }
+            let message = e
+                .kind()
+                .as_str()
+                .map_or_else(|| e.to_string(), str::to_string);
+            let detail = e.render().to_string();
+            println!(
+                "{}",
+                serde_json::json!({"error": {"kind": "usage", "message": message, "detail": detail.trim_end()}})
+            );
+            return ExitCode::from(guardctl::commands::EXIT_USAGE);
+        }
+    };
     std::panic::set_hook(Box::new(|info| {
         eprintln!(
             "internal error: {info}\nthis is a bug in guardctl; please report it with the input that caused it"

@@ -388,3 +388,38 @@ fn named_non_policy_yaml_is_skipped_with_a_note() {
     assert_eq!(v["diagnostics"][0]["code"], "GC007");
     assert_eq!(v["diagnostics"][0]["line"], 1);
 }
+
+/// Every command honours `--format json`: test, rule, fmt --check and a
+/// usage error each print one JSON object; lint's JSON keeps related
+/// locations; a policy path after `--traces` is refused with the fix.
+#[test]
+fn flags_and_formats() {
+    let t = json(&["test", "examples"]);
+    assert_eq!(t["failed"], 0);
+    assert!(t["cases"].as_array().unwrap().len() >= 10);
+    let r = json(&["rule", "GC101"]);
+    assert_eq!(r["name"], "unknown-key");
+    let f = json(&["fmt", "--check", "examples"]);
+    assert_eq!(f["reformatted"], serde_json::json!([]));
+    let u = json(&["lint", "--no-such-flag"]);
+    assert_eq!(u["error"]["kind"], "usage");
+    let d = json(&["lint", "tests/fixtures/lint/GC104-duplicate-name"]);
+    let related = &d["diagnostics"][0]["related"][0];
+    assert!(related["line"].as_u64().unwrap() >= 1, "{d}");
+    assert!(
+        related["message"].as_str().unwrap().contains("defined"),
+        "{d}"
+    );
+    let o = guardctl(&[
+        "simulate",
+        "--traces",
+        "examples/traces/payments.jsonl",
+        "examples",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`examples` after --traces is a policy path"),
+        "{}",
+        stderr(&o)
+    );
+}

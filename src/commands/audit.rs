@@ -16,7 +16,7 @@ fn read(path: &std::path::Path) -> Result<String, u8> {
         .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
-pub fn run(options: &LintOptions, args: &AuditArgs) -> u8 {
+pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs) -> u8 {
     match &args.command {
         AuditCommand::Export {
             since,
@@ -29,8 +29,7 @@ pub fn run(options: &LintOptions, args: &AuditArgs) -> u8 {
             let commits = match result {
                 Ok(h) => h,
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    return EXIT_USAGE;
+                    return super::usage_error(global, &e.to_string());
                 }
             };
             let entries = audit::entries(&commits);
@@ -42,8 +41,10 @@ pub fn run(options: &LintOptions, args: &AuditArgs) -> u8 {
             match output {
                 Some(p) => {
                     if let Err(e) = crate::fsutil::write_atomic(p, text.as_bytes()) {
-                        eprintln!("error: cannot write `{}`: {e}", p.display());
-                        return EXIT_USAGE;
+                        return super::usage_error(
+                            global,
+                            &format!("cannot write `{}`: {e}", p.display()),
+                        );
                     }
                     eprintln!(
                         "wrote {} entries from {} commits to {}",

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{EXIT_OK, EXIT_USAGE, color, exit_for, input_errors, no_guardrail_files, print};
+use super::{EXIT_OK, color, exit_for, input_errors, no_guardrail_files, print};
 use crate::cli::{CompileArgs, Global};
 use crate::compile::{bundle, to_text};
 use crate::fsutil::write_atomic;
@@ -40,8 +40,10 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
     match &args.output {
         Some(path) => {
             if let Err(e) = write_atomic(path, text.as_bytes()) {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
-                return EXIT_USAGE;
+                return super::usage_error(
+                    global,
+                    &format!("cannot write `{}`: {e}", path.display()),
+                );
             }
         }
         None => print(&text),

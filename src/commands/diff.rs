@@ -200,8 +200,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
     let fail_on = match parse_fail_on(&args.fail_on) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
+            return super::usage_error(global, &e.to_string());
         }
     };
     let sides = match &args.base {
@@ -222,8 +221,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
             let repo = match Repo::open() {
                 Ok(r) => r,
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    return EXIT_USAGE;
+                    return super::usage_error(global, &e.to_string());
                 }
             };
             let paths = if args.paths.is_empty() {
@@ -286,8 +284,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
         match simulate::run(&new.program, Some(&old.program), &cfg, None) {
             Ok(s) => Some(s),
             Err(simulate::Fatal(msg)) => {
-                eprintln!("error: {msg}");
-                return EXIT_USAGE;
+                return super::usage_error(global, &msg);
             }
         }
     };

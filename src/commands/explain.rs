@@ -6,7 +6,7 @@
 use crate::json::put;
 use serde_json::json;
 
-use super::{EXIT_OK, EXIT_USAGE, load_policies, print};
+use super::{EXIT_OK, load_policies, print};
 use crate::cli::{ExplainArgs, Global};
 use crate::engine::evaluate::{Options, Status, evaluate};
 use crate::engine::event::Event;
@@ -51,8 +51,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     let event = match event_from_args(args) {
         Ok(e) => e,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return EXIT_USAGE;
+            return super::usage_error(global, &msg);
         }
     };
     let ws = match load_policies(global, options, &args.policies) {

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, color, exit_for, input_errors, print};
+use super::{EXIT_FINDINGS, EXIT_OK, color, exit_for, input_errors, print};
 use crate::cli::{FmtArgs, Global};
 use crate::fmt::format_text;
 use crate::fsutil::write_atomic;
@@ -71,8 +71,7 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
                     .to_string(),
             );
         } else if let Err(e) = write_atomic(&input.path, formatted.as_bytes()) {
-            eprintln!("error: cannot write `{}`: {e}", input.display);
-            return EXIT_USAGE;
+            return super::usage_error(global, &format!("cannot write `{}`: {e}", input.display));
         }
     }
     if !diags.is_empty() {
@@ -84,6 +83,23 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
             color(global, true),
         );
         let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    if global.format == crate::render::Format::Json && stdout_text.is_empty() {
+        // One object: what was (or would be) reformatted, and the diff.
+        print(&format!(
+            "{}\n",
+            serde_json::json!({
+                "files": count,
+                "check": args.check,
+                "reformatted": changed,
+                "diff": diff_text,
+                "errors": diags.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count(),
+            })
+        ));
+        return match exit_for(&diags, false) {
+            EXIT_OK if args.check && !changed.is_empty() => EXIT_FINDINGS,
+            code => code,
+        };
     }
     print(&diff_text);
     print(&stdout_text);

@@ -1,7 +1,7 @@
 //! `guardctl log [NAME]`: the semantic history of one object (following
 //! renames), or one line per commit that changed any policy.
 
-use super::{EXIT_OK, EXIT_USAGE, color, print};
+use super::{EXIT_OK, color, print};
 use crate::cli::{Global, LogArgs};
 use crate::history::{self, Repo};
 use crate::lint::LintOptions;
@@ -13,8 +13,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &LogArgs) -> u8 {
     let commits = match result {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
+            return super::usage_error(global, &e.to_string());
         }
     };
     let commits = match &args.name {

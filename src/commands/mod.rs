@@ -34,24 +34,25 @@ pub fn run(cli: &Cli) -> u8 {
     let options = match lint_options(&cli.global) {
         Ok(o) => o,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return EXIT_USAGE;
+            return usage_error(&cli.global, &msg);
         }
     };
     if cli.global.format == crate::render::Format::Markdown
         && !matches!(cli.command, Command::Diff(_))
     {
-        eprintln!("error: `--format markdown` is for `diff`; use human, plain or json here");
-        return EXIT_USAGE;
+        return usage_error(
+            &cli.global,
+            "`--format markdown` is for `diff`; use human, plain or json here",
+        );
     }
     match &cli.command {
         Command::Diff(args) => diff::run(&cli.global, &options, args),
         Command::Log(args) => log::run(&cli.global, &options, args),
-        Command::Audit(args) => audit::run(&options, args),
+        Command::Audit(args) => audit::run(&cli.global, &options, args),
         Command::Lint(args) => lint::run(&cli.global, &options, args),
         Command::Compile(args) => compile::run(&cli.global, &options, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),
-        Command::Rule(args) => rule::run(args),
+        Command::Rule(args) => rule::run(&cli.global, args),
         Command::Simulate(args) => simulate::run(&cli.global, &options, args),
         Command::Test(args) => test::run(&cli.global, &options, args),
         Command::Explain(args) => explain::run(&cli.global, &options, args),
@@ -165,6 +166,20 @@ pub fn skipped_notes(ws: &crate::workspace::Workspace) {
             "note: skipped `{name}`: it holds no guardctl section (POLICY, GUARDRAILS, ...; AGENT or GUARDRAILS in agent files)"
         );
     }
+}
+
+/// A usage or I/O error: `error: MESSAGE` on stderr, or with `--format json`
+/// `{"error": {"message"}}` on stdout; exit 2.
+pub fn usage_error(global: &Global, message: &str) -> u8 {
+    if global.format == crate::render::Format::Json {
+        print(&format!(
+            "{}\n",
+            serde_json::json!({"error": {"message": message}})
+        ));
+    } else {
+        eprintln!("error: {message}");
+    }
+    EXIT_USAGE
 }
 
 /// Writes text to stdout; a closed pipe is not an error worth a panic.

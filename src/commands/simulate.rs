@@ -30,13 +30,34 @@ fn parse_max_rate(s: &str) -> Result<(Action, f64), String> {
     Ok((action, v))
 }
 
+/// `--traces` takes every path after it, so a policy path written after
+/// it (`simulate --traces t.jsonl examples`) would be read as a trace; a
+/// directory or a policy file among the traces is refused with the fix.
+fn check_paths(args: &SimulateArgs) -> Result<(), String> {
+    let policy_like = |p: &std::path::Path| {
+        p.is_dir() || crate::syntax::FileKind::of_path(&p.to_string_lossy()).is_some()
+    };
+    if let Some(p) = args.traces.iter().find(|p| policy_like(p)) {
+        return Err(format!(
+            "`{}` after --traces is a policy path, not a trace: `--traces` takes every path after it, so write the policies first (`guardctl simulate POLICY... --traces FILE...`) or end the traces with `--`",
+            p.display()
+        ));
+    }
+    if args.policies.is_empty() {
+        return Err("give the policy files or directories to simulate (`guardctl simulate POLICY... --traces FILE...`)".into());
+    }
+    Ok(())
+}
+
 pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
+    if let Err(e) = check_paths(args) {
+        return super::usage_error(global, &e.to_string());
+    }
     let limits: Vec<(Action, f64)> = match args.max_rate.iter().map(|s| parse_max_rate(s)).collect()
     {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
+            return super::usage_error(global, &e.to_string());
         }
     };
     let ws = match load_policies(global, options, &args.policies) {
@@ -88,8 +109,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Some(BufWriter::new(f)),
             Err(e) => {
-                eprintln!("error: cannot write `{}`: {e}", p.display());
-                return EXIT_USAGE;
+                return super::usage_error(global, &format!("cannot write `{}`: {e}", p.display()));
             }
         },
         None => None,
@@ -106,14 +126,12 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
     let summary = match result {
         Ok(s) => s,
         Err(simulate::Fatal(msg)) => {
-            eprintln!("error: {msg}");
-            return EXIT_USAGE;
+            return super::usage_error(global, &msg);
         }
     };
     if let Some(mut f) = events_file {
         if let Err(e) = f.flush() {
-            eprintln!("error: cannot write events: {e}");
-            return EXIT_USAGE;
+            return super::usage_error(global, &format!("cannot write events: {e}"));
         }
     }
     match global.format {
@@ -123,8 +141,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
     if let Some(path) = &args.report {
         let html = render::html::report(&summary);
         if let Err(e) = crate::fsutil::write_atomic(path, html.as_bytes()) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
-            return EXIT_USAGE;
+            return super::usage_error(global, &format!("cannot write `{}`: {e}", path.display()));
         }
     }
     let mut code = EXIT_OK;

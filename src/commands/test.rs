@@ -200,6 +200,8 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
     let mut triggered: BTreeSet<String> = BTreeSet::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut lines = String::new();
+    // (name, file, line, passed) of every case, for `--format json`.
+    let mut results: Vec<serde_json::Value> = Vec::new();
     let files = test_files(&paths);
     for path in &files {
         let text = match std::fs::read_to_string(path) {
@@ -235,6 +237,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
             // Every case gets one line and one count, whether it ran or
             // could not be built.
             let mut record = |ok: bool| {
+                results.push(serde_json::json!({"name": name, "file": file.name, "line": line, "passed": ok}));
                 lines.push_str(&format!(
                     "{} {} ({}:{line})\n",
                     if ok { "PASS" } else { "FAIL" },
@@ -363,6 +366,39 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
         }
     }
     sort_diagnostics(&mut diags);
+    if global.format == crate::render::Format::Json {
+        let untested: Vec<&str> = set
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|id| !triggered.contains(*id))
+            .collect();
+        let diagnostics: serde_json::Value = serde_json::from_str(&render::diagnostics(
+            global.format,
+            &diags,
+            Summary::of(files.len(), &diags),
+            false,
+        ))
+        .unwrap_or(serde_json::Value::Null);
+        print(&format!(
+            "{}\n",
+            serde_json::json!({
+                "cases": results,
+                "passed": passed,
+                "failed": failed,
+                "coverage": {"rules": set.rules.len(), "triggered": set.rules.len() - untested.len(), "not_exercised": untested},
+                "diagnostics": diagnostics.get("diagnostics").cloned().unwrap_or_default(),
+            })
+        ));
+        if files.is_empty() {
+            eprintln!("error: no *.guardtest.yaml files under the given paths");
+            return EXIT_FINDINGS;
+        }
+        return match exit_for(&diags, false) {
+            EXIT_OK if failed > 0 => EXIT_FINDINGS,
+            code => code,
+        };
+    }
     let mut out = lines;
     if !diags.is_empty() {
         out.push('\n');

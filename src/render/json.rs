@@ -19,6 +19,17 @@ struct JsonDiagnostic<'a> {
     end_line: usize,
     end_column: usize,
     help: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
 }
 
 #[derive(Serialize)]
@@ -50,6 +61,22 @@ pub fn render(diags: &[Diagnostic], summary: Summary) -> String {
                     end_line,
                     end_column,
                     help: d.help.as_deref(),
+                    related: d
+                        .related
+                        .iter()
+                        .map(|r| {
+                            let (line, column) = r.file.line_col(r.span.start);
+                            let (end_line, end_column) = r.file.line_col(r.span.end);
+                            JsonRelated {
+                                message: &r.message,
+                                file: &r.file.name,
+                                line,
+                                column,
+                                end_line,
+                                end_column,
+                            }
+                        })
+                        .collect(),
                 }
             })
             .collect(),
