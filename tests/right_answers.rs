@@ -423,3 +423,32 @@ fn flags_and_formats() {
         stderr(&o)
     );
 }
+
+/// `max_tokens` on an event without token counts is unevaluated (and
+/// `fail_mode` decides), never a silent pass; a negative count is a
+/// malformed line; a rule with both `provider` and `llm_check` warns that
+/// its LLM check is dead (GC404).
+#[test]
+fn token_limits_need_token_counts() {
+    let policy = "POLICY:\n  name: p\n  scope: tenant\n  fail_mode: closed\nGUARDRAILS:\n  long:\n    kind: input\n    max_tokens: 100\n    action: block\n";
+    let trace = [
+        r#"{"id":"no-counts","input":"hi"}"#,
+        r#"{"id":"short","input":"hi","tokens":{"input":3}}"#,
+        r#"{"id":"negative","input":"hi","tokens":{"input":-3}}"#,
+    ]
+    .join("\n");
+    let dir = repo(&[("p.yaml", policy), ("t.jsonl", &trace)]);
+    let (policy, trace) = (p(dir.path(), "p.yaml"), p(dir.path(), "t.jsonl"));
+    assert_eq!(
+        decisions(&policy, &trace),
+        [
+            ("no-counts".to_string(), "block".to_string()),
+            ("short".to_string(), "allow".to_string())
+        ]
+    );
+    let v = json(&["simulate", &policy, "--traces", &trace]);
+    assert_eq!(v["malformed"]["count"], 1);
+    assert_eq!(v["rules"]["p/long"]["unevaluated"], 1, "{v}");
+    let v = json(&["lint", "tests/fixtures/lint/GC404-dead-llm-check.yaml"]);
+    assert_eq!(v["diagnostics"][0]["code"], "GC404");
+}

@@ -904,7 +904,10 @@ fn check_rule(
             Kind::Output | Kind::ToolOutput => e.tokens.output,
             _ => e.tokens.input,
         };
-        if n > max {
+        if !e.tokens.given {
+            // Nothing to count: unevaluated, and `fail_mode` decides.
+            unevaluated.push(Check::NoTokens);
+        } else if n > max {
             reasons.push(Check::Tokens(n, max));
         }
     }

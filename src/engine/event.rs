@@ -46,6 +46,9 @@ pub struct Tokens {
     pub input: i64,
     pub output: i64,
     pub total: i64,
+    /// Whether the event records token usage at all (`max_tokens` is
+    /// unevaluated on one that does not).
+    pub given: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,10 +133,11 @@ fn kind_of(v: &J) -> &'static str {
 fn int(v: Option<&J>, field: &str) -> Result<i64, String> {
     match v {
         None | Some(J::Null) => Ok(0),
-        Some(J::Number(n)) => n
-            .as_i64()
-            .or_else(|| n.as_f64().map(|f| f as i64))
-            .ok_or_else(|| format!("`{field}` is out of range")),
+        Some(J::Number(n)) => match n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)) {
+            Some(v) if v < 0 => Err(format!("`{field}` must not be negative, not {v}")),
+            Some(v) => Ok(v),
+            None => Err(format!("`{field}` is out of range")),
+        },
         Some(other) => Err(format!(
             "`{field}` must be a number, not {}",
             kind_of(other)
@@ -239,6 +243,7 @@ impl Event {
         match o.get("tokens") {
             None | Some(J::Null) => {}
             Some(J::Object(t)) => {
+                e.tokens.given = true;
                 e.tokens.input = int(t.get("input"), "tokens.input")?;
                 e.tokens.output = int(t.get("output"), "tokens.output")?;
                 e.tokens.total = match t.get("total") {

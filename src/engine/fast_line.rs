@@ -162,7 +162,12 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
                     if slot.is_some() {
                         return None;
                     }
-                    *slot = Some(r.opt_int()?);
+                    let n = r.opt_int()?;
+                    // A negative count is malformed: the general reader says so.
+                    if n.is_some_and(|n| n < 0) {
+                        return None;
+                    }
+                    *slot = Some(n);
                     Some(())
                 })?;
                 let (input, output) = (input.flatten().unwrap_or(0), output.flatten().unwrap_or(0));
@@ -170,6 +175,7 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
                     input,
                     output,
                     total: total.flatten().unwrap_or(input.saturating_add(output)),
+                    given: true,
                 };
             }
             11
@@ -226,7 +232,11 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             16
         }
         "session_turn_count" => {
+            // Counts are never negative: the general reader says so.
             e.session_turn_count = r.opt_int()?.unwrap_or(0);
+            if e.session_turn_count < 0 {
+                return None;
+            }
             17
         }
         // OpenTelemetry: the general reader knows these.
@@ -877,7 +887,7 @@ pub(super) mod tests {
         let e = read(
             br#"{"other":{"a":[1,{"b":"}"}]},"tokens":{"input":3},"cost_usd":5e-1,"id":7,
                 "metadata":{"k":[true,null],"s":"v"},"identity":{"roles":["a","b"],"x":{}},
-                "scores":{"p":{"c":0.25,"d":1}},"session_turn_count":-2,"chunks":["a"]}"#,
+                "scores":{"p":{"c":0.25,"d":1}},"session_turn_count":2,"chunks":["a"]}"#,
             1,
         )
         .unwrap();
@@ -888,7 +898,7 @@ pub(super) mod tests {
         assert_eq!(e.metadata["s"], serde_json::json!("v"));
         assert_eq!(e.identity.roles, vec!["a", "b"]);
         assert_eq!(e.scores.get("p", "d"), Some(1.0));
-        assert_eq!(e.session_turn_count, -2);
+        assert_eq!(e.session_turn_count, 2);
         assert_eq!(e.chunks, vec!["a"]);
     }
 }

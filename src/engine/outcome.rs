@@ -110,6 +110,8 @@ pub enum Check {
     /// The LLM verdict and the threshold it reached.
     Llm(f64, f64),
     NoLlm,
+    /// `max_tokens` on an event that records no token counts.
+    NoTokens,
     ToolNotAllowed(String),
     /// The tool and the index of the `deny_tools` glob that refused it.
     ToolDenied(String, usize),
@@ -211,6 +213,7 @@ impl Outcome {
             Check::NoScore => write!(out, "no recorded score for {provider}.{category}"),
             Check::Llm(s, t) => write!(out, "LLM judge verdict {s} >= {t}"),
             Check::NoLlm => write!(out, "no recorded LLM verdict scores.llm.{}", rule.name),
+            Check::NoTokens => write!(out, "no token counts recorded for max_tokens"),
             Check::ToolNotAllowed(t) => write!(out, "tool `{t}` is not allowed"),
             Check::ToolDenied(t, g) => write!(
                 out,

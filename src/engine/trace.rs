@@ -585,16 +585,19 @@ fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Option<Event> {
         })
         .map(|ns| Timestamp(ns / 1_000_000_000));
     e.model = s("gen_ai.request.model").or_else(|| s("gen_ai.response.model"));
-    let input_tokens = n("gen_ai.usage.input_tokens")
-        .or_else(|| n("gen_ai.usage.prompt_tokens"))
-        .unwrap_or(0);
-    let output_tokens = n("gen_ai.usage.output_tokens")
-        .or_else(|| n("gen_ai.usage.completion_tokens"))
-        .unwrap_or(0);
+    let input_tokens = n("gen_ai.usage.input_tokens").or_else(|| n("gen_ai.usage.prompt_tokens"));
+    let output_tokens =
+        n("gen_ai.usage.output_tokens").or_else(|| n("gen_ai.usage.completion_tokens"));
+    let given = input_tokens.is_some() || output_tokens.is_some();
+    let (input_tokens, output_tokens) = (
+        input_tokens.unwrap_or(0).max(0),
+        output_tokens.unwrap_or(0).max(0),
+    );
     e.tokens = Tokens {
         input: input_tokens,
         output: output_tokens,
-        total: input_tokens + output_tokens,
+        total: input_tokens.saturating_add(output_tokens),
+        given,
     };
     e.identity.id = s("user.id").or_else(|| s("enduser.id"));
     e.identity.team = s("user.team");

@@ -28,5 +28,6 @@ pub fn lint(program: &Program, options: &LintOptions) -> Vec<Diagnostic> {
     rules::agent_loosens_rule::check(program, &mut out);
     rules::expired_exception::check(program, options.now, &mut out);
     rules::inactive_rule::check(program, &mut out);
+    rules::dead_llm_check::check(program, &mut out);
     out
 }

@@ -49,6 +49,7 @@ pub enum Code {
     ExpiredException,
     InactiveRule,
     UnknownCategory,
+    DeadLlmCheck,
     UnknownTestRule,
     TestFailed,
     Io,
@@ -354,6 +355,13 @@ pub const CODES: &[CodeInfo] = &[
         name: "unsupported-category",
         severity: Warning,
         doc: "A rule's `category` is not in its provider's `supported_categories`. The provider returns no score for it and the rule is unevaluated (fail_mode decides).",
+    },
+    CodeInfo {
+        code: Code::DeadLlmCheck,
+        id: "GC404",
+        name: "dead-llm-check",
+        severity: Warning,
+        doc: "A rule with both `provider` and `llm_check`. Its tier is `model` (the provider wins, as in Kore's compiler, which drops the LLM check), so the `llm_check` is never evaluated: simulate and the runtimes ignore it. Split it into two rules, or remove one.",
     },
     CodeInfo {
         code: Code::UnknownTestRule,

@@ -2,6 +2,7 @@
 
 pub mod agent_loosens_rule;
 pub mod dangling_reference;
+pub mod dead_llm_check;
 pub mod duplicate_name;
 pub mod expired_exception;
 pub mod inactive_rule;
