@@ -74,23 +74,27 @@ pub fn kind_of_read(input: &Input, file: &SourceFile) -> FileKind {
     }
 }
 
+/// Every entry below `root` in name order, without hidden folders,
+/// `target/` and `node_modules/`: the one walk every command uses (lint,
+/// compile, fmt, simulate's policies, test's `*.guardtest.yaml` files).
+pub fn walk(root: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
+    walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && (name.starts_with('.') || name == "target" || name == "node_modules"))
+        })
+}
+
 /// Expands paths into inputs, in a stable order.
 pub fn discover(paths: &[PathBuf], errors: &mut InputErrors) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let walker = walkdir::WalkDir::new(p)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    let name = e.file_name().to_string_lossy();
-                    e.depth() == 0
-                        || !(e.file_type().is_dir()
-                            && (name.starts_with('.')
-                                || name == "target"
-                                || name == "node_modules"))
-                });
-            for entry in walker {
+            for entry in walk(p) {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(e) => {

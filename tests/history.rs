@@ -520,6 +520,15 @@ fn log_of_everything_and_of_one_rule() {
     // The reformatting commit changed nothing.
     assert!(!common::stdout(&all).contains("Reformat"));
 
+    // A misspelt name is an error with a suggestion, not an empty history.
+    let typo = r.run(&["log", "card_numbrs"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        common::stderr(&typo).contains("did you mean `card_numbers`?"),
+        "{}",
+        common::stderr(&typo)
+    );
+
     // Following the rule back through its rename.
     let one = r.run(&["log", "card_numbers"]);
     let text = common::stdout(&one);

@@ -452,3 +452,20 @@ fn token_limits_need_token_counts() {
     let v = json(&["lint", "tests/fixtures/lint/GC404-dead-llm-check.yaml"]);
     assert_eq!(v["diagnostics"][0]["code"], "GC404");
 }
+
+/// `test .` walks the tree as `lint .` does: `node_modules/` is skipped.
+#[test]
+fn one_walker_for_every_command() {
+    let case = "TESTS:\n  c:\n    event: {input: hi}\n    expect: {decision: allow}\n";
+    let dir = repo(&[
+        (
+            "p.yaml",
+            "GUARDRAILS:\n  r:\n    kind: input\n    entities: [US_SSN]\n",
+        ),
+        ("t.guardtest.yaml", case),
+        ("node_modules/pkg/x.guardtest.yaml", "TESTS: [broken\n"),
+    ]);
+    let v = json(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(v["cases"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["failed"], 0);
+}

@@ -17,7 +17,29 @@ pub fn run(global: &Global, options: &LintOptions, args: &LogArgs) -> u8 {
         }
     };
     let commits = match &args.name {
-        Some(n) => history::only(commits, n),
+        Some(n) => {
+            let known: std::collections::BTreeSet<String> = commits
+                .iter()
+                .flat_map(|c| c.changes.iter())
+                .flat_map(|ch| [Some(ch.object.clone()), ch.renamed_from.clone()])
+                .flatten()
+                .collect();
+            let only = history::only(commits, n);
+            if only.iter().all(|c| c.changes.is_empty()) {
+                // A misspelt name is not "no history".
+                let names = known
+                    .iter()
+                    .map(String::as_str)
+                    .chain(known.iter().filter_map(|k| k.rsplit('/').next()));
+                let hint = crate::suggest::did_you_mean(n, names)
+                    .map_or(String::new(), |s| format!("; did you mean `{s}`?"));
+                return super::usage_error(
+                    global,
+                    &format!("no object named `{n}` in the policy history{hint}"),
+                );
+            }
+            only
+        }
         None => commits,
     };
     let paint = global.format == Format::Human && color(global, false);

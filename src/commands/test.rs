@@ -57,14 +57,7 @@ fn is_test_file(p: &std::path::Path) -> bool {
 fn test_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
-        let walker = walkdir::WalkDir::new(p)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                let n = e.file_name().to_string_lossy();
-                e.depth() == 0 || !(e.file_type().is_dir() && (n.starts_with('.') || n == "target"))
-            });
-        for e in walker.flatten() {
+        for e in crate::workspace::walk(p).flatten() {
             let name = e.file_name().to_string_lossy().to_lowercase();
             if e.file_type().is_file()
                 && (name.ends_with(".guardtest.yaml") || name.ends_with(".guardtest.yml"))
