@@ -469,3 +469,24 @@ fn one_walker_for_every_command() {
     assert_eq!(v["cases"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["failed"], 0);
 }
+
+/// Settings that are read take effect: `streaming: {enabled: false}` turns
+/// mid-stream evaluation off, and a triggered rule's message is shown by
+/// explain (and written to `--events`).
+#[test]
+fn streaming_switch_and_messages_take_effect() {
+    let policy = |enabled: bool| {
+        format!(
+            "POLICY:\n  name: p\n  scope: tenant\n  streaming: {{enabled: {enabled}}}\nGUARDRAILS:\n  ssn:\n    kind: output\n    entities: [US_SSN]\n    action: block\n    streaming: true\n    streaming_interval: sentence\n    message: No SSNs in answers\n"
+        )
+    };
+    let event = r#"{"id":"s","output":"Sure. It is 123-45-6789. Bye.","chunks":["Sure. ","It is 123-45-6789. ","Bye."]}"#;
+    for (enabled, mid_stream) in [(true, true), (false, false)] {
+        let dir = repo(&[("p.yaml", &policy(enabled))]);
+        let v = json(&["explain", &p(dir.path(), "p.yaml"), "--event", event]);
+        let t = &v["trace"][0];
+        assert_eq!(v["decision"], "block", "{v}");
+        assert_eq!(t["message"], "No SSNs in answers");
+        assert_eq!(!t["chunk"].is_null(), mid_stream, "enabled: {enabled}: {v}");
+    }
+}

@@ -76,6 +76,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
                     "passed": o.status != Status::Triggered && o.action.is_none(),
                     "status": o.status.as_str(),
                     "action": o.action,
+                    "message": o.action.map(|_| rule.message.as_str()),
                     "reason": o.reason(&set),
                     "chunk": o.chunk,
                     "eventId": event.id,
@@ -112,12 +113,15 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         };
         let action = out.action.map_or(String::new(), |a| format!(" → {a}"));
         o.push_str(&format!(
-            "{mark} {:<40} {}{action}\n    {}\n    at {}\n",
+            "{mark} {:<40} {}{action}\n    {}\n",
             rule.id,
             out.status.as_str(),
             out.reason(&set),
-            rule.location
         ));
+        if out.action.is_some() {
+            o.push_str(&format!("    message: {}\n", rule.message));
+        }
+        o.push_str(&format!("    at {}\n", rule.location));
     }
     if r.outcomes.is_empty() {
         o.push_str("no rule applies to this event\n");

@@ -243,7 +243,12 @@ pub fn rules(program: &Program) -> Vec<ERule> {
                 .as_ref()
                 .map_or(DEFAULT_MAX_REASKS, |m| m.value),
             filter_min_length: r.filter_min_length.as_ref().map(|m| m.value),
-            streaming: r.streaming.as_ref().is_some_and(|s| s.value),
+            // A policy's `streaming.enabled: false` turns its rules'
+            // streaming evaluation off; without it, each rule decides.
+            streaming: r.streaming.as_ref().is_some_and(|s| s.value)
+                && streaming
+                    .and_then(|s| s.enabled.as_ref())
+                    .is_none_or(|e| e.value),
             streaming_interval: r
                 .streaming_interval
                 .as_ref()

@@ -293,7 +293,7 @@ pub fn event_json(set: &RuleSet, id: &str, r: &EventResult, gov: &[GovEvent]) ->
                     json!({key: name, "start": h.start, "end": h.end})
                 })
                 .collect();
-            let mut f = json!({"rule": rule.id, "action": o.action, "severity": rule.severity, "reason": o.reason(set), "matches": matches});
+            let mut f = json!({"rule": rule.id, "action": o.action, "severity": rule.severity, "message": rule.message, "reason": o.reason(set), "matches": matches});
             if let Some(c) = o.chunk {
                 put(&mut f, "chunk", json!(c));
             }
