@@ -245,6 +245,15 @@ fn word_list(words: &[&str]) -> Option<AhoCorasick> {
         .ok()
 }
 
+/// Phrases in the form the text is searched in (normalised alike).
+fn phrase_list(phrases: &[&str]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(phrases.iter().map(|p| super::normalize::for_injection(p)))
+        .ok()
+}
+
 impl Detectors {
     pub fn get() -> Option<&'static Detectors> {
         static D: OnceLock<Option<Detectors>> = OnceLock::new();
@@ -258,7 +267,7 @@ impl Detectors {
             .collect::<Option<Vec<_>>>()?;
         Some(Detectors {
             each,
-            injection: word_list(INJECTION_PHRASES)?,
+            injection: phrase_list(INJECTION_PHRASES)?,
             profanity: word_list(PROFANITY)?,
         })
     }
@@ -351,12 +360,13 @@ impl Detectors {
     }
 
     pub fn has_injection(&self, text: &str) -> bool {
-        self.injection_in(&ascii_lower(text))
+        self.injection_in(&super::normalize::for_injection(text))
     }
 
-    /// `has_injection` of a text already ASCII-lowercased.
-    pub fn injection_in(&self, lower: &[u8]) -> bool {
-        self.injection.is_match(lower)
+    /// `has_injection` of a text already normalised
+    /// ([`super::normalize::for_injection`]).
+    pub fn injection_in(&self, normalized: &[u8]) -> bool {
+        self.injection.is_match(normalized)
     }
 
     pub fn profanity(&self, text: &str) -> Vec<Match> {

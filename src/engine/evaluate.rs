@@ -232,7 +232,9 @@ impl Scan {
         Detectors::resolve(&self.text, self.all(d), wanted)
     }
     fn injection(&self, d: &Detectors) -> bool {
-        *self.injection.get_or_init(|| d.injection_in(self.lower()))
+        *self
+            .injection
+            .get_or_init(|| d.injection_in(&super::normalize::for_injection(&self.text)))
     }
     fn safe(&self, d: &Detectors) -> bool {
         self.entities(d, None).is_empty()
@@ -358,7 +360,7 @@ fn looks_like_code(text: &str) -> bool {
 pub fn is_safe(d: &Detectors, text: &str) -> bool {
     d.entities(text, None).is_empty() && {
         let lower = ascii_lower(text);
-        !d.injection_in(&lower) && d.profanity_in(text, &lower).is_empty()
+        !d.has_injection(text) && d.profanity_in(text, &lower).is_empty()
     }
 }
 

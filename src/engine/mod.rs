@@ -13,6 +13,7 @@ pub mod event;
 mod fast_line;
 pub mod gate;
 pub mod governance;
+pub mod normalize;
 pub mod outcome;
 pub mod rules;
 pub mod scores;

@@ -1,0 +1,124 @@
+//! The text prompt-injection heuristics see (spec §5): case folded,
+//! zero-width and other invisible characters removed, confusable letters
+//! (Cyrillic and Greek look-alikes, full-width forms) mapped to ASCII,
+//! whitespace runs collapsed to one space, and filler words (`all`, `the`,
+//! `your`, ...) dropped, so `Ignore   your  previous INSTRUCTIONS` and
+//! `іgnore previous instructions` (Cyrillic `і`) read as the phrase they
+//! spell. The phrase list goes through the same function, so phrases and
+//! text always meet in one form.
+
+/// Words that change no injection phrase's meaning.
+const FILLERS: &[&str] = &[
+    "all", "the", "your", "my", "our", "any", "of", "these", "those", "this", "every",
+];
+
+/// A character that renders as nothing (format and joiner characters).
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}')
+}
+
+/// The ASCII letter a confusable character is drawn as, if any.
+fn confusable(c: char) -> Option<char> {
+    // Full-width ASCII (`ｉｇｎｏｒｅ`).
+    if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+        return char::from_u32(u32::from(c) - 0xFEE0);
+    }
+    Some(match c {
+        'а' | 'А' | 'α' | 'Α' => 'a',
+        'в' | 'В' | 'β' | 'Β' => 'b',
+        'с' | 'С' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'Е' | 'ё' | 'Ё' | 'ε' | 'Ε' => 'e',
+        'һ' | 'Н' | 'η' | 'Η' => 'h',
+        'і' | 'І' | 'ї' | 'ι' | 'Ι' | 'ı' => 'i',
+        'ј' | 'Ј' => 'j',
+        'к' | 'К' | 'κ' | 'Κ' => 'k',
+        'м' | 'М' | 'Μ' => 'm',
+        'п' | 'ո' | 'Ν' => 'n',
+        'о' | 'О' | 'ο' | 'Ο' | 'օ' => 'o',
+        'р' | 'Р' | 'ρ' | 'Ρ' => 'p',
+        'ԛ' => 'q',
+        'г' => 'r',
+        'ѕ' | 'Ѕ' => 's',
+        'т' | 'Т' | 'τ' | 'Τ' => 't',
+        'υ' | 'ս' => 'u',
+        'ѵ' | 'ν' => 'v',
+        'ԝ' | 'ω' => 'w',
+        'х' | 'Х' | 'χ' | 'Χ' => 'x',
+        'у' | 'У' | 'γ' | 'Υ' => 'y',
+        'Ζ' => 'z',
+        _ => return None,
+    })
+}
+
+/// The normalised form of `text`, as bytes for the phrase automaton.
+pub fn for_injection(text: &str) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    // Start of the word being written, to drop it if it is a filler.
+    let mut word_start = 0;
+    let end_word = |out: &mut Vec<u8>, word_start: usize| {
+        let word = out.get(word_start..).unwrap_or_default();
+        if FILLERS.iter().any(|f| f.as_bytes() == word) {
+            out.truncate(word_start);
+            // Drop the space before it too, so runs stay single.
+            if out.last() == Some(&b' ') {
+                out.pop();
+            }
+        }
+    };
+    for c in text.chars() {
+        if invisible(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            end_word(&mut out, word_start);
+            if !out.is_empty() && out.last() != Some(&b' ') {
+                out.push(b' ');
+            }
+            word_start = out.len();
+            continue;
+        }
+        let c = confusable(c).unwrap_or(c);
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase() as u8);
+        } else {
+            let mut buf = [0u8; 4];
+            for l in c.to_lowercase() {
+                out.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    end_word(&mut out, word_start);
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        String::from_utf8(for_injection(s)).unwrap()
+    }
+
+    #[test]
+    fn spellings_meet() {
+        let want = "ignore previous instructions";
+        for s in [
+            "Ignore previous instructions",
+            "Ignore   previous \t instructions",
+            "Ignore your previous instructions",
+            "IGNORE ALL OF THE PREVIOUS INSTRUCTIONS",
+            "Ig\u{200B}nore previous instructions",
+            "іgnоre prevіous іnstructіons",
+            "ｉｇｎｏｒｅ previous instructions",
+        ] {
+            assert_eq!(n(s), want, "{s:?}");
+        }
+        assert_eq!(n("  the  "), "");
+        assert_eq!(n("new instructions:"), "new instructions:");
+    }
+}
