@@ -234,6 +234,8 @@ pub struct Detectors {
     /// automata use their literal prefilters, which a case-insensitive
     /// automaton cannot.
     injection: AhoCorasick,
+    /// One word of each normalised phrase, over lower-cased text.
+    injection_key: AhoCorasick,
     profanity: AhoCorasick,
 }
 
@@ -254,6 +256,29 @@ fn phrase_list(phrases: &[&str]) -> Option<AhoCorasick> {
         .ok()
 }
 
+/// The longest word of each phrase, normalised: the rarest of its words,
+/// and, like any of them, standing as written in any ASCII text that
+/// holds the phrase.
+fn key_words(phrases: &[&str]) -> Option<AhoCorasick> {
+    let words: Vec<Vec<u8>> = phrases
+        .iter()
+        .map(|p| {
+            let n = super::normalize::for_injection(p);
+            n.split(|b| *b == b' ')
+                .max_by_key(|w| w.len())
+                .unwrap_or_default()
+                .to_vec()
+        })
+        .collect();
+    // Leftmost-longest, as the phrase automaton: only the leftmost kinds
+    // get aho-corasick's SIMD (Teddy) prefilter.
+    AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(words)
+        .ok()
+}
+
 impl Detectors {
     pub fn get() -> Option<&'static Detectors> {
         static D: OnceLock<Option<Detectors>> = OnceLock::new();
@@ -268,6 +293,7 @@ impl Detectors {
         Some(Detectors {
             each,
             injection: phrase_list(INJECTION_PHRASES)?,
+            injection_key: key_words(INJECTION_PHRASES)?,
             profanity: word_list(PROFANITY)?,
         })
     }
@@ -360,13 +386,21 @@ impl Detectors {
     }
 
     pub fn has_injection(&self, text: &str) -> bool {
-        self.injection_in(&super::normalize::for_injection(text))
+        self.injection_in(text, &ascii_lower(text))
     }
 
-    /// `has_injection` of a text already normalised
-    /// ([`super::normalize::for_injection`]).
-    pub fn injection_in(&self, normalized: &[u8]) -> bool {
-        self.injection.is_match(normalized)
+    /// `has_injection`, given the text ASCII-lowercased too. The phrases
+    /// are searched in the normalised text ([`super::normalize`]); a text
+    /// that disguises nothing and holds no phrase's key word (normalising
+    /// it only folds case, spaces and filler words, so every word of a
+    /// phrase would stand in it as written) is passed without normalising
+    /// it, which keeps the search at the cost of one automaton pass.
+    pub fn injection_in(&self, text: &str, lower: &[u8]) -> bool {
+        if !super::normalize::may_disguise(text) && !self.injection_key.is_match(lower) {
+            return false;
+        }
+        self.injection
+            .is_match(&super::normalize::for_injection(text))
     }
 
     pub fn profanity(&self, text: &str) -> Vec<Match> {

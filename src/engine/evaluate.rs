@@ -234,7 +234,7 @@ impl Scan {
     fn injection(&self, d: &Detectors) -> bool {
         *self
             .injection
-            .get_or_init(|| d.injection_in(&super::normalize::for_injection(&self.text)))
+            .get_or_init(|| d.injection_in(&self.text, self.lower()))
     }
     fn safe(&self, d: &Detectors) -> bool {
         self.entities(d, None).is_empty()
@@ -360,7 +360,7 @@ fn looks_like_code(text: &str) -> bool {
 pub fn is_safe(d: &Detectors, text: &str) -> bool {
     d.entities(text, None).is_empty() && {
         let lower = ascii_lower(text);
-        !d.has_injection(text) && d.profanity_in(text, &lower).is_empty()
+        !d.injection_in(text, &lower) && d.profanity_in(text, &lower).is_empty()
     }
 }
 

@@ -54,6 +54,20 @@ fn confusable(c: char) -> Option<char> {
     })
 }
 
+/// Whether normalising `text` could spell ASCII letters the lower-cased
+/// text does not hold: it has an invisible character, a confusable
+/// letter, or one whose lower case is ASCII (the Kelvin sign). Text
+/// without any (all ASCII text) only folds case, spaces and fillers.
+pub fn may_disguise(text: &str) -> bool {
+    !text.is_ascii()
+        && text.chars().any(|c| {
+            !c.is_ascii()
+                && (invisible(c)
+                    || confusable(c).is_some()
+                    || c.to_lowercase().any(|l| l.is_ascii()))
+        })
+}
+
 /// The normalised form of `text`, as bytes for the phrase automaton.
 pub fn for_injection(text: &str) -> Vec<u8> {
     let mut out: Vec<u8> = Vec::with_capacity(text.len());
