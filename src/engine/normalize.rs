@@ -59,12 +59,14 @@ fn confusable(c: char) -> Option<char> {
 /// letter, or one whose lower case is ASCII (the Kelvin sign). Text
 /// without any (all ASCII text) only folds case, spaces and fillers.
 pub fn may_disguise(text: &str) -> bool {
+    // By ranges, not by the tables: Greek, Cyrillic and Armenian hold
+    // every confusable letter, the half- and full-width block the rest,
+    // and the Kelvin sign and dotted `İ` are the letters whose lower case
+    // is ASCII.
     !text.is_ascii()
         && text.chars().any(|c| {
-            !c.is_ascii()
-                && (invisible(c)
-                    || confusable(c).is_some()
-                    || c.to_lowercase().any(|l| l.is_ascii()))
+            matches!(u32::from(c), 0x0370..=0x058F | 0xFF00..=0xFFEF | 0x212A | 0x0130)
+                || (!c.is_ascii() && invisible(c))
         })
 }
 
@@ -83,6 +85,22 @@ pub fn for_injection(text: &str) -> Vec<u8> {
             }
         }
     };
+    if text.is_ascii() {
+        // The same steps byte by byte: nothing to map but case and space.
+        for &b in text.as_bytes() {
+            if b.is_ascii_whitespace() || b == 0x0B {
+                end_word(&mut out, word_start);
+                if !out.is_empty() && out.last() != Some(&b' ') {
+                    out.push(b' ');
+                }
+                word_start = out.len();
+            } else {
+                out.push(b.to_ascii_lowercase());
+            }
+        }
+        end_word(&mut out, word_start);
+        return out;
+    }
     for c in text.chars() {
         if invisible(c) {
             continue;
@@ -134,5 +152,12 @@ mod tests {
         }
         assert_eq!(n("  the  "), "");
         assert_eq!(n("new instructions:"), "new instructions:");
+        // The ASCII path and the general one agree.
+        for s in ["a\x0b b\x0c\tc  the  D", "Ignore\r\nthe above"] {
+            let general = format!("{s}\u{e9}");
+            let mut want = n(&general);
+            want.truncate(want.len() - 2);
+            assert_eq!(n(s), want, "{s:?}");
+        }
     }
 }
