@@ -359,13 +359,13 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
         }
     }
     sort_diagnostics(&mut diags);
+    let untested: Vec<&str> = set
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !triggered.contains(*id))
+        .collect();
     if global.format == crate::render::Format::Json {
-        let untested: Vec<&str> = set
-            .rules
-            .iter()
-            .map(|r| r.id.as_str())
-            .filter(|id| !triggered.contains(*id))
-            .collect();
         let diagnostics: serde_json::Value = serde_json::from_str(&render::diagnostics(
             global.format,
             &diags,
@@ -383,14 +383,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
                 "diagnostics": diagnostics.get("diagnostics").cloned().unwrap_or_default(),
             })
         ));
-        if files.is_empty() {
-            eprintln!("error: no *.guardtest.yaml files under the given paths");
-            return EXIT_FINDINGS;
-        }
-        return match exit_for(&diags, false) {
-            EXIT_OK if failed > 0 => EXIT_FINDINGS,
-            code => code,
-        };
+        return exit_code(files.is_empty(), &diags, failed);
     }
     let mut out = lines;
     if !diags.is_empty() {
@@ -402,12 +395,6 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
             color(global, false),
         ));
     }
-    let untested: Vec<&str> = set
-        .rules
-        .iter()
-        .map(|r| r.id.as_str())
-        .filter(|id| !triggered.contains(*id))
-        .collect();
     let total = set.rules.len();
     out.push_str(&format!(
         "\nrule coverage: {} of {total} rules triggered by some case\n",
@@ -418,11 +405,16 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
     }
     out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
     print(&out);
-    if files.is_empty() {
+    exit_code(files.is_empty(), &diags, failed)
+}
+
+/// 1 when no test file was found or a case failed, else lint's code.
+fn exit_code(no_files: bool, diags: &[Diagnostic], failed: usize) -> u8 {
+    if no_files {
         eprintln!("error: no *.guardtest.yaml files under the given paths");
         return EXIT_FINDINGS;
     }
-    match exit_for(&diags, false) {
+    match exit_for(diags, false) {
         EXIT_OK if failed > 0 => EXIT_FINDINGS,
         code => code,
     }
