@@ -115,7 +115,9 @@ pub fn unguarded_keys(expr: &Expr) -> Vec<CheckError> {
         .collect()
 }
 
-fn is_ident(s: &str) -> bool {
+/// Whether `s` is a CEL identifier (so `root.s` selects it; otherwise
+/// it is written `root["s"]`).
+pub(crate) fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
     c.next()
         .is_some_and(|f| f == '_' || f.is_ascii_alphabetic())

@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 
 use super::enums::Operator;
 use super::reader::Cx;
-use crate::cel::check::{IDENTITY_FIELDS, TOKEN_FIELDS};
+use crate::cel::check::{IDENTITY_FIELDS, TOKEN_FIELDS, is_ident};
 use crate::lint::registry::Code;
 use crate::source::{Span, Spanned};
 use crate::suggest::{did_you_mean, help_for, key_help};
@@ -342,13 +342,6 @@ fn check_field(cx: &mut Cx<'_>, field: &Spanned<String>) {
             );
         }
     }
-}
-
-fn is_ident(s: &str) -> bool {
-    let mut c = s.chars();
-    c.next()
-        .is_some_and(|f| f == '_' || f.is_ascii_alphabetic())
-        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }
 
 /// A CEL string literal.
