@@ -323,9 +323,9 @@ fn classification_of_each_change() {
     assert_eq!(class("support/jailbreak", "action"), "looser");
     assert_eq!(class("support/jailbreak", "threshold"), "looser");
     assert_eq!(class("support/jailbreak", "when"), "looser");
-    assert_eq!(class("daily-spend", "limit_usd"), "looser");
-    assert_eq!(class("finance", "steps[2]"), "looser");
-    assert_eq!(class("launch", "expires"), "looser");
+    assert_eq!(class("support/daily-spend", "limit_usd"), "looser");
+    assert_eq!(class("support/finance", "steps[2]"), "looser");
+    assert_eq!(class("support/launch", "expires"), "looser");
     assert_eq!(class("support/cards", "message"), "neutral");
     // Both source locations are given for a field change.
     let c = v["changes"]

@@ -513,3 +513,92 @@ fn prompt_injection_is_not_evaded_by_spelling() {
     let v = json(&["explain", &p(dir.path(), "p.yaml"), "--event", &event]);
     assert_eq!(v["decision"], "allow");
 }
+
+/// A project policy's objects are its project's (spec §3): 1,000 project
+/// files that each define provider `moderation` and budget `global` lint
+/// clean; a project's cap counts only that project's events; a reference
+/// resolves in the referring project, then the tenant; a tenant rule cannot
+/// name a project's provider.
+#[test]
+fn names_are_scoped_by_policy() {
+    let project = |i: usize| {
+        format!(
+            "POLICY:\n  name: p{i}\n  scope: project\n  project: proj{i}\nPROVIDERS:\n  moderation:\n    adapter: openai_moderation\n    default_category: hate\nBUDGETS:\n  global:\n    daily_usd: 2\nCAPS:\n  burst:\n    window: day\n    limit_requests: 1\n    action: block\nGUARDRAILS:\n  toxicity:\n    kind: output\n    provider: moderation\n    action: block\n"
+        )
+    };
+    let many: Vec<(String, String)> = (0..1000)
+        .map(|i| (format!("projects/p{i}.yaml"), project(i)))
+        .collect();
+    let files: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let dir = repo(&files);
+    let out = json(&["lint", dir.path().to_str().unwrap()]);
+    assert_eq!(out["summary"]["errors"], 0, "{out}");
+    assert_eq!(out["summary"]["files"], 1000);
+
+    // Each project's cap `burst` allows one request a day of its own
+    // project: proj0's second event is blocked, proj1's first is not.
+    let trace = [
+        r#"{"id":"a1","timestamp":"2026-11-30T10:00:00Z","project":"proj0"}"#,
+        r#"{"id":"b1","timestamp":"2026-11-30T10:01:00Z","project":"proj1"}"#,
+        r#"{"id":"a2","timestamp":"2026-11-30T10:02:00Z","project":"proj0"}"#,
+        r#"{"id":"c1","timestamp":"2026-11-30T10:03:00Z","project":"other"}"#,
+    ]
+    .join("\n");
+    let two = repo(&[
+        ("p0.yaml", &project(0)),
+        ("p1.yaml", &project(1)),
+        ("t.jsonl", &trace),
+    ]);
+    let d = decisions(two.path().to_str().unwrap(), &p(two.path(), "t.jsonl"));
+    let blocked: Vec<&str> = d
+        .iter()
+        .filter(|(_, x)| x == "block")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(blocked, ["a2"], "{d:?}");
+
+    // The bundle tells the two apart: ids by policy, scope by project, and
+    // each rule's provider resolved in its own project.
+    let bundle = json(&["compile", two.path().to_str().unwrap()]);
+    let caps: Vec<(&str, &Value)> = bundle["caps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), &c["scope"]))
+        .collect();
+    assert_eq!(caps.len(), 2);
+    assert_eq!(caps[0].0, "p0/burst");
+    assert_eq!(caps[0].1["project"], "proj0");
+    let ids: Vec<&str> = bundle["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["provider_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["p0/moderation", "p1/moderation"]);
+
+    // Two definitions in one project's namespace still clash; a tenant rule
+    // cannot see a project's provider, and says where it is.
+    let clash = repo(&[
+        ("a.yaml", &project(7)),
+        ("b.yaml", &project(7).replace("name: p7", "name: p7-copy")),
+        (
+            "tenant.yaml",
+            "POLICY:\n  name: base\n  scope: tenant\nGUARDRAILS:\n  tox:\n    kind: output\n    provider: moderation\n    action: block\n",
+        ),
+    ]);
+    let o = guardctl(&["lint", "--format", "plain", clash.path().to_str().unwrap()]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("duplicate provider `moderation` in project `proj7`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("duplicate budget `global` in project `proj7`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`moderation` is defined in project `proj7`, which the tenant cannot see"),
+        "{text}"
+    );
+}

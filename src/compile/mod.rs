@@ -7,9 +7,9 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::effective::{ERule, policy_timeout};
+use crate::effective::{ERule, object_id, object_scope, policy_timeout};
 use crate::ir::enums::{StreamInterval, Tier};
-use crate::ir::{Owner, Policy, Program};
+use crate::ir::{Home, Homed, Owner, Policy, Program, TargetKind};
 use crate::source::{SourceFile, Span};
 
 pub const SCHEMA: &str = "guardctl.bundle/v1";
@@ -73,6 +73,7 @@ fn rule_json(program: &Program, r: &ERule) -> Value {
         "when": r.when,
         "when_tree": opt(&r.when_tree),
         "provider": r.provider,
+        "provider_id": r.provider_id,
         "category": r.category,
         "threshold": r.threshold,
         "llm_check": r.llm_check,
@@ -122,13 +123,19 @@ fn policy_json(p: &Policy) -> Value {
     })
 }
 
-fn scope_json(scope: &crate::ir::ScopeMap) -> Value {
-    Value::Object(
-        scope
-            .iter()
-            .map(|(k, v)| (k.value.clone(), json!(v.value)))
-            .collect(),
-    )
+fn scope_json(scope: &crate::ir::ScopeMap, home: &Home) -> Value {
+    json!(object_scope(scope, home))
+}
+
+/// The resolved id of a reference made from `from`, or the name as written
+/// where it resolves to nothing (a lint error).
+fn resolved<T: Homed>(found: Option<&T>, name: &str) -> String {
+    found.map_or_else(|| name.to_string(), object_id)
+}
+
+/// Sorts objects by id.
+fn by_id(items: &mut [Value]) {
+    items.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
 }
 
 /// Builds the bundle for a program that linted without errors.
@@ -160,7 +167,9 @@ pub fn bundle(program: &Program) -> Value {
         .iter()
         .map(|p| {
             json!({
+                "id": object_id(p),
                 "name": p.name.value,
+                "policy": p.policy,
                 "adapter": opt(&p.adapter),
                 "hosting": opt(&p.hosting),
                 "endpoint": opt(&p.endpoint),
@@ -176,14 +185,16 @@ pub fn bundle(program: &Program) -> Value {
             })
         })
         .collect();
-    providers.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    by_id(&mut providers);
     let mut budgets: Vec<Value> = program
         .budgets
         .iter()
         .map(|b| {
             json!({
+                "id": object_id(b),
                 "name": b.name.value,
-                "scope": scope_json(&b.scope),
+                "policy": b.policy,
+                "scope": scope_json(&b.scope, &b.home),
                 "daily_usd": opt(&b.daily_usd),
                 "weekly_usd": opt(&b.weekly_usd),
                 "monthly_usd": opt(&b.monthly_usd),
@@ -193,31 +204,35 @@ pub fn bundle(program: &Program) -> Value {
             })
         })
         .collect();
-    budgets.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    by_id(&mut budgets);
     let mut caps: Vec<Value> = program
         .caps
         .iter()
         .map(|c| {
             json!({
+                "id": object_id(c),
                 "name": c.name.value,
-                "scope": scope_json(&c.scope),
+                "policy": c.policy,
+                "scope": scope_json(&c.scope, &c.home),
                 "window": opt(&c.window),
                 "limit_usd": opt(&c.limit_usd),
                 "limit_tokens": opt(&c.limit_tokens),
                 "limit_requests": opt(&c.limit_requests),
                 "action": c.action.as_ref().map_or(crate::ir::enums::CapAction::Block, |a| a.value),
-                "approval_chain": opt(&c.approval_chain),
+                "approval_chain": c.approval_chain.as_ref().map(|ch| resolved(program.chain(&ch.value, &c.home), &ch.value)),
                 "source": source(&c.file, c.name.span),
             })
         })
         .collect();
-    caps.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    by_id(&mut caps);
     let mut chains: Vec<Value> = program
         .chains
         .iter()
         .map(|c| {
             json!({
+                "id": object_id(c),
                 "name": c.name.value,
+                "policy": c.policy,
                 "steps": c.steps.iter().map(|s| json!({
                     "approvers": s.approvers.iter().map(|a| a.value.clone()).collect::<Vec<_>>(),
                     "min_approvals": s.min_approvals.as_ref().map_or(1, |m| m.value),
@@ -228,15 +243,25 @@ pub fn bundle(program: &Program) -> Value {
             })
         })
         .collect();
-    chains.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    by_id(&mut chains);
     let mut exceptions: Vec<Value> = program
         .exceptions
         .iter()
         .map(|e| {
+            let target = e.target.as_ref().map(|t| {
+                let (kind, name) = &t.value;
+                let id = match kind {
+                    TargetKind::Cap => resolved(program.cap(name, &e.home).map(|x| x.1), name),
+                    TargetKind::Rule => name.clone(),
+                };
+                json!({"kind": kind, "name": name, "id": id})
+            });
             json!({
+                "id": object_id(e),
                 "name": e.name.value,
-                "target": e.target.as_ref().map(|t| json!({"kind": t.value.0, "name": t.value.1})),
-                "scope": scope_json(&e.scope),
+                "policy": e.policy,
+                "target": target,
+                "scope": scope_json(&e.scope, &e.home),
                 "starts": opt(&e.starts),
                 "expires": crate::effective::exception_end(e),
                 "reason": opt(&e.reason),
@@ -246,7 +271,7 @@ pub fn bundle(program: &Program) -> Value {
             })
         })
         .collect();
-    exceptions.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    by_id(&mut exceptions);
     let mut bundle = json!({
         "schema": SCHEMA,
         "policies": policies,

@@ -202,8 +202,8 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
         (T::Rule | T::Policy, "fail_mode") => fail_mode(old, new),
         (
             T::Rule,
-            "provider" | "category" | "llm_check" | "kind" | "fix_strategy" | "fix_expression"
-            | "tier",
+            "provider" | "provider_id" | "category" | "llm_check" | "kind" | "fix_strategy"
+            | "fix_expression" | "tier",
         ) => v(Class::Changed, format!("{path} changed")),
         (T::Policy, "status") => {
             let active =
@@ -346,11 +346,13 @@ fn neutral(ty: ObjectType, path: &str) -> bool {
             root,
             "name" | "description" | "implicit" | "type" | "caching"
         ),
-        T::Provider => matches!(root, "name" | "cost_per_eval_usd" | "supported_categories"),
-        T::Budget => matches!(root, "name"),
-        T::Cap => matches!(root, "name"),
-        T::Chain => matches!(root, "name"),
-        T::Exception => matches!(root, "name" | "reason" | "approved_by"),
+        // `id` and `policy` name the object; where it applies is in `scope`.
+        T::Provider => matches!(
+            root,
+            "id" | "name" | "policy" | "cost_per_eval_usd" | "supported_categories"
+        ),
+        T::Budget | T::Cap | T::Chain => matches!(root, "id" | "name" | "policy"),
+        T::Exception => matches!(root, "id" | "name" | "policy" | "reason" | "approved_by"),
         T::Agent => matches!(root, "name"),
     }
 }

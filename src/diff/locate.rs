@@ -213,7 +213,7 @@ pub fn locations(program: &Program) -> Locations {
             ("supported_categories", first(&p.supported_categories)),
             ("cost_per_eval_usd", s(&p.cost_per_eval_usd)),
         ];
-        let key = (ObjectType::Provider, p.name.value.clone());
+        let key = (ObjectType::Provider, crate::effective::object_id(p));
         put(&mut out, &p.file, &key, fields);
     }
     for b in &program.budgets {
@@ -225,7 +225,7 @@ pub fn locations(program: &Program) -> Locations {
             ("owner", s(&b.owner)),
             ("alert_at", first(&b.alert_at)),
         ];
-        let key = (ObjectType::Budget, b.name.value.clone());
+        let key = (ObjectType::Budget, crate::effective::object_id(b));
         put(&mut out, &b.file, &key, fields);
         put(&mut out, &b.file, &key, keyed("scope", &b.scope));
     }
@@ -239,7 +239,7 @@ pub fn locations(program: &Program) -> Locations {
             ("action", s(&c.action)),
             ("approval_chain", s(&c.approval_chain)),
         ];
-        let key = (ObjectType::Cap, c.name.value.clone());
+        let key = (ObjectType::Cap, crate::effective::object_id(c));
         put(&mut out, &c.file, &key, fields);
         put(&mut out, &c.file, &key, keyed("scope", &c.scope));
     }
@@ -255,7 +255,7 @@ pub fn locations(program: &Program) -> Locations {
             ("timeout_ms", s(&c.timeout)),
             ("on_timeout", s(&c.on_timeout)),
         ];
-        let key = (ObjectType::Chain, c.name.value.clone());
+        let key = (ObjectType::Chain, crate::effective::object_id(c));
         put(&mut out, &c.file, &key, fields);
         for (i, st) in c.steps.iter().enumerate() {
             let approvers = st.approvers.first().map(|a| a.span);
@@ -283,7 +283,7 @@ pub fn locations(program: &Program) -> Locations {
             ("status", s(&e.status)),
             ("approved_by", s(&e.approved_by)),
         ];
-        let key = (ObjectType::Exception, e.name.value.clone());
+        let key = (ObjectType::Exception, crate::effective::object_id(e));
         put(&mut out, &e.file, &key, fields);
         put(&mut out, &e.file, &key, keyed("scope", &e.scope));
     }

@@ -179,7 +179,11 @@ impl Side {
                 let mut map = map.clone();
                 let source = map.remove("source");
                 let id = map
-                    .get(if ty == ObjectType::Rule { "id" } else { "name" })
+                    .get(if ty == ObjectType::Rule || map.contains_key("id") {
+                        "id"
+                    } else {
+                        "name"
+                    })
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();

@@ -14,12 +14,37 @@
 mod rule;
 
 pub use rule::{
-    Applies, DEFAULT_CHUNK_SIZE, DEFAULT_THRESHOLD, ERule, default_timeout, policy_timeout,
-    rule_ids, rules,
+    DEFAULT_CHUNK_SIZE, DEFAULT_THRESHOLD, ERule, default_timeout, policy_timeout, rule_ids, rules,
 };
 
-use crate::ir::Exception;
+use std::collections::BTreeMap;
+
 use crate::ir::values::Timestamp;
+use crate::ir::{Exception, Home, Homed, ScopeMap};
+
+/// A governance object's id (bundle, diff): its name, prefixed with its
+/// policy's name when it lives in a project's or agent's namespace, where
+/// names are unique per home and not across the tenant (spec §3).
+pub fn object_id<T: Homed>(x: &T) -> String {
+    match (x.home(), x.policy()) {
+        (Home::Tenant, _) | (_, None) => x.name().to_string(),
+        (_, Some(p)) => format!("{p}/{}", x.name()),
+    }
+}
+
+/// The events an object covers, as one scope: what it writes, and its
+/// home's key (`project: payments`) where it does not write that key (a
+/// written key that contradicts the home is GC307, it would never apply).
+pub fn object_scope(scope: &ScopeMap, home: &Home) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = scope
+        .iter()
+        .map(|(k, v)| (k.value.clone(), v.value.clone()))
+        .collect();
+    if let Some((k, v)) = home.scope_key() {
+        out.entry(k.to_string()).or_insert_with(|| v.to_string());
+    }
+    out
+}
 
 /// The last second (inclusive) an exception is in force: a date-only
 /// `expires: 2026-11-30` lasts through that whole day (to

@@ -8,7 +8,7 @@ use crate::ir::cond::Cond;
 use crate::ir::enums::*;
 use crate::ir::layers::resolve;
 use crate::ir::values::Duration;
-use crate::ir::{Owner, Policy, Program, Rule, When};
+use crate::ir::{Home, Owner, Policy, Program, Rule, When};
 use crate::source::{SourceFile, Span};
 
 /// Threshold of a model-tier rule when neither the rule nor its provider
@@ -34,44 +34,6 @@ pub fn policy_timeout(policy: Option<&Policy>, tier: Tier) -> Duration {
     policy
         .and_then(|p| p.given_timeout(tier))
         .unwrap_or_else(|| default_timeout(tier))
-}
-
-/// The events a rule's owner covers, resolved once from the owner and its
-/// policy's status and scope.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Applies {
-    All,
-    /// An inactive policy, or a project or agent policy naming none.
-    Nothing,
-    Agent(String),
-    Project(String),
-}
-
-impl Applies {
-    fn of(program: &Program, owner: &Owner, policy: Option<usize>) -> Applies {
-        match owner {
-            Owner::Agent(a) => Applies::Agent(a.clone()),
-            Owner::Policy(_) => {
-                let Some(p) = policy.and_then(|i| program.policies.get(i)) else {
-                    return Applies::All;
-                };
-                if p.effective_status() != PolicyStatus::Active {
-                    return Applies::Nothing;
-                }
-                match p.scope.value {
-                    Scope::Project => p
-                        .project
-                        .as_ref()
-                        .map_or(Applies::Nothing, |x| Applies::Project(x.value.clone())),
-                    Scope::Agent => p
-                        .agent
-                        .as_ref()
-                        .map_or(Applies::Nothing, |x| Applies::Agent(x.value.clone())),
-                    _ => Applies::All,
-                }
-            }
-        }
-    }
 }
 
 /// One runtime rule with every value in force.
@@ -104,6 +66,8 @@ pub struct ERule {
     pub when: Option<String>,
     pub when_tree: Option<Cond>,
     pub provider: Option<String>,
+    /// The provider's object id, resolved narrowest first.
+    pub provider_id: Option<String>,
     pub category: Option<String>,
     /// Rule, then provider default, then [`DEFAULT_THRESHOLD`] for a
     /// model-tier rule; `None` where no provider scores the rule.
@@ -132,7 +96,8 @@ pub struct ERule {
     pub first_match: bool,
     /// Index in `Program::policies` of the owning (or overridden) policy.
     pub policy: Option<usize>,
-    pub applies: Applies,
+    /// The events it applies to: its owner's home.
+    pub applies: Home,
     pub file: Arc<SourceFile>,
     /// The rule's name key.
     pub span: Span,
@@ -186,7 +151,16 @@ pub fn rules(program: &Program) -> Vec<ERule> {
         });
         let pol: Option<&Policy> = policy.and_then(|p| program.policies.get(p));
         let provider = r.provider.as_ref().map(|p| p.value.clone());
-        let prov = provider.as_ref().and_then(|p| program.provider(p));
+        // Resolved narrowest first from the home of the rule that writes
+        // the provider: this one, or (inherited) the rule it overrides.
+        let wider = res.overrides.and_then(|j| program.rules.get(j));
+        let writer = match program.rules.get(i) {
+            Some(own) if own.provider.is_some() => own,
+            _ => wider.unwrap_or(r),
+        };
+        let prov = provider
+            .as_ref()
+            .and_then(|p| program.provider(p, &program.rule_home(writer)));
         let tier = r.tier();
         let streaming = pol.and_then(|p| p.streaming.as_ref());
         let threshold = r.threshold.as_ref().map(|t| t.value).or_else(|| {
@@ -235,6 +209,7 @@ pub fn rules(program: &Program) -> Vec<ERule> {
             }),
             threshold,
             provider,
+            provider_id: prov.map(super::object_id),
             llm_check: r.llm_check.as_ref().map(|l| l.value.clone()),
             fix_strategy: r.fix_strategy.as_ref().map(|f| f.value),
             fix_expression: r.fix_expression.as_ref().map(|c| c.text.clone()),
@@ -290,7 +265,10 @@ pub fn rules(program: &Program) -> Vec<ERule> {
                 .and_then(|p| p.combine.as_ref())
                 .is_some_and(|c| c.value == Combine::FirstMatch),
             policy,
-            applies: Applies::of(program, &r.owner, policy),
+            applies: match &r.owner {
+                Owner::Agent(a) => Home::Agent(a.clone()),
+                Owner::Policy(_) => Home::of(pol),
+            },
             file: r.file.clone(),
             span: r.name.span,
         };

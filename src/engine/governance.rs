@@ -14,7 +14,7 @@ use super::event::Event;
 use super::rules::glob_match;
 use crate::ir::enums::{Action, CapAction, ExceptionStatus, Window};
 use crate::ir::values::{Dec, Timestamp, civil_from_days};
-use crate::ir::{Exception, Program, ScopeMap, TargetKind};
+use crate::ir::{Exception, Home, Program, ScopeMap, TargetKind};
 
 /// Whether an event falls in a scope (`org`, `team`, `project`,
 /// `identity`, `agent`, `model`; values are globs). An empty scope is all.
@@ -37,6 +37,7 @@ pub fn scope_matches(scope: &ScopeMap, e: &Event) -> bool {
 /// (a date-only `expires` lasts through that day), scope matching.
 pub fn exception_applies(x: &Exception, e: &Event) -> bool {
     if x.status.as_ref().map(|s| s.value) != Some(ExceptionStatus::Approved)
+        || !x.home.covers(e)
         || !scope_matches(&x.scope, e)
     {
         return false;
@@ -47,32 +48,39 @@ pub fn exception_applies(x: &Exception, e: &Event) -> bool {
     crate::effective::exception_in_dates(x, ts)
 }
 
-/// The exception (if any) exempting `e` from the target `kind/name`.
+/// The exception (if any) exempting `e` from the rule `name`.
 pub fn exempting<'p>(
     program: &'p Program,
     kind: TargetKind,
     name: &str,
     e: &Event,
 ) -> Option<&'p Exception> {
-    exempting_where(program, kind, name, |_, x| exception_applies(x, e))
+    program.exceptions.iter().find(|x| {
+        x.target
+            .as_ref()
+            .is_some_and(|t| t.value.0 == kind && t.value.1 == name)
+            && exception_applies(x, e)
+    })
 }
 
-/// [`exempting`], given which exceptions (by index) are in force.
-fn exempting_where<'p>(
-    program: &'p Program,
-    kind: TargetKind,
-    name: &str,
-    in_force: impl Fn(usize, &Exception) -> bool,
-) -> Option<&'p Exception> {
+/// The exception (if any) in force that exempts from cap `ci`: its target
+/// resolves, from the exception's home, to that cap.
+fn exempting_cap(
+    program: &Program,
+    ci: usize,
+    in_force: impl Fn(usize) -> bool,
+) -> Option<&Exception> {
     program
         .exceptions
         .iter()
         .enumerate()
         .find(|(xi, x)| {
-            x.target
-                .as_ref()
-                .is_some_and(|t| t.value.0 == kind && t.value.1 == name)
-                && in_force(*xi, x)
+            x.target.as_ref().is_some_and(|t| {
+                t.value.0 == TargetKind::Cap
+                    && program
+                        .cap(&t.value.1, &x.home)
+                        .is_some_and(|(i, _)| i == ci)
+            }) && in_force(*xi)
         })
         .map(|(_, x)| x)
 }
@@ -296,10 +304,13 @@ impl Facts {
             cost_usd: e.cost_usd,
             tokens: e.tokens.total,
             budgets: Bits::of(budgets.len(), |i| {
-                budgets.get(i).is_some_and(|b| scope_matches(&b.scope, e))
+                budgets
+                    .get(i)
+                    .is_some_and(|b| b.home.covers(e) && scope_matches(&b.scope, e))
             }),
             caps: Bits::of(caps.len(), |i| {
-                caps.get(i).is_some_and(|c| scope_matches(&c.scope, e))
+                caps.get(i)
+                    .is_some_and(|c| c.home.covers(e) && scope_matches(&c.scope, e))
             }),
             exceptions: Bits::of(exceptions.len(), |i| {
                 exceptions.get(i).is_some_and(|x| {
@@ -416,8 +427,7 @@ impl Governance {
             if usage <= limit {
                 continue;
             }
-            let in_force = |xi: usize, _: &Exception| e.exceptions.has(xi);
-            if let Some(x) = exempting_where(program, TargetKind::Cap, &c.name.value, in_force) {
+            if let Some(x) = exempting_cap(program, ci, |xi| e.exceptions.has(xi)) {
                 out.push(GovEvent::Exempted {
                     exception: x.name.value.clone(),
                     target: format!("cap/{}", c.name.value),
@@ -436,7 +446,7 @@ impl Governance {
                 let chain = c.approval_chain.as_ref().map(|x| x.value.clone());
                 let approvers = chain
                     .as_deref()
-                    .map(|ch| approvers_of(program, ch, |bi| e.budgets.has(bi)))
+                    .map(|ch| approvers_of(program, ch, &c.home, |bi| e.budgets.has(bi)))
                     .unwrap_or_default();
                 out.push(GovEvent::CapTripped {
                     cap,
@@ -461,18 +471,24 @@ impl Governance {
 
 /// A chain's approvers for an event, `budget_owner` resolved to the owners
 /// of the budgets whose scope matches the event (narrowest scope first).
-pub fn approvers(program: &Program, chain: &str, e: &Event) -> Vec<String> {
-    approvers_of(program, chain, |bi| {
+/// `chain` is resolved from `from`, the home of the cap that names it.
+pub fn approvers(program: &Program, chain: &str, from: &Home, e: &Event) -> Vec<String> {
+    approvers_of(program, chain, from, |bi| {
         program
             .budgets
             .get(bi)
-            .is_some_and(|b| scope_matches(&b.scope, e))
+            .is_some_and(|b| b.home.covers(e) && scope_matches(&b.scope, e))
     })
 }
 
 /// [`approvers`], given which budgets (by index) cover the event.
-fn approvers_of(program: &Program, chain: &str, covers: impl Fn(usize) -> bool) -> Vec<String> {
-    let Some(c) = program.chains.iter().find(|c| c.name.value == chain) else {
+fn approvers_of(
+    program: &Program,
+    chain: &str,
+    from: &Home,
+    covers: impl Fn(usize) -> bool,
+) -> Vec<String> {
+    let Some(c) = program.chain(chain, from) else {
         return Vec::new();
     };
     let mut owners: Vec<(usize, String)> = program
@@ -482,9 +498,10 @@ fn approvers_of(program: &Program, chain: &str, covers: impl Fn(usize) -> bool) 
         .filter(|(bi, _)| covers(*bi))
         .map(|(_, b)| b)
         .filter_map(|b| {
-            b.owner
-                .as_ref()
-                .map(|o| (usize::MAX - b.scope.len(), o.value.clone()))
+            b.owner.as_ref().map(|o| {
+                let narrow = b.scope.len() + usize::from(b.home.scope_key().is_some());
+                (usize::MAX - narrow, o.value.clone())
+            })
         })
         .collect();
     owners.sort();

@@ -7,7 +7,7 @@ use regex::Regex;
 use regex_automata::meta;
 
 use crate::cel::Expr;
-pub use crate::effective::Applies;
+use crate::ir::Home;
 use crate::ir::enums::*;
 use crate::ir::{Owner, Program};
 
@@ -60,19 +60,19 @@ pub struct CRule {
     /// Index in `Program::policies` of the owning (or overridden) policy.
     pub policy: Option<usize>,
     /// The events its owner covers.
-    pub applies: Applies,
+    pub applies: Home,
     /// `file:line:column` of the rule's name.
     pub location: String,
 }
 
-impl Applies {
-    /// Whether the event is covered.
+impl Home {
+    /// Whether the event is in this home.
     pub fn covers(&self, e: &super::event::Event) -> bool {
         match self {
-            Applies::All => true,
-            Applies::Nothing => false,
-            Applies::Agent(a) => e.agent.as_deref() == Some(a.as_str()),
-            Applies::Project(p) => e.project.as_deref() == Some(p.as_str()),
+            Home::Tenant => true,
+            Home::Off(_) => false,
+            Home::Agent(a) => e.agent.as_deref() == Some(a.as_str()),
+            Home::Project(p) => e.project.as_deref() == Some(p.as_str()),
         }
     }
 }

@@ -93,6 +93,7 @@ fn lower_policy_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
             );
         }
     }
+    let policy_name = policy.as_ref().map(|p| p.name.value.clone());
     if let Some(p) = policy {
         program.policies.push(p);
     }
@@ -106,6 +107,15 @@ fn lower_policy_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
             "EXCEPTIONS" => lower_exceptions(cx, body, &mut program.exceptions),
             _ => {}
         }
+    }
+    // The file's policy homes its objects (spec §3: names are scoped by policy).
+    let p = &mut *program;
+    let policies = p.providers.iter_mut().map(|x| &mut x.policy);
+    let policies = policies.chain(p.budgets.iter_mut().map(|x| &mut x.policy));
+    let policies = policies.chain(p.caps.iter_mut().map(|x| &mut x.policy));
+    let policies = policies.chain(p.chains.iter_mut().map(|x| &mut x.policy));
+    for slot in policies.chain(p.exceptions.iter_mut().map(|x| &mut x.policy)) {
+        slot.clone_from(&policy_name);
     }
 }
 

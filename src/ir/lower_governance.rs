@@ -2,6 +2,7 @@
 //! → their IR (spec §3, §6).
 
 use super::enums::Adapter;
+use super::home::Home;
 use super::model::*;
 use super::patterns::{CREDENTIAL_KEYS, looks_like_secret};
 use super::reader::Cx;
@@ -133,6 +134,8 @@ pub fn lower_providers(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Provider>) {
         let mut p = Provider {
             file: cx.file.clone(),
             name,
+            policy: None,
+            home: Home::Tenant,
             adapter: None,
             hosting: None,
             endpoint: None,
@@ -286,6 +289,8 @@ pub fn lower_budgets(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Budget>) {
         out.push(Budget {
             file: cx.file.clone(),
             name,
+            policy: None,
+            home: Home::Tenant,
             scope,
             daily_usd,
             weekly_usd,
@@ -359,6 +364,8 @@ pub fn lower_caps(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Cap>) {
         out.push(Cap {
             file: cx.file.clone(),
             name,
+            policy: None,
+            home: Home::Tenant,
             scope,
             window,
             limit_usd,
@@ -434,6 +441,8 @@ pub fn lower_chains(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Chain>) {
         out.push(Chain {
             file: cx.file.clone(),
             name,
+            policy: None,
+            home: Home::Tenant,
             steps,
             timeout,
             on_timeout,
@@ -520,6 +529,8 @@ pub fn lower_exceptions(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Exception>) 
         out.push(Exception {
             file: cx.file.clone(),
             name,
+            policy: None,
+            home: Home::Tenant,
             target,
             scope,
             starts,

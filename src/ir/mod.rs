@@ -6,6 +6,7 @@ pub mod cel_source;
 pub mod cond;
 pub mod enums;
 pub mod fields;
+pub mod home;
 pub mod layers;
 pub mod lower;
 pub mod lower_governance;
@@ -15,5 +16,6 @@ pub mod patterns;
 pub mod reader;
 pub mod values;
 
+pub use home::Home;
 pub use lower::lower_file;
 pub use model::*;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::cel_source::Cel;
 use super::cond::Cond;
 use super::enums::*;
+use super::home::Home;
 use super::values::{Dec, Duration, Timestamp};
 use crate::source::{SourceFile, Span, Spanned};
 
@@ -267,6 +268,10 @@ pub struct Retry {
 pub struct Provider {
     pub file: Arc<SourceFile>,
     pub name: Spanned<String>,
+    /// The policy defined in the same file, if any.
+    pub policy: Option<String>,
+    /// Where it applies and whose namespace its name is in (set by [`Program::reindex`]).
+    pub home: Home,
     pub adapter: Option<Spanned<Adapter>>,
     pub hosting: Option<Spanned<Hosting>>,
     pub endpoint: Option<Spanned<String>>,
@@ -288,6 +293,10 @@ pub type ScopeMap = Vec<(Spanned<String>, Spanned<String>)>;
 pub struct Budget {
     pub file: Arc<SourceFile>,
     pub name: Spanned<String>,
+    /// The policy defined in the same file, if any.
+    pub policy: Option<String>,
+    /// Where it applies and whose namespace its name is in (set by [`Program::reindex`]).
+    pub home: Home,
     pub scope: ScopeMap,
     pub daily_usd: Option<Spanned<Dec>>,
     pub weekly_usd: Option<Spanned<Dec>>,
@@ -300,6 +309,10 @@ pub struct Budget {
 pub struct Cap {
     pub file: Arc<SourceFile>,
     pub name: Spanned<String>,
+    /// The policy defined in the same file, if any.
+    pub policy: Option<String>,
+    /// Where it applies and whose namespace its name is in (set by [`Program::reindex`]).
+    pub home: Home,
     pub scope: ScopeMap,
     pub window: Option<Spanned<Window>>,
     pub limit_usd: Option<Spanned<Dec>>,
@@ -319,6 +332,10 @@ pub struct Step {
 pub struct Chain {
     pub file: Arc<SourceFile>,
     pub name: Spanned<String>,
+    /// The policy defined in the same file, if any.
+    pub policy: Option<String>,
+    /// Where it applies and whose namespace its name is in (set by [`Program::reindex`]).
+    pub home: Home,
     pub steps: Vec<Step>,
     pub timeout: Option<Spanned<Duration>>,
     pub on_timeout: Option<Spanned<OnTimeout>>,
@@ -335,6 +352,10 @@ pub enum TargetKind {
 pub struct Exception {
     pub file: Arc<SourceFile>,
     pub name: Spanned<String>,
+    /// The policy defined in the same file, if any.
+    pub policy: Option<String>,
+    /// Where it applies and whose namespace its name is in (set by [`Program::reindex`]).
+    pub home: Home,
     pub target: Option<Spanned<(TargetKind, String)>>,
     pub scope: ScopeMap,
     pub starts: Option<Spanned<Timestamp>>,
@@ -357,7 +378,82 @@ pub struct Program {
     pub exceptions: Vec<Exception>,
     /// Name → first index, rebuilt by [`Program::reindex`].
     policy_index: std::collections::HashMap<String, usize>,
-    provider_index: std::collections::HashMap<String, usize>,
+    /// (home, name) → first index, for narrowest-first lookups.
+    provider_index: Names,
+    cap_index: Names,
+    chain_index: Names,
+}
+
+type Names = std::collections::HashMap<(Home, String), usize>;
+
+/// A governance object: named, and homed by the policy of its file.
+pub trait Homed {
+    fn name(&self) -> &str;
+    fn policy(&self) -> Option<&str>;
+    fn home(&self) -> &Home;
+    fn set_home(&mut self, home: Home);
+}
+
+/// Where a definition is written: its file and name key.
+pub trait Located {
+    fn location(&self) -> (&Arc<SourceFile>, Span);
+}
+
+macro_rules! homed {
+    ($($t:ty),+) => {$(
+        impl Homed for $t {
+            fn name(&self) -> &str {
+                &self.name.value
+            }
+            fn policy(&self) -> Option<&str> {
+                self.policy.as_deref()
+            }
+            fn home(&self) -> &Home {
+                &self.home
+            }
+            fn set_home(&mut self, home: Home) {
+                self.home = home;
+            }
+        }
+        impl Located for $t {
+            fn location(&self) -> (&Arc<SourceFile>, Span) {
+                (&self.file, self.name.span)
+            }
+        }
+    )+};
+}
+
+homed!(Provider, Budget, Cap, Chain, Exception);
+
+/// Sets each object's home from its policy, and indexes it by (home, name).
+fn home_all<T: Homed>(
+    items: &mut [T],
+    policies: &[Policy],
+    policy_index: &std::collections::HashMap<String, usize>,
+    index: Option<&mut Names>,
+) {
+    for it in items.iter_mut() {
+        let policy = it
+            .policy()
+            .and_then(|p| policy_index.get(p))
+            .and_then(|&i| policies.get(i));
+        it.set_home(Home::of(policy));
+    }
+    if let Some(index) = index {
+        index.clear();
+        for (i, it) in items.iter().enumerate() {
+            index
+                .entry((it.home().clone(), it.name().to_string()))
+                .or_insert(i);
+        }
+    }
+}
+
+/// The first of `items` named `name` in one of `from`'s lookup homes.
+fn lookup<'a, T>(items: &'a [T], index: &Names, name: &str, from: &Home) -> Option<(usize, &'a T)> {
+    from.lookup_order()
+        .find_map(|h| index.get(&(h.clone(), name.to_string())))
+        .and_then(|&i| items.get(i).map(|x| (i, x)))
 }
 
 impl Program {
@@ -379,20 +475,41 @@ impl Program {
         for (i, p) in self.policies.iter().enumerate() {
             self.policy_index.entry(p.name.value.clone()).or_insert(i);
         }
-        self.provider_index.clear();
-        for (i, p) in self.providers.iter().enumerate() {
-            self.provider_index.entry(p.name.value.clone()).or_insert(i);
-        }
+        let (pol, idx) = (&self.policies, &self.policy_index);
+        home_all(
+            &mut self.providers,
+            pol,
+            idx,
+            Some(&mut self.provider_index),
+        );
+        home_all(&mut self.budgets, pol, idx, None);
+        home_all(&mut self.caps, pol, idx, Some(&mut self.cap_index));
+        home_all(&mut self.chains, pol, idx, Some(&mut self.chain_index));
+        home_all(&mut self.exceptions, pol, idx, None);
     }
     pub fn policy(&self, name: &str) -> Option<&Policy> {
         self.policy_index
             .get(name)
             .and_then(|&i| self.policies.get(i))
     }
-    pub fn provider(&self, name: &str) -> Option<&Provider> {
-        self.provider_index
-            .get(name)
-            .and_then(|&i| self.providers.get(i))
+    /// The provider a reference from `from` means (narrowest first).
+    pub fn provider(&self, name: &str, from: &Home) -> Option<&Provider> {
+        lookup(&self.providers, &self.provider_index, name, from).map(|x| x.1)
+    }
+    /// The cap (and its index) a reference from `from` means.
+    pub fn cap(&self, name: &str, from: &Home) -> Option<(usize, &Cap)> {
+        lookup(&self.caps, &self.cap_index, name, from)
+    }
+    /// The approval chain a reference from `from` means.
+    pub fn chain(&self, name: &str, from: &Home) -> Option<&Chain> {
+        lookup(&self.chains, &self.chain_index, name, from).map(|x| x.1)
+    }
+    /// The home of a rule: its policy's, or its agent's.
+    pub fn rule_home(&self, rule: &Rule) -> Home {
+        match &rule.owner {
+            Owner::Policy(p) => Home::of(self.policy(p)),
+            Owner::Agent(a) => Home::Agent(a.clone()),
+        }
     }
     /// The policy a rule belongs to (none for agent rules).
     pub fn policy_of(&self, rule: &Rule) -> Option<&Policy> {

@@ -333,7 +333,7 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC307",
         name: "invalid-scope",
         severity: Error,
-        doc: "A policy scope without its target (`scope: project` needs `project:`, `scope: agent` needs `agent:`), or a budget/cap/exception scope with a key outside org, team, project, identity, agent, model.",
+        doc: "A policy scope without its target (`scope: project` needs `project:`, `scope: agent` needs `agent:`), a budget/cap/exception scope with a key outside org, team, project, identity, agent, model, or one that names another project (or agent) than the policy it is defined in (it would never apply).",
     },
     CodeInfo {
         code: Code::ExpiredException,

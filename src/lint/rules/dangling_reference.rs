@@ -4,9 +4,27 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::enums::CapAction;
-use crate::ir::{Program, TargetKind};
+use crate::ir::{Home, Homed, Program, TargetKind};
 use crate::lint::registry::Code;
 use crate::suggest::did_you_mean;
+
+/// Why `name` does not resolve from `from`, and what might be meant:
+/// defined only where `from` cannot see it, or a near spelling among the
+/// names it can.
+fn scoped_hint<T: Homed>(name: &str, items: &[T], from: &Home, what: &str) -> String {
+    let visible = |x: &&T| from.lookup_order().any(|h| h == x.home());
+    if let Some(elsewhere) = items.iter().find(|x| x.name() == name && !visible(x)) {
+        return format!(
+            "`{name}` is defined in {}, which {} cannot see: names resolve in the referring policy's project (or agent), then the tenant",
+            elsewhere.home().describe(),
+            from.describe()
+        );
+    }
+    let mut names: Vec<&str> = items.iter().filter(visible).map(Homed::name).collect();
+    names.sort_unstable();
+    names.dedup();
+    hint(name, names.into_iter(), what)
+}
 
 fn hint<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, what: &str) -> String {
     let list: Vec<&str> = candidates.collect();
@@ -20,7 +38,8 @@ fn hint<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, what: &str) -
 pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
     for r in &p.rules {
         let Some(prov) = &r.provider else { continue };
-        match p.provider(&prov.value) {
+        let home = p.rule_home(r);
+        match p.provider(&prov.value, &home) {
             None => out.push(
                 Diagnostic::new(
                     Code::UnknownProvider,
@@ -28,9 +47,10 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                     prov.span,
                     format!("unknown provider `{}`", prov.value),
                 )
-                .with_help(hint(
+                .with_help(scoped_hint(
                     &prov.value,
-                    p.providers.iter().map(|x| x.name.value.as_str()),
+                    &p.providers,
+                    &home,
                     "provider",
                 )),
             ),
@@ -58,7 +78,7 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
     }
     for c in &p.caps {
         match (&c.approval_chain, c.action.as_ref().map(|a| a.value)) {
-            (Some(chain), _) if !p.chains.iter().any(|x| x.name.value == chain.value) => {
+            (Some(chain), _) if p.chain(&chain.value, &c.home).is_none() => {
                 out.push(
                     Diagnostic::new(
                         Code::UnknownApprovalChain,
@@ -66,9 +86,10 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                         chain.span,
                         format!("unknown approval chain `{}`", chain.value),
                     )
-                    .with_help(hint(
+                    .with_help(scoped_hint(
                         &chain.value,
-                        p.chains.iter().map(|x| x.name.value.as_str()),
+                        &p.chains,
+                        &c.home,
                         "approval chain",
                     )),
                 );
@@ -95,18 +116,15 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
         let Some(t) = &e.target else { continue };
         let (kind, name) = &t.value;
         let exists = match kind {
-            TargetKind::Cap => p.caps.iter().any(|c| &c.name.value == name),
+            TargetKind::Cap => p.cap(name, &e.home).is_some(),
             TargetKind::Rule => p.rules.iter().any(|r| &r.name.value == name),
         };
         if !exists {
-            let (what, names): (&str, Vec<&str>) = match kind {
-                TargetKind::Cap => (
-                    "cap",
-                    p.caps.iter().map(|c| c.name.value.as_str()).collect(),
-                ),
+            let (what, help) = match kind {
+                TargetKind::Cap => ("cap", scoped_hint(name, &p.caps, &e.home, "cap")),
                 TargetKind::Rule => (
                     "rule",
-                    p.rules.iter().map(|r| r.name.value.as_str()).collect(),
+                    hint(name, p.rules.iter().map(|r| r.name.value.as_str()), "rule"),
                 ),
             };
             out.push(
@@ -119,7 +137,7 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                         e.name.value
                     ),
                 )
-                .with_help(hint(name, names.into_iter(), what)),
+                .with_help(help),
             );
         }
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Owner, Program, Rule};
+use crate::ir::{Home, Homed, Located, Owner, Program, Rule};
 use crate::lint::registry::Code;
 use crate::source::{SourceFile, Span};
 
@@ -24,6 +24,32 @@ fn find_duplicates<'a>(
             ),
             None => {
                 seen.insert(name, (file, span));
+            }
+        }
+    }
+}
+
+/// Governance names are scoped by their policy's home (spec §3): the same
+/// name in two projects is two objects.
+fn homed<T: Homed + Located>(what: &str, items: &[T], out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<(&Home, &str), &T> = HashMap::new();
+    for it in items {
+        match seen.get(&(it.home(), it.name())) {
+            Some(first) => {
+                let (f0, s0) = first.location();
+                let (file, span) = it.location();
+                let place = match it.home() {
+                    Home::Tenant => String::new(),
+                    h => format!(" in {}", h.describe()),
+                };
+                out.push(
+                    Diagnostic::new(Code::DuplicateName, file, span, format!("duplicate {what} `{}`{place}", it.name()))
+                        .with_related(f0, s0, "first defined here")
+                        .with_help(format!("rename one of them; {what} names must be unique within a policy's project (or agent), and the tenant's across the tenant")),
+                );
+            }
+            None => {
+                seen.insert((it.home(), it.name()), it);
             }
         }
     }
@@ -67,39 +93,9 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    find_duplicates(
-        "provider",
-        p.providers
-            .iter()
-            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
-        out,
-    );
-    find_duplicates(
-        "budget",
-        p.budgets
-            .iter()
-            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
-        out,
-    );
-    find_duplicates(
-        "cap",
-        p.caps
-            .iter()
-            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
-        out,
-    );
-    find_duplicates(
-        "approval chain",
-        p.chains
-            .iter()
-            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
-        out,
-    );
-    find_duplicates(
-        "exception",
-        p.exceptions
-            .iter()
-            .map(|x| (x.name.value.clone(), &x.file, x.name.span)),
-        out,
-    );
+    homed("provider", &p.providers, out);
+    homed("budget", &p.budgets, out);
+    homed("cap", &p.caps, out);
+    homed("approval chain", &p.chains, out);
+    homed("exception", &p.exceptions, out);
 }

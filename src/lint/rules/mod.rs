@@ -7,4 +7,5 @@ pub mod duplicate_name;
 pub mod expired_exception;
 pub mod inactive_rule;
 pub mod incomplete_rule;
+pub mod scope_outside_home;
 pub mod several_active_policies;
