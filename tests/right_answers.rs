@@ -602,3 +602,129 @@ fn names_are_scoped_by_policy() {
         "{text}"
     );
 }
+
+/// The records `simulate --events` wrote, by line.
+fn event_records(policy: &str, trace: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let o = guardctl(&[
+        "simulate",
+        policy,
+        "--traces",
+        trace,
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().unwrap() <= 1, "{}", stderr(&o));
+    std::fs::read_to_string(events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Settings that rewrite content take effect: a filter that leaves less
+/// than `filter_min_length` blocks; every fix strategy produces the fixed
+/// text; a fix that cannot apply says so and follows `fail_mode`; early
+/// termination stops at the first trigger of any action, not only a block.
+#[test]
+fn rewriting_settings_take_effect() {
+    let policy = r#"POLICY:
+  name: rw
+  scope: tenant
+  fail_mode: closed
+GUARDRAILS:
+  links:
+    kind: output
+    domains: {deny: [evil.example]}
+    action: filter
+    filter_min_length: 20
+    when: "metadata.case == 'filter'"
+  trunc:
+    kind: output
+    patterns: ['SECRET-\d+']
+    action: fix
+    fix_strategy: truncate
+    when: "metadata.case == 'truncate'"
+  html:
+    kind: output
+    check: "!output.contains('<')"
+    action: fix
+    fix_strategy: strip_html
+    when: "metadata.case == 'html'"
+  norm:
+    kind: output
+    check: "false"
+    action: fix
+    fix_strategy: normalize
+    when: "metadata.case == 'normalize'"
+  custom:
+    kind: output
+    check: "output.size() < 30"
+    action: fix
+    fix_strategy: custom
+    fix_expression: "output.size() > 30 ? 'Shortened.' : output"
+    when: "metadata.case == 'custom'"
+  cannot:
+    kind: output
+    check: "false"
+    action: fix
+    fix_strategy: truncate
+    when: "metadata.case == 'cannot'"
+"#;
+    let lines = [
+        r#"{"id":"short","output":"see https://evil.example/x ok","metadata":{"case":"filter"}}"#,
+        r#"{"id":"long","output":"see https://evil.example/x for the full release notes of today","metadata":{"case":"filter"}}"#,
+        r#"{"id":"truncate","output":"Your code is SECRET-42 keep it","metadata":{"case":"truncate"}}"#,
+        r#"{"id":"html","output":"<p>Hi <b>there</b> &amp; bye</p>","metadata":{"case":"html"}}"#,
+        r#"{"id":"normalize","output":"Ｈｅｌｌｏ\u200b  wor\u0007ld","metadata":{"case":"normalize"}}"#,
+        r#"{"id":"custom","output":"This answer is far too long for the channel.","metadata":{"case":"custom"}}"#,
+        r#"{"id":"cannot","output":"anything","metadata":{"case":"cannot"}}"#,
+    ];
+    let dir = repo(&[("p.yaml", policy), ("t.jsonl", &lines.join("\n"))]);
+    let records = event_records(&p(dir.path(), "p.yaml"), &p(dir.path(), "t.jsonl"));
+    let by = |id: &str| records.iter().find(|r| r["id"] == id).unwrap().clone();
+    assert_eq!(by("short")["decision"], "block", "{}", by("short"));
+    assert_eq!(by("long")["decision"], "filter");
+    assert_eq!(
+        by("long")["redacted_output"],
+        "see  for the full release notes of today"
+    );
+    assert_eq!(by("truncate")["redacted_output"], "Your code is ");
+    assert_eq!(by("html")["redacted_output"], "Hi there & bye");
+    assert_eq!(by("normalize")["redacted_output"], "Hello world");
+    assert_eq!(by("custom")["redacted_output"], "Shortened.");
+    assert_eq!(by("custom")["decision"], "fix");
+    let cannot = by("cannot");
+    assert_eq!(cannot["decision"], "block", "fail_mode closed: {cannot}");
+    assert!(
+        cannot
+            .to_string()
+            .contains("truncate needs a finding to cut at"),
+        "{cannot}"
+    );
+
+    // Early termination: a `log` trigger stops the rules after it.
+    let early = r#"POLICY:
+  name: early
+  scope: tenant
+  streaming: {enabled: true, early_termination: true}
+GUARDRAILS:
+  first:
+    kind: input
+    patterns: [hello]
+    action: log
+    priority: 1
+  second:
+    kind: input
+    patterns: [hello]
+    action: block
+    priority: 2
+"#;
+    let dir = repo(&[
+        ("p.yaml", early),
+        ("t.jsonl", r#"{"id":"e","input":"hello"}"#),
+    ]);
+    let records = event_records(&p(dir.path(), "p.yaml"), &p(dir.path(), "t.jsonl"));
+    assert_eq!(records[0]["decision"], "log", "{}", records[0]);
+}

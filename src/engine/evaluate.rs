@@ -504,7 +504,7 @@ pub fn labels(matches: &[Match], rule: Option<&str>) -> Vec<(usize, usize, Strin
 
 /// The content a rule of `kind` evaluates, and its field name (the
 /// event's own text when it holds one, so a scan does not copy it).
-fn content(e: &Event, kind: Kind) -> Option<(Arc<str>, &'static str)> {
+pub(crate) fn content(e: &Event, kind: Kind) -> Option<(Arc<str>, &'static str)> {
     let text = |s: String| Arc::from(s);
     match kind {
         Kind::Input | Kind::Both => e.input.clone().map(|t| (t, "input")),
@@ -620,6 +620,7 @@ pub fn evaluate(
             hits: Vec::new(),
             chunk: None,
             score: None,
+            fixed: None,
         };
         if !rule.applies.covers(e) || overridden.contains(&rule.source) {
             continue;
@@ -693,21 +694,134 @@ pub fn evaluate(
             out.action = Some(Action::Block);
             out.why = Why::FailClosed(Box::new(std::mem::replace(&mut out.why, Why::AllPassed)));
         }
-        let decisive = out.action.is_some_and(|a| a == Action::Block)
-            || (rule.first_match && out.action.is_some());
-        if decisive && (rule.early_termination || rule.first_match) {
+        if out.status == Status::Triggered {
+            rewrite_limits(rule, &mut out, text, &host);
+        }
+        // A `first_match` policy's first rule that acts decides alone.
+        if out.action.is_some() && rule.first_match {
             terminated = Some(ri);
         }
         outcomes.push(out);
     }
+    if set.rules.iter().any(|r| r.early_termination) {
+        terminate_early(set, &mut outcomes);
+    }
     let decision = decide(set, &outcomes);
-    let (redacted_input, redacted_output) = redactions(d, set, e, &outcomes);
+    let (redacted_input, redacted_output) = super::rewrite::rewritten(d, set, e, &outcomes);
     EventResult {
         line: e.line,
         decision,
         outcomes,
         redacted_input,
         redacted_output,
+    }
+}
+
+/// Early termination (Kore: "stops evaluation on the first guardrail
+/// trigger"): the first rule of an `early_termination` policy to act stops
+/// every rule after it. "First" is in time: input rules act before the model
+/// answers, a streaming rule at the chunk where it triggered, other output
+/// rules once the answer is complete; rules at the same moment go in
+/// evaluation order. Rules after the stop are skipped, and say by whom.
+fn terminate_early(set: &RuleSet, outcomes: &mut [Outcome]) {
+    let before_answer = |k: Kind| matches!(k, Kind::Input | Kind::ToolInput);
+    let moment = |o: &Outcome, stop: Option<i64>| -> i64 {
+        let Some(rule) = set.rules.get(o.rule) else {
+            return i64::MAX;
+        };
+        if before_answer(rule.kind) {
+            return -1;
+        }
+        match (o.chunk, stop) {
+            (Some(c), _) => i64::try_from(c).unwrap_or(i64::MAX),
+            // A streaming rule that has not triggered was evaluating
+            // alongside the one that stopped the stream.
+            (None, Some(at)) if rule.streaming && o.status != Status::Skipped => at,
+            _ => i64::MAX,
+        }
+    };
+    let first = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            o.action.is_some() && set.rules.get(o.rule).is_some_and(|r| r.early_termination)
+        })
+        .min_by_key(|(i, o)| (moment(o, None), *i))
+        .map(|(i, o)| (i, moment(o, None), o.rule));
+    let Some((at, when, by)) = first else {
+        return;
+    };
+    for (i, o) in outcomes.iter_mut().enumerate() {
+        if i != at && (moment(o, Some(when)), i) > (when, at) && o.status != Status::Skipped {
+            *o = Outcome {
+                rule: o.rule,
+                status: Status::Skipped,
+                why: Why::Terminated(by),
+                action: None,
+                hits: Vec::new(),
+                chunk: None,
+                score: None,
+                fixed: None,
+            };
+        }
+    }
+}
+
+/// What a triggered rule that rewrites content cannot do: a `filter` that
+/// leaves less than `filter_min_length` characters blocks instead; a `fix`
+/// whose strategy cannot repair this content (`truncate` with no finding to
+/// cut at, a `fix_expression` that errs or gives no string, no strategy)
+/// blocks under `fail_mode: closed` and passes the content on unfixed
+/// under `open`, saying so either way.
+fn rewrite_limits(rule: &CRule, out: &mut Outcome, text: &str, host: &RuleHost<'_>) {
+    let take_why = |out: &mut Outcome| Box::new(std::mem::replace(&mut out.why, Why::AllPassed));
+    match out.action {
+        Some(Action::Filter) => {
+            let Some(min) = rule.filter_min_length else {
+                return;
+            };
+            let left = super::rewrite::filtered_len(text, &out.hits);
+            if i64::try_from(left).unwrap_or(i64::MAX) < min {
+                out.why = Why::FilteredTooShort(take_why(out), left, min);
+                out.action = Some(Action::Block);
+            }
+        }
+        Some(Action::Fix) => {
+            let failed: Option<Arc<str>> = match rule.fix_strategy {
+                None => Some("the rule names no fix_strategy".into()),
+                Some(FixStrategy::Truncate) if out.hits.is_empty() => {
+                    Some("truncate needs a finding to cut at, and the check reports none".into())
+                }
+                Some(FixStrategy::Custom) => {
+                    match rule.fix_expression.as_ref().map(|x| eval(x, host)) {
+                        Some(Value::Str(t)) => {
+                            out.fixed = Some(t);
+                            None
+                        }
+                        Some(Value::Error(msg)) => {
+                            Some(format!("fix_expression errored: {msg}").into())
+                        }
+                        Some(other) => Some(
+                            format!(
+                                "fix_expression gave {} instead of a string",
+                                other.type_name()
+                            )
+                            .into(),
+                        ),
+                        None => Some("custom needs a fix_expression".into()),
+                    }
+                }
+                Some(_) => None,
+            };
+            if let Some(msg) = failed {
+                let closed = rule.fail_mode == FailMode::Closed;
+                out.why = Why::Unfixable(take_why(out), msg, closed);
+                if closed {
+                    out.action = Some(Action::Block);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -729,50 +843,6 @@ fn decide(set: &RuleSet, outcomes: &[Outcome]) -> Action {
         .map(|(_, a)| *a)
         .max_by_key(|a| a.rank())
         .unwrap_or(Action::Allow)
-}
-
-fn redactions(
-    d: &Detectors,
-    set: &RuleSet,
-    e: &Event,
-    outcomes: &[Outcome],
-) -> (Option<String>, Option<String>) {
-    let mut spans: BTreeMap<&'static str, Vec<(usize, usize, String)>> = BTreeMap::new();
-    for o in outcomes {
-        let Some(rule) = set.rules.get(o.rule) else {
-            continue;
-        };
-        let redacts = matches!(o.action, Some(Action::Redact | Action::Mask))
-            || (o.action == Some(Action::Fix) && rule.fix_strategy == Some(FixStrategy::RedactPii));
-        if !redacts {
-            continue;
-        }
-        for h in &o.hits {
-            let label = match h.what {
-                What::Entity(ent) => format!("<{ent}>"),
-                _ => format!("<REDACTED:{}>", rule.name),
-            };
-            spans
-                .entry(h.field)
-                .or_default()
-                .push((h.start, h.end, label));
-        }
-        // redact_pii with no recorded hits: redact every PII entity.
-        if o.hits.is_empty() && rule.fix_strategy == Some(FixStrategy::RedactPii) {
-            if let Some((text, field)) = content(e, rule.kind) {
-                spans
-                    .entry(field)
-                    .or_default()
-                    .extend(labels(&d.entities(&text, Some(PII)), None));
-            }
-        }
-    }
-    let apply = |field: &'static str, text: &Option<Arc<str>>| {
-        spans
-            .get(field)
-            .and_then(|s| text.as_ref().map(|t| redact(t, s)))
-    };
-    (apply("input", &e.input), apply("output", &e.output))
 }
 
 fn hit(m: &Match, field: &'static str) -> Hit {
@@ -928,6 +998,7 @@ fn check_rule(
         hits,
         chunk: None,
         score,
+        fixed: None,
     }
 }
 

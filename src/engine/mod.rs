@@ -3,7 +3,8 @@
 //! line shape quickly with `specials`' marks; `small_map` holds an event's
 //! few headers, `scores` its recorded scores), `rules` compiles the IR into evaluation form,
 //! `detect` holds the built-in detectors, `evaluate` decides one event
-//! (`outcome` holds what each rule gave, and words why on demand), and
+//! (`outcome` holds what each rule gave, and words why on demand;
+//! `rewrite` the content passed on after redaction, filters and fixes), and
 //! `governance` accumulates spend against budgets, caps and exceptions over
 //! the trace's timeline.
 
@@ -15,6 +16,7 @@ pub mod gate;
 pub mod governance;
 pub mod normalize;
 pub mod outcome;
+pub mod rewrite;
 pub mod rules;
 pub mod scores;
 pub mod small_map;

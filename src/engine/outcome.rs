@@ -91,6 +91,10 @@ pub enum Why {
     Streaming(usize),
     /// Unevaluated, and the rule fails closed.
     FailClosed(Box<Why>),
+    /// Filtered to this many characters, below `filter_min_length`: blocked.
+    FilteredTooShort(Box<Why>, usize, i64),
+    /// The fix could not be applied (why), and whether fail_mode closed blocked.
+    Unfixable(Box<Why>, Arc<str>, bool),
 }
 
 /// One check of a rule that triggered or could not be evaluated.
@@ -135,6 +139,8 @@ pub struct Outcome {
     pub chunk: Option<usize>,
     /// Recorded score used, for sweeps.
     pub score: Option<f64>,
+    /// The repaired content of a `fix_strategy: custom` fix.
+    pub fixed: Option<Arc<str>>,
 }
 
 impl Outcome {
@@ -178,6 +184,22 @@ impl Outcome {
             Why::FailClosed(inner) => {
                 self.word(inner, rule, set, out);
                 write!(out, "; fail_mode closed blocks")
+            }
+            Why::FilteredTooShort(inner, left, min) => {
+                self.word(inner, rule, set, out);
+                write!(
+                    out,
+                    "; filtered content is {left} characters, below filter_min_length {min}: blocked"
+                )
+            }
+            Why::Unfixable(inner, msg, closed) => {
+                self.word(inner, rule, set, out);
+                let then = if *closed {
+                    "fail_mode closed blocks"
+                } else {
+                    "the content passes unfixed (fail_mode open)"
+                };
+                write!(out, "; the fix cannot be applied ({msg}): {then}")
             }
         };
     }

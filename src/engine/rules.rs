@@ -54,6 +54,8 @@ pub struct CRule {
     pub chunk_size: usize,
     pub fail_mode: FailMode,
     pub fix_strategy: Option<FixStrategy>,
+    pub fix_expression: Option<Expr>,
+    pub filter_min_length: Option<i64>,
     /// The policy's `early_termination` (streaming) or `combine: first_match`.
     pub early_termination: bool,
     pub first_match: bool,
@@ -145,6 +147,8 @@ impl RuleSet {
                 chunk_size: r.chunk_size,
                 fail_mode: r.fail_mode,
                 fix_strategy: r.fix_strategy,
+                fix_expression: r.fix_expression.as_deref().and_then(parse_cel),
+                filter_min_length: r.filter_min_length,
                 early_termination: r.early_termination,
                 first_match: r.first_match,
                 policy: r.policy,

@@ -126,6 +126,15 @@ pub fn human(s: &Summary) -> String {
             let _ = writeln!(o, "  {t:.2}  {hit:>8} / {n:<8} {}", pct(*hit, *n));
         }
     }
+    if !s.not_simulated.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nnot simulated (compiled for the runtime; a trace cannot replay them)"
+        );
+        for u in &s.not_simulated {
+            let _ = writeln!(o, "  {}  ({}; {})", u.setting, u.why, u.at);
+        }
+    }
     if !s.malformed.is_empty() {
         let _ = writeln!(o, "\nmalformed lines (skipped; --strict makes them fatal)");
         for m in &s.malformed {
@@ -226,6 +235,7 @@ pub fn json(s: &Summary) -> J {
         "approval_load": s.approvals.iter().map(|((c, d), n)| json!({"chain": c, "day": d, "requests": n})).collect::<Vec<_>>(),
         "timeline": s.timeline.iter().map(|(d, m)| (d.clone(), json!(m.iter().map(|(a, n)| (a.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>()))).collect::<serde_json::Map<_, _>>(),
         "other_spans": s.other_spans,
+        "not_simulated": s.not_simulated.iter().map(|u| json!({"setting": u.setting, "at": u.at, "why": u.why})).collect::<Vec<_>>(),
         "malformed": {"count": s.malformed_count, "lines": s.malformed.iter().map(|m| json!({"file": m.file, "line": m.line, "column": m.column, "message": m.message})).collect::<Vec<_>>()},
     });
     if let Some(flips) = flips_json(s) {

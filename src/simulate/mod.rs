@@ -7,6 +7,7 @@
 //! thread, so the fold reads little of what another core wrote.
 
 mod pipeline;
+pub mod unsimulated;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -96,6 +97,8 @@ pub struct Summary {
     pub changed_count: usize,
     /// With `--sweep`: the rule and its trigger counts per threshold.
     pub sweep: Option<(String, Vec<SweepPoint>)>,
+    /// Settings present in the policies that a trace cannot replay.
+    pub not_simulated: Vec<unsimulated::Unsimulated>,
     /// The last event's day number and its `timeline` label.
     last_day: Option<(Option<i64>, String)>,
 }
@@ -501,6 +504,7 @@ pub fn run(
     let pool = pool(cfg.threads)?;
     let mut s = Summary {
         flips: baseline.map(|_| BTreeMap::new()),
+        not_simulated: unsimulated::unsimulated(program),
         ..Summary::default()
     };
     let mut sweep_counts = vec![(0usize, 0usize); thresholds.len()];

@@ -1,0 +1,130 @@
+//! Settings a trace cannot replay. A recorded event holds no check
+//! latency, cache state, provider failure, second answer or approver's
+//! reply, so the settings that act on those are compiled for the runtime
+//! but not simulated. Every one present in the policies is listed in the
+//! report, with where it is written, so a simulation never reads as if it
+//! had honoured them.
+
+use std::sync::Arc;
+
+use crate::ir::Program;
+use crate::source::{SourceFile, Span};
+
+/// One setting present but not simulated.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unsimulated {
+    /// `policy payments-safety: timeouts`.
+    pub setting: String,
+    /// `file:line:column`.
+    pub at: String,
+    pub why: &'static str,
+}
+
+const LATENCY: &str = "traces record no check latency";
+const CACHE: &str = "traces record no cache state";
+const FAILURES: &str = "traces record no provider failures";
+const REASK: &str = "a re-asked answer is not in the trace";
+const APPROVALS: &str = "traces record approval requests, not the approvers' replies";
+const EVAL_COST: &str = "evaluation costs are not in the recorded spend";
+const OVERSPEND: &str = "the policy budget's fallback is compiled, not replayed";
+
+fn at(file: &Arc<SourceFile>, span: Span) -> String {
+    let (l, c) = file.line_col(span.start);
+    format!("{}:{l}:{c}", file.name)
+}
+
+/// The settings of `program` that simulate does not replay, sorted.
+pub fn unsimulated(program: &Program) -> Vec<Unsimulated> {
+    let mut out = Vec::new();
+    let mut put = |what: String, file: &Arc<SourceFile>, span: Span, why| {
+        out.push(Unsimulated {
+            setting: what,
+            at: at(file, span),
+            why,
+        });
+    };
+    for p in &program.policies {
+        let name = format!("policy {}", p.name.value);
+        if let Some(t) = &p.timeouts {
+            if let Some(s) = t.local.as_ref().or(t.model.as_ref()).or(t.llm.as_ref()) {
+                put(format!("{name}: timeouts"), &p.file, s.span, LATENCY);
+            }
+        }
+        if let Some(m) = p.streaming.as_ref().and_then(|s| s.max_latency.as_ref()) {
+            put(
+                format!("{name}: streaming.max_latency"),
+                &p.file,
+                m.span,
+                LATENCY,
+            );
+        }
+        if let Some(e) = p.caching.as_ref().and_then(|c| {
+            c.enabled
+                .as_ref()
+                .map(|x| x.span)
+                .or(c.ttl.as_ref().map(|x| x.span))
+        }) {
+            put(format!("{name}: caching"), &p.file, e, CACHE);
+        }
+        if let Some(b) = &p.budget {
+            if let Some(s) = b
+                .monthly_limit_usd
+                .as_ref()
+                .map(|x| x.span)
+                .or(b.overspend_action.as_ref().map(|x| x.span))
+            {
+                put(format!("{name}: budget"), &p.file, s, OVERSPEND);
+            }
+        }
+    }
+    for r in &program.rules {
+        let name = format!("rule {}/{}", r.owner.name(), r.name.value);
+        if let Some(t) = &r.timeout {
+            put(format!("{name}: timeout"), &r.file, t.span, LATENCY);
+        }
+        if let Some(m) = &r.max_reasks {
+            put(format!("{name}: max_reasks"), &r.file, m.span, REASK);
+        }
+    }
+    for p in &program.providers {
+        let name = format!("provider {}", p.name.value);
+        if let Some(c) = p.circuit_breaker.as_ref().and_then(|c| {
+            c.max_failures
+                .as_ref()
+                .map(|x| x.span)
+                .or(c.reset_timeout_ms.as_ref().map(|x| x.span))
+        }) {
+            put(format!("{name}: circuit_breaker"), &p.file, c, FAILURES);
+        }
+        if let Some(r) = p.retry.as_ref().and_then(|r| {
+            r.max_retries
+                .as_ref()
+                .map(|x| x.span)
+                .or(r.base_ms.as_ref().map(|x| x.span))
+        }) {
+            put(format!("{name}: retry"), &p.file, r, FAILURES);
+        }
+        if let Some(c) = &p.cost_per_eval_usd {
+            put(
+                format!("{name}: cost_per_eval_usd"),
+                &p.file,
+                c.span,
+                EVAL_COST,
+            );
+        }
+    }
+    for c in &program.chains {
+        let name = format!("approval chain {}", c.name.value);
+        if let Some(t) = &c.timeout {
+            put(format!("{name}: timeout"), &c.file, t.span, APPROVALS);
+        }
+        if let Some(o) = &c.on_timeout {
+            put(format!("{name}: on_timeout"), &c.file, o.span, APPROVALS);
+        }
+        if let Some(m) = c.steps.iter().find_map(|s| s.min_approvals.as_ref()) {
+            put(format!("{name}: min_approvals"), &c.file, m.span, APPROVALS);
+        }
+    }
+    out.sort();
+    out
+}
