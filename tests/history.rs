@@ -588,6 +588,42 @@ fn audit_export_verify_seal() {
         .collect();
     assert!(!lines.is_empty());
     assert!(lines.iter().all(|e| e["commit"] == r.id(3)));
+
+    // `--since` continues the chain: the earlier part and the continuation
+    // together are the whole trail, byte for byte, and the continuation
+    // alone verifies against the earlier part's seal.
+    let continuation = common::stdout(&since);
+    let earlier: String = text
+        .lines()
+        .filter(|l| !l.contains(&r.id(3)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(format!("{earlier}{continuation}"), text);
+    let dir = tempfile::tempdir().unwrap();
+    let (first, rest) = (
+        dir.path().join("first.jsonl"),
+        dir.path().join("rest.jsonl"),
+    );
+    std::fs::write(&first, &earlier).unwrap();
+    std::fs::write(&rest, &continuation).unwrap();
+    let seal = common::stdout(&r.run(&["audit", "seal", first.to_str().unwrap()]));
+    let alone = r.run(&["audit", "verify", rest.to_str().unwrap()]);
+    assert_eq!(
+        alone.status.code(),
+        Some(1),
+        "a continuation needs its anchor"
+    );
+    let said = format!("{}{}", common::stdout(&alone), common::stderr(&alone));
+    assert!(said.contains("continues a chain"), "{said}");
+    let joined = r.run(&[
+        "audit",
+        "verify",
+        rest.to_str().unwrap(),
+        "--anchor",
+        seal.trim(),
+    ]);
+    assert_eq!(joined.status.code(), Some(0), "{}", common::stdout(&joined));
+    assert!(common::stdout(&joined).contains("continues the chain from the anchor"));
 }
 
 /// Rewrites every hash so the chain is consistent again (what someone

@@ -728,3 +728,30 @@ GUARDRAILS:
     let records = event_records(&p(dir.path(), "p.yaml"), &p(dir.path(), "t.jsonl"));
     assert_eq!(records[0]["decision"], "log", "{}", records[0]);
 }
+
+/// A line's keys that are no event field are counted and reported, with
+/// the field a misspelling most likely meant.
+#[test]
+fn misspelt_event_fields_are_reported() {
+    let dir = repo(&[
+        (
+            "p.yaml",
+            "GUARDRAILS:\n  pii:\n    kind: output\n    entities: [US_SSN]\n    action: block\n",
+        ),
+        (
+            "t.jsonl",
+            "{\"id\":\"a\",\"outptu\":\"SSN 123-45-6789\"}\n{\"id\":\"b\",\"outptu\":\"x\",\"latency_ms\":3}\n",
+        ),
+    ]);
+    let out = json(&[
+        "simulate",
+        &p(dir.path(), "p.yaml"),
+        "--traces",
+        &p(dir.path(), "t.jsonl"),
+    ]);
+    let unknown = out["unknown_fields"].as_array().unwrap();
+    let outptu = unknown.iter().find(|u| u["field"] == "outptu").unwrap();
+    assert_eq!(outptu["lines"], 2);
+    assert_eq!(outptu["did_you_mean"], "output");
+    assert!(unknown.iter().any(|u| u["field"] == "latency_ms"));
+}

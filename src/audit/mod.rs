@@ -109,7 +109,8 @@ pub struct Verified {
     pub entries: usize,
     /// The last entry's hash (the anchor to seal), `GENESIS` when empty.
     pub last: String,
-    /// With an anchor: the 1-based entry whose hash it is.
+    /// With an anchor: the 1-based entry whose hash it is (0: the trail
+    /// continues from it, exported `--since`).
     pub anchor_at: Option<usize>,
 }
 
@@ -172,9 +173,19 @@ pub fn verify(text: &str, anchor: Option<&str>) -> Result<Verified, Broken> {
         }
         parsed.push((seq, prev, hash));
     }
-    // Second pass: the links.
-    let mut expected_prev = GENESIS.to_string();
-    for (expected_seq, (i, (seq, prev, _))) in (1u64..).zip(parsed.iter().enumerate()) {
+    // Second pass: the links. A trail exported `--since` an earlier export
+    // continues that chain: it starts from the earlier part's last hash,
+    // given as the anchor.
+    let continues = anchor.and_then(parse_anchor).filter(|a| {
+        parsed
+            .first()
+            .is_some_and(|(_, p, _)| p == a && p != GENESIS)
+    });
+    let (mut expected_prev, first_seq) = match (&continues, parsed.first()) {
+        (Some(a), Some((seq, _, _))) => (a.clone(), *seq),
+        _ => (GENESIS.to_string(), 1),
+    };
+    for (expected_seq, (i, (seq, prev, _))) in (first_seq..).zip(parsed.iter().enumerate()) {
         let line = i + 1;
         if *prev != expected_prev || *seq != expected_seq {
             let earlier = parsed.get(..i).unwrap_or_default();
@@ -206,18 +217,25 @@ pub fn verify(text: &str, anchor: Option<&str>) -> Result<Verified, Broken> {
             } else {
                 "does not chain to the entry before it (an entry was replaced)".to_string()
             };
-            return Err(Broken {
-                line,
-                message: format!(
+            let message = if i == 0 && *prev != GENESIS && *seq > 1 {
+                format!(
+                    "entry {seq} (line 1) continues a chain from {}: give the earlier trail's seal with --anchor to verify the continuation",
+                    short_hash(prev)
+                )
+            } else {
+                format!(
                     "entry {seq} (line {line}) {what}: expected entry {expected_seq} chained to {}",
                     short_hash(&expected_prev)
-                ),
-            });
+                )
+            };
+            return Err(Broken { line, message });
         }
         expected_prev = parsed.get(i).map(|(_, _, h)| h.clone()).unwrap_or_default();
     }
     let anchor_at = match anchor {
         None => None,
+        // The continuation starts right after the anchor.
+        Some(_) if continues.is_some() => Some(0),
         Some(a) => {
             let Some(a) = parse_anchor(a) else {
                 return Err(Broken {

@@ -24,15 +24,34 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
             paths,
             rev,
         } => {
-            let result = Repo::open()
-                .and_then(|repo| history::history(&repo, rev, since.as_deref(), paths, options));
-            let commits = match result {
+            // `--since` continues the whole trail: entries are numbered and
+            // chained from the first commit, and those of commits up to
+            // `since` are left out, so this export appended to the earlier
+            // one is the trail exported at once.
+            let result = Repo::open().and_then(|repo| {
+                let all = history::history(&repo, rev, None, paths, options)?;
+                let after = match since {
+                    Some(s) => Some(history::history(&repo, rev, Some(s), paths, options)?),
+                    None => None,
+                };
+                Ok((all, after))
+            });
+            let (all, after) = match result {
                 Ok(h) => h,
                 Err(e) => {
                     return super::usage_error(global, &e.to_string());
                 }
             };
-            let entries = audit::entries(&commits);
+            let mut entries = audit::entries(&all);
+            let commits = match &after {
+                Some(after) => {
+                    let keep: std::collections::HashSet<&str> =
+                        after.iter().map(|c| c.id.as_str()).collect();
+                    entries.retain(|e| e["commit"].as_str().is_some_and(|c| keep.contains(c)));
+                    after.len()
+                }
+                None => all.len(),
+            };
             let mut text = String::new();
             for e in &entries {
                 text.push_str(&e.to_string());
@@ -49,7 +68,7 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
                     eprintln!(
                         "wrote {} entries from {} commits to {}",
                         entries.len(),
-                        commits.len(),
+                        commits,
                         p.display()
                     );
                 }
@@ -65,6 +84,7 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
             match audit::verify(&text, anchor.as_deref()) {
                 Ok(v) => {
                     let through = match v.anchor_at {
+                        Some(0) => ", continues the chain from the anchor".to_string(),
                         Some(i) if i == v.entries => ", ends in the anchor".to_string(),
                         Some(i) => format!(
                             ", passes through the anchor at entry {i} ({} entries after it)",

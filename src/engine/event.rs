@@ -11,7 +11,7 @@ use super::small_map::SmallMap;
 use crate::ir::values::{Dec, Timestamp};
 
 /// The fields an event may give (spec §7); a trace line's other fields
-/// are passed over.
+/// are passed over and counted.
 pub const FIELDS: &[&str] = &[
     "id",
     "timestamp",
@@ -85,6 +85,9 @@ pub struct Event {
     pub scores: Scores,
     pub chunks: Vec<String>,
     pub session_turn_count: i64,
+    /// Top-level keys of the line that are no event field (spec §7): passed
+    /// over, and counted in the report so a misspelt field is seen.
+    pub unknown_fields: Vec<String>,
 }
 
 /// A header's name in lower case. Names are ASCII in practice, where the
@@ -161,6 +164,11 @@ impl Event {
         };
         let mut e = Event {
             line,
+            unknown_fields: o
+                .keys()
+                .filter(|k| !FIELDS.contains(&k.as_str()))
+                .cloned()
+                .collect(),
             ..Event::default()
         };
         e.id = match o.get("id") {

@@ -241,10 +241,8 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
         }
         // OpenTelemetry: the general reader knows these.
         "resourceSpans" | "spanId" | "traceId" => return None,
-        _ => {
-            r.value(NESTING)?;
-            return Some(0);
-        }
+        // Another key: the general reader records it (to be reported).
+        _ => return None,
     };
     Some(1 << n)
 }

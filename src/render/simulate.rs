@@ -126,6 +126,16 @@ pub fn human(s: &Summary) -> String {
             let _ = writeln!(o, "  {t:.2}  {hit:>8} / {n:<8} {}", pct(*hit, *n));
         }
     }
+    if !s.unknown_fields.is_empty() {
+        let _ = writeln!(o, "\nunknown event fields (passed over)");
+        for (k, n) in &s.unknown_fields {
+            let hint =
+                crate::suggest::did_you_mean(k, crate::engine::event::FIELDS.iter().copied())
+                    .map(|f| format!(" (did you mean `{f}`?)"))
+                    .unwrap_or_default();
+            let _ = writeln!(o, "  `{k}` on {n} line(s){hint}");
+        }
+    }
     if !s.not_simulated.is_empty() {
         let _ = writeln!(
             o,
@@ -235,6 +245,7 @@ pub fn json(s: &Summary) -> J {
         "approval_load": s.approvals.iter().map(|((c, d), n)| json!({"chain": c, "day": d, "requests": n})).collect::<Vec<_>>(),
         "timeline": s.timeline.iter().map(|(d, m)| (d.clone(), json!(m.iter().map(|(a, n)| (a.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>()))).collect::<serde_json::Map<_, _>>(),
         "other_spans": s.other_spans,
+        "unknown_fields": s.unknown_fields.iter().map(|(k, n)| json!({"field": k, "lines": n, "did_you_mean": crate::suggest::did_you_mean(k, crate::engine::event::FIELDS.iter().copied())})).collect::<Vec<_>>(),
         "not_simulated": s.not_simulated.iter().map(|u| json!({"setting": u.setting, "at": u.at, "why": u.why})).collect::<Vec<_>>(),
         "malformed": {"count": s.malformed_count, "lines": s.malformed.iter().map(|m| json!({"file": m.file, "line": m.line, "column": m.column, "message": m.message})).collect::<Vec<_>>()},
     });

@@ -97,6 +97,8 @@ pub struct Summary {
     pub changed_count: usize,
     /// With `--sweep`: the rule and its trigger counts per threshold.
     pub sweep: Option<(String, Vec<SweepPoint>)>,
+    /// Top-level keys of event lines that are no event field → lines.
+    pub unknown_fields: BTreeMap<String, usize>,
     /// Settings present in the policies that a trace cannot replay.
     pub not_simulated: Vec<unsimulated::Unsimulated>,
     /// The last event's day number and its `timeline` label.
@@ -635,6 +637,9 @@ pub fn final_decision(r: &EventResult, g: &[GovEvent]) -> Action {
 
 fn fold(s: &mut Summary, e: &Event, ts: Option<Timestamp>, r: &EventResult, g: &[GovEvent]) {
     s.events += 1;
+    for k in &e.unknown_fields {
+        *s.unknown_fields.entry(k.clone()).or_default() += 1;
+    }
     let decision = final_decision(r, g);
     *s.decisions.entry(decision).or_default() += 1;
     // Events come in time order mostly: the day's label is made once per
