@@ -614,7 +614,7 @@ fn audit_export_verify_seal() {
         "a continuation needs its anchor"
     );
     let said = format!("{}{}", common::stdout(&alone), common::stderr(&alone));
-    assert!(said.contains("continues a chain"), "{said}");
+    assert!(said.contains("continues an earlier trail"), "{said}");
     let joined = r.run(&[
         "audit",
         "verify",

@@ -219,7 +219,7 @@ pub fn verify(text: &str, anchor: Option<&str>) -> Result<Verified, Broken> {
             };
             let message = if i == 0 && *prev != GENESIS && *seq > 1 {
                 format!(
-                    "entry {seq} (line 1) continues a chain from {}: give the earlier trail's seal with --anchor to verify the continuation",
+                    "entry {seq} (line 1) follows a gap (entries before it were removed), or continues an earlier trail from {}: give that trail's seal with --anchor to verify a continuation",
                     short_hash(prev)
                 )
             } else {

@@ -863,8 +863,9 @@ pub(super) mod tests {
             br#"{"in\u0070ut":"x"}"#,
             br#"{"spanId":"a","traceId":"b"}"#,
             br#"{"input":"x"} x"#,
-            br#"{"input":"x",}"#,
             br#"{"other":[1,,2]}"#,
+            // A key that is no event field: the general reader records it.
+            br#"{"input":"x","outptu":"y"}"#,
             br#"{"cost_usd":1.5x}"#,
             br#"{"cost_usd":01}"#,
             br#"{"cost_usd":1.}"#,
@@ -883,7 +884,7 @@ pub(super) mod tests {
     #[test]
     fn reads_every_field() {
         let e = read(
-            br#"{"other":{"a":[1,{"b":"}"}]},"tokens":{"input":3},"cost_usd":5e-1,"id":7,
+            br#"{"handoff":{"a":[1,{"b":"}"}]},"tokens":{"input":3},"cost_usd":5e-1,"id":7,
                 "metadata":{"k":[true,null],"s":"v"},"identity":{"roles":["a","b"],"x":{}},
                 "scores":{"p":{"c":0.25,"d":1}},"session_turn_count":2,"chunks":["a"]}"#,
             1,
