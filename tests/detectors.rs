@@ -1,5 +1,6 @@
 //! The built-in detectors over generated values of every entity in
-//! surrounding text: each value is found as exactly one span, the whole
+//! surrounding text (phone numbers in the national and international
+//! formats of several countries): each value is found as exactly one span, the whole
 //! value and nothing but it, so redaction leaves no part of it behind.
 
 #![allow(
@@ -137,7 +138,36 @@ fn value() -> impl Strategy<Value = (Entity, String)> {
             format!("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{b}.{c}"),
         )
     });
-    prop_oneof![email, card, ssn, iban, ipv4, ipv6, url, key, jwt]
+    // Numbers as people write them in several countries, nationally and
+    // internationally, with an extension; the last digits vary.
+    let phone = (
+        prop::sample::select(vec![
+            "+44 20 7946 {4}",
+            "020 7946 {4}",
+            "+33 1 42 68 {2} {2}",
+            "01 42 68 {2} {2}",
+            "0490 75 {2} {2}",
+            "+61 490 75 {2} {2}",
+            "+1 (415) 555-{4}",
+            "(212) 736-{4}",
+            "415.736.{4}",
+            "+49 30 1234{4}",
+            "0033 1 42 68 {2} {2}",
+            "+1 415 736 {4} ext. 42",
+        ]),
+        prop::collection::vec(0u32..10, 4),
+    )
+        .prop_map(|(shape, d)| {
+            let digits: String = d
+                .iter()
+                .map(|x| char::from_digit(*x, 10).unwrap())
+                .collect();
+            let v = shape
+                .replace("{4}", &digits)
+                .replace("{2} {2}", &format!("{} {}", &digits[..2], &digits[2..]));
+            (Entity::PhoneNumber, v)
+        });
+    prop_oneof![email, card, ssn, iban, ipv4, ipv6, url, key, jwt, phone]
 }
 
 proptest! {

@@ -82,7 +82,11 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         entity: Entity::PhoneNumber,
-        pattern: r"(?:\+[0-9]{1,3}[ .\-]?)?(?:\([0-9]{2,4}\)|(?-u:\b)[0-9]{2,4})[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,4}(?-u:\b)",
+        // Candidates as people write numbers worldwide: an optional `+CC`
+        // or `00CC`, an optional area code in parentheses, then digits in
+        // groups joined by single separators, and an optional extension;
+        // libphonenumber's rules decide which are numbers.
+        pattern: r"(?:(?:\+|(?-u:\b)00)[1-9][0-9]{0,2}[ .\-]?(?:\([0-9]{1,5}\)[ .\-]?)?[0-9]|\([0-9]{1,5}\)[ .\-]?[0-9]|(?-u:\b)[0-9])(?:[ .\-]?[0-9]){5,16}(?:,? ?(?:ext\.?|extension|x|#) ?[0-9]{1,6})?(?-u:\b)",
         validate: valid_phone,
         window: |f, _| f.phone.range(),
     },
@@ -538,11 +542,68 @@ fn valid_iban(m: &str, _: &str, _: usize) -> bool {
     rem == 1
 }
 
-fn valid_phone(m: &str, _: &str, _: usize) -> bool {
-    let n = digits(m).len();
-    // A bare run of digits is more likely an id or an amount than a phone.
+/// Regions whose national formats are tried for a number written with a
+/// trunk prefix (`020 7946 0958`, `0490 75 40 81`, `01 42 68 53 00`): a
+/// number valid in one of them is a phone number.
+const TRUNK_REGIONS: &[phonenumber::country::Id] = {
+    use phonenumber::country::Id::*;
+    &[GB, DE, FR, IT, NL, AU, IN, BR, IL, ES]
+};
+
+/// A phone number as libphonenumber validates it: with `+` or `00`, in its
+/// own country's plan; with a leading `0` (a trunk prefix), in one of
+/// [`TRUNK_REGIONS`]; otherwise in the North American plan, which has no
+/// trunk prefix. Without the `0` rule, dates (`2026-11-01`) and amounts
+/// would be valid numbers somewhere. A bare run of digits is more likely an
+/// id: a separator, `+` or parenthesis is required, and the match may not
+/// continue a longer number.
+fn valid_phone(m: &str, text: &str, at: usize) -> bool {
     let separated = m.chars().any(|c| matches!(c, ' ' | '-' | '.' | '(' | '+'));
-    (10..=15).contains(&n) && separated
+    let before = text.get(..at).and_then(|t| t.chars().next_back());
+    // The number itself, before any extension: 8 to 15 digits.
+    let number = m
+        .split(|c: char| c.is_ascii_alphabetic() || c == '#' || c == ',')
+        .next()
+        .unwrap_or(m);
+    let n = number.bytes().filter(u8::is_ascii_digit).count();
+    if !separated
+        || !(8..=15).contains(&n)
+        || before.is_some_and(|c| c.is_ascii_digit() || c == '+')
+        || looks_like_other(number)
+    {
+        return false;
+    }
+    let international = m.strip_prefix("00").map(|rest| format!("+{rest}"));
+    let m = international.as_deref().unwrap_or(m);
+    if m.starts_with('+') {
+        return phonenumber::parse(None, m).is_ok_and(|n| phonenumber::is_valid(&n));
+    }
+    let trunk = m.trim_start_matches('(').starts_with('0');
+    let regions = if trunk {
+        TRUNK_REGIONS
+    } else {
+        &[phonenumber::country::Id::US]
+    };
+    regions
+        .iter()
+        .any(|&r| phonenumber::parse(Some(r), m).is_ok_and(|n| phonenumber::is_valid(&n)))
+}
+
+/// Groups shaped like something else a plan might also accept: a date
+/// (`03.04.1990`, `2026-11-01`), an SSN (`010-01-0001`), or dotted groups of up to three digits
+/// (an IPv4 address `2.122.100.100`, an amount `1.234.567`).
+fn looks_like_other(m: &str) -> bool {
+    let groups: Vec<usize> = m
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    let dotted = !m.contains([' ', '-', '(', '+']) && groups.iter().all(|&g| g <= 3);
+    dotted
+        || matches!(
+            groups.as_slice(),
+            [1 | 2, 1 | 2, 2 | 4] | [4, 1 | 2, 1 | 2] | [3, 2, 4]
+        )
 }
 
 fn valid_ipv4(m: &str, _: &str, _: usize) -> bool {

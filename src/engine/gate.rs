@@ -78,8 +78,8 @@ pub struct Features {
     pub card: Window,
     /// Clusters with 9 such digits.
     pub ssn: Window,
-    /// Clusters with 10 digits joined by up to two of ` .-()`, from the
-    /// byte before them (a `+` or `(`).
+    /// Clusters with 8 digits joined by up to two of ` .-()`, from the
+    /// byte before them (a `+` or `(`) through an extension after them.
     pub phone: Window,
     /// Clusters with a run of 8 digits.
     pub bank: Window,
@@ -229,10 +229,41 @@ fn cluster(bytes: &[u8], start: usize, f: &mut Features) -> usize {
     };
     window(&mut f.card, most_group >= 13, start);
     window(&mut f.ssn, most_group >= 9, start);
-    window(&mut f.phone, most_phone >= 10, start.saturating_sub(1));
+    if most_phone >= 8 {
+        // From the `+` or `(` before, through an extension after.
+        f.phone
+            .add(start.saturating_sub(1), extension_end(bytes, end).min(len));
+    }
     window(&mut f.bank, most_run >= 8, start);
     window(&mut f.ipv4, quad, start);
     end
+}
+
+/// Where a phone extension written right after a number ends (`, ext.
+/// 42`, ` x42`, ` #7`), or `end` when there is none.
+fn extension_end(bytes: &[u8], end: usize) -> usize {
+    let mut i = end;
+    // The cluster ends after its separators: step back over them.
+    while i > 0 && bytes.get(i - 1).is_some_and(|&b| phone_sep(b)) {
+        i -= 1;
+    }
+    let rest = bytes.get(i..).unwrap_or_default();
+    let rest = rest.strip_prefix(b",").unwrap_or(rest);
+    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    let lower: Vec<u8> = rest.iter().take(10).map(u8::to_ascii_lowercase).collect();
+    let marker = [&b"extension"[..], b"ext.", b"ext", b"x", b"#"]
+        .into_iter()
+        .find(|m| lower.starts_with(m));
+    let Some(marker) = marker else {
+        return end;
+    };
+    let after = rest.get(marker.len()..).unwrap_or_default();
+    let after = after.strip_prefix(b" ").unwrap_or(after);
+    let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return end;
+    }
+    bytes.len() - after.len() + digits
 }
 
 /// Records what a maximal run of `len` digits at `s` says.
@@ -548,7 +579,7 @@ mod tests {
         assert!(f.card.seen() && f.phone.seen());
         let f = scan("call (555) 123-4567 now");
         assert!(f.phone.seen() && !f.ssn.seen());
-        assert!(!scan("call (555) 123-456 now").phone.seen());
+        assert!(!scan("call (55) 123-45 now").phone.seen());
         assert!(scan("n 1234 5678 90123 x").card.seen());
         assert!(!scan("n 1234 5678 9012 x").card.seen());
         assert!(scan("ssn 123-45-6789").ssn.seen());
@@ -616,9 +647,10 @@ mod tests {
     fn cluster_windows() {
         let t = "card 4111 1111-1111 1111 and phone +1 (555) 123-4567. ssn 123-45-6789!";
         assert_eq!(seen(t, |f| f.card), "4111 1111-1111 1111 ");
+        // Clusters of at least 8 digits, from the byte before each.
         assert_eq!(
             seen(t, |f| f.phone),
-            " 4111 1111-1111 1111 and phone +1 (555) 123-4567. "
+            " 4111 1111-1111 1111 and phone +1 (555) 123-4567. ssn 123-45-6789"
         );
         assert_eq!(seen("call (555) 123-4567", |f| f.phone), "(555) 123-4567");
         assert_eq!(
