@@ -187,8 +187,16 @@ pub struct ExplainArgs {
     #[arg(required = true)]
     pub policies: Vec<PathBuf>,
     /// The event as JSON (or @FILE)
-    #[arg(long, conflicts_with = "text")]
+    #[arg(long, conflicts_with_all = ["text", "trace"])]
     pub event: Option<String>,
+    /// A recorded trace: explain its event `--id`, with the governance
+    /// (spend, caps, exceptions) of the events before it, as simulate
+    /// applies it
+    #[arg(long, value_name = "FILE", requires = "id", conflicts_with = "text")]
+    pub trace: Option<PathBuf>,
+    /// The id of the event of `--trace` to explain
+    #[arg(long, requires = "trace")]
+    pub id: Option<String>,
     /// Content to evaluate (with --kind)
     #[arg(long, requires = "kind")]
     pub text: Option<String>,

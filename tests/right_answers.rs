@@ -755,3 +755,67 @@ fn misspelt_event_fields_are_reported() {
     assert_eq!(outptu["did_you_mean"], "output");
     assert!(unknown.iter().any(|u| u["field"] == "latency_ms"));
 }
+
+/// `explain --trace FILE --id ID` decides as simulate does, governance of
+/// the events before included (a cap tripped earlier acts on it); it shows
+/// what each detector found, masked, and the polarity and runtime applied.
+#[test]
+fn explain_shows_the_whole_decision() {
+    let trace = "examples/traces/payments.jsonl";
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let o = guardctl(&[
+        "simulate",
+        "examples",
+        "--traces",
+        trace,
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().unwrap() <= 1, "{}", stderr(&o));
+    let simulated: Vec<(String, String, bool)> = std::fs::read_to_string(events)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let capped = v["governance"].as_array().is_some_and(|g| {
+                g.iter()
+                    .any(|x| x.as_str().is_some_and(|s| s.contains("already tripped")))
+            });
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["decision"].as_str().unwrap().to_string(),
+                capped,
+            )
+        })
+        .collect();
+    // Every 97th event, and the first three a tripped cap acts on.
+    let mut sample: Vec<&(String, String, bool)> = simulated.iter().step_by(97).collect();
+    sample.extend(simulated.iter().filter(|x| x.2).take(3));
+    assert!(sample.iter().any(|x| x.2), "the trace trips a cap");
+    for (id, decision, _) in sample {
+        let v = json(&["explain", "examples", "--trace", trace, "--id", id]);
+        assert_eq!(v["decision"], decision.as_str(), "{id}: {v}");
+        assert_eq!(v["polarity"], "pass");
+        assert_eq!(v["runtime"], "guardctl");
+    }
+    let o = guardctl(&[
+        "explain",
+        "examples",
+        "--event",
+        r#"{"id":"c","input":"card 4111 1111 1111 1111 ok","project":"payments"}"#,
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("found entity CREDIT_CARD at 5..24: **** **** **** **11"),
+        "{text}"
+    );
+    assert!(!text.contains("4111"), "{text}");
+    let missing = guardctl(&["explain", "examples", "--trace", trace, "--id", "nope"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("no event with id `nope`"),
+        "{}",
+        stderr(&missing)
+    );
+}

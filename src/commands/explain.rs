@@ -1,20 +1,31 @@
-//! `guardctl explain POLICY... --event JSON | --text TEXT --kind KIND`:
-//! the decision trace for one event, rule by rule, with reasons and source
-//! locations. The JSON form follows the KaireonAI debug trace
-//! (`ruleKey`, `ruleName`, `severity`, `passed`, `reason`, `eventId`).
+//! `guardctl explain POLICY... --event JSON | --text TEXT --kind KIND |
+//! --trace FILE --id ID`: the whole decision for one event, rule by rule,
+//! with reasons, what each detector found (masked), source locations, the
+//! polarity and runtime applied, and governance as simulate applies it
+//! (with `--trace`, the spend and cap usage of every event before it). The
+//! JSON form follows the KaireonAI debug trace (`ruleKey`, `ruleName`,
+//! `severity`, `passed`, `reason`, `eventId`).
 
 use crate::json::put;
 use serde_json::json;
 
 use super::{EXIT_OK, load_policies, print};
 use crate::cli::{ExplainArgs, Global};
-use crate::engine::evaluate::{Options, Status, evaluate};
+use crate::engine::evaluate::{Options, Outcome, Status, evaluate};
 use crate::engine::event::Event;
-use crate::engine::governance::Governance;
-use crate::engine::rules::RuleSet;
+use crate::engine::governance::{Facts, GovEvent, Governance};
+use crate::engine::rules::{CRule, RuleSet};
+use crate::engine::trace::{self, Record};
+use crate::ir::Program;
 use crate::lint::LintOptions;
 use crate::render::Format;
 use crate::simulate::{excerpt, final_decision, rule_exemption};
+
+/// The one polarity and runtime guardctl applies today: `check` passes
+/// when true; decisions are guardctl's own (`check_polarity` and `runtime`
+/// are refused with GC101 until they are read).
+const POLARITY: &str = "pass";
+const RUNTIME: &str = "guardctl";
 
 fn event_from_args(args: &ExplainArgs) -> Result<Event, String> {
     if let Some(raw) = &args.event {
@@ -24,12 +35,14 @@ fn event_from_args(args: &ExplainArgs) -> Result<Event, String> {
             }
             None => raw.clone(),
         };
-        let v = crate::engine::trace::json_value(text.as_bytes())
-            .map_err(|e| format!("--event is not JSON: {e}"))?;
+        let v =
+            trace::json_value(text.as_bytes()).map_err(|e| format!("--event is not JSON: {e}"))?;
         return Event::from_json(v, 1);
     }
     let (Some(text), Some(kind)) = (&args.text, &args.kind) else {
-        return Err("give --event JSON, or --text TEXT with --kind KIND".into());
+        return Err(
+            "give --event JSON, --text TEXT with --kind KIND, or --trace FILE --id ID".into(),
+        );
     };
     let mut v = json!({"id": "explain", "kind": kind});
     match kind.as_str() {
@@ -47,21 +60,130 @@ fn event_from_args(args: &ExplainArgs) -> Result<Event, String> {
     Event::from_json(v, 1)
 }
 
-pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
-    let event = match event_from_args(args) {
-        Ok(e) => e,
-        Err(msg) => {
-            return super::usage_error(global, &msg);
+/// The event and its governance, as simulate reaches it.
+struct Placed {
+    event: Event,
+    gov: Vec<GovEvent>,
+    standing: Vec<String>,
+    /// With `--trace`: the file and how many events came before.
+    context: Option<(String, usize)>,
+}
+
+/// Steps governance through a trace's events up to the one with `id`.
+fn from_trace(program: &Program, path: &std::path::Path, id: &str) -> Result<Placed, String> {
+    let shown = path.display().to_string();
+    let mut reader = trace::open(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let mut gov = Governance::default();
+    let mut before = 0usize;
+    loop {
+        let block = reader.block(1 << 20);
+        if block.is_empty() {
+            break;
         }
-    };
+        for rec in block.records() {
+            let Record::Event(e) = rec else { continue };
+            let facts = Facts::of(program, &e);
+            let g = gov.step_facts(program, &facts);
+            if e.id == id {
+                return Ok(Placed {
+                    standing: gov.standing(program, &facts),
+                    event: *e,
+                    gov: g,
+                    context: Some((shown, before)),
+                });
+            }
+            before += 1;
+        }
+    }
+    Err(format!(
+        "no event with id `{id}` in `{shown}` ({before} events read)"
+    ))
+}
+
+/// A finding's text, masked unless shown: letters and digits become `*`
+/// but the last two.
+fn masked(text: &str, show: bool) -> String {
+    if show {
+        return text.to_string();
+    }
+    let n = text.chars().filter(|c| c.is_alphanumeric()).count();
+    let mut seen = 0usize;
+    text.chars()
+        .map(|c| {
+            if !c.is_alphanumeric() {
+                return c;
+            }
+            seen += 1;
+            if seen + 2 > n { c } else { '*' }
+        })
+        .collect()
+}
+
+/// What each finding of an outcome was: detector or pattern, span, text.
+fn findings(
+    rule: &CRule,
+    o: &Outcome,
+    e: &Event,
+    show: bool,
+) -> Vec<(String, usize, usize, String)> {
+    o.hits
+        .iter()
+        .map(|h| {
+            let (kind, name) = h.label(rule);
+            let text = match h.field {
+                "input" => e.input.as_deref(),
+                "output" => e.output.as_deref(),
+                _ => None,
+            };
+            let found: String = text
+                .map(|t| {
+                    t.chars()
+                        .skip(h.start)
+                        .take(h.end.saturating_sub(h.start))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                format!("{kind} {name}"),
+                h.start,
+                h.end,
+                masked(&found, show),
+            )
+        })
+        .collect()
+}
+
+pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     let ws = match load_policies(global, options, &args.policies) {
         Ok(ws) => ws,
         Err(code) => return code,
     };
+    let placed = match (&args.trace, &args.id) {
+        (Some(path), Some(id)) => from_trace(&ws.program, path, id),
+        _ => event_from_args(args).map(|event| {
+            let facts = Facts::of(&ws.program, &event);
+            let mut gov = Governance::default();
+            let g = gov.step_facts(&ws.program, &facts);
+            Placed {
+                standing: gov.standing(&ws.program, &facts),
+                event,
+                gov: g,
+                context: None,
+            }
+        }),
+    };
+    let Placed {
+        event,
+        gov,
+        standing,
+        context,
+    } = match placed {
+        Ok(p) => p,
+        Err(msg) => return super::usage_error(global, &msg),
+    };
     let set = RuleSet::build(&ws.program);
     let exempt = rule_exemption(&ws.program);
     let r = evaluate(&set, &exempt, &event, &Options::default());
-    let gov = Governance::default().step(&ws.program, &event);
     let decision = final_decision(&r, &gov);
     if global.format == Format::Json {
         let trace: Vec<serde_json::Value> = r
@@ -69,6 +191,10 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
             .iter()
             .filter_map(|o| {
                 let rule = set.rules.get(o.rule)?;
+                let found: Vec<serde_json::Value> = findings(rule, o, &event, args.show_matches)
+                    .into_iter()
+                    .map(|(what, start, end, text)| json!({"found": what, "start": start, "end": end, "text": text}))
+                    .collect();
                 Some(json!({
                     "ruleKey": rule.id,
                     "ruleName": rule.name,
@@ -78,7 +204,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
                     "action": o.action,
                     "message": o.action.map(|_| rule.message.as_str()),
                     "reason": o.reason(&set),
+                    "matches": found,
                     "chunk": o.chunk,
+                    "fail_mode": rule.fail_mode,
                     "eventId": event.id,
                     "source": rule.location,
                 }))
@@ -87,8 +215,14 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         let out = json!({
             "eventId": event.id,
             "decision": decision,
+            "rules_decision": r.decision,
+            "polarity": POLARITY,
+            "runtime": RUNTIME,
             "trace": trace,
-            "governance": gov.iter().map(|g| g.describe()).collect::<Vec<_>>(),
+            "governance": gov.iter().map(GovEvent::describe).collect::<Vec<_>>(),
+            "standing": standing,
+            "context": context.as_ref().map(|(f, n)| json!({"trace": f, "events_before": n})),
+            "unknown_fields": event.unknown_fields,
             "redacted_input": r.redacted_input,
             "redacted_output": r.redacted_output,
         });
@@ -96,10 +230,28 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         return EXIT_OK;
     }
     let mut o = format!(
-        "event {}: {}\ndecision: {decision}\n\n",
+        "event {}: {}\ndecision: {decision}",
         event.id,
         excerpt(&event, args.show_matches).replace('\n', " ")
     );
+    if decision != r.decision {
+        o.push_str(&format!(" (rules: {}; governance decides)", r.decision));
+    }
+    o.push_str(&format!(
+        "\npolarity: {POLARITY} (a `check` passes when true) · runtime: {RUNTIME}\n"
+    ));
+    if let Some((file, n)) = &context {
+        o.push_str(&format!(
+            "from {file}, after {n} earlier event(s) in trace order\n"
+        ));
+    }
+    if !event.unknown_fields.is_empty() {
+        o.push_str(&format!(
+            "unknown event fields (passed over): {}\n",
+            event.unknown_fields.join(", ")
+        ));
+    }
+    o.push('\n');
     for out in &r.outcomes {
         let Some(rule) = set.rules.get(out.rule) else {
             continue;
@@ -118,6 +270,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
             out.status.as_str(),
             out.reason(&set),
         ));
+        for (what, start, end, text) in findings(rule, out, &event, args.show_matches) {
+            o.push_str(&format!("    found {what} at {start}..{end}: {text}\n"));
+        }
         if out.action.is_some() {
             o.push_str(&format!("    message: {}\n", rule.message));
         }
@@ -126,8 +281,14 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     if r.outcomes.is_empty() {
         o.push_str("no rule applies to this event\n");
     }
-    for g in &gov {
-        o.push_str(&format!("governance: {}\n", g.describe()));
+    if !gov.is_empty() || !standing.is_empty() {
+        o.push_str("\ngovernance\n");
+        for g in &gov {
+            o.push_str(&format!("  {}\n", g.describe()));
+        }
+        for s in &standing {
+            o.push_str(&format!("  {s}\n"));
+        }
     }
     if let Some(t) = &r.redacted_input {
         o.push_str(&format!("\nredacted input: {t}\n"));

@@ -233,7 +233,55 @@ fn location_of(v: &Value) -> Option<Location> {
 /// Every semantic change from `old` to `new`, grouped by object in a
 /// stable order (type, then id, then field).
 pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
-    compare::changes(old, new)
+    let mut changes = compare::changes(old, new);
+    for c in &mut changes {
+        stopping_rule(old, new, c);
+    }
+    changes
+}
+
+/// A rule whose trigger stops the rules after it (its policy's
+/// `streaming.early_termination` or `combine: first_match`): when it
+/// triggers more, it can stop a stronger rule that would have decided; when
+/// it triggers less, it lets one run. Only a change of its action moves
+/// decisions one way; any other tighter or looser change is `changed`.
+fn stopping_rule(old: &Side, new: &Side, c: &mut Change) {
+    const ACTION_ONLY: &[&str] = &["action", "severity_actions", "severity"];
+    if c.object_type != ObjectType::Rule
+        || !matches!(c.class, Class::Tighter | Class::Looser)
+        || c.field
+            .as_deref()
+            .is_some_and(|f| ACTION_ONLY.contains(&f.split(['.', '[']).next().unwrap_or(f)))
+    {
+        return;
+    }
+    let stops = |side: &Side| {
+        let rule = side.objects.get(&(ObjectType::Rule, c.object.clone()));
+        let policy = rule.and_then(|r| {
+            r.get("policy")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| {
+                    // An agent rule runs under the policy of the rule it overrides.
+                    r.get("overrides")
+                        .and_then(Value::as_str)
+                        .and_then(|o| o.split('/').next())
+                        .map(str::to_string)
+                })
+        });
+        let p = policy.and_then(|p| side.objects.get(&(ObjectType::Policy, p)));
+        p.is_some_and(|p| {
+            p.pointer("/streaming/early_termination") == Some(&Value::Bool(true))
+                || p.get("combine").and_then(Value::as_str) == Some("first_match")
+        })
+    };
+    if stops(old) || stops(new) {
+        c.class = Class::Changed;
+        c.reason = format!(
+            "{}; but its policy stops at the first rule to act (early termination or first_match), so a rule that triggers more or less can make decisions weaker or stronger",
+            c.reason
+        );
+    }
 }
 
 /// Changes per class (every class present, zero or not).

@@ -770,7 +770,7 @@ fn terminate_early(set: &RuleSet, outcomes: &mut [Outcome]) {
 /// What a triggered rule that rewrites content cannot do: a `filter` that
 /// leaves less than `filter_min_length` characters blocks instead; a `fix`
 /// whose strategy cannot repair this content (`truncate` with no finding to
-/// cut at, a `fix_expression` that errs or gives no string, no strategy)
+/// cut at, a `fix_expression` that errs or gives no string)
 /// blocks under `fail_mode: closed` and passes the content on unfixed
 /// under `open`, saying so either way.
 fn rewrite_limits(rule: &CRule, out: &mut Outcome, text: &str, host: &RuleHost<'_>) {
@@ -788,7 +788,8 @@ fn rewrite_limits(rule: &CRule, out: &mut Outcome, text: &str, host: &RuleHost<'
         }
         Some(Action::Fix) => {
             let failed: Option<Arc<str>> = match rule.fix_strategy {
-                None => Some("the rule names no fix_strategy".into()),
+                // Lint refuses it (GC109); the content passes unchanged.
+                None => None,
                 Some(FixStrategy::Truncate) if out.hits.is_empty() => {
                     Some("truncate needs a finding to cut at, and the check reports none".into())
                 }

@@ -362,6 +362,64 @@ impl Governance {
         }
     }
 
+    /// Where the event stands after its step: each budget and cap that
+    /// covers it with its usage in the event's period or window, and each
+    /// exception to a cap in force for it (for `explain`).
+    pub fn standing(&self, program: &Program, e: &Facts) -> Vec<String> {
+        let mut out = Vec::new();
+        for (bi, b) in program.budgets.iter().enumerate() {
+            if !e.budgets.has(bi) {
+                continue;
+            }
+            let periods = [
+                ("daily", Window::Day, &b.daily_usd),
+                ("weekly", Window::Week, &b.weekly_usd),
+                ("monthly", Window::Month, &b.monthly_usd),
+            ];
+            for (label, window, limit) in periods {
+                let Some(limit) = limit.as_ref().map(|l| l.value) else {
+                    continue;
+                };
+                let key = (bi, label, bucket_key(e.timestamp, window));
+                let spend = self.spend.get(&key).copied().unwrap_or(Dec::ZERO);
+                out.push(format!(
+                    "budget `{}`: ${spend} of ${limit} {label} in {}",
+                    crate::effective::object_id(b),
+                    Period::new(e.timestamp, window)
+                ));
+            }
+        }
+        for (ci, c) in program.caps.iter().enumerate() {
+            if !e.caps.has(ci) {
+                continue;
+            }
+            let window = c.window.as_ref().map_or(Window::Day, |w| w.value);
+            let key = (ci, bucket_key(e.timestamp, window));
+            let (usage, tripped) = self.usage.get(&key).copied().unwrap_or((Dec::ZERO, false));
+            let (unit, limit) = match (&c.limit_usd, &c.limit_tokens, &c.limit_requests) {
+                (Some(l), _, _) => ("USD", l.value),
+                (None, Some(l), _) => ("tokens", Dec::from_int(l.value)),
+                (None, None, Some(l)) => ("requests", Dec::from_int(l.value)),
+                _ => continue,
+            };
+            let state = if tripped { ", tripped" } else { "" };
+            out.push(format!(
+                "cap `{}`: {usage} of {limit} {unit} in {}{state}",
+                crate::effective::object_id(c),
+                Period::new(e.timestamp, window)
+            ));
+        }
+        for (xi, x) in program.exceptions.iter().enumerate() {
+            if e.exceptions.has(xi) {
+                out.push(format!(
+                    "exception `{}` in force for this event",
+                    crate::effective::object_id(x)
+                ));
+            }
+        }
+        out
+    }
+
     /// Processes the next event; returns what happened to it.
     pub fn step(&mut self, program: &Program, e: &Event) -> Vec<GovEvent> {
         self.step_facts(program, &Facts::of(program, e))

@@ -1,7 +1,7 @@
 //! GC109 / GC110 on resolved rules: a rule must have a `kind` and something
 //! to check, and a `category`/`threshold` needs a provider, either its own
 //! or inherited from the wider rule it overrides; `streaming_interval`
-//! needs `streaming: true`, likewise.
+//! needs `streaming: true`, likewise; a `fix` needs a `fix_strategy`.
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Program;
@@ -28,6 +28,28 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                 .with_help(
                     "add `kind:` with one of input, output, both, tool_input, tool_output, handoff",
                 ),
+            );
+        }
+        // `fix` repairs by a strategy; without one nothing can be repaired
+        // (severity bands may pick `fix` too).
+        let fixes = r
+            .action
+            .as_ref()
+            .is_some_and(|a| a.value == crate::ir::enums::Action::Fix)
+            || r.severity_actions
+                .iter()
+                .flatten()
+                .any(|(_, a)| a.value == crate::ir::enums::Action::Fix);
+        if fixes && r.fix_strategy.is_none() && !r.given.contains("fix_strategy") {
+            let span = r.action.as_ref().map_or(r.name.span, |a| a.span);
+            out.push(
+                Diagnostic::new(
+                    Code::MissingField,
+                    &r.file,
+                    span,
+                    format!("rule `{}` fixes but names no `fix_strategy`{inherited}", r.name.value),
+                )
+                .with_help("add `fix_strategy:` with one of truncate, strip_html, redact_pii, normalize, custom (with `fix_expression`)"),
             );
         }
         if (r.category.is_some() || r.threshold.is_some()) && r.provider.is_none() {
