@@ -59,10 +59,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let name = path
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // A new file gets the mode any other write would give it (0666 less
+    // the umask), not the temporary file's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {
@@ -154,6 +161,16 @@ mod tests {
         write_atomic(&d.join("loop1"), b"x").unwrap();
     }
 
+    /// The process's umask (`/proc/self/status` says it on Linux).
+    fn umask() -> u32 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Umask:"))
+            .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            .unwrap_or(0o022)
+    }
+
     /// A missing directory is created; a link planted where an old
     /// guessable temporary name would be is left alone; the mode is kept.
     #[test]
@@ -166,6 +183,11 @@ mod tests {
             std::fs::read_to_string(d.join("new/deeper/bundle.json")).unwrap(),
             "{}"
         );
+        // A new file is as readable as any other new file (the umask
+        // decides), not private like the temporary file it was.
+        let fresh = std::fs::metadata(d.join("new/deeper/bundle.json")).unwrap();
+        assert_ne!(fresh.permissions().mode() & 0o777, 0o600);
+        assert_eq!(fresh.permissions().mode() & 0o044, 0o044 & !umask());
         std::fs::write(d.join("victim"), "keep").unwrap();
         std::fs::write(d.join("p.yaml"), "old").unwrap();
         std::fs::set_permissions(d.join("p.yaml"), std::fs::Permissions::from_mode(0o640)).unwrap();

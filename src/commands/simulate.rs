@@ -139,7 +139,18 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
         _ => print(&render::simulate::human(&summary)),
     }
     if let Some(path) = &args.report {
-        let html = render::html::report(&summary);
+        let shown = |v: &[std::path::PathBuf]| v.iter().map(|p| p.display().to_string()).collect();
+        let inputs = render::html::Inputs {
+            policies: shown(&args.policies),
+            baseline: shown(&args.baseline),
+            traces: shown(&args.traces),
+            digest: crate::compile::bundle(&ws.program)["digest"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            generated: generated_at(),
+        };
+        let html = render::html::report(&summary, &inputs);
         if let Err(e) = crate::fsutil::write_atomic(path, html.as_bytes()) {
             return super::usage_error(global, &format!("cannot write `{}`: {e}", path.display()));
         }
@@ -162,4 +173,18 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
         }
     }
     code
+}
+
+/// When the report is made: `SOURCE_DATE_EPOCH` (seconds) when set, so a
+/// report can be reproduced byte for byte, else now.
+fn generated_at() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        });
+    crate::ir::values::Timestamp(secs).to_rfc3339()
 }

@@ -9,6 +9,7 @@ mod human;
 mod json;
 mod plain;
 pub mod simulate;
+pub mod svg;
 
 use crate::diagnostic::Diagnostic;
 

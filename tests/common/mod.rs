@@ -19,6 +19,16 @@ pub fn guardctl(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs the real binary without colour, with extra environment variables.
+pub fn guardctl_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guardctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
 /// Runs the real binary without colour, `input` on its standard input.
 pub fn guardctl_with_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
