@@ -144,8 +144,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
             policies: shown(&args.policies),
             baseline: shown(&args.baseline),
             traces: shown(&args.traces),
-            digest: crate::compile::bundle(&ws.program)["digest"]
-                .as_str()
+            digest: crate::compile::bundle(&ws.program)
+                .get("digest")
+                .and_then(serde_json::Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
             generated: generated_at(),
