@@ -1,64 +1,55 @@
-//! Shell-style globs (`*`, `?`) over whole strings: tool names, domains
-//! and governance scopes (`model: "gpt-4*"`). One matcher for the engine,
-//! the scopes and `diff`'s coverage of glob lists.
+//! Shell-style globs over whole strings: tool names, domains and
+//! governance scopes (`model: "gpt-4*"`), matched by the `glob` crate's
+//! `Pattern` (rust-lang's). `*` is any run of characters (`/` included:
+//! these are names, not paths), `?` exactly one character (not one byte:
+//! `caf?` matches `café`), `[abc]`/`[!a-z]` a class, `[*]` a literal star.
+//! `globset` was measured against the same cases and left out: it matches
+//! in byte mode, where `?` is one byte. One matcher for the engine, the
+//! scopes, lint and `diff`'s coverage of glob lists; a glob that does not
+//! parse is GC213 at lint and matches only itself, literally.
 
-/// A shell-style glob (`*`, `?`) matched against a whole string.
+/// A compiled glob.
 #[derive(Debug, Clone)]
-pub struct Glob(String);
+pub struct Glob {
+    text: String,
+    pattern: Option<glob::Pattern>,
+}
+
+/// Names, not paths: `*` and `?` match `/` and a leading `.` too.
+const OPTIONS: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: false,
+    require_literal_leading_dot: false,
+};
 
 impl Glob {
     pub fn new(s: &str) -> Glob {
-        Glob(s.to_string())
+        Glob {
+            text: s.to_string(),
+            pattern: glob::Pattern::new(s).ok(),
+        }
+    }
+    /// Why `s` is not a glob, if it is not.
+    pub fn check(s: &str) -> Result<(), String> {
+        glob::Pattern::new(s)
+            .map(|_| ())
+            .map_err(|e| e.msg.to_string())
     }
     pub fn matches(&self, s: &str) -> bool {
-        glob_match(self.0.as_bytes(), s.as_bytes())
+        match &self.pattern {
+            Some(p) => p.matches_with(s, OPTIONS),
+            None => self.text == s,
+        }
     }
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
-/// Whether the glob `p` matches all of `s`: `*` any run of characters,
-/// `?` exactly one character (not one byte: `caf?` matches `café`).
-pub fn glob_match(p: &[u8], s: &[u8]) -> bool {
-    match (std::str::from_utf8(p), std::str::from_utf8(s)) {
-        (Ok(p), Ok(s)) if !p.is_ascii() || !s.is_ascii() => {
-            let (p, s): (Vec<char>, Vec<char>) = (p.chars().collect(), s.chars().collect());
-            glob_units(&p, &s)
-        }
-        _ => glob_units(p, s),
-    }
-}
-
-/// The matcher over units (bytes of ASCII text, or characters).
-fn glob_units<T: PartialEq + Copy + From<u8>>(p: &[T], s: &[T]) -> bool {
-    let (star, question) = (T::from(b'*'), T::from(b'?'));
-    // Iterative matcher with backtracking to the last `*`.
-    let (mut pi, mut si) = (0, 0);
-    let (mut last_star, mut mark) = (None, 0);
-    while si < s.len() {
-        match p.get(pi) {
-            Some(&c) if c == star => {
-                last_star = Some(pi);
-                mark = si;
-                pi += 1;
-            }
-            Some(&c) if c == question || Some(&c) == s.get(si) => {
-                pi += 1;
-                si += 1;
-            }
-            _ => match last_star {
-                Some(st) => {
-                    pi = st + 1;
-                    mark += 1;
-                    si = mark;
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == star))
+/// Whether the glob `p` matches all of `s` (compiles `p`: for one-off
+/// checks; hot paths keep a [`Glob`]).
+pub fn glob_match(p: &str, s: &str) -> bool {
+    Glob::new(p).matches(s)
 }
 
 #[cfg(test)]
@@ -76,5 +67,20 @@ mod tests {
         assert!(Glob::new("*").matches(""));
         assert!(Glob::new("caf?").matches("café"));
         assert!(!Glob::new("caf??").matches("café"));
+        assert!(Glob::new("*").matches("a/b"), "names, not paths");
+        assert!(
+            Glob::new("gpt-[34]*").matches("gpt-3.5") && !Glob::new("gpt-[34]*").matches("gpt-5")
+        );
+        assert!(Glob::new("[!w]*").matches("refund") && !Glob::new("[!w]*").matches("wire"));
+        assert!(Glob::new("a[*]").matches("a*") && !Glob::new("a[*]").matches("ab"));
+        assert!(Glob::new(".env*").matches(".env.prod"));
+    }
+
+    #[test]
+    fn a_broken_glob_is_reported_and_matches_only_itself() {
+        assert!(Glob::check("tool_[").is_err());
+        assert!(Glob::check("tool_*").is_ok());
+        assert!(Glob::new("tool_[").matches("tool_["));
+        assert!(!Glob::new("tool_[").matches("tool_a"));
     }
 }

@@ -97,7 +97,7 @@ impl Walk<'_> {
                         && x.as_str().is_some_and(|x| {
                             list.iter()
                                 .filter_map(Value::as_str)
-                                .any(|g| crate::glob::glob_match(g.as_bytes(), x.as_bytes()))
+                                .any(|g| crate::glob::glob_match(g, x))
                         })
                 };
                 for x in o.iter().filter(|x| !n.contains(x) && !covered(x, n)) {

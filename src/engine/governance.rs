@@ -11,16 +11,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::event::Event;
-use super::rules::glob_match;
 use crate::ir::enums::{Action, CapAction, ExceptionStatus, Window};
 use crate::ir::values::{Dec, Timestamp, civil_from_days};
-use crate::ir::{Exception, Home, Program, ScopeMap, TargetKind};
+use crate::ir::{Exception, Home, Program, ScopeGlobs, TargetKind};
 
 /// Whether an event falls in a scope (`org`, `team`, `project`,
 /// `identity`, `agent`, `model`; values are globs). An empty scope is all.
-pub fn scope_matches(scope: &ScopeMap, e: &Event) -> bool {
-    scope.iter().all(|(k, v)| {
-        let field = match k.value.as_str() {
+pub fn scope_matches(scope: &ScopeGlobs, e: &Event) -> bool {
+    scope.iter().all(|(k, glob)| {
+        let field = match k.as_str() {
             "org" => e.identity.org.as_deref(),
             "team" => e.identity.team.as_deref(),
             "identity" => e.identity.id.as_deref(),
@@ -29,7 +28,7 @@ pub fn scope_matches(scope: &ScopeMap, e: &Event) -> bool {
             "model" => e.model.as_deref(),
             _ => None,
         };
-        field.is_some_and(|f| glob_match(v.value.as_bytes(), f.as_bytes()))
+        field.is_some_and(|f| glob.matches(f))
     })
 }
 
@@ -38,7 +37,7 @@ pub fn scope_matches(scope: &ScopeMap, e: &Event) -> bool {
 pub fn exception_applies(x: &Exception, e: &Event) -> bool {
     if x.status.as_ref().map(|s| s.value) != Some(ExceptionStatus::Approved)
         || !x.home.covers(e)
-        || !scope_matches(&x.scope, e)
+        || !scope_matches(&x.scope_globs, e)
     {
         return false;
     }
@@ -306,11 +305,11 @@ impl Facts {
             budgets: Bits::of(budgets.len(), |i| {
                 budgets
                     .get(i)
-                    .is_some_and(|b| b.home.covers(e) && scope_matches(&b.scope, e))
+                    .is_some_and(|b| b.home.covers(e) && scope_matches(&b.scope_globs, e))
             }),
             caps: Bits::of(caps.len(), |i| {
                 caps.get(i)
-                    .is_some_and(|c| c.home.covers(e) && scope_matches(&c.scope, e))
+                    .is_some_and(|c| c.home.covers(e) && scope_matches(&c.scope_globs, e))
             }),
             exceptions: Bits::of(exceptions.len(), |i| {
                 exceptions.get(i).is_some_and(|x| {
@@ -535,7 +534,7 @@ pub fn approvers(program: &Program, chain: &str, from: &Home, e: &Event) -> Vec<
         program
             .budgets
             .get(bi)
-            .is_some_and(|b| b.home.covers(e) && scope_matches(&b.scope, e))
+            .is_some_and(|b| b.home.covers(e) && scope_matches(&b.scope_globs, e))
     })
 }
 

@@ -71,11 +71,27 @@ pub fn read_scope(cx: &mut Cx<'_>, node: &Node) -> ScopeMap {
             continue;
         }
         if let Some(val) = cx.string(v, &format!("scope `{key}`")) {
+            check_glob(cx, &val, &format!("scope `{key}`"));
             out.push((Spanned::new(key, k.span), val));
         }
     }
     out.sort_by(|a, b| a.0.value.cmp(&b.0.value));
     out
+}
+
+/// GC213 for a glob that does not parse (it would match only itself).
+pub fn check_glob(cx: &mut Cx<'_>, g: &Spanned<String>, what: &str) {
+    if let Err(why) = crate::glob::Glob::check(&g.value) {
+        cx.report(
+            Code::InvalidGlob,
+            g.span,
+            format!("{what}: `{}` is not a glob ({why})", g.value),
+            Some(
+                "globs take `*`, `?`, `[abc]` and `[!abc]`; write `[[]` for a literal bracket"
+                    .into(),
+            ),
+        );
+    }
 }
 
 /// Reports credentials written into a provider (keys and secret-shaped values).
@@ -291,6 +307,7 @@ pub fn lower_budgets(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Budget>) {
             name,
             policy: None,
             home: Home::Tenant,
+            scope_globs: scope_globs(&scope),
             scope,
             daily_usd,
             weekly_usd,
@@ -366,6 +383,7 @@ pub fn lower_caps(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Cap>) {
             name,
             policy: None,
             home: Home::Tenant,
+            scope_globs: scope_globs(&scope),
             scope,
             window,
             limit_usd,
@@ -532,6 +550,7 @@ pub fn lower_exceptions(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Exception>) 
             policy: None,
             home: Home::Tenant,
             target,
+            scope_globs: scope_globs(&scope),
             scope,
             starts,
             expires,

@@ -288,6 +288,20 @@ fn lower_rule(
     if let Some(n) = o.get("domains") {
         r.domains = read_domains(cx, n);
     }
+    let globs = [
+        ("tools", r.tools.as_ref()),
+        ("deny_tools", r.deny_tools.as_ref()),
+    ];
+    let domains = r.domains.as_ref();
+    let globs = globs.into_iter().chain([
+        ("domains.allow", domains.map(|d| &d.allow)),
+        ("domains.deny", domains.map(|d| &d.deny)),
+    ]);
+    for (what, list) in globs {
+        for g in list.into_iter().flatten() {
+            super::lower_governance::check_glob(cx, g, what);
+        }
+    }
     if let Some(n) = o.get("max_tokens") {
         r.max_tokens = cx.int(n, "max_tokens", 1);
     }

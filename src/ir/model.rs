@@ -289,6 +289,17 @@ pub struct Provider {
 /// (values may be globs). Sorted by key.
 pub type ScopeMap = Vec<(Spanned<String>, Spanned<String>)>;
 
+/// A scope's keys and compiled globs, matched against every event.
+pub type ScopeGlobs = Vec<(String, crate::glob::Glob)>;
+
+/// Compiles a scope's globs once, where it is read.
+pub fn scope_globs(scope: &ScopeMap) -> ScopeGlobs {
+    scope
+        .iter()
+        .map(|(k, v)| (k.value.clone(), crate::glob::Glob::new(&v.value)))
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct Budget {
     pub file: Arc<SourceFile>,
@@ -298,6 +309,7 @@ pub struct Budget {
     /// Where it applies and whose namespace its name is in (set by [`Program::reindex`]).
     pub home: Home,
     pub scope: ScopeMap,
+    pub scope_globs: ScopeGlobs,
     pub daily_usd: Option<Spanned<Dec>>,
     pub weekly_usd: Option<Spanned<Dec>>,
     pub monthly_usd: Option<Spanned<Dec>>,
@@ -314,6 +326,7 @@ pub struct Cap {
     /// Where it applies and whose namespace its name is in (set by [`Program::reindex`]).
     pub home: Home,
     pub scope: ScopeMap,
+    pub scope_globs: ScopeGlobs,
     pub window: Option<Spanned<Window>>,
     pub limit_usd: Option<Spanned<Dec>>,
     pub limit_tokens: Option<Spanned<i64>>,
@@ -358,6 +371,7 @@ pub struct Exception {
     pub home: Home,
     pub target: Option<Spanned<(TargetKind, String)>>,
     pub scope: ScopeMap,
+    pub scope_globs: ScopeGlobs,
     pub starts: Option<Spanned<Timestamp>>,
     pub expires: Option<Spanned<Timestamp>>,
     pub reason: Option<Spanned<String>>,

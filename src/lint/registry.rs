@@ -39,6 +39,7 @@ pub enum Code {
     UnknownPiiEntity,
     CelTypeError,
     CelMissingField,
+    InvalidGlob,
     UnknownProvider,
     UnknownApprovalChain,
     UnknownExceptionTarget,
@@ -285,6 +286,13 @@ pub const CODES: &[CodeInfo] = &[
         name: "cel-missing-field",
         severity: Warning,
         doc: "A `check` or `when` that reads a `metadata` or `headers` key without testing that the event has it. On an event without the key the expression errors instead of being false, and the rule is skipped whatever `fail_mode` says. Guard it: `has(metadata.env) && metadata.env == \"prod\"`.",
+    },
+    CodeInfo {
+        code: Code::InvalidGlob,
+        id: "GC213",
+        name: "invalid-glob",
+        severity: Error,
+        doc: "A tool, domain or scope glob that does not parse (an unclosed `[`). It would match only its own text, so the rule or scope silently covers nothing.",
     },
     CodeInfo {
         code: Code::UnknownProvider,

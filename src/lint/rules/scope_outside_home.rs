@@ -21,7 +21,7 @@ fn check_one<T: Homed>(
     let Some((k, v)) = scope.iter().find(|(k, _)| k.value == key) else {
         return;
     };
-    if glob_match(v.value.as_bytes(), home.as_bytes()) {
+    if glob_match(&v.value, home) {
         return;
     }
     out.push(
