@@ -579,6 +579,9 @@ fn valid_phone(m: &str, text: &str, at: usize) -> bool {
         return phonenumber::parse(None, m).is_ok_and(|n| phonenumber::is_valid(&n));
     }
     let trunk = m.trim_start_matches('(').starts_with('0');
+    if !trunk && !nanp_shaped(number) {
+        return false;
+    }
     let regions = if trunk {
         TRUNK_REGIONS
     } else {
@@ -587,6 +590,28 @@ fn valid_phone(m: &str, text: &str, at: usize) -> bool {
     regions
         .iter()
         .any(|&r| phonenumber::parse(Some(r), m).is_ok_and(|n| phonenumber::is_valid(&n)))
+}
+
+/// The North American plan's shape, checked before libphonenumber is
+/// asked: ten digits (eleven with a leading 1), an area code and an
+/// exchange that start with 2–9.
+fn nanp_shaped(number: &str) -> bool {
+    let d: Vec<u8> = number.bytes().filter(u8::is_ascii_digit).collect();
+    let d = match d.as_slice() {
+        [b'1', rest @ ..] if rest.len() == 10 => rest,
+        all => all,
+    };
+    d.len() == 10 && matches!(d.first(), Some(b'2'..=b'9')) && matches!(d.get(3), Some(b'2'..=b'9'))
+}
+
+/// Loads libphonenumber's metadata on another thread (about 0.15 s of
+/// regex compilation, once per process), so the first phone number found
+/// need not wait for all of it. Called when a rule set looks for phones.
+pub fn warm_phone_metadata() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| phonenumber::parse(None, "+14155550132").is_ok());
+    });
 }
 
 /// Groups shaped like something else a plan might also accept: a date

@@ -609,8 +609,10 @@ pub fn evaluate(
     let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
     let mut pattern_sets: BTreeMap<&'static str, regex_automata::PatternSet> = BTreeMap::new();
-    // The rule after which every rule is skipped (early termination).
+    // The rule after which every rule is skipped (`first_match`).
     let mut terminated: Option<usize> = None;
+    // The earliest early-terminating trigger so far: (moment, rule).
+    let mut stop: Option<(i64, usize)> = None;
     for (ri, rule) in set.rules.iter().enumerate() {
         let skip = |why: Why| Outcome {
             rule: ri,
@@ -665,6 +667,15 @@ pub fn evaluate(
             outcomes.push(skip(Why::Exempt(why)));
             continue;
         }
+        // A rule that cannot act before the earliest early-terminating
+        // trigger so far is not checked: [`terminate_early`] would skip it (`when`, sampling
+        // and exceptions are known first, as they decide whether it counts).
+        if let Some((at, by)) = stop {
+            if (earliest(rule, e), ri) > (at, by) {
+                outcomes.push(skip(Why::Terminated(by)));
+                continue;
+            }
+        }
         let set_for_text = match (&set.patterns, rule.patterns.is_empty()) {
             (Some(all), false) => Some(pattern_sets.entry(field).or_insert_with(|| {
                 let mut ps = regex_automata::PatternSet::new(all.pattern_len());
@@ -701,6 +712,12 @@ pub fn evaluate(
         if out.action.is_some() && rule.first_match {
             terminated = Some(ri);
         }
+        if out.action.is_some() && rule.early_termination {
+            let at = moment(rule, &out, None);
+            if stop.is_none_or(|s| (at, ri) < s) {
+                stop = Some((at, ri));
+            }
+        }
         outcomes.push(out);
     }
     if set.rules.iter().any(|r| r.early_termination) {
@@ -724,21 +741,10 @@ pub fn evaluate(
 /// rules once the answer is complete; rules at the same moment go in
 /// evaluation order. Rules after the stop are skipped, and say by whom.
 fn terminate_early(set: &RuleSet, outcomes: &mut [Outcome]) {
-    let before_answer = |k: Kind| matches!(k, Kind::Input | Kind::ToolInput);
-    let moment = |o: &Outcome, stop: Option<i64>| -> i64 {
-        let Some(rule) = set.rules.get(o.rule) else {
-            return i64::MAX;
-        };
-        if before_answer(rule.kind) {
-            return -1;
-        }
-        match (o.chunk, stop) {
-            (Some(c), _) => i64::try_from(c).unwrap_or(i64::MAX),
-            // A streaming rule that has not triggered was evaluating
-            // alongside the one that stopped the stream.
-            (None, Some(at)) if rule.streaming && o.status != Status::Skipped => at,
-            _ => i64::MAX,
-        }
+    let at = |o: &Outcome, stop: Option<i64>| {
+        set.rules
+            .get(o.rule)
+            .map_or(i64::MAX, |r| moment(r, o, stop))
     };
     let first = outcomes
         .iter()
@@ -746,13 +752,13 @@ fn terminate_early(set: &RuleSet, outcomes: &mut [Outcome]) {
         .filter(|(_, o)| {
             o.action.is_some() && set.rules.get(o.rule).is_some_and(|r| r.early_termination)
         })
-        .min_by_key(|(i, o)| (moment(o, None), *i))
-        .map(|(i, o)| (i, moment(o, None), o.rule));
-    let Some((at, when, by)) = first else {
+        .min_by_key(|(i, o)| (at(o, None), *i))
+        .map(|(i, o)| (i, at(o, None), o.rule));
+    let Some((first, when, by)) = first else {
         return;
     };
     for (i, o) in outcomes.iter_mut().enumerate() {
-        if i != at && (moment(o, Some(when)), i) > (when, at) && o.status != Status::Skipped {
+        if i != first && (at(o, Some(when)), i) > (when, first) && o.status != Status::Skipped {
             *o = Outcome {
                 rule: o.rule,
                 status: Status::Skipped,
@@ -764,6 +770,33 @@ fn terminate_early(set: &RuleSet, outcomes: &mut [Outcome]) {
                 fixed: None,
             };
         }
+    }
+}
+
+/// When a rule's outcome happened, for early termination: input rules
+/// before the answer (-1), a streaming trigger at its chunk, other output
+/// rules once the answer is complete (`i64::MAX`). A streaming rule that
+/// did not trigger was evaluating alongside the one that stopped the
+/// stream (`stop`).
+fn moment(rule: &CRule, o: &Outcome, stop: Option<i64>) -> i64 {
+    if matches!(rule.kind, Kind::Input | Kind::ToolInput) {
+        return -1;
+    }
+    match (o.chunk, stop) {
+        (Some(c), _) => i64::try_from(c).unwrap_or(i64::MAX),
+        (None, Some(at)) if rule.streaming && o.status != Status::Skipped => at,
+        _ => i64::MAX,
+    }
+}
+
+/// The earliest moment a rule can act on `e`, known before evaluating it.
+fn earliest(rule: &CRule, e: &Event) -> i64 {
+    if matches!(rule.kind, Kind::Input | Kind::ToolInput) {
+        -1
+    } else if rule.streaming && rule.kind == Kind::Output && !e.chunks.is_empty() {
+        0
+    } else {
+        i64::MAX
     }
 }
 

@@ -73,14 +73,7 @@ fn exempting_cap(
         .exceptions
         .iter()
         .enumerate()
-        .find(|(xi, x)| {
-            x.target.as_ref().is_some_and(|t| {
-                t.value.0 == TargetKind::Cap
-                    && program
-                        .cap(&t.value.1, &x.home)
-                        .is_some_and(|(i, _)| i == ci)
-            }) && in_force(*xi)
-        })
+        .find(|(xi, _)| program.exception_cap(*xi) == Some(ci) && in_force(*xi))
         .map(|(_, x)| x)
 }
 

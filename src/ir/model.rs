@@ -396,6 +396,8 @@ pub struct Program {
     provider_index: Names,
     cap_index: Names,
     chain_index: Names,
+    /// Each exception's `target: cap/NAME` resolved to a cap index.
+    exception_caps: Vec<Option<usize>>,
 }
 
 type Names = std::collections::HashMap<(Home, String), usize>;
@@ -500,6 +502,23 @@ impl Program {
         home_all(&mut self.caps, pol, idx, Some(&mut self.cap_index));
         home_all(&mut self.chains, pol, idx, Some(&mut self.chain_index));
         home_all(&mut self.exceptions, pol, idx, None);
+        let caps: Vec<Option<usize>> = self
+            .exceptions
+            .iter()
+            .map(|x| match &x.target {
+                Some(t) if t.value.0 == TargetKind::Cap => {
+                    self.cap(&t.value.1, &x.home).map(|(i, _)| i)
+                }
+                _ => None,
+            })
+            .collect();
+        self.exception_caps = caps;
+    }
+
+    /// The cap an exception's `target: cap/NAME` resolves to (from the
+    /// exception's home), by index.
+    pub fn exception_cap(&self, exception: usize) -> Option<usize> {
+        self.exception_caps.get(exception).copied().flatten()
     }
     pub fn policy(&self, name: &str) -> Option<&Policy> {
         self.policy_index
