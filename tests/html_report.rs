@@ -113,20 +113,12 @@ fn the_report_holds_what_a_review_needs() {
 }
 
 fn chromium() -> Option<String> {
-    let exe = std::env::var("GUARDCTL_CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let ok = Command::new(&exe)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(exe);
-    }
-    assert!(
-        std::env::var_os("GUARDCTL_REQUIRE_CHROMIUM").is_none(),
-        "Chromium is required here but `{exe} --version` failed"
-    );
-    eprintln!("NOT RUN: Chromium is not installed (.ci/run installs it)");
-    None
+    common::external_tool(
+        "GUARDCTL_CHROMIUM",
+        "chromium",
+        "GUARDCTL_REQUIRE_CHROMIUM",
+        "Chromium",
+    )
 }
 
 /// Width and height from a PNG's IHDR chunk.

@@ -17,21 +17,15 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 fn pre_commit() -> Option<String> {
-    let exe = std::env::var("GUARDCTL_PRE_COMMIT").unwrap_or_else(|_| "pre-commit".into());
-    let ok = Command::new(&exe)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(exe);
-    }
-    assert!(
-        std::env::var_os("GUARDCTL_REQUIRE_PRE_COMMIT").is_none(),
-        "pre-commit is required here but `{exe} --version` failed"
-    );
-    eprintln!("NOT RUN: pre-commit is not installed (.ci/run installs it from PyPI)");
-    None
+    common::external_tool(
+        "GUARDCTL_PRE_COMMIT",
+        "pre-commit",
+        "GUARDCTL_REQUIRE_PRE_COMMIT",
+        "pre-commit",
+    )
 }
 
 fn git(dir: &Path, args: &[&str]) {

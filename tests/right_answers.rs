@@ -41,22 +41,9 @@ fn json(args: &[&str]) -> Value {
 
 /// The decision `simulate --events` wrote for each event, by id.
 fn decisions(policy: &str, trace: &str) -> Vec<(String, String)> {
-    let dir = tempfile::tempdir().unwrap();
-    let events = dir.path().join("events.jsonl");
-    let o = guardctl(&[
-        "simulate",
-        policy,
-        "--traces",
-        trace,
-        "--events",
-        events.to_str().unwrap(),
-    ]);
-    assert!(o.status.code().unwrap() <= 1, "{}", stderr(&o));
-    std::fs::read_to_string(events)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
+    event_records(policy, trace)
+        .iter()
+        .map(|v| {
             (
                 v["id"].as_str().unwrap().to_string(),
                 v["decision"].as_str().unwrap().to_string(),

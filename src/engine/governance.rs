@@ -316,6 +316,17 @@ impl Facts {
     }
 }
 
+/// A budget's limits that are set: (period label, window, limit).
+fn limits(b: &crate::ir::Budget) -> impl Iterator<Item = (&'static str, Window, Dec)> + '_ {
+    [
+        ("daily", Window::Day, &b.daily_usd),
+        ("weekly", Window::Week, &b.weekly_usd),
+        ("monthly", Window::Month, &b.monthly_usd),
+    ]
+    .into_iter()
+    .filter_map(|(label, window, limit)| limit.as_ref().map(|l| (label, window, l.value)))
+}
+
 /// Accumulated governance state over a trace.
 #[derive(Default)]
 pub struct Governance {
@@ -363,15 +374,7 @@ impl Governance {
             if !e.budgets.has(bi) {
                 continue;
             }
-            let periods = [
-                ("daily", Window::Day, &b.daily_usd),
-                ("weekly", Window::Week, &b.weekly_usd),
-                ("monthly", Window::Month, &b.monthly_usd),
-            ];
-            for (label, window, limit) in periods {
-                let Some(limit) = limit.as_ref().map(|l| l.value) else {
-                    continue;
-                };
+            for (label, window, limit) in limits(b) {
                 let key = (bi, label, bucket_key(e.timestamp, window));
                 let spend = self.spend.get(&key).copied().unwrap_or(Dec::ZERO);
                 out.push(format!(
@@ -424,15 +427,7 @@ impl Governance {
             if !e.budgets.has(bi) || e.cost_usd <= Dec::ZERO {
                 continue;
             }
-            let periods = [
-                ("daily", Window::Day, &b.daily_usd),
-                ("weekly", Window::Week, &b.weekly_usd),
-                ("monthly", Window::Month, &b.monthly_usd),
-            ];
-            for (label, window, limit) in periods {
-                let Some(limit) = limit.as_ref().map(|l| l.value) else {
-                    continue;
-                };
+            for (label, window, limit) in limits(b) {
                 let key = (bi, label, bucket_key(e.timestamp, window));
                 let spend = self.spend.entry(key).or_insert(Dec::ZERO);
                 let before = *spend;

@@ -100,3 +100,23 @@ pub fn cel_tests<'a>(suite: &'a serde_json::Value, out: &mut Vec<&'a serde_json:
         }
     }
 }
+
+/// An external tool the tests drive: `$VAR` or `default`, if it answers
+/// `--version`. When `$REQUIRE` is set (as `.ci/run` sets it) a missing
+/// tool fails the test; otherwise the test says it did not run.
+pub fn external_tool(var: &str, default: &str, require: &str, what: &str) -> Option<String> {
+    let exe = std::env::var(var).unwrap_or_else(|_| default.into());
+    let ok = Command::new(&exe)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(exe);
+    }
+    assert!(
+        std::env::var_os(require).is_none(),
+        "{what} is required here but `{exe} --version` failed"
+    );
+    eprintln!("NOT RUN: {what} is not installed (.ci/run installs it)");
+    None
+}
