@@ -170,12 +170,21 @@ pub fn rewritten(
         let Some(rule) = set.rules.get(o.rule) else {
             continue;
         };
-        let Some((text, field)) = content(e, rule.kind) else {
-            continue;
-        };
         let fix = (o.action == Some(Action::Fix))
             .then_some(rule.fix_strategy)
             .flatten();
+        // Most outcomes rewrite nothing: their content (for tool calls, a
+        // JSON text built on demand) is not needed.
+        if !matches!(
+            o.action,
+            Some(Action::Redact | Action::Mask | Action::Filter)
+        ) && fix.is_none()
+        {
+            continue;
+        }
+        let Some((text, field)) = content(e, rule.kind) else {
+            continue;
+        };
         let edits = spans.entry(field).or_default();
         match (o.action, fix) {
             (Some(Action::Redact | Action::Mask), _) | (_, Some(FixStrategy::RedactPii)) => {
