@@ -265,10 +265,7 @@ pub fn rules(program: &Program) -> Vec<ERule> {
                 .and_then(|p| p.combine.as_ref())
                 .is_some_and(|c| c.value == Combine::FirstMatch),
             policy,
-            applies: match &r.owner {
-                Owner::Agent(a) => Home::Agent(a.clone()),
-                Owner::Policy(_) => Home::of(pol),
-            },
+            applies: program.rule_home(r),
             file: r.file.clone(),
             span: r.name.span,
         };
