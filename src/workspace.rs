@@ -1,5 +1,5 @@
 //! Inputs → parsed files → IR → diagnostics. Resolves command-line paths
-//! (directories are walked: hidden folders and `target/` skipped, YAML
+//! (directories are walked by [`walk`]'s ignore rules, YAML
 //! without guardctl sections skipped), reads files, and runs the stages.
 //! Every command that reads policies starts here.
 
@@ -74,19 +74,30 @@ pub fn kind_of_read(input: &Input, file: &SourceFile) -> FileKind {
     }
 }
 
-/// Every entry below `root` in name order, without hidden folders,
-/// `target/` and `node_modules/`: the one walk every command uses (lint,
-/// compile, fmt, simulate's policies, test's `*.guardtest.yaml` files).
-pub fn walk(root: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
-    walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
+/// Every entry below `root` in name order, by the `ignore` crate's rules
+/// (as ripgrep and ruff walk): `.gitignore` (inside a git repository or
+/// not), `.ignore`, `.git/info/exclude` and the global git excludes are
+/// honoured, hidden files and folders skipped, and `target/` and
+/// `node_modules/` skipped even where no ignore file names them. The root
+/// itself is always walked, whatever its name. This is the one walk every
+/// command uses (lint, compile, fmt, simulate's policies, test's
+/// `*.guardtest.yaml` files), so they all see the same files.
+pub fn walk(root: &Path) -> impl Iterator<Item = Result<ignore::DirEntry, ignore::Error>> {
+    ignore::WalkBuilder::new(root)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
             e.depth() == 0
-                || !(e.file_type().is_dir()
-                    && (name.starts_with('.') || name == "target" || name == "node_modules"))
+                || !(e.file_type().is_some_and(|t| t.is_dir())
+                    && (name == "target" || name == "node_modules"))
         })
+        .build()
+}
+
+/// An entry of [`walk`] that is a regular file (or a link to one).
+pub fn is_file(entry: &ignore::DirEntry) -> bool {
+    entry.file_type().is_some_and(|t| t.is_file())
 }
 
 /// Expands paths into inputs, in a stable order.
@@ -105,7 +116,7 @@ pub fn discover(paths: &[PathBuf], errors: &mut InputErrors) -> Vec<Input> {
                         continue;
                     }
                 };
-                if !entry.file_type().is_file() {
+                if !is_file(&entry) {
                     continue;
                 }
                 let path = entry.path();

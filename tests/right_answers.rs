@@ -440,21 +440,50 @@ fn token_limits_need_token_counts() {
     assert_eq!(v["diagnostics"][0]["code"], "GC404");
 }
 
-/// `test .` walks the tree as `lint .` does: `node_modules/` is skipped.
+/// Every command walks a directory the same way, by the `ignore` crate's
+/// rules: `node_modules/` is skipped, and so is whatever `.gitignore` or
+/// `.ignore` names (outside a git repository too), for `lint`, `test`,
+/// `fmt --check` and `compile` alike. A path named on the command line is
+/// read even where an ignore file covers it.
 #[test]
 fn one_walker_for_every_command() {
     let case = "TESTS:\n  c:\n    event: {input: hi}\n    expect: {decision: allow}\n";
+    let broken = "GUARDRAILS:\n  r:\n    kind: inptu\n";
     let dir = repo(&[
         (
             "p.yaml",
             "GUARDRAILS:\n  r:\n    kind: input\n    entities: [US_SSN]\n",
         ),
         ("t.guardtest.yaml", case),
+        (".gitignore", "generated/\n*.local.yaml\n"),
+        (".ignore", "scratch/\n"),
         ("node_modules/pkg/x.guardtest.yaml", "TESTS: [broken\n"),
+        ("node_modules/pkg/p.yaml", broken),
+        ("generated/p.yaml", broken),
+        ("generated/x.guardtest.yaml", "TESTS: [broken\n"),
+        ("mine.local.yaml", broken),
+        ("scratch/p.yaml", broken),
     ]);
-    let v = json(&["test", dir.path().to_str().unwrap()]);
+    let root = dir.path().to_str().unwrap();
+    let v = json(&["test", root]);
     assert_eq!(v["cases"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["failed"], 0);
+    let v = json(&["lint", root]);
+    assert_eq!(v["summary"]["files"], 1, "{v}");
+    assert_eq!(v["summary"]["errors"], 0, "{v}");
+    let out = guardctl(&["fmt", "--check", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = guardctl(&["compile", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // Named explicitly, an ignored file is still read (and its typo found).
+    let v = json(&["lint", &p(dir.path(), "generated/p.yaml")]);
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"GC103"), "{v}");
 }
 
 /// Settings that are read take effect: `streaming: {enabled: false}` turns

@@ -58,10 +58,7 @@ fn test_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         for e in crate::workspace::walk(p).flatten() {
-            let name = e.file_name().to_string_lossy().to_lowercase();
-            if e.file_type().is_file()
-                && (name.ends_with(".guardtest.yaml") || name.ends_with(".guardtest.yml"))
-            {
+            if crate::workspace::is_file(&e) && is_test_file(e.path()) {
                 out.push(e.path().to_path_buf());
             }
         }
