@@ -472,9 +472,19 @@ fn one_walker_for_every_command() {
     assert_eq!(v["summary"]["files"], 1, "{v}");
     assert_eq!(v["summary"]["errors"], 0, "{v}");
     let out = guardctl(&["fmt", "--check", root]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = guardctl(&["compile", root]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Named explicitly, an ignored file is still read (and its typo found).
     let v = json(&["lint", &p(dir.path(), "generated/p.yaml")]);
     let codes: Vec<&str> = v["diagnostics"]
@@ -834,4 +844,71 @@ fn explain_shows_the_whole_decision() {
         "{}",
         stderr(&missing)
     );
+}
+
+/// A policy's evaluation budget is replayed in trace order: each provider
+/// answer costs the provider's `cost_per_eval_usd` (summed exactly: three
+/// $0.10 answers spend a $0.30 budget), and once the month's budget is
+/// spent the policy's model checks keep running (`alert_only`), stop
+/// (`disable_model_checks`: a rule with no local check is skipped), or fall
+/// back to the local detector of their category (`downgrade`), until the
+/// month ends. Explain of one recorded event agrees with simulate.
+#[test]
+fn policy_budget_fallbacks_are_replayed() {
+    let policy = |action: &str| {
+        format!(
+            "POLICY:\n  name: p\n  scope: tenant\n  budget: {{monthly_limit_usd: 0.30, overspend_action: {action}}}\nPROVIDERS:\n  guard:\n    adapter: lakera\n    auth_profile: lakera-prod\n    cost_per_eval_usd: 0.10\nGUARDRAILS:\n  pii_model:\n    kind: input\n    provider: guard\n    category: pii\n    threshold: 0.5\n    action: block\n"
+        )
+    };
+    let ev = |id: &str, day: &str, text: &str| {
+        format!(
+            r#"{{"id":"{id}","timestamp":"2026-{day}T10:00:00Z","input":"{text}","scores":{{"guard":{{"pii":0.9}}}}}}"#
+        )
+    };
+    let trace = [
+        ev("a", "11-01", "my ssn is 123-45-6789"),
+        ev("b", "11-02", "my ssn is 123-45-6789"),
+        ev("c", "11-03", "my ssn is 123-45-6789"),
+        ev("d", "11-04", "my ssn is 123-45-6789"),
+        ev("e", "11-05", "nothing personal here"),
+        ev("f", "12-01", "nothing personal here"),
+    ]
+    .join("\n");
+    let want = |d: &str, e: &str| {
+        [
+            ("a", "block"),
+            ("b", "block"),
+            ("c", "block"),
+            ("d", d),
+            ("e", e),
+            ("f", "block"),
+        ]
+        .map(|(i, x)| (i.to_string(), x.to_string()))
+        .to_vec()
+    };
+    for (action, d, e) in [
+        ("alert_only", "block", "block"),
+        ("disable_model_checks", "allow", "allow"),
+        ("downgrade", "block", "allow"),
+    ] {
+        let dir = repo(&[("p.yaml", &policy(action)), ("t.jsonl", &trace)]);
+        let (pp, tp) = (p(dir.path(), "p.yaml"), p(dir.path(), "t.jsonl"));
+        assert_eq!(decisions(&pp, &tp), want(d, e), "{action}");
+        let v = json(&["simulate", &pp, "--traces", &tp]);
+        let spent: Vec<&Value> = v["governance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["type"] == "evaluation_budget_spent")
+            .collect();
+        assert_eq!(spent.len(), 1, "{action}: {v}");
+        assert_eq!(spent[0]["event"], "c");
+        assert_eq!(spent[0]["spend_usd"].as_f64(), Some(0.3));
+        assert!(v["not_simulated"].as_array().unwrap().is_empty(), "{v}");
+        let x = json(&["explain", &pp, "--trace", &tp, "--id", "e"]);
+        assert_eq!(x["decision"], e, "{action}: {x}");
+        if action == "disable_model_checks" {
+            assert_eq!(x["trace"][0]["status"], "skipped", "{x}");
+        }
+    }
 }

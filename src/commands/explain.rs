@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::{EXIT_OK, load_policies, print};
 use crate::cli::{ExplainArgs, Global};
+use crate::engine::budget::Replay;
 use crate::engine::evaluate::{Options, Outcome, Status, evaluate};
 use crate::engine::event::Event;
 use crate::engine::governance::{Facts, GovEvent, Governance};
@@ -19,7 +20,7 @@ use crate::engine::trace::{self, Record};
 use crate::ir::Program;
 use crate::lint::LintOptions;
 use crate::render::Format;
-use crate::simulate::{excerpt, final_decision, rule_exemption};
+use crate::simulate::{Exempt, excerpt, final_decision, rule_exemption};
 
 /// The one polarity and runtime guardctl applies today: `check` passes
 /// when true; decisions are guardctl's own (`check_polarity` and `runtime`
@@ -67,13 +68,24 @@ struct Placed {
     standing: Vec<String>,
     /// With `--trace`: the file and how many events came before.
     context: Option<(String, usize)>,
+    /// What the event is evaluated with: the fallbacks of the evaluation
+    /// budgets spent before it.
+    opts: Options,
 }
 
-/// Steps governance through a trace's events up to the one with `id`.
-fn from_trace(program: &Program, path: &std::path::Path, id: &str) -> Result<Placed, String> {
+/// Steps governance (and evaluation budgets, which need each event
+/// evaluated) through a trace's events up to the one with `id`.
+fn from_trace(
+    program: &Program,
+    set: &RuleSet,
+    exempt: &Exempt<'_>,
+    path: &std::path::Path,
+    id: &str,
+) -> Result<Placed, String> {
     let shown = path.display().to_string();
     let mut reader = trace::open(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
     let mut gov = Governance::default();
+    let mut replay = Replay::new(program, set);
     let mut before = 0usize;
     loop {
         let block = reader.block(1 << 20);
@@ -83,13 +95,19 @@ fn from_trace(program: &Program, path: &std::path::Path, id: &str) -> Result<Pla
         for rec in block.records() {
             let Record::Event(e) = rec else { continue };
             let facts = Facts::of(program, &e);
-            let g = gov.step_facts(program, &facts);
+            let mut g = gov.step_facts(program, &facts);
+            let opts = replay.options(facts.timestamp);
+            if replay.active() {
+                let r = evaluate(set, exempt, &e, &opts);
+                g.extend(replay.charge(facts.timestamp, &r.outcomes));
+            }
             if e.id == id {
                 return Ok(Placed {
                     standing: gov.standing(program, &facts),
                     event: *e,
                     gov: g,
                     context: Some((shown, before)),
+                    opts,
                 });
             }
             before += 1;
@@ -158,8 +176,10 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         Ok(ws) => ws,
         Err(code) => return code,
     };
+    let set = RuleSet::build(&ws.program);
+    let exempt = rule_exemption(&ws.program);
     let placed = match (&args.trace, &args.id) {
-        (Some(path), Some(id)) => from_trace(&ws.program, path, id),
+        (Some(path), Some(id)) => from_trace(&ws.program, &set, &exempt, path, id),
         _ => event_from_args(args).map(|event| {
             let facts = Facts::of(&ws.program, &event);
             let mut gov = Governance::default();
@@ -169,6 +189,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
                 event,
                 gov: g,
                 context: None,
+                opts: Options::default(),
             }
         }),
     };
@@ -177,13 +198,12 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         gov,
         standing,
         context,
+        opts,
     } = match placed {
         Ok(p) => p,
         Err(msg) => return super::usage_error(global, &msg),
     };
-    let set = RuleSet::build(&ws.program);
-    let exempt = rule_exemption(&ws.program);
-    let r = evaluate(&set, &exempt, &event, &Options::default());
+    let r = evaluate(&set, &exempt, &event, &opts);
     let decision = final_decision(&r, &gov);
     if global.format == Format::Json {
         let trace: Vec<serde_json::Value> = r

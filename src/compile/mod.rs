@@ -117,7 +117,7 @@ fn policy_json(p: &Policy) -> Value {
             "early_termination": st.early_termination.as_ref().is_some_and(|e| e.value),
         },
         "caching": p.caching.as_ref().map(|c| json!({"enabled": c.enabled.as_ref().is_some_and(|e| e.value), "ttl_ms": opt(&c.ttl)})),
-        "budget": opt(&p.budget),
+        "budget": p.budget.as_ref().map(|b| json!({"monthly_limit_usd": opt(&b.monthly_limit_usd), "overspend_action": crate::effective::overspend_action(p)})),
         "combine": p.combine.as_ref().map_or(crate::ir::enums::Combine::MostRestrictive, |c| c.value),
         "source": source(&p.file, p.name.span),
     })

@@ -19,8 +19,31 @@ pub use rule::{
 
 use std::collections::BTreeMap;
 
-use crate::ir::values::Timestamp;
-use crate::ir::{Exception, Home, Homed, ScopeMap};
+use crate::ir::enums::OverspendAction;
+use crate::ir::values::{Dec, Timestamp};
+use crate::ir::{Exception, Home, Homed, Policy, ScopeMap};
+
+/// `budget.overspend_action` where a policy's budget does not say: the
+/// checks keep running and the spend is reported, the one fallback that
+/// never weakens a check.
+pub const DEFAULT_OVERSPEND: OverspendAction = OverspendAction::AlertOnly;
+
+/// A policy's evaluation budget in force: its monthly limit and what
+/// happens once the month's spend reaches it (`None` without a limit:
+/// nothing is counted).
+pub fn eval_budget(p: &Policy) -> Option<(Dec, OverspendAction)> {
+    let b = p.budget.as_ref()?;
+    let limit = b.monthly_limit_usd.as_ref()?.value;
+    Some((limit, overspend_action(p)))
+}
+
+/// The overspend action of a policy's budget, defaulted.
+pub fn overspend_action(p: &Policy) -> OverspendAction {
+    p.budget
+        .as_ref()
+        .and_then(|b| b.overspend_action.as_ref())
+        .map_or(DEFAULT_OVERSPEND, |a| a.value)
+}
 
 /// A governance object's id (bundle, diff): its name, prefixed with its
 /// policy's name when it lives in a project's or agent's namespace, where

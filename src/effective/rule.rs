@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::ir::cond::Cond;
 use crate::ir::enums::*;
 use crate::ir::layers::resolve;
-use crate::ir::values::Duration;
+use crate::ir::values::{Dec, Duration};
 use crate::ir::{Home, Owner, Policy, Program, Rule, When};
 use crate::source::{SourceFile, Span};
 
@@ -68,6 +68,9 @@ pub struct ERule {
     pub provider: Option<String>,
     /// The provider's object id, resolved narrowest first.
     pub provider_id: Option<String>,
+    /// What one evaluation by the provider costs (`cost_per_eval_usd`),
+    /// charged to the policy's evaluation budget.
+    pub eval_cost: Option<Dec>,
     pub category: Option<String>,
     /// Rule, then provider default, then [`DEFAULT_THRESHOLD`] for a
     /// model-tier rule; `None` where no provider scores the rule.
@@ -210,6 +213,9 @@ pub fn rules(program: &Program) -> Vec<ERule> {
             threshold,
             provider,
             provider_id: prov.map(super::object_id),
+            eval_cost: prov
+                .and_then(|p| p.cost_per_eval_usd.as_ref())
+                .map(|c| c.value),
             llm_check: r.llm_check.as_ref().map(|l| l.value.clone()),
             fix_strategy: r.fix_strategy.as_ref().map(|f| f.value),
             fix_expression: r.fix_expression.as_ref().map(|c| c.text.clone()),

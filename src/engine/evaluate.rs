@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value as J;
 
+use super::budget::{Fallback, LocalDetector, local_detector};
 use super::detect::{Detectors, Finding, Match, ascii_lower, redact};
 use super::event::Event;
 use super::rules::{CRule, RuleSet};
@@ -282,6 +283,9 @@ struct RuleHost<'a> {
     event: &'a Event,
     scan: &'a Scan,
     chunk: Option<&'a str>,
+    /// How this rule's model-tier or LLM-tier check falls back, when its
+    /// policy's evaluation budget is spent.
+    fallback: Option<Fallback>,
 }
 
 impl RuleHost<'_> {
@@ -574,10 +578,13 @@ fn url_hosts(d: &Detectors, scan: &Scan) -> Vec<(String, usize, usize)> {
 }
 
 /// Evaluation settings.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Threshold override for one rule (sweeps): (rule index, threshold).
     pub threshold: Option<(usize, f64)>,
+    /// Policies whose evaluation budget is spent, and how their checks
+    /// that call a model fall back ([`super::budget`]).
+    pub fallback: Vec<(usize, Fallback)>,
 }
 
 /// Evaluates one event.
@@ -639,11 +646,20 @@ pub fn evaluate(
             outcomes.push(skip(Why::Terminated(by)));
             continue;
         }
+        let fallback = match rule.policy {
+            Some(p) if rule.provider.is_some() || rule.llm_check => opts
+                .fallback
+                .iter()
+                .find(|(q, _)| *q == p)
+                .map(|(_, how)| *how),
+            _ => None,
+        };
         let host = RuleHost {
             vars: &vars,
             event: e,
             scan,
             chunk: None,
+            fallback,
         };
         if let Some(w) = &rule.when {
             match eval(w, &host) {
@@ -665,6 +681,12 @@ pub fn evaluate(
         }
         if let Some(why) = exempt(rule, e) {
             outcomes.push(skip(Why::Exempt(why)));
+            continue;
+        }
+        // Model checks turned off by a spent budget leave a rule with
+        // nothing else to check skipped, not passed.
+        if fallback == Some(Fallback::Off) && !has_local_checks(rule) {
+            outcomes.push(skip(Why::BudgetSpent));
             continue;
         }
         // A rule that cannot act before the earliest early-terminating
@@ -692,7 +714,7 @@ pub fn evaluate(
         out.rule = ri;
         // Streaming: replay the chunks at the rule's interval.
         if rule.streaming && rule.kind == Kind::Output && !e.chunks.is_empty() {
-            if let Some(chunk) = first_streaming_trigger(d, rule, e, &vars, threshold) {
+            if let Some(chunk) = first_streaming_trigger(d, rule, e, &vars, threshold, fallback) {
                 out.chunk = Some(chunk);
                 if out.status != Status::Triggered {
                     out.status = Status::Triggered;
@@ -945,7 +967,32 @@ fn check_rule(
             reasons.push(Check::Found(from..hits.len()));
         }
     }
-    if let Some(p) = &rule.provider {
+    if let Some(how) = host.fallback {
+        if how == Fallback::Local {
+            let local = rule
+                .provider
+                .as_ref()
+                .and(rule.category.as_deref())
+                .and_then(local_detector);
+            match local {
+                Some(det) => {
+                    let from = hits.len();
+                    let found = match det {
+                        LocalDetector::Pii => host.scan.entities(d, None),
+                        LocalDetector::Profanity => d.profanity(text),
+                        LocalDetector::PromptInjection => Vec::new(),
+                    };
+                    hits.extend(found.iter().map(|m| hit(m, field)));
+                    if hits.len() > from
+                        || (det == LocalDetector::PromptInjection && host.scan.injection(d))
+                    {
+                        reasons.push(Check::Downgraded(det));
+                    }
+                }
+                None => unevaluated.push(Check::NoLocalTier),
+            }
+        }
+    } else if let Some(p) = &rule.provider {
         let cat = rule.category.as_deref().unwrap_or("");
         match e.scores.get(p, cat) {
             Some(s) => {
@@ -1036,6 +1083,17 @@ fn check_rule(
     }
 }
 
+/// Whether a rule checks anything besides a provider or an LLM verdict.
+fn has_local_checks(rule: &CRule) -> bool {
+    rule.check.is_some()
+        || !rule.patterns.is_empty()
+        || !rule.entities.is_empty()
+        || rule.tools.is_some()
+        || rule.deny_tools.is_some()
+        || rule.has_domains
+        || rule.max_tokens.is_some()
+}
+
 /// Chunk boundaries at the rule's interval, as prefix lengths of `chunks`.
 fn boundaries(chunks: &[String], interval: StreamInterval, size: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -1065,6 +1123,7 @@ fn first_streaming_trigger(
     e: &Event,
     vars: &EventVars<'_>,
     threshold: f64,
+    fallback: Option<Fallback>,
 ) -> Option<usize> {
     let all: String = e.chunks.concat();
     let mut last = 0;
@@ -1078,6 +1137,7 @@ fn first_streaming_trigger(
             event: e,
             scan: &prefix,
             chunk: Some(chunk),
+            fallback,
         };
         let out = check_rule(d, rule, e, &host, None, threshold);
         // Pattern rules: scan the prefix directly.
@@ -1163,6 +1223,7 @@ mod tests {
             event: &e,
             scan: &scan,
             chunk: None,
+            fallback: None,
         };
         let run = |src: &str| format!("{:?}", eval(&crate::cel::parse::parse(src).unwrap(), &host));
         for (src, want) in [

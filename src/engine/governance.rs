@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::event::Event;
-use crate::ir::enums::{Action, CapAction, ExceptionStatus, Window};
+use crate::ir::enums::{Action, CapAction, ExceptionStatus, OverspendAction, Window};
 use crate::ir::values::{Dec, Timestamp, civil_from_days};
 use crate::ir::{Exception, Home, Program, ScopeGlobs, TargetKind};
 
@@ -178,6 +178,14 @@ pub enum GovEvent {
         exception: String,
         target: String,
     },
+    /// A policy's evaluation budget spent in this month by this event.
+    EvalBudgetSpent {
+        policy: String,
+        period: Period,
+        spend: Dec,
+        limit: Dec,
+        action: OverspendAction,
+    },
 }
 
 impl GovEvent {
@@ -233,6 +241,22 @@ impl GovEvent {
                 window,
                 action,
             } => format!("cap `{cap}` already tripped in {window}: {action}"),
+            GovEvent::EvalBudgetSpent {
+                policy,
+                period,
+                spend,
+                limit,
+                action,
+            } => format!(
+                "evaluation budget of policy `{policy}` spent in {period} (${spend} of ${limit}): {}",
+                match action {
+                    OverspendAction::AlertOnly => "model checks keep running (alert_only)",
+                    OverspendAction::DisableModelChecks =>
+                        "model checks off for the rest of the month (disable_model_checks)",
+                    OverspendAction::Downgrade =>
+                        "model checks fall back to local detectors for the rest of the month (downgrade)",
+                }
+            ),
             GovEvent::Exempted { exception, target } => {
                 format!("exempted from {target} by exception `{exception}`")
             }

@@ -6,8 +6,10 @@
 //! (`outcome` holds what each rule gave, and words why on demand;
 //! `rewrite` the content passed on after redaction, filters and fixes), and
 //! `governance` accumulates spend against budgets, caps and exceptions over
-//! the trace's timeline.
+//! the trace's timeline, and `budget` what model checks cost each policy's
+//! evaluation budget.
 
+pub mod budget;
 pub mod detect;
 pub mod evaluate;
 pub mod event;

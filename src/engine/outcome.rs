@@ -84,6 +84,9 @@ pub enum Why {
     Exempt(String),
     /// Skipped after the rule at this index terminated early.
     Terminated(usize),
+    /// Its only checks call a model, and its policy's evaluation budget
+    /// is spent (`overspend_action: disable_model_checks`).
+    BudgetSpent,
     /// The checks that triggered, or else those that could not be
     /// evaluated.
     Checks(Vec<Check>),
@@ -116,6 +119,12 @@ pub enum Check {
     NoLlm,
     /// `max_tokens` on an event that records no token counts.
     NoTokens,
+    /// The policy's evaluation budget is spent (`downgrade`) and this
+    /// local detector stood in for the provider and found something.
+    Downgraded(super::budget::LocalDetector),
+    /// The budget is spent (`downgrade`) and no local detector covers the
+    /// check's category (or an LLM verdict).
+    NoLocalTier,
     ToolNotAllowed(String),
     /// The tool and the index of the `deny_tools` glob that refused it.
     ToolDenied(String, usize),
@@ -170,6 +179,10 @@ impl Outcome {
                 out,
                 "skipped: early termination after `{}`",
                 set.rules.get(*by).map_or("?", |r| r.id.as_str())
+            ),
+            Why::BudgetSpent => write!(
+                out,
+                "skipped: its policy's evaluation budget is spent and its only checks call a model (overspend_action: disable_model_checks)"
             ),
             Why::Checks(checks) => {
                 for (i, c) in checks.iter().enumerate() {
@@ -236,6 +249,15 @@ impl Outcome {
             Check::Llm(s, t) => write!(out, "LLM judge verdict {s} >= {t}"),
             Check::NoLlm => write!(out, "no recorded LLM verdict scores.llm.{}", rule.name),
             Check::NoTokens => write!(out, "no token counts recorded for max_tokens"),
+            Check::Downgraded(det) => write!(
+                out,
+                "evaluation budget spent: the local {} stood in for {provider}.{category} and found it",
+                det.name()
+            ),
+            Check::NoLocalTier => write!(
+                out,
+                "evaluation budget spent: no local detector stands in for this check (overspend_action: downgrade)"
+            ),
             Check::ToolNotAllowed(t) => write!(out, "tool `{t}` is not allowed"),
             Check::ToolDenied(t, g) => write!(
                 out,

@@ -9,6 +9,7 @@ use regex_automata::meta;
 use crate::cel::Expr;
 use crate::ir::Home;
 use crate::ir::enums::*;
+use crate::ir::values::Dec;
 use crate::ir::{Owner, Program};
 
 pub use crate::glob::{Glob, glob_match};
@@ -38,6 +39,8 @@ pub struct CRule {
     pub patterns: Vec<(usize, Regex, String)>,
     pub entities: Vec<Entity>,
     pub provider: Option<String>,
+    /// What one provider evaluation costs the policy's evaluation budget.
+    pub eval_cost: Option<Dec>,
     pub category: Option<String>,
     pub threshold: f64,
     pub llm_check: bool,
@@ -147,6 +150,7 @@ impl RuleSet {
                 message: r.message,
                 entities: r.entities,
                 provider: r.provider,
+                eval_cost: r.eval_cost,
                 category: r.category,
                 severity_actions: r.severity_actions,
                 sample_rate: r.sample_rate,

@@ -327,7 +327,7 @@ pub const POLICY: &[FieldDoc] = &[
         Text("`{monthly_limit_usd, overspend_action}`"),
         "—",
         "Evaluation Budget",
-        "A spend limit for model-tier checks; `overspend_action` is one of the overspend actions below."
+        "A monthly spend limit for the policy's model-tier checks (each provider answer costs its `cost_per_eval_usd`); once spent, `overspend_action` (one of the overspend actions below, default `alert_only`) decides how they fall back."
     ),
     f!(
         "combine",

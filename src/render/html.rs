@@ -144,6 +144,7 @@ struct ObjectSummary {
 fn governance(s: &Summary, h: &mut String) {
     let mut budgets: BTreeMap<&str, ObjectSummary> = BTreeMap::new();
     let mut caps: BTreeMap<String, ObjectSummary> = BTreeMap::new();
+    let mut spent: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (_, g) in &s.governance {
         match g {
             GovEvent::BudgetAlert {
@@ -162,13 +163,27 @@ fn governance(s: &Summary, h: &mut String) {
                 }
             }
             GovEvent::CapTripped { cap, .. } => caps.entry(cap.to_string()).or_default().trips += 1,
+            GovEvent::EvalBudgetSpent {
+                policy,
+                period,
+                action,
+                ..
+            } => spent
+                .entry(policy.as_str())
+                .or_default()
+                .push(format!("{period} ({action})")),
             GovEvent::CapApplied { .. } | GovEvent::Exempted { .. } => {}
         }
     }
     for (cap, n) in &s.cap_applied {
         caps.entry(cap.clone()).or_default().acted += n;
     }
-    if budgets.is_empty() && caps.is_empty() && s.exempted.is_empty() && s.approvals.is_empty() {
+    if budgets.is_empty()
+        && caps.is_empty()
+        && spent.is_empty()
+        && s.exempted.is_empty()
+        && s.approvals.is_empty()
+    {
         h.push_str("<p>No budget alert, cap, exception or approval request in this trace.</p>");
         return;
     }
@@ -180,6 +195,14 @@ fn governance(s: &Summary, h: &mut String) {
             escape(b),
             o.alerts,
             o.thresholds.join(", ")
+        );
+    }
+    for (p, months) in &spent {
+        let _ = write!(
+            h,
+            "<tr><td class=\"l\">evaluation budget of policy <code>{}</code></td><td class=\"l\">spent in {}</td></tr>",
+            escape(p),
+            escape(&months.join(", "))
         );
     }
     for (c, o) in &caps {

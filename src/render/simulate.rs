@@ -193,6 +193,15 @@ fn gov_json(id: &str, g: &GovEvent) -> J {
         GovEvent::Exempted { exception, target } => {
             json!({"type": "exempted", "event": id, "exception": exception, "target": target})
         }
+        GovEvent::EvalBudgetSpent {
+            policy,
+            period,
+            spend,
+            limit,
+            action,
+        } => {
+            json!({"type": "evaluation_budget_spent", "event": id, "policy": policy, "period": period, "spend_usd": spend, "limit_usd": limit, "overspend_action": action})
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use crate::json::put;
 use serde_json::{Value as J, json};
 
+use crate::engine::budget::Replay;
 use crate::engine::detect::{Detectors, redact};
 use crate::engine::evaluate::{EventResult, Options, Outcome, PII, Status, evaluate, labels};
 use crate::engine::event::{Event, Tool};
@@ -380,7 +381,7 @@ pub fn parse_only(cfg: &Config) -> Result<(usize, usize, usize), Fatal> {
 }
 
 /// Whether an exception exempts an event from a rule, and which.
-type Exempt<'a> = dyn Fn(&CRule, &Event) -> Option<String> + Sync + 'a;
+pub type Exempt<'a> = dyn Fn(&CRule, &Event) -> Option<String> + Sync + 'a;
 
 /// What every thread that evaluates events reads and none writes.
 struct Mapping<'a> {
@@ -396,6 +397,9 @@ struct Mapping<'a> {
     sweep_rule: Option<usize>,
     thresholds: &'a [f64],
     keep_outcomes: bool,
+    /// Evaluation budgets are replayed: events are counted, and may be
+    /// evaluated again, in trace order (so their content is kept).
+    replaying: bool,
 }
 
 /// One thread's evaluator. A helper thread evaluates with rules it
@@ -448,7 +452,9 @@ impl<'a> Mapper<'a> {
             }
             _ => None,
         };
-        tally.count(set.rules.len(), &r.outcomes);
+        if !m.replaying {
+            tally.count(set.rules.len(), &r.outcomes);
+        }
         // Sweep: does the rule trigger at each threshold (None: unevaluated)?
         let sweep = match m.sweep_rule {
             Some(ri) => {
@@ -465,7 +471,7 @@ impl<'a> Mapper<'a> {
             None => Vec::new(),
         };
         // Only a comparison shows the content (as excerpts).
-        if b.is_none() {
+        if b.is_none() && !m.replaying {
             e.drop_content();
         }
         if !m.keep_outcomes {
@@ -512,6 +518,13 @@ pub fn run(
     let mut sweep_counts = vec![(0usize, 0usize); thresholds.len()];
     let mut gov = Governance::default();
     let mut base_gov = Governance::default();
+    let mut replay = Replay::new(program, &set);
+    let mut base_replay = match (baseline, base_set.as_ref()) {
+        (Some(bp), Some(bs)) => Some(Replay::new(bp, bs)),
+        _ => None,
+    };
+    let replaying = replay.active() || base_replay.as_ref().is_some_and(Replay::active);
+    let mut fold_tally = RuleTally(Vec::new());
     let shared = Mapping {
         program,
         baseline,
@@ -523,7 +536,8 @@ pub fn run(
         sweep_rule,
         thresholds: &thresholds,
         // Each rule's outcomes are only needed again for `--events`.
-        keep_outcomes: events_out.is_some(),
+        keep_outcomes: events_out.is_some() || replaying,
+        replaying,
     };
     let mapper = |thread| {
         let mine = Mapper::new(&shared, thread);
@@ -567,7 +581,21 @@ pub fn run(
             }
             Ok(x) => x,
         };
-        let g = gov.step_facts(program, facts);
+        // A spent evaluation budget changes what the events after it are
+        // evaluated with: known only here, in trace order.
+        let again;
+        let r = match replay.options(facts.timestamp) {
+            o if o.fallback.is_empty() => r,
+            o => {
+                again = evaluate(&set, &exempt, e, &o);
+                &again
+            }
+        };
+        if replaying {
+            fold_tally.count(set.rules.len(), &r.outcomes);
+        }
+        let mut g = gov.step_facts(program, facts);
+        g.extend(replay.charge(facts.timestamp, &r.outcomes));
         fold(&mut s, e, facts.timestamp, r, &g);
         for (i, hit) in sw.iter().enumerate() {
             if let (Some(slot), Some(h)) = (sweep_counts.get_mut(i), hit) {
@@ -578,6 +606,21 @@ pub fn run(
             }
         }
         if let (Some((b, base_facts)), Some(bp)) = (b.as_deref(), baseline) {
+            let again;
+            let b = match (&mut base_replay, base_set.as_ref(), base_exempt.as_ref()) {
+                (Some(br), Some(bs), Some(bx)) => {
+                    let o = br.options(base_facts.timestamp);
+                    let b = if o.fallback.is_empty() {
+                        b
+                    } else {
+                        again = evaluate(bs, bx, e, &o);
+                        &again
+                    };
+                    let _ = br.charge(base_facts.timestamp, &b.outcomes);
+                    b
+                }
+                _ => b,
+            };
             let bg = base_gov.step_facts(bp, base_facts);
             let before = final_decision(b, &bg);
             let after = final_decision(r, &g);
@@ -607,6 +650,7 @@ pub fn run(
         Ok(())
     })?;
     s.approvals = gov.approvals(program);
+    let tally = if replaying { fold_tally } else { tally };
     for (rule, st) in set.rules.iter().zip(tally.0) {
         if st.seen() {
             s.rules.entry(rule.id.clone()).or_default().absorb(st);

@@ -25,8 +25,6 @@ const CACHE: &str = "traces record no cache state";
 const FAILURES: &str = "traces record no provider failures";
 const REASK: &str = "a re-asked answer is not in the trace";
 const APPROVALS: &str = "traces record approval requests, not the approvers' replies";
-const EVAL_COST: &str = "evaluation costs are not in the recorded spend";
-const OVERSPEND: &str = "the policy budget's fallback is compiled, not replayed";
 
 fn at(file: &Arc<SourceFile>, span: Span) -> String {
     let (l, c) = file.line_col(span.start);
@@ -66,16 +64,6 @@ pub fn unsimulated(program: &Program) -> Vec<Unsimulated> {
         }) {
             put(format!("{name}: caching"), &p.file, e, CACHE);
         }
-        if let Some(b) = &p.budget {
-            if let Some(s) = b
-                .monthly_limit_usd
-                .as_ref()
-                .map(|x| x.span)
-                .or(b.overspend_action.as_ref().map(|x| x.span))
-            {
-                put(format!("{name}: budget"), &p.file, s, OVERSPEND);
-            }
-        }
     }
     for r in &program.rules {
         let name = format!("rule {}/{}", r.owner.name(), r.name.value);
@@ -103,14 +91,6 @@ pub fn unsimulated(program: &Program) -> Vec<Unsimulated> {
                 .or(r.base_ms.as_ref().map(|x| x.span))
         }) {
             put(format!("{name}: retry"), &p.file, r, FAILURES);
-        }
-        if let Some(c) = &p.cost_per_eval_usd {
-            put(
-                format!("{name}: cost_per_eval_usd"),
-                &p.file,
-                c.span,
-                EVAL_COST,
-            );
         }
     }
     for c in &program.chains {
