@@ -30,6 +30,7 @@ pub mod history;
 pub mod ir;
 pub mod json;
 pub mod lint;
+pub mod pattern;
 pub mod render;
 pub mod simulate;
 pub mod source;

@@ -258,10 +258,35 @@ impl Checker {
         );
     }
 
+    /// A literal pattern of `matches()` is checked as rule patterns are:
+    /// one that cannot be built makes every call an error at runtime, so
+    /// the rule never fires.
+    fn pattern_literal(&mut self, arg: Option<&Expr>) {
+        let Some(Expr {
+            kind: ExprKind::String(p),
+            span,
+            ..
+        }) = arg
+        else {
+            return;
+        };
+        if let Some((_, _, msg)) = crate::pattern::problem(p) {
+            self.error(
+                Code::InvalidRegex,
+                *span,
+                format!("invalid regex: {msg}"),
+                Some("a pattern that cannot be built makes the call an error at runtime: the check is unevaluated, and a `when` skips the rule".into()),
+            );
+        }
+    }
+
     fn call(&mut self, e: &Expr, target: Option<&Expr>, function: &str, args: &[Expr]) {
         // `abl.name(...)`: the namespaced form of a guardrail function.
         let namespaced = matches!(target, Some(Expr { kind: ExprKind::Ident { name, .. }, .. }) if name == "abl" && !self.scope.iter().any(|s| s == "abl"));
         let target = if namespaced { None } else { target };
+        if matches!(function, "matches" | "matches_pattern" | "not_matches_pattern") {
+            self.pattern_literal(if target.is_some() { args.first() } else { args.get(1) });
+        }
 
         if let Some(&(_, min, max)) = GUARDRAIL_FUNCTIONS.iter().find(|f| f.0 == function) {
             if target.is_some() {

@@ -70,10 +70,12 @@ pub fn regex_match(text: &str, re: &str) -> Value {
             cache.clear();
         }
         let compiled = cache.entry(re.to_string()).or_insert_with(|| {
-            regex::RegexBuilder::new(re)
-                .size_limit(1 << 22)
-                .build()
-                .map_err(|e| e.to_string())
+            // The limits lint applies to literal patterns hold for
+            // patterns computed at runtime too.
+            match crate::pattern::problem(re) {
+                Some((_, _, msg)) => Err(msg),
+                None => crate::pattern::build(re),
+            }
         });
         match compiled {
             Ok(r) => Value::Bool(r.is_match(text)),

@@ -210,15 +210,6 @@ pub const PROFANITY: &[&str] = &[
     "whore",
 ];
 
-/// A multi-pattern regex that reports every pattern matching anywhere
-/// (`MatchKind::All`, which `which_overlapping_matches` needs).
-pub fn overlapping<P: AsRef<str>>(patterns: &[P]) -> Option<meta::Regex> {
-    meta::Builder::new()
-        .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All))
-        .build_many(patterns)
-        .ok()
-}
-
 thread_local! {
     /// This thread's search caches for the detectors' regexes, one per
     /// regex. A regex's own pool hands its cache out fast only to the

@@ -12,6 +12,7 @@ use serde_json::Value as J;
 
 use super::budget::{Fallback, LocalDetector, local_detector};
 use super::detect::{Detectors, Finding, Match, ascii_lower, redact};
+use super::pattern_groups::Matched;
 use super::event::Event;
 use super::rules::{CRule, RuleSet};
 use crate::cel::eval::{Host, eval, regex_match};
@@ -615,7 +616,7 @@ pub fn evaluate(
         .collect();
     let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
-    let mut pattern_sets: BTreeMap<&'static str, regex_automata::PatternSet> = BTreeMap::new();
+    let mut pattern_sets: BTreeMap<&'static str, Matched> = BTreeMap::new();
     // The rule after which every rule is skipped (`first_match`).
     let mut terminated: Option<usize> = None;
     // The earliest early-terminating trigger so far: (moment, rule).
@@ -699,11 +700,11 @@ pub fn evaluate(
             }
         }
         let set_for_text = match (&set.patterns, rule.patterns.is_empty()) {
-            (Some(all), false) => Some(pattern_sets.entry(field).or_insert_with(|| {
-                let mut ps = regex_automata::PatternSet::new(all.pattern_len());
-                all.which_overlapping_matches(&regex_automata::Input::new(text), &mut ps);
-                ps
-            })),
+            (Some(all), false) => Some(
+                pattern_sets
+                    .entry(field)
+                    .or_insert_with(|| all.matching(text)),
+            ),
             _ => None,
         };
         let threshold = match opts.threshold {
@@ -922,7 +923,7 @@ fn check_rule(
     rule: &CRule,
     e: &Event,
     host: &RuleHost<'_>,
-    patterns: Option<&regex_automata::PatternSet>,
+    patterns: Option<&Matched>,
     threshold: f64,
 ) -> Outcome {
     let (text, field) = (&*host.scan.text, host.scan.field);
@@ -942,7 +943,7 @@ fn check_rule(
     if let Some(ps) = patterns {
         let chars = super::detect::CharIndex::new(text);
         for (pi, (shared, re, _)) in rule.patterns.iter().enumerate() {
-            if !regex_automata::PatternID::new(*shared).is_ok_and(|id| ps.contains(id)) {
+            if !ps.contains(*shared) {
                 continue;
             }
             let before = hits.len();
@@ -958,6 +959,9 @@ fn check_rule(
                 reasons.push(Check::Pattern(pi));
             }
         }
+    }
+    if let Some(p) = rule.unbuildable.first() {
+        unevaluated.push(Check::PatternUnbuildable(p.as_str().into()));
     }
     if !rule.entities.is_empty() {
         let found = host.scan.entities(d, Some(&rule.entities));

@@ -18,6 +18,7 @@ pub mod gate;
 pub mod governance;
 pub mod normalize;
 pub mod outcome;
+pub mod pattern_groups;
 pub mod rewrite;
 pub mod rules;
 pub mod scores;

@@ -119,6 +119,8 @@ pub enum Check {
     NoLlm,
     /// `max_tokens` on an event that records no token counts.
     NoTokens,
+    /// A pattern whose regex cannot be built, and why.
+    PatternUnbuildable(Arc<str>),
     /// The policy's evaluation budget is spent (`downgrade`) and this
     /// local detector stood in for the provider and found something.
     Downgraded(super::budget::LocalDetector),
@@ -249,6 +251,7 @@ impl Outcome {
             Check::Llm(s, t) => write!(out, "LLM judge verdict {s} >= {t}"),
             Check::NoLlm => write!(out, "no recorded LLM verdict scores.llm.{}", rule.name),
             Check::NoTokens => write!(out, "no token counts recorded for max_tokens"),
+            Check::PatternUnbuildable(why) => write!(out, "pattern cannot be built: {why}"),
             Check::Downgraded(det) => write!(
                 out,
                 "evaluation budget spent: the local {} stood in for {provider}.{category} and found it",

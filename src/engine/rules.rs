@@ -4,7 +4,7 @@
 //! number of pattern rules.
 
 use regex::Regex;
-use regex_automata::meta;
+use super::pattern_groups::PatternGroups;
 
 use crate::cel::Expr;
 use crate::ir::Home;
@@ -37,6 +37,9 @@ pub struct CRule {
     pub when: Option<Expr>,
     /// Patterns: (index in the shared automaton, own regex, text).
     pub patterns: Vec<(usize, Regex, String)>,
+    /// Patterns whose regex cannot be built (lint reports them): the rule
+    /// is unevaluated rather than passing without them.
+    pub unbuildable: Vec<String>,
     pub entities: Vec<Entity>,
     pub provider: Option<String>,
     /// What one provider evaluation costs the policy's evaluation budget.
@@ -87,8 +90,8 @@ pub struct RuleSet {
     pub rules: Vec<CRule>,
     /// Indices in `rules` of the rules that override a wider one.
     pub overriders: Vec<usize>,
-    /// Every rule pattern in one automaton (`None` when there are none).
-    pub patterns: Option<meta::Regex>,
+    /// Every rule pattern in shared automata (`None` when there are none).
+    pub patterns: Option<PatternGroups>,
 }
 
 fn parse_cel(text: &str) -> Option<Expr> {
@@ -114,10 +117,14 @@ impl RuleSet {
                 super::detect::warm_phone_metadata();
             }
             let mut patterns = Vec::new();
+            let mut unbuildable = Vec::new();
             for p in &r.patterns {
-                if let Ok(re) = Regex::new(p) {
-                    patterns.push((all_patterns.len(), re, p.clone()));
-                    all_patterns.push(p.clone());
+                match crate::pattern::build(p) {
+                    Ok(re) => {
+                        patterns.push((all_patterns.len(), re, p.clone()));
+                        all_patterns.push(p.clone());
+                    }
+                    Err(msg) => unbuildable.push(format!("`{p}`: {msg}")),
                 }
             }
             rules.push(CRule {
@@ -128,6 +135,7 @@ impl RuleSet {
                 check: r.check.as_deref().and_then(parse_cel),
                 when: r.when.as_deref().and_then(parse_cel),
                 patterns,
+                unbuildable,
                 threshold: r.threshold.unwrap_or(crate::effective::DEFAULT_THRESHOLD),
                 llm_check: r.llm_check.is_some(),
                 tools: r.tools.as_deref().map(globs),
@@ -173,7 +181,7 @@ impl RuleSet {
         let patterns = if all_patterns.is_empty() {
             None
         } else {
-            super::detect::overlapping(&all_patterns)
+            Some(PatternGroups::build(&all_patterns))
         };
         let overriders = (0..rules.len())
             .filter(|&i| rules.get(i).is_some_and(|r| r.overrides.is_some()))

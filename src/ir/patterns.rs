@@ -7,74 +7,9 @@ use crate::lint::registry::Code;
 use crate::source::Span;
 use crate::syntax::Node;
 
-/// The compiled-size limit runtimes are assumed to share (the regex
-/// crate's default order of magnitude).
-const SIZE_LIMIT: usize = 1 << 22;
-
-/// A generous upper bound of a pattern's compiled size, in HIR units.
-fn size_estimate(h: &regex_syntax::hir::Hir) -> usize {
-    use regex_syntax::hir::HirKind;
-    match h.kind() {
-        HirKind::Empty | HirKind::Look(_) => 1,
-        HirKind::Literal(l) => l.0.len(),
-        // Unicode classes compile to many UTF-8 states.
-        HirKind::Class(_) => 256,
-        HirKind::Repetition(r) => {
-            let count = r.max.unwrap_or(r.min.saturating_add(1)).max(1) as usize;
-            size_estimate(&r.sub).saturating_mul(count)
-        }
-        HirKind::Capture(c) => size_estimate(&c.sub),
-        HirKind::Concat(v) | HirKind::Alternation(v) => v
-            .iter()
-            .map(size_estimate)
-            .fold(0usize, usize::saturating_add),
-    }
-}
-
-fn syntax_error(pattern: &str) -> Result<regex_syntax::hir::Hir, (usize, usize, String)> {
-    regex_syntax::Parser::new()
-        .parse(pattern)
-        .map_err(|err| match err {
-            regex_syntax::Error::Parse(e) => (
-                e.span().start.offset,
-                e.span().end.offset,
-                e.kind().to_string(),
-            ),
-            regex_syntax::Error::Translate(e) => (
-                e.span().start.offset,
-                e.span().end.offset,
-                e.kind().to_string(),
-            ),
-            e => (0, pattern.len(), e.to_string()),
-        })
-}
-
 /// Reports a pattern that does not compile, pointing inside it.
 pub fn check_regex(cx: &mut Cx<'_>, node: &Node, pattern: &str) -> bool {
-    // A syntactically valid pattern can still exceed the engine's size
-    // limit (`a{1000}{1000}`). Building a regex is costly, so only patterns
-    // whose estimated size comes near the limit are built to find out.
-    let err = match syntax_error(pattern) {
-        Err(e) => Some(e),
-        Ok(hir) if size_estimate(&hir) > SIZE_LIMIT / 64 => {
-            match regex::RegexBuilder::new(pattern)
-                .size_limit(SIZE_LIMIT)
-                .build()
-            {
-                Ok(_) => None,
-                Err(e) => {
-                    let msg = e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or("invalid regex")
-                        .to_string();
-                    Some((0, pattern.len(), msg))
-                }
-            }
-        }
-        Ok(_) => None,
-    };
+    let err = crate::pattern::problem(pattern);
     let Some((s, e, msg)) = err else { return true };
     let text = cx.file.text.clone();
     let a = map_offset(&text, node, pattern, s);
