@@ -1,6 +1,8 @@
 //! Atomic file replacement: write an exclusively created temporary file
 //! beside the target, then rename it over, so a crash never leaves a
-//! half-written policy. Devices and pipes are written in place.
+//! half-written policy. Devices and pipes are written in place, and so
+//! are hard-linked files (once complete), so their links hold. Outputs
+//! that are an input of the same run are refused.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,56 +30,174 @@ fn target(path: &Path) -> PathBuf {
     p
 }
 
-/// Writes `bytes` to `path` so that a crash never leaves it half written.
+/// Writes `bytes` to `path` so that a crash never leaves it half written
+/// ([`Replacement`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut r = Replacement::create(path)?;
+    r.write_all(bytes)?;
+    r.commit()
+}
+
+/// A file being written that replaces `path` only when it is complete.
+///
 /// A path that is not a regular file (`/dev/null`, `/dev/stdout`, a named
 /// pipe) is written in place: renaming a file over it would replace the
-/// device itself. A missing parent directory is created.
+/// device itself. So is a file with other hard links: a rename would
+/// split it from them, so its content is replaced in place once the new
+/// text is complete. A missing parent directory is created.
 ///
 /// The temporary file is created exclusively (`O_EXCL`) under an
 /// unpredictable name in the target's directory, so a file or link planted
 /// beside the target can neither be followed nor overwritten; it takes the
 /// replaced file's permissions (and, where allowed, its owner) before it is
-/// renamed over it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    // Checked through the links as the kernel follows them (`/dev/stdout`
-    // leads to `/proc/self/fd/1`, whose link text names no file).
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() {
-            let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
-            f.write_all(bytes)?;
-            return f.flush();
+/// renamed over it. Every write error, a full disk's included, is returned.
+pub struct Replacement {
+    how: How,
+}
+
+enum How {
+    InPlace(std::io::BufWriter<std::fs::File>),
+    /// A hard-linked file: the text is kept and written over it at the end.
+    Linked(PathBuf, Vec<u8>),
+    Renamed(PathBuf, std::io::BufWriter<tempfile::NamedTempFile>),
+}
+
+impl Replacement {
+    pub fn create(path: &Path) -> std::io::Result<Replacement> {
+        // Checked through the links as the kernel follows them (`/dev/stdout`
+        // leads to `/proc/self/fd/1`, whose link text names no file).
+        if let Ok(meta) = std::fs::metadata(path) {
+            if !meta.is_file() {
+                let f = std::fs::OpenOptions::new().write(true).open(path)?;
+                return Ok(Replacement {
+                    how: How::InPlace(std::io::BufWriter::new(f)),
+                });
+            }
+            if links(&meta) > 1 {
+                return Ok(Replacement {
+                    how: How::Linked(path.to_path_buf(), Vec::new()),
+                });
+            }
+        }
+        let path = target(path);
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.exists() {
+            std::fs::create_dir_all(&dir)?;
+        }
+        let name = path
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // A new file gets the mode any other write would give it (0666 less
+        // the umask), not the temporary file's private 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir)?;
+        Ok(Replacement {
+            how: How::Renamed(path, std::io::BufWriter::new(tmp)),
+        })
+    }
+
+    /// Finishes the file: flushed, synced and put in place. Dropped
+    /// without this, the target is left as it was.
+    pub fn commit(self) -> std::io::Result<()> {
+        match self.how {
+            How::InPlace(mut w) => w.flush(),
+            How::Linked(path, bytes) => {
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&path)?;
+                f.write_all(&bytes)?;
+                f.sync_all()
+            }
+            How::Renamed(path, w) => {
+                let tmp = w.into_inner().map_err(|e| e.into_error())?;
+                tmp.as_file().sync_all()?;
+                if let Ok(meta) = std::fs::metadata(&path) {
+                    tmp.as_file().set_permissions(meta.permissions())?;
+                    keep_owner(tmp.as_file(), &meta);
+                }
+                // On failure the temporary file is removed when `tmp` drops.
+                tmp.persist(&path).map_err(|e| e.error)?;
+                Ok(())
+            }
         }
     }
-    let path = &target(path);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+}
+
+impl Write for Replacement {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.how {
+            How::InPlace(w) => w.write(buf),
+            How::Linked(_, v) => v.write(buf),
+            How::Renamed(_, w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.how {
+            How::InPlace(w) => w.flush(),
+            How::Linked(..) => Ok(()),
+            How::Renamed(_, w) => w.flush(),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn links(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(meta)
+}
+
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
+}
+
+/// The file's identity (device and inode), through links.
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// Refuses an output that is one of the run's inputs (a file named, or a
+/// file a named directory holds), however it is spelt: writing it would
+/// destroy what the run reads (`--events` onto the trace, `compile X -o
+/// X`).
+pub fn refuse_input(out: &Path, inputs: &[PathBuf]) -> Result<(), String> {
+    let Some(id) = identity(out) else {
+        return Ok(());
     };
-    if !dir.exists() {
-        std::fs::create_dir_all(dir)?;
+    let clash = |p: &Path| identity(p).is_some_and(|x| x == id);
+    for i in inputs {
+        let hit = if i.is_dir() {
+            crate::workspace::walk(i)
+                .flatten()
+                .any(|e| crate::workspace::is_file(&e) && clash(e.path()))
+        } else {
+            clash(i)
+        };
+        if hit {
+            return Err(format!(
+                "refusing to write `{}`: it is an input of this run (`{}`); write the output elsewhere",
+                out.display(),
+                i.display()
+            ));
+        }
     }
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    // A new file gets the mode any other write would give it (0666 less
-    // the umask), not the temporary file's private 0600.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        tmp.as_file().set_permissions(meta.permissions())?;
-        keep_owner(tmp.as_file(), &meta);
-    }
-    // On failure the temporary file is removed when `tmp` drops.
-    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 

@@ -14,6 +14,25 @@
 //! `commands/` and `render/` sit on top: they read inputs, call the stages
 //! and print. Nothing below them prints.
 
+/// `eprintln!` that never panics: with standard error closed, a message
+/// is lost, never the run (or its exit code).
+#[macro_export]
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// `println!` that never panics on a closed pipe (`guardctl ... | head`).
+#[macro_export]
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 pub mod audit;
 pub mod cel;
 pub mod cli;

@@ -48,7 +48,7 @@ fn main() -> ExitCode {
                 .as_str()
                 .map_or_else(|| e.to_string(), str::to_string);
             let detail = e.render().to_string();
-            println!(
+            guardctl::outln!(
                 "{}",
                 serde_json::json!({"error": {"kind": "usage", "message": message, "detail": detail.trim_end()}})
             );
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
         }
     };
     std::panic::set_hook(Box::new(|info| {
-        eprintln!(
+        guardctl::errln!(
             "internal error: {info}\nthis is a bug in guardctl; please report it with the input that caused it"
         );
         std::process::exit(i32::from(EXIT_INTERNAL));

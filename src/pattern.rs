@@ -36,14 +36,26 @@ pub fn problem(pattern: &str) -> Option<(usize, usize, String)> {
     use regex_syntax::ast::parse::Parser;
     let ast = match Parser::new().parse(pattern) {
         Ok(a) => a,
-        Err(e) => return Some((e.span().start.offset, e.span().end.offset, e.kind().to_string())),
+        Err(e) => {
+            return Some((
+                e.span().start.offset,
+                e.span().end.offset,
+                e.kind().to_string(),
+            ));
+        }
     };
     if let Some(p) = too_many_repeats(&ast, 0) {
         return Some(p);
     }
     let hir = match regex_syntax::hir::translate::Translator::new().translate(pattern, &ast) {
         Ok(h) => h,
-        Err(e) => return Some((e.span().start.offset, e.span().end.offset, e.kind().to_string())),
+        Err(e) => {
+            return Some((
+                e.span().start.offset,
+                e.span().end.offset,
+                e.kind().to_string(),
+            ));
+        }
     };
     if size_estimate(&hir) > BUILD_TO_CHECK {
         if let Err(msg) = build(pattern) {

@@ -21,7 +21,11 @@ mod common;
 
 fn program(text: &str) -> guardctl::workspace::Workspace {
     guardctl::workspace::build(
-        vec![(SourceFile::new("p.yaml", text.to_string()), FileKind::Policy, true)],
+        vec![(
+            SourceFile::new("p.yaml", text.to_string()),
+            FileKind::Policy,
+            true,
+        )],
         Vec::new(),
         0,
         &LintOptions {
@@ -102,4 +106,120 @@ proptest! {
             prop_assert!(with.contains(r), "{} stopped firing with {:?}", r, all);
         }
     }
+}
+
+// ---- writes -------------------------------------------------------------
+
+use common::{guardctl, stderr};
+
+fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+const POLICY: &str =
+    "GUARDRAILS:\n  ssn:\n    kind: input\n    entities: [US_SSN]\n    action: block\n";
+const TRACE: &str = "{\"id\":\"a\",\"input\":\"hi\"}\n";
+
+/// An output that is an input of the same run is refused (exit 2) and the
+/// input is left as it was: `--events` or `--report` onto the trace or
+/// the policy, `compile X -o X`, also through another spelling or a
+/// directory that holds it.
+#[test]
+fn outputs_never_replace_an_input() {
+    let dir = dir_with(&[("p.yaml", POLICY), ("t.jsonl", TRACE)]);
+    let d = dir.path();
+    let (p, t) = (d.join("p.yaml"), d.join("t.jsonl"));
+    let (ps, ts) = (p.to_str().unwrap(), t.to_str().unwrap());
+    let dotted = format!("{}/./t.jsonl", d.display());
+    let dirs = d.to_str().unwrap();
+    for args in [
+        vec!["simulate", ps, "--traces", ts, "--events", ts],
+        vec!["simulate", ps, "--traces", ts, "--events", &dotted],
+        vec!["simulate", ps, "--traces", ts, "--report", ps],
+        vec!["compile", ps, "-o", ps],
+        vec!["compile", dirs, "-o", ps],
+    ] {
+        let o = guardctl(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("is an input of this run"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), POLICY);
+    assert_eq!(std::fs::read_to_string(&t).unwrap(), TRACE);
+}
+
+/// A write that fails (a full disk: `/dev/full`) is exit 2, never a
+/// truncated file reported as success.
+#[test]
+fn failed_writes_exit_2() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let dir = dir_with(&[("p.yaml", POLICY), ("t.jsonl", TRACE)]);
+    let (p, t) = (dir.path().join("p.yaml"), dir.path().join("t.jsonl"));
+    let (ps, ts) = (p.to_str().unwrap(), t.to_str().unwrap());
+    for args in [
+        vec!["compile", ps, "-o", "/dev/full"],
+        vec!["simulate", ps, "--traces", ts, "--events", "/dev/full"],
+        vec!["simulate", ps, "--traces", ts, "--report", "/dev/full"],
+    ] {
+        let o = guardctl(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    }
+}
+
+/// With standard error or standard output closed, guardctl still ends
+/// with its own exit code, never an abort.
+#[test]
+fn closed_streams_do_not_abort() {
+    let bin = env!("CARGO_BIN_EXE_guardctl");
+    for (script, want) in [
+        (format!("'{bin}' lint no/such.yaml 2>&-"), 2),
+        (
+            format!("'{bin}' lint tests/fixtures/lint/GC101-unknown-key.yaml 2>&- >&-"),
+            1,
+        ),
+        (format!("'{bin}' rule GC101 >&-"), 0),
+        (format!("'{bin}' compile no/such.yaml 2>&- >&-"), 2),
+    ] {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(want), "{script}: {}", stderr(&o));
+    }
+}
+
+/// `fmt` replaces a hard-linked file's content in place, so its links
+/// still share it; any other file is replaced by rename, keeping its mode.
+#[test]
+fn fmt_keeps_hard_links() {
+    let dir = dir_with(&[(
+        "a.yaml",
+        "GUARDRAILS:\n  ssn:\n      kind: input\n      entities: [US_SSN]\n",
+    )]);
+    let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+    std::fs::hard_link(&a, &b).unwrap();
+    let o = guardctl(&["fmt", a.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&b).unwrap();
+    assert_eq!(
+        text,
+        "GUARDRAILS:\n  ssn:\n    kind: input\n    entities: [US_SSN]\n"
+    );
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(&a).unwrap().ino(),
+        std::fs::metadata(&b).unwrap().ino()
+    );
 }

@@ -284,8 +284,15 @@ impl Checker {
         // `abl.name(...)`: the namespaced form of a guardrail function.
         let namespaced = matches!(target, Some(Expr { kind: ExprKind::Ident { name, .. }, .. }) if name == "abl" && !self.scope.iter().any(|s| s == "abl"));
         let target = if namespaced { None } else { target };
-        if matches!(function, "matches" | "matches_pattern" | "not_matches_pattern") {
-            self.pattern_literal(if target.is_some() { args.first() } else { args.get(1) });
+        if matches!(
+            function,
+            "matches" | "matches_pattern" | "not_matches_pattern"
+        ) {
+            self.pattern_literal(if target.is_some() {
+                args.first()
+            } else {
+                args.get(1)
+            });
         }
 
         if let Some(&(_, min, max)) = GUARDRAIL_FUNCTIONS.iter().find(|f| f.0 == function) {

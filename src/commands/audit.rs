@@ -10,7 +10,7 @@ use crate::lint::LintOptions;
 fn read(path: &std::path::Path) -> Result<String, u8> {
     std::fs::read(path)
         .map_err(|e| {
-            eprintln!("error: cannot read `{}`: {e}", path.display());
+            crate::errln!("error: cannot read `{}`: {e}", path.display());
             EXIT_USAGE
         })
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -24,6 +24,11 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
             paths,
             rev,
         } => {
+            if let Some(p) = output {
+                if let Err(msg) = crate::fsutil::refuse_input(p, paths) {
+                    return super::usage_error(global, &msg);
+                }
+            }
             // `--since` continues the whole trail: entries are numbered and
             // chained from the first commit, and those of commits up to
             // `since` are left out, so this export appended to the earlier
@@ -65,7 +70,7 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
                             &format!("cannot write `{}`: {e}", p.display()),
                         );
                     }
-                    eprintln!(
+                    crate::errln!(
                         "wrote {} entries from {} commits to {}",
                         entries.len(),
                         commits,
@@ -104,7 +109,7 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
                     } else {
                         format!("{}: ", file.display())
                     };
-                    eprintln!("error: {at}{}", b.message);
+                    crate::errln!("error: {at}{}", b.message);
                     EXIT_FINDINGS
                 }
             }
@@ -116,7 +121,7 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
             };
             match audit::verify(&text, None) {
                 Ok(v) => {
-                    eprintln!(
+                    crate::errln!(
                         "sealed {} entries; store this anchor elsewhere and pass it to `audit verify --anchor`",
                         v.entries
                     );
@@ -124,7 +129,7 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
                     EXIT_OK
                 }
                 Err(b) => {
-                    eprintln!("error: {}:{}: {}", file.display(), b.line, b.message);
+                    crate::errln!("error: {}:{}: {}", file.display(), b.line, b.message);
                     EXIT_FINDINGS
                 }
             }

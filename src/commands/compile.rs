@@ -17,6 +17,11 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
         print(crate::compile::SCHEMA_JSON);
         return EXIT_OK;
     }
+    if let Some(out) = &args.output {
+        if let Err(msg) = crate::fsutil::refuse_input(out, &args.inputs.paths()) {
+            return super::usage_error(global, &msg);
+        }
+    }
     let ws = match workspace::load(&args.inputs.paths(), options) {
         Ok(ws) => ws,
         Err(e) => return input_errors(global, &e.0),
@@ -30,7 +35,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
     if code != EXIT_OK {
-        eprintln!("error: not compiling: lint found problems");
+        crate::errln!("error: not compiling: lint found problems");
         return code;
     }
     if ws.file_count == 0 {

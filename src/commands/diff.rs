@@ -34,12 +34,12 @@ fn unparsable(global: &Global, label: &str, u: &Unparsable) -> u8 {
     );
     let _ = std::io::stderr().write_all(text.as_bytes());
     if files.iter().any(|f| *f != label) {
-        eprintln!(
+        crate::errln!(
             "error: cannot diff {label}: {} cannot be read as policy (see above)",
             files.join(", ")
         );
     } else {
-        eprintln!("error: cannot diff {label}: it cannot be read as policy (see above)");
+        crate::errln!("error: cannot diff {label}: it cannot be read as policy (see above)");
     }
     EXIT_USAGE
 }
@@ -55,7 +55,7 @@ fn from_disk(
     // A side named as one file must be a guardctl file: read as an empty
     // policy, it would show every object as added or removed.
     if let Some(name) = ws.skipped.first() {
-        eprintln!(
+        crate::errln!(
             "error[GC007]: cannot diff {label}: `{name}` holds no guardctl section (POLICY, GUARDRAILS, ...)"
         );
         return Err(EXIT_USAGE);
@@ -87,7 +87,7 @@ fn from_git(
     follow: Option<Option<&str>>,
 ) -> Result<(Workspace, Vec<PathBuf>), u8> {
     let usage = |msg: String| {
-        eprintln!("error: {msg}");
+        crate::errln!("error: {msg}");
         EXIT_USAGE
     };
     let commit = repo.commit(rev).map_err(usage)?;
@@ -114,7 +114,7 @@ fn from_git(
             .map_err(usage)?;
         for (old, new) in &renamed {
             let show = |p: &PathBuf| repo.display(&p.to_string_lossy());
-            eprintln!(
+            crate::errln!(
                 "note: `{}` was `{}` at `{rev}` (renamed): read under that name",
                 show(new),
                 show(old)
@@ -144,7 +144,7 @@ fn warn_lint_errors(ws: &Workspace, label: &str) {
         .filter(|d| d.severity == Severity::Error)
         .count();
     if errors > 0 {
-        eprintln!(
+        crate::errln!(
             "warning: {label} has {errors} lint error(s); values lint rejects are left out of \
              the comparison (see `guardctl lint`)"
         );
@@ -206,7 +206,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
     let sides = match &args.base {
         None => {
             let [old, new] = args.paths.as_slice() else {
-                eprintln!(
+                crate::errln!(
                     "error: give OLD and NEW (two files or two directories), or --base REV to compare with git"
                 );
                 return EXIT_USAGE;
@@ -243,7 +243,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
                         // A path neither revision holds is a typo, not "no change".
                         match missing_a.iter().find(|p| missing_b.contains(p)) {
                             Some(p) => {
-                                eprintln!(
+                                crate::errln!(
                                     "error: `{}` is in neither `{base}` nor `{h}`",
                                     p.display()
                                 );
@@ -351,7 +351,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &DiffArgs) -> u8 {
     if failing.is_empty() {
         EXIT_OK
     } else {
-        eprintln!("diff: found {} change(s) (--fail-on)", failing.join(", "));
+        crate::errln!("diff: found {} change(s) (--fail-on)", failing.join(", "));
         EXIT_FINDINGS
     }
 }

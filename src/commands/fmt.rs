@@ -109,9 +109,9 @@ pub fn run(global: &Global, args: &FmtArgs) -> u8 {
         "reformatted"
     };
     for c in &changed {
-        eprintln!("{verb} {c}");
+        crate::errln!("{verb} {c}");
     }
-    eprintln!("{} file(s) checked, {} {verb}", count, changed.len());
+    crate::errln!("{} file(s) checked, {} {verb}", count, changed.len());
     match exit_for(&diags, false) {
         EXIT_OK if args.check && !changed.is_empty() => EXIT_FINDINGS,
         code => code,

@@ -62,7 +62,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &LogArgs) -> u8 {
             .iter()
             .map(|p| format!("`{}`", p.display()))
             .collect();
-        eprintln!(
+        crate::errln!(
             "note: only policy files under {} were read",
             paths.join(", ")
         );

@@ -115,7 +115,7 @@ pub fn input_errors(global: &Global, errors: &[Diagnostic]) -> u8 {
 /// simulation from a mistyped path would read as a real answer.
 pub fn no_guardrail_files(paths: &[std::path::PathBuf]) -> u8 {
     let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
-    eprintln!(
+    crate::errln!(
         "error: no guardrail files under {}: policy files are *.yaml, *.yml or *.guard with \
          a section such as GUARDRAILS: or POLICY:, agent files *.abl or *.agent.yaml",
         shown.join(", ")
@@ -147,7 +147,7 @@ pub fn load_policies(
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
     if code != EXIT_OK {
-        eprintln!("error: the policy has errors; fix them first (guardctl lint)");
+        crate::errln!("error: the policy has errors; fix them first (guardctl lint)");
         return Err(code);
     }
     if ws.file_count == 0 {
@@ -177,7 +177,7 @@ pub fn usage_error(global: &Global, message: &str) -> u8 {
             serde_json::json!({"error": {"message": message}})
         ));
     } else {
-        eprintln!("error: {message}");
+        crate::errln!("error: {message}");
     }
     EXIT_USAGE
 }

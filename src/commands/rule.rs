@@ -55,7 +55,7 @@ pub fn run(global: &Global, args: &RuleArgs) -> u8 {
                 EXIT_OK
             }
             None => {
-                eprintln!("error: unknown code `{code}`; `guardctl rule` lists them all");
+                crate::errln!("error: unknown code `{code}`; `guardctl rule` lists them all");
                 EXIT_USAGE
             }
         },

@@ -2,7 +2,7 @@
 //! have done to recorded traffic, with `--baseline` flips, `--sweep`,
 //! `--events`, `--report` and `--max-rate` for CI.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, load_policies, print};
 use crate::cli::{Global, SimulateArgs};
@@ -53,6 +53,18 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
     if let Err(e) = check_paths(args) {
         return super::usage_error(global, &e.to_string());
     }
+    let inputs: Vec<std::path::PathBuf> = args
+        .policies
+        .iter()
+        .chain(&args.baseline)
+        .chain(&args.traces)
+        .cloned()
+        .collect();
+    for out in args.events.iter().chain(&args.report) {
+        if let Err(msg) = crate::fsutil::refuse_input(out, &inputs) {
+            return super::usage_error(global, &msg);
+        }
+    }
     let limits: Vec<(Action, f64)> = match args.max_rate.iter().map(|s| parse_max_rate(s)).collect()
     {
         Ok(v) => v,
@@ -100,14 +112,14 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
                 EXIT_OK
             }
             Err(simulate::Fatal(msg)) => {
-                eprintln!("error: {msg}");
+                crate::errln!("error: {msg}");
                 EXIT_USAGE
             }
         };
     }
     let mut events_file = match &args.events {
-        Some(p) => match std::fs::File::create(p) {
-            Ok(f) => Some(BufWriter::new(f)),
+        Some(p) => match crate::fsutil::Replacement::create(p) {
+            Ok(f) => Some(f),
             Err(e) => {
                 return super::usage_error(global, &format!("cannot write `{}`: {e}", p.display()));
             }
@@ -129,8 +141,8 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
             return super::usage_error(global, &msg);
         }
     };
-    if let Some(mut f) = events_file {
-        if let Err(e) = f.flush() {
+    if let Some(f) = events_file {
+        if let Err(e) = f.commit() {
             return super::usage_error(global, &format!("cannot write events: {e}"));
         }
     }
@@ -165,7 +177,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
             n as f64 / summary.events as f64
         };
         if rate > max {
-            eprintln!(
+            crate::errln!(
                 "max-rate exceeded: {action} on {:.2}% of events (limit {:.2}%)",
                 rate * 100.0,
                 max * 100.0

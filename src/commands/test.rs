@@ -408,7 +408,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &PathsArgs) -> u8 {
 /// 1 when no test file was found or a case failed, else lint's code.
 fn exit_code(no_files: bool, diags: &[Diagnostic], failed: usize) -> u8 {
     if no_files {
-        eprintln!("error: no *.guardtest.yaml files under the given paths");
+        crate::errln!("error: no *.guardtest.yaml files under the given paths");
         return EXIT_FINDINGS;
     }
     match exit_for(diags, false) {

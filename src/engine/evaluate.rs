@@ -12,8 +12,8 @@ use serde_json::Value as J;
 
 use super::budget::{Fallback, LocalDetector, local_detector};
 use super::detect::{Detectors, Finding, Match, ascii_lower, redact};
-use super::pattern_groups::Matched;
 use super::event::Event;
+use super::pattern_groups::Matched;
 use super::rules::{CRule, RuleSet};
 use crate::cel::eval::{Host, eval, regex_match};
 use crate::cel::value::{Key, Value};

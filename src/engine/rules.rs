@@ -3,8 +3,8 @@
 //! one multi-pattern automaton, so a text is scanned once whatever the
 //! number of pattern rules.
 
-use regex::Regex;
 use super::pattern_groups::PatternGroups;
+use regex::Regex;
 
 use crate::cel::Expr;
 use crate::ir::Home;
