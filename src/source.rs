@@ -107,6 +107,25 @@ impl SourceFile {
         (at(first)..at(last), first)
     }
 
+    /// The length in bytes of the longest line among those of `start..end`
+    /// and `around` lines on either side.
+    pub fn longest_line(&self, start: usize, end: usize, around: usize) -> usize {
+        let first = self.line_of(start).saturating_sub(around);
+        let last = self.line_of(end.max(start)).saturating_add(around);
+        (first..=last)
+            .map_while(|l| {
+                let a = *self.line_starts.get(l)?;
+                let b = self
+                    .line_starts
+                    .get(l + 1)
+                    .copied()
+                    .unwrap_or(self.text.len());
+                Some(b.saturating_sub(a))
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The text of the span (empty if the span is not on char boundaries).
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")

@@ -223,3 +223,63 @@ fn fmt_keeps_hard_links() {
         std::fs::metadata(&b).unwrap().ino()
     );
 }
+
+// ---- masking ------------------------------------------------------------
+
+const CARD: &str = "4111 1111 1111 1111";
+const SSN: &str = "123-45-6789";
+const KEY: &str = "sk-proj-abcdefghijklmnopqrstuvwx";
+
+/// Without `--show-matches`, no output of any format shows a planted
+/// secret: card numbers a blocking rule found (in the rewritten content
+/// too), SSNs a warning rule found, values quoted by a malformed line's
+/// message, and a credential in lint's snippet.
+#[test]
+fn no_output_shows_a_planted_secret() {
+    let policy = "GUARDRAILS:\n  cards:\n    kind: input\n    entities: [CREDIT_CARD]\n    action: block\n  ssn:\n    kind: input\n    entities: [US_SSN]\n    action: warn\n  mail:\n    kind: input\n    entities: [EMAIL_ADDRESS]\n    action: redact\n  secret_word:\n    kind: input\n    patterns: ['hunter[0-9]{4}']\n    action: block\n";
+    let trace = format!(
+        "{}\n{}\n{}\n",
+        serde_json::json!({"id": "a", "input": format!("card {CARD}, ssn {SSN}, mail a@b.example, pw hunter2024")}),
+        format!("{{\"id\":\"b\",\"timestamp\":\"{CARD}\",\"input\":\"x\"}}"),
+        format!("{{\"id\":\"c\",\"input\":\"{SSN}\",\"tokens\":{{\"input\":-4111111111111111}}}}"),
+    );
+    let creds = format!("PROVIDERS:\n  m:\n    adapter: openai_moderation\n    api_key: {KEY}\n");
+    let dir = dir_with(&[
+        ("p.yaml", policy),
+        ("t.jsonl", &trace),
+        ("creds.yaml", &creds),
+    ]);
+    let d = dir.path();
+    let at = |n: &str| d.join(n).to_str().unwrap().to_string();
+    let (p, t, c) = (at("p.yaml"), at("t.jsonl"), at("creds.yaml"));
+    let (ev, rep) = (at("events.jsonl"), at("report.html"));
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    let mut run = |args: &[&str]| {
+        let o = guardctl(args);
+        let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+        outputs.push((args.join(" "), text));
+    };
+    for f in ["human", "plain", "json"] {
+        run(&["--format", f, "simulate", &p, "--traces", &t]);
+        run(&["--format", f, "explain", &p, "--trace", &t, "--id", "a"]);
+        run(&["--format", f, "lint", &c]);
+    }
+    run(&[
+        "simulate", &p, "--traces", &t, "--events", &ev, "--report", &rep,
+    ]);
+    outputs.push(("--events".into(), std::fs::read_to_string(&ev).unwrap()));
+    outputs.push(("--report".into(), std::fs::read_to_string(&rep).unwrap()));
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    for (what, text) in &outputs {
+        for secret in [CARD, SSN, KEY, "hunter2024", "a@b.example"] {
+            assert!(!text.contains(secret), "{what} shows {secret}:\n{text}");
+        }
+        assert!(
+            !digits(text).contains("4111111111111111"),
+            "{what} shows the card:\n{text}"
+        );
+    }
+    // Asked for, they are shown.
+    let o = guardctl(&["explain", &p, "--trace", &t, "--id", "a", "--show-matches"]);
+    assert!(common::stdout(&o).contains(CARD), "{}", common::stdout(&o));
+}

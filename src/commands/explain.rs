@@ -203,7 +203,10 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         Ok(p) => p,
         Err(msg) => return super::usage_error(global, &msg),
     };
-    let r = evaluate(&set, &exempt, &event, &opts);
+    let mut r = evaluate(&set, &exempt, &event, &opts);
+    if !args.show_matches {
+        crate::simulate::mask::mask_result(&mut r, &event);
+    }
     let decision = final_decision(&r, &gov);
     if global.format == Format::Json {
         let trace: Vec<serde_json::Value> = r
@@ -252,7 +255,12 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     let mut o = format!(
         "event {}: {}\ndecision: {decision}",
         event.id,
-        excerpt(&event, args.show_matches).replace('\n', " ")
+        excerpt(
+            &event,
+            args.show_matches,
+            &crate::simulate::mask::found_values(&r, &event)
+        )
+        .replace('\n', " ")
     );
     if decision != r.decision {
         o.push_str(&format!(" (rules: {}; governance decides)", r.decision));

@@ -12,7 +12,8 @@ use miette::{
 
 use super::Summary;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::SourceFile;
+use crate::lint::registry::Code;
+use crate::source::{SourceFile, Span};
 
 /// A file as miette reads it for a snippet: miette's own reading of the
 /// lines around a span, over those lines only. Reading a `str` scans it
@@ -20,7 +21,56 @@ use crate::source::SourceFile;
 /// diagnostics took time in the square of its size (20,000 in a 1 MB file:
 /// 80 s); the file's line index finds the lines at once instead.
 #[derive(Debug)]
-struct Lines(Arc<SourceFile>);
+struct Lines(Arc<SourceFile>, Option<Arc<str>>);
+
+/// The snippet text of a file with the credentials found in it masked
+/// (byte for byte, so every offset still holds): a diagnostic's snippet,
+/// or its context lines, never print a key. `None` when there are none.
+fn masked_snippet(file: &SourceFile, diags: &[Diagnostic]) -> Option<Arc<str>> {
+    let spans: Vec<Span> = diags
+        .iter()
+        .filter(|d| d.code == Code::InlineCredential)
+        .filter(|d| d.file.as_ref().is_some_and(|f| f.name == file.name))
+        .map(|d| d.span)
+        .collect();
+    if spans.is_empty() {
+        return None;
+    }
+    let mut bytes = file.snippet_text().as_bytes().to_vec();
+    for s in spans {
+        let Some(region) = bytes.get_mut(s.start..s.end) else {
+            continue;
+        };
+        // `key: value`: the value is the secret.
+        let from = match region.iter().position(|&b| b == b':') {
+            Some(colon) if region.first().is_some_and(|b| b.is_ascii_alphabetic()) => colon + 1,
+            _ => 0,
+        };
+        let mut shown = 0;
+        for b in region.iter_mut().skip(from) {
+            if b.is_ascii_graphic() && !matches!(*b, b'"' | b'\'' | b'#') {
+                shown += 1;
+                // The first characters say what kind of key it was.
+                if shown > SECRET_PREFIX {
+                    *b = b'*';
+                }
+            }
+        }
+    }
+    String::from_utf8(bytes).ok().map(Arc::from)
+}
+
+/// Context lines a snippet may draw around a span (miette's default is 1;
+/// [`SLACK`] more are read).
+const SNIPPET_CONTEXT: usize = 1 + SLACK;
+
+/// Characters of a credential left visible in a snippet.
+const SECRET_PREFIX: usize = 4;
+
+/// Lines longer than this are not drawn as a snippet (the location and
+/// message are printed instead): a snippet of a 100 KB line helps no one,
+/// and the drawing's columns are bounded.
+const MAX_SNIPPET_LINE: usize = 2000;
 
 /// Lines of the window beyond the context miette asks for: its reading
 /// settles where a snippet ends only after the line break past it.
@@ -33,7 +83,7 @@ impl SourceCode for Lines {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text: &'a str = self.0.snippet_text();
+        let text: &'a str = self.1.as_deref().unwrap_or_else(|| self.0.snippet_text());
         // miette's reader slices out of bounds for a span that starts past
         // the end; a diagnostic never should, but a snippet is not worth a
         // panic (the report falls back to its message line).
@@ -61,7 +111,7 @@ impl SourceCode for Lines {
     }
 }
 
-fn to_report(d: &Diagnostic) -> Report {
+fn to_report(d: &Diagnostic, masked: Option<&Arc<str>>) -> Report {
     // The code goes in the message line (`error[GC101]: ...`), as in plain
     // output, rather than on a line of its own.
     let mut m = MietteDiagnostic::new(format!(
@@ -75,7 +125,26 @@ fn to_report(d: &Diagnostic) -> Report {
         Severity::Warning => miette::Severity::Warning,
     });
     let mut help = d.help.clone();
-    if let Some(file) = &d.file {
+    let file = d.file.as_ref().filter(|f| {
+        let mut drawable =
+            f.longest_line(d.span.start, d.span.end, SNIPPET_CONTEXT) <= MAX_SNIPPET_LINE;
+        for r in &d.related {
+            if r.file.name == f.name {
+                drawable &=
+                    f.longest_line(r.span.start, r.span.end, SNIPPET_CONTEXT) <= MAX_SNIPPET_LINE;
+            }
+        }
+        if !drawable {
+            let (l, c) = f.line_col(d.span.start);
+            let at = format!("at {}:{l}:{c} (the line is too long to show)", f.name);
+            help = Some(match help.take() {
+                Some(h) => format!("{h}\n{at}"),
+                None => at,
+            });
+        }
+        drawable
+    });
+    if let Some(file) = file {
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             d.label.clone(),
             (d.span.start, d.span.len()),
@@ -102,9 +171,10 @@ fn to_report(d: &Diagnostic) -> Report {
         m = m.with_help(h);
     }
     let report = Report::new(m);
-    match &d.file {
+    match file {
         Some(f) => report.with_source_code(
-            NamedSource::new(f.name.clone(), Lines(Arc::clone(f))).with_language("yaml"),
+            NamedSource::new(f.name.clone(), Lines(Arc::clone(f), masked.cloned()))
+                .with_language("yaml"),
         ),
         None => report,
     }
@@ -120,8 +190,16 @@ pub fn render(diags: &[Diagnostic], summary: Summary, color: bool) -> String {
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
+    let mut masks: std::collections::BTreeMap<&str, Option<Arc<str>>> =
+        std::collections::BTreeMap::new();
     for d in diags {
-        let report = to_report(d);
+        let masked = d.file.as_ref().and_then(|f| {
+            masks
+                .entry(f.name.as_str())
+                .or_insert_with(|| masked_snippet(f, diags))
+                .as_ref()
+        });
+        let report = to_report(d, masked);
         if handler.render_report(&mut out, report.as_ref()).is_err() {
             let _ = writeln!(
                 out,
@@ -177,7 +255,7 @@ mod tests {
 
     fn same_as_whole(text: &str, start: usize, len: usize, before: usize, after: usize) {
         let span = SourceSpan::new(start.into(), len);
-        let lines = Lines(SourceFile::new("x", text));
+        let lines = Lines(SourceFile::new("x", text), None);
         // A lone `\r` is drawn as the line break it is.
         let whole = lines.0.snippet_text().to_string();
         let text = whole.as_str();

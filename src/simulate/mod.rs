@@ -6,6 +6,7 @@
 //! per event (per-rule counts, governance facts) is, on the evaluating
 //! thread, so the fold reads little of what another core wrote.
 
+pub mod mask;
 mod pipeline;
 pub mod unsimulated;
 
@@ -17,8 +18,8 @@ use crate::json::put;
 use serde_json::{Value as J, json};
 
 use crate::engine::budget::Replay;
-use crate::engine::detect::{Detectors, redact};
-use crate::engine::evaluate::{EventResult, Options, Outcome, PII, Status, evaluate, labels};
+use crate::engine::detect::Detectors;
+use crate::engine::evaluate::{EventResult, Options, Outcome, PII, Status, evaluate};
 use crate::engine::event::{Event, Tool};
 use crate::engine::governance::{Facts, GovEvent, Governance, exempting};
 use crate::engine::rules::{CRule, RuleSet};
@@ -219,7 +220,7 @@ pub fn rule_exemption(program: &Program) -> impl Fn(&CRule, &Event) -> Option<St
 
 /// The start of the event's text (for a tool call without one, the
 /// call) with PII masked (unless `show`), for reports.
-pub fn excerpt(e: &Event, show: bool) -> String {
+pub fn excerpt(e: &Event, show: bool, found: &[String]) -> String {
     let call;
     let text = match (e.input.as_deref().or(e.output.as_deref()), &e.tool) {
         (Some(text), _) => text,
@@ -239,20 +240,30 @@ pub fn excerpt(e: &Event, show: bool) -> String {
     };
     // Matches are found in the whole text: a card number cut short by the
     // excerpt's end would no longer be one, and its first digits would
-    // show. The excerpt then runs on to the end of any match it cuts.
-    let matches = d.entities(text, Some(&all_entities()));
-    let mut end = EXCERPT;
-    while let Some(further) = matches
+    // show. The excerpt then runs on to the end of any match it cuts, and
+    // of any value a rule found (`found`) that it cuts.
+    let mut spans: Vec<(usize, usize)> = d
+        .entities(text, Some(&all_entities()))
         .iter()
-        .filter(|m| m.start < end && m.end > end)
-        .map(|m| m.end)
+        .map(|m| (m.start, m.end))
+        .collect();
+    for f in found.iter().filter(|f| !f.trim().is_empty()) {
+        for (b, _) in text.match_indices(f.as_str()) {
+            let start = text.get(..b).map_or(0, |p| p.chars().count());
+            spans.push((start, start + f.chars().count()));
+        }
+    }
+    let mut end = EXCERPT;
+    while let Some(further) = spans
+        .iter()
+        .filter(|(s, e)| *s < end && *e > end)
+        .map(|(_, e)| *e)
         .max()
     {
         end = further;
     }
-    let shown: Vec<_> = matches.into_iter().filter(|m| m.start < end).collect();
     let head: String = text.chars().take(end).collect();
-    redact(&head, &labels(&shown, None))
+    mask::mask(&head, found)
 }
 
 /// Characters of an event's text an excerpt shows.
@@ -275,7 +286,7 @@ fn tool_call(t: &Tool) -> String {
     }
 }
 
-fn all_entities() -> Vec<crate::ir::enums::Entity> {
+pub(crate) fn all_entities() -> Vec<crate::ir::enums::Entity> {
     let mut v = PII.to_vec();
     v.extend([
         crate::ir::enums::Entity::ApiKey,
@@ -397,6 +408,8 @@ struct Mapping<'a> {
     sweep_rule: Option<usize>,
     thresholds: &'a [f64],
     keep_outcomes: bool,
+    /// `--events` without `--show-matches`: rewritten content is masked.
+    mask: bool,
     /// Evaluation budgets are replayed: events are counted, and may be
     /// evaluated again, in trace order (so their content is kept).
     replaying: bool,
@@ -454,6 +467,9 @@ impl<'a> Mapper<'a> {
         };
         if !m.replaying {
             tally.count(set.rules.len(), &r.outcomes);
+        }
+        if m.mask {
+            mask::mask_result(&mut r, &e);
         }
         // Sweep: does the rule trigger at each threshold (None: unevaluated)?
         let sweep = match m.sweep_rule {
@@ -535,8 +551,10 @@ pub fn run(
         opts: Options::default(),
         sweep_rule,
         thresholds: &thresholds,
-        // Each rule's outcomes are only needed again for `--events`.
-        keep_outcomes: events_out.is_some() || replaying,
+        // Each rule's outcomes are needed again for `--events`, for the
+        // budget replay, and to mask what they found in changed events.
+        keep_outcomes: events_out.is_some() || replaying || baseline.is_some(),
+        mask: events_out.is_some() && !cfg.show_matches,
         replaying,
     };
     let mapper = |thread| {
@@ -564,7 +582,12 @@ pub fn run(
                     file: name.to_string(),
                     line: *line,
                     column: *column,
-                    message: message.clone(),
+                    // A message may quote what the line holds.
+                    message: if cfg.show_matches {
+                        message.clone()
+                    } else {
+                        mask::mask(message, &[])
+                    },
                 };
                 if cfg.strict {
                     return Err(Fatal(format!(
@@ -587,7 +610,11 @@ pub fn run(
         let r = match replay.options(facts.timestamp) {
             o if o.fallback.is_empty() => r,
             o => {
-                again = evaluate(&set, &exempt, e, &o);
+                let mut r = evaluate(&set, &exempt, e, &o);
+                if shared.mask {
+                    mask::mask_result(&mut r, e);
+                }
+                again = r;
                 &again
             }
         };
@@ -635,7 +662,11 @@ pub fn run(
                         line: e.line,
                         before,
                         after,
-                        excerpt: excerpt(e, cfg.show_matches),
+                        excerpt: excerpt(e, cfg.show_matches, &{
+                            let mut f = mask::found_values(r, e);
+                            f.extend(mask::found_values(b, e));
+                            f
+                        }),
                     });
                 }
             }
