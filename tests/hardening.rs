@@ -237,11 +237,9 @@ const KEY: &str = "sk-proj-abcdefghijklmnopqrstuvwx";
 #[test]
 fn no_output_shows_a_planted_secret() {
     let policy = "GUARDRAILS:\n  cards:\n    kind: input\n    entities: [CREDIT_CARD]\n    action: block\n  ssn:\n    kind: input\n    entities: [US_SSN]\n    action: warn\n  mail:\n    kind: input\n    entities: [EMAIL_ADDRESS]\n    action: redact\n  secret_word:\n    kind: input\n    patterns: ['hunter[0-9]{4}']\n    action: block\n";
+    let first = serde_json::json!({"id": "a", "input": format!("card {CARD}, ssn {SSN}, mail a@b.example, pw hunter2024")});
     let trace = format!(
-        "{}\n{}\n{}\n",
-        serde_json::json!({"id": "a", "input": format!("card {CARD}, ssn {SSN}, mail a@b.example, pw hunter2024")}),
-        format!("{{\"id\":\"b\",\"timestamp\":\"{CARD}\",\"input\":\"x\"}}"),
-        format!("{{\"id\":\"c\",\"input\":\"{SSN}\",\"tokens\":{{\"input\":-4111111111111111}}}}"),
+        "{first}\n{{\"id\":\"b\",\"timestamp\":\"{CARD}\",\"input\":\"x\"}}\n{{\"id\":\"c\",\"input\":\"{SSN}\",\"tokens\":{{\"input\":-4111111111111111}}}}\n"
     );
     let creds = format!("PROVIDERS:\n  m:\n    adapter: openai_moderation\n    api_key: {KEY}\n");
     let dir = dir_with(&[
