@@ -281,3 +281,84 @@ fn no_output_shows_a_planted_secret() {
     let o = guardctl(&["explain", &p, "--trace", &t, "--id", "a", "--show-matches"]);
     assert!(common::stdout(&o).contains(CARD), "{}", common::stdout(&o));
 }
+
+/// A `--max-rate` gate over a trace with no events fails: no evidence is
+/// not a pass.
+#[test]
+fn an_empty_trace_fails_a_rate_gate() {
+    let dir = dir_with(&[
+        ("p.yaml", POLICY),
+        ("empty.jsonl", ""),
+        ("bad.jsonl", "{not json\n"),
+    ]);
+    let p = dir.path().join("p.yaml");
+    for t in ["empty.jsonl", "bad.jsonl"] {
+        let t = dir.path().join(t);
+        let args = [
+            "simulate",
+            p.to_str().unwrap(),
+            "--traces",
+            t.to_str().unwrap(),
+            "--max-rate",
+            "block=5%",
+        ];
+        let o = guardctl(&args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains("no events"), "{}", stderr(&o));
+    }
+}
+
+// ---- fmt on YAML's corners ----------------------------------------------
+
+/// Lint-clean files in YAML's corners are formatted (never exit 3), to a
+/// text that formats to itself: Unicode spaces at a value's edge, a
+/// comment inside a multi-line flow sequence, indentation indicators,
+/// `|+` with a header comment or without content, a tab as a block
+/// scalar's content, an escaped line break before an empty line.
+#[test]
+fn fmt_handles_yaml_corners() {
+    const HEAD: &str = "GUARDRAILS:\n  r:\n    kind: input\n    entities: [US_SSN]\n";
+    let cases: Vec<(&str, String)> = vec![
+        ("nbsp", "GUARDRAILS:\n  r:\n    kind: input\n    message: \u{a0}hello\u{2003}\n    entities: [US_SSN]\n".into()),
+        ("flow-comment", "GUARDRAILS:\n  r:\n    kind: input\n    entities: [US_SSN,\n      # a comment\n      EMAIL_ADDRESS]\n".into()),
+        ("indicator", format!("{HEAD}    message: |2\n        indented\n      two\n")),
+        ("keep-comment", format!("{HEAD}    message: |+ # keep\n      text\n\n")),
+        ("keep-empty", format!("{HEAD}    message: |+\n  x:\n    kind: output\n    entities: [US_SSN]\n")),
+        ("keep-empty-comment", format!("{HEAD}    message: |+ # keep\n  x:\n    kind: output\n    entities: [US_SSN]\n")),
+        ("tab-line", format!("{HEAD}    message: |\n      one\n      \t\n      two\n")),
+        ("escaped-break", format!("{HEAD}    message: \"a\\\n\n      b\"\n")),
+    ];
+    let mut shown = String::new();
+    for (name, text) in &cases {
+        let dir = dir_with(&[("p.yaml", text)]);
+        let p = dir.path().join("p.yaml");
+        let ps = p.to_str().unwrap();
+        let lint = guardctl(&["lint", ps]);
+        assert_eq!(
+            lint.status.code(),
+            Some(0),
+            "{name}: {}",
+            common::stdout(&lint)
+        );
+        let o = guardctl(&["fmt", ps]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}{}",
+            common::stdout(&o),
+            stderr(&o)
+        );
+        let once = std::fs::read_to_string(&p).unwrap();
+        let again = guardctl(&["fmt", "--check", ps]);
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "{name} is not idempotent: {}",
+            common::stdout(&again)
+        );
+        shown.push_str(&format!("== {name}\n{once}"));
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("fmt__yaml_corners", shown);
+    });
+}

@@ -169,6 +169,14 @@ pub fn run(global: &Global, options: &LintOptions, args: &SimulateArgs) -> u8 {
         }
     }
     let mut code = EXIT_OK;
+    // No evidence is not a pass: a gate over no events fails.
+    if summary.events == 0 && !limits.is_empty() {
+        crate::errln!(
+            "max-rate: the traces hold no events ({} malformed line(s)), so no rate can be checked",
+            summary.malformed_count
+        );
+        code = EXIT_FINDINGS;
+    }
     for (action, max) in limits {
         let n = summary.decisions.get(&action).copied().unwrap_or(0);
         let rate = if summary.events == 0 {

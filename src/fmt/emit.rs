@@ -138,6 +138,18 @@ impl<'a> Emitter<'a> {
             if first.is_none() {
                 self.leading(k.span.start, indent);
             }
+            // A value written on the key's line takes the comments inside
+            // it (a multi-line flow sequence's) to before the key.
+            let on_key_line = !matches!(
+                (&v.value, v.style),
+                (_, Style::Literal | Style::Folded | Style::Empty)
+                    | (Value::Map(_), Style::BlockMap)
+                    | (Value::Seq(_), Style::BlockSeq)
+            ) && !self.comment_before(v.span.start, k.span.end);
+            if on_key_line {
+                self.hoist_inner(v, indent);
+            }
+            let key_col = self.column(k.span.start);
             let prefix = first.take().unwrap_or_else(|| " ".repeat(indent));
             self.out.push_str(&prefix);
             self.out.push_str(&self.inline(k));
@@ -145,13 +157,13 @@ impl<'a> Emitter<'a> {
             // Blank lines before the key were placed before it; none of
             // them may be found again by what follows.
             self.last = self.last.max(k.span.end);
-            self.value(v, indent, k.span.end);
+            self.value(v, indent, k.span.end, key_col);
             self.last = self.last.max(v.span.end).max(k.span.end);
         }
     }
 
     /// Writes a value after `key:` (or `-`), on this line or the next ones.
-    fn value(&mut self, v: &Node, indent: usize, after: usize) {
+    fn value(&mut self, v: &Node, indent: usize, after: usize, key_col: usize) {
         match (&v.value, v.style) {
             (Value::Map(entries), Style::BlockMap) if !entries.is_empty() => {
                 self.finish_line(after);
@@ -163,8 +175,8 @@ impl<'a> Emitter<'a> {
             }
             (_, Style::Literal | Style::Folded) => {
                 self.out.push(' ');
-                let old_parent = self.column(after.saturating_sub(1));
-                self.block_scalar(v, indent, old_parent);
+                // An indentation indicator counts from the key's column.
+                self.block_scalar(v, indent, key_col);
             }
             (_, Style::Empty) => self.finish_line(after),
             // Comments between the key and a value on a later line: the
@@ -257,7 +269,13 @@ impl<'a> Emitter<'a> {
             .map(|d| d as usize);
         self.out.push_str(&header);
         self.finish_line(v.span.start);
-        let lines: Vec<&str> = body.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+        // A scalar with no line after its header (`|+` before the next
+        // key) has no body lines at all, not one empty line.
+        let lines: Vec<&str> = if body.is_empty() {
+            Vec::new()
+        } else {
+            body.split('\n').map(|l| l.trim_end_matches('\r')).collect()
+        };
         let leading = |t: &str| t.bytes().take_while(|&b| b == b' ').count();
         // An indentation indicator is relative to the parent's column.
         let old = match explicit {
@@ -269,7 +287,8 @@ impl<'a> Emitter<'a> {
         };
         let new = indent + explicit.unwrap_or(2);
         for l in &lines {
-            if l.trim().is_empty() && leading(l) <= old {
+            // Empty is spaces only: a tab after the indentation is content.
+            if l.bytes().all(|b| b == b' ') && leading(l) <= old {
                 self.out.push('\n');
             } else {
                 self.out.push_str(&" ".repeat(new));
@@ -311,7 +330,9 @@ impl<'a> Emitter<'a> {
                 | Style::Literal
                 | Style::Folded,
             ) if raw.contains('\n') => serde_json::to_string(s).unwrap_or_default(),
-            _ => raw.trim().to_string(),
+            // Only YAML's white space (space, tab) surrounds a value: a
+            // no-break space at its edge is content.
+            _ => raw.trim_matches([' ', '\t']).to_string(),
         }
     }
 

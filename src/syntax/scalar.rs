@@ -163,11 +163,26 @@ fn fold_quoted(raw: &str, base: usize, escapes: bool) -> Result<String, ScalarEr
                     'u' => 4,
                     'U' => 8,
                     '\n' | '\r' => {
-                        // An escaped line break joins the lines with nothing in between.
+                        // An escaped line break joins the lines with nothing
+                        // in between; each empty line after it is still a
+                        // line feed (YAML 1.2 `s-double-escaped`: `l-empty*`).
                         if e == '\r' {
                             chars.next_if(|&(_, c)| c == '\n');
                         }
-                        while chars.next_if(|&(_, c)| is_ws(c)).is_some() {}
+                        loop {
+                            while chars.next_if(|&(_, c)| is_ws(c)).is_some() {}
+                            match chars.peek() {
+                                Some(&(_, '\n')) => {
+                                    chars.next();
+                                }
+                                Some(&(_, '\r')) => {
+                                    chars.next();
+                                    chars.next_if(|&(_, c)| c == '\n');
+                                }
+                                _ => break,
+                            }
+                            out.push('\n');
+                        }
                         floor = out.len();
                         continue;
                     }
@@ -474,9 +489,83 @@ mod tests {
         assert_eq!(decode_double("\"a  \n   b\"").unwrap(), "a b");
         assert_eq!(decode_double("\"a\n\n  b\"").unwrap(), "a\nb");
         assert_eq!(decode_double("\"a\\\n   b\"").unwrap(), "ab");
+        // An escaped line break followed by empty lines keeps a line feed
+        // for each (YAML 1.2 example 7.5's rule).
+        assert_eq!(decode_double("\"a\\\n\n  b\"").unwrap(), "a\nb");
+        assert_eq!(decode_double("\"a\\\n \n\t\n b\"").unwrap(), "a\n\nb");
         assert_eq!(decode_double("\"\\u00e9\"").unwrap(), "é");
         assert!(decode_double("\"\\q\"").is_err());
         assert_eq!(decode_single("'it''s'").unwrap(), "it's");
+    }
+
+    /// How two words of a double-quoted scalar are written apart, and
+    /// what the reader must make of it (YAML 1.2 §7.3.1).
+    #[derive(Debug, Clone)]
+    enum Sep {
+        /// Spaces, a line break and indentation: folded to one space.
+        Folded(usize, usize),
+        /// A line break and `n` empty lines: `n` line feeds.
+        Blank(usize),
+        /// `\` at a line's end and `n` empty lines: `n` line feeds, and
+        /// the words joined.
+        Escaped(usize),
+        /// An escape written in the line.
+        Tab,
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn double_quoted_folding_follows_the_spec(
+            words in proptest::collection::vec("[a-z]{1,5}", 1..8),
+            seps in proptest::collection::vec(
+                proptest::prop_oneof![
+                    (0usize..3, 0usize..4).prop_map(|(a, b)| Sep::Folded(a, b)),
+                    (1usize..3).prop_map(Sep::Blank),
+                    (0usize..3).prop_map(Sep::Escaped),
+                    proptest::strategy::Just(Sep::Tab),
+                ],
+                8,
+            ),
+        ) {
+            let mut src = String::from("\"");
+            let mut want = String::new();
+            for (i, w) in words.iter().enumerate() {
+                if i > 0 {
+                    match seps.get(i - 1).cloned().unwrap_or(Sep::Tab) {
+                        Sep::Folded(a, b) => {
+                            src.push_str(&format!("{}\n{}", " ".repeat(a), " ".repeat(b)));
+                            want.push(' ');
+                        }
+                        Sep::Blank(n) => {
+                            src.push('\n');
+                            for _ in 0..n {
+                                src.push_str("  \n");
+                            }
+                            src.push_str("  ");
+                            want.push_str(&"\n".repeat(n));
+                        }
+                        Sep::Escaped(n) => {
+                            src.push_str("\\\n");
+                            for _ in 0..n {
+                                src.push_str(" \n");
+                            }
+                            src.push_str("   ");
+                            want.push_str(&"\n".repeat(n));
+                        }
+                        Sep::Tab => {
+                            src.push_str("\\t");
+                            want.push('\t');
+                        }
+                    }
+                }
+                src.push_str(w);
+                want.push_str(w);
+            }
+            src.push('"');
+            prop_assert_eq!(decode_double(&src).unwrap(), want, "{:?}", src);
+        }
     }
 
     fn lines(text: &str) -> Vec<BodyLine<'_>> {
