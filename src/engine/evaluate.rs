@@ -607,13 +607,16 @@ pub fn evaluate(
     };
     // Rules overridden by a narrower applicable rule do not run themselves
     // (seldom any: no allocation then).
-    let overridden: Vec<usize> = set
+    // Sorted, so each rule looks itself up in logarithmic time however
+    // many agents override rules.
+    let mut overridden: Vec<usize> = set
         .overriders
-        .iter()
-        .filter_map(|&i| set.rules.get(i))
+        .for_event(e)
+        .filter_map(|i| set.rules.get(i))
         .filter(|r| r.applies.covers(e))
         .filter_map(|r| r.overrides)
         .collect();
+    overridden.sort_unstable();
     let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
     let mut pattern_sets: BTreeMap<&'static str, Matched> = BTreeMap::new();
@@ -632,7 +635,7 @@ pub fn evaluate(
             score: None,
             fixed: None,
         };
-        if !rule.applies.covers(e) || overridden.contains(&rule.source) {
+        if !rule.applies.covers(e) || overridden.binary_search(&rule.source).is_ok() {
             continue;
         }
         let Some(scan) = scans.get(rule.kind) else {

@@ -48,18 +48,12 @@ pub fn exception_applies(x: &Exception, e: &Event) -> bool {
 }
 
 /// The exception (if any) exempting `e` from the rule `name`.
-pub fn exempting<'p>(
-    program: &'p Program,
-    kind: TargetKind,
-    name: &str,
-    e: &Event,
-) -> Option<&'p Exception> {
-    program.exceptions.iter().find(|x| {
-        x.target
-            .as_ref()
-            .is_some_and(|t| t.value.0 == kind && t.value.1 == name)
-            && exception_applies(x, e)
-    })
+pub fn exempting<'p>(program: &'p Program, name: &str, e: &Event) -> Option<&'p Exception> {
+    program
+        .rule_exceptions(name)
+        .iter()
+        .filter_map(|&xi| program.exceptions.get(xi))
+        .find(|x| exception_applies(x, e))
 }
 
 /// The exception (if any) in force that exempts from cap `ci`: its target
@@ -70,11 +64,10 @@ fn exempting_cap(
     in_force: impl Fn(usize) -> bool,
 ) -> Option<&Exception> {
     program
-        .exceptions
+        .cap_exceptions(ci)
         .iter()
-        .enumerate()
-        .find(|(xi, _)| program.exception_cap(*xi) == Some(ci) && in_force(*xi))
-        .map(|(_, x)| x)
+        .find(|&&xi| in_force(xi))
+        .and_then(|&xi| program.exceptions.get(xi))
 }
 
 /// The Monday that starts the week of a day (1970-01-01 was a Thursday).

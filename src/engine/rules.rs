@@ -85,11 +85,31 @@ impl Home {
     }
 }
 
+/// The rules that override a wider one, by the agent they apply to (an
+/// event looks only at its own agent's) and the rest.
+#[derive(Debug, Default)]
+pub struct Overriders {
+    pub by_agent: std::collections::HashMap<String, Vec<usize>>,
+    pub other: Vec<usize>,
+}
+
+impl Overriders {
+    /// The overriding rules that may apply to `e`.
+    pub fn for_event<'a>(&'a self, e: &super::event::Event) -> impl Iterator<Item = usize> + 'a {
+        let agent = e
+            .agent
+            .as_deref()
+            .and_then(|a| self.by_agent.get(a))
+            .map_or(&[][..], Vec::as_slice);
+        agent.iter().chain(&self.other).copied()
+    }
+}
+
 /// All rules of a program in evaluation form.
 pub struct RuleSet {
     pub rules: Vec<CRule>,
     /// Indices in `rules` of the rules that override a wider one.
-    pub overriders: Vec<usize>,
+    pub overriders: Overriders,
     /// Every rule pattern in shared automata (`None` when there are none).
     pub patterns: Option<PatternGroups>,
 }
@@ -183,9 +203,16 @@ impl RuleSet {
         } else {
             Some(PatternGroups::build(&all_patterns))
         };
-        let overriders = (0..rules.len())
-            .filter(|&i| rules.get(i).is_some_and(|r| r.overrides.is_some()))
-            .collect();
+        let mut overriders = Overriders::default();
+        for (i, r) in rules.iter().enumerate() {
+            if r.overrides.is_none() {
+                continue;
+            }
+            match &r.applies {
+                Home::Agent(a) => overriders.by_agent.entry(a.clone()).or_default().push(i),
+                _ => overriders.other.push(i),
+            }
+        }
         RuleSet {
             rules,
             overriders,

@@ -398,6 +398,10 @@ pub struct Program {
     chain_index: Names,
     /// Each exception's `target: cap/NAME` resolved to a cap index.
     exception_caps: Vec<Option<usize>>,
+    /// The exceptions naming each rule (`rule/NAME`) and each cap, in
+    /// file order: an event's rule or cap looks at its own, not at all.
+    rule_exceptions: std::collections::HashMap<String, Vec<usize>>,
+    cap_exceptions: Vec<Vec<usize>>,
 }
 
 type Names = std::collections::HashMap<(Home, String), usize>;
@@ -512,7 +516,34 @@ impl Program {
                 _ => None,
             })
             .collect();
+        self.cap_exceptions = vec![Vec::new(); self.caps.len()];
+        self.rule_exceptions.clear();
+        for (xi, x) in self.exceptions.iter().enumerate() {
+            match (&x.target, caps.get(xi).copied().flatten()) {
+                (_, Some(ci)) => {
+                    if let Some(v) = self.cap_exceptions.get_mut(ci) {
+                        v.push(xi);
+                    }
+                }
+                (Some(t), None) if t.value.0 == TargetKind::Rule => self
+                    .rule_exceptions
+                    .entry(t.value.1.clone())
+                    .or_default()
+                    .push(xi),
+                _ => {}
+            }
+        }
         self.exception_caps = caps;
+    }
+
+    /// The exceptions (by index) whose target is the rule `name`.
+    pub fn rule_exceptions(&self, name: &str) -> &[usize] {
+        self.rule_exceptions.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The exceptions (by index) whose target resolves to cap `ci`.
+    pub fn cap_exceptions(&self, ci: usize) -> &[usize] {
+        self.cap_exceptions.get(ci).map_or(&[], Vec::as_slice)
     }
 
     /// The cap an exception's `target: cap/NAME` resolves to (from the

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::svg::{self, color};
-use crate::engine::governance::GovEvent;
 use crate::ir::enums::Action;
 use crate::simulate::Summary;
 
@@ -145,34 +144,15 @@ fn governance(s: &Summary, h: &mut String) {
     let mut budgets: BTreeMap<&str, ObjectSummary> = BTreeMap::new();
     let mut caps: BTreeMap<String, ObjectSummary> = BTreeMap::new();
     let mut spent: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (_, g) in &s.governance {
-        match g {
-            GovEvent::BudgetAlert {
-                budget, threshold, ..
-            } => {
-                let b = budgets.entry(budget.as_str()).or_default();
-                b.alerts += 1;
-                let t = format!(
-                    "{}%",
-                    threshold
-                        .saturating_mul(crate::ir::values::Dec::from_int(100))
-                        .round(0)
-                );
-                if !b.thresholds.contains(&t) {
-                    b.thresholds.push(t);
-                }
+    for ((kind, name), g) in &s.governance_objects {
+        match *kind {
+            "budget" => {
+                let b = budgets.entry(name.as_str()).or_default();
+                b.alerts = g.events;
+                b.thresholds.clone_from(&g.notes);
             }
-            GovEvent::CapTripped { cap, .. } => caps.entry(cap.to_string()).or_default().trips += 1,
-            GovEvent::EvalBudgetSpent {
-                policy,
-                period,
-                action,
-                ..
-            } => spent
-                .entry(policy.as_str())
-                .or_default()
-                .push(format!("{period} ({action})")),
-            GovEvent::CapApplied { .. } | GovEvent::Exempted { .. } => {}
+            "cap" => caps.entry(name.clone()).or_default().trips = g.events,
+            _ => spent.entry(name.as_str()).or_default().clone_from(&g.notes),
         }
     }
     for (cap, n) in &s.cap_applied {

@@ -97,8 +97,17 @@ pub fn human(s: &Summary) -> String {
     }
     if !s.governance.is_empty() || !s.cap_applied.is_empty() || !s.exempted.is_empty() {
         let _ = writeln!(o, "\ngovernance");
-        for (id, g) in &s.governance {
-            let _ = writeln!(o, "  event {id}: {}", g.describe());
+        for ((kind, name), g) in &s.governance_objects {
+            let what = match *kind {
+                "budget" => format!(
+                    "{} alert(s), thresholds crossed: {}",
+                    g.events,
+                    g.notes.join(", ")
+                ),
+                "cap" => format!("tripped in {} window(s)", g.events),
+                _ => format!("spent in {}", g.notes.join(", ")),
+            };
+            let _ = writeln!(o, "  {kind} `{name}`: {what} (first: event {})", g.first);
         }
         for (cap, n) in &s.cap_applied {
             let _ = writeln!(
@@ -108,6 +117,17 @@ pub fn human(s: &Summary) -> String {
         }
         for (x, n) in &s.exempted {
             let _ = writeln!(o, "  exception `{x}` exempted {n} event(s)");
+        }
+        if !s.governance.is_empty() {
+            let _ = writeln!(
+                o,
+                "  {} of {} alert(s) and trip(s), in trace order (every one: --events):",
+                s.governance.len(),
+                s.governance_count
+            );
+            for (id, g) in &s.governance {
+                let _ = writeln!(o, "    event {id}: {}", g.describe());
+            }
         }
     }
     if !s.approvals.is_empty() {
@@ -249,6 +269,8 @@ pub fn json(s: &Summary) -> J {
         "decisions": s.decisions.iter().map(|(a, n)| (a.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
         "rules": rules,
         "governance": s.governance.iter().map(|(id, g)| gov_json(id, g)).collect::<Vec<_>>(),
+        "governance_count": s.governance_count,
+        "governance_objects": s.governance_objects.iter().map(|((kind, name), g)| json!({"kind": kind, "name": name, "events": g.events, "first_event": g.first, "notes": g.notes})).collect::<Vec<_>>(),
         "cap_applied": s.cap_applied,
         "exempted": s.exempted,
         "approval_load": s.approvals.iter().map(|((c, d), n)| json!({"chain": c, "day": d, "requests": n})).collect::<Vec<_>>(),

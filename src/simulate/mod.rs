@@ -24,9 +24,9 @@ use crate::engine::event::{Event, Tool};
 use crate::engine::governance::{Facts, GovEvent, Governance, exempting};
 use crate::engine::rules::{CRule, RuleSet};
 use crate::engine::trace::Record;
+use crate::ir::Program;
 use crate::ir::enums::Action;
 use crate::ir::values::Timestamp;
-use crate::ir::{Program, TargetKind};
 use pipeline::{Tally, Thread};
 
 /// Per-rule counts.
@@ -83,8 +83,13 @@ pub struct Summary {
     /// OpenTelemetry spans passed over because they record no model
     /// exchange (no `gen_ai.*` attribute or event).
     pub other_spans: usize,
-    /// Budget alerts and cap trips, with the event that caused them.
+    /// The first budget alerts, cap trips and spent evaluation budgets,
+    /// with the event that caused them (every one is in `--events`).
     pub governance: Vec<(String, GovEvent)>,
+    /// How many there were in all.
+    pub governance_count: usize,
+    /// Each object's alerts or trips, summarised: (kind, name) → tally.
+    pub governance_objects: BTreeMap<(&'static str, String), GovObject>,
     /// Cap → events after its trip that it acted on.
     pub cap_applied: BTreeMap<String, usize>,
     /// Exception → events it exempted.
@@ -208,12 +213,25 @@ pub struct Config {
 pub struct Fatal(pub String);
 
 const KEEP_CHANGED: usize = 50;
+/// Governance events a summary lists (the rest are counted per object).
+pub const KEEP_GOVERNANCE: usize = 20;
+
+/// What governance did with one object over the trace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GovObject {
+    /// Alerts, trips or spent months.
+    pub events: usize,
+    /// The event of the first.
+    pub first: String,
+    /// Thresholds crossed (budgets) or months spent (evaluation budgets).
+    pub notes: Vec<String>,
+}
 const KEEP_MALFORMED: usize = 100;
 
 /// Exceptions that exempt an event from a rule (`rule/NAME`).
 pub fn rule_exemption(program: &Program) -> impl Fn(&CRule, &Event) -> Option<String> + Sync + '_ {
     move |rule, e| {
-        exempting(program, TargetKind::Rule, &rule.name, e)
+        exempting(program, &rule.name, e)
             .map(|x| format!("exempted by exception `{}`", x.name.value))
     }
 }
@@ -746,7 +764,43 @@ fn fold(s: &mut Summary, e: &Event, ts: Option<Timestamp>, r: &EventResult, g: &
             GovEvent::Exempted { exception, .. } => {
                 *s.exempted.entry(exception.clone()).or_default() += 1
             }
-            other => s.governance.push((e.id.clone(), other.clone())),
+            other => {
+                let (kind, name, note) = match other {
+                    GovEvent::BudgetAlert {
+                        budget, threshold, ..
+                    } => (
+                        "budget",
+                        budget.clone(),
+                        Some(format!(
+                            "{}%",
+                            threshold
+                                .saturating_mul(crate::ir::values::Dec::from_int(100))
+                                .round(0)
+                        )),
+                    ),
+                    GovEvent::CapTripped { cap, .. } => ("cap", cap.to_string(), None),
+                    GovEvent::EvalBudgetSpent { policy, period, .. } => (
+                        "evaluation budget",
+                        policy.clone(),
+                        Some(period.to_string()),
+                    ),
+                    _ => ("other", String::new(), None),
+                };
+                let o = s.governance_objects.entry((kind, name)).or_default();
+                if o.events == 0 {
+                    o.first = e.id.clone();
+                }
+                o.events += 1;
+                if let Some(n) = note {
+                    if !o.notes.contains(&n) {
+                        o.notes.push(n);
+                    }
+                }
+                s.governance_count += 1;
+                if s.governance.len() < KEEP_GOVERNANCE {
+                    s.governance.push((e.id.clone(), other.clone()));
+                }
+            }
         }
     }
 }
