@@ -362,3 +362,32 @@ fn fmt_handles_yaml_corners() {
         insta::assert_snapshot!("fmt__yaml_corners", shown);
     });
 }
+
+// ---- CEL cost -----------------------------------------------------------
+
+/// What lint cannot bound, the evaluator does: a check that doubles a
+/// string thirty times, or loops over a large list inside a loop over it,
+/// ends at the documented limits as an error, so the rule is unevaluated
+/// (and `fail_mode` decides) instead of taking gigabytes or minutes.
+#[test]
+fn cel_evaluation_is_bounded() {
+    let doubling = format!("[input]{}.size() > 0", ".map(x, x + x)".repeat(30));
+    let nested = "identity.roles.all(a, identity.roles.all(b, a != b || a == b))".to_string();
+    for (check, why) in [(doubling, "limit of 4194304 bytes"), (nested, "cost limit")] {
+        let policy = format!(
+            "GUARDRAILS:\n  r:\n    kind: input\n    check: {}\n    action: block\n",
+            serde_json::to_string(&check).unwrap()
+        );
+        let ws = program(&policy);
+        assert_eq!(ws.errors(), 0, "{check}: {:?}", ws.diagnostics);
+        let set = RuleSet::build(&ws.program);
+        let roles: Vec<String> = (0..2000).map(|i| format!("role{i}")).collect();
+        let line = serde_json::json!({"id": "e", "input": "hello", "identity": {"roles": roles}})
+            .to_string();
+        let e = Event::from_slice_fast(line.as_bytes(), 1).unwrap();
+        let r = evaluate(&set, &|_, _| None, &e, &Options::default());
+        let o = &r.outcomes[0];
+        assert_eq!(o.status, Status::Unevaluated, "{check}");
+        assert!(o.reason(&set).contains(why), "{}", o.reason(&set));
+    }
+}

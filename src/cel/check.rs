@@ -86,6 +86,9 @@ pub fn check(expr: &Expr) -> Vec<CheckError> {
     if c.errors.is_empty() {
         let mut t = super::types::TypeChecker::new();
         t.ty(expr);
+        if t.errors.is_empty() {
+            return super::cost::too_costly(expr);
+        }
         return t.errors;
     }
     c.errors

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+use super::cost::{COST_LIMIT, MAX_BUILT_BYTES, MAX_BUILT_ITEMS};
 use super::value::{Key, Value, compare, equals};
 
 /// What an expression can see: variables and extension functions.
@@ -41,10 +42,22 @@ pub fn eval(expr: &Expr, host: &dyn Host) -> Value {
         host,
         locals: Vec::new(),
         path: PATH.take(),
+        cost: 0,
     };
     let v = ev.eval(expr);
     PATH.set(ev.path);
+    // Past the limit every step is an error, but `&&` and `||` absorb
+    // errors: the whole evaluation is the error, whatever it came to.
+    if ev.cost > COST_LIMIT {
+        return over_budget();
+    }
     v
+}
+
+fn over_budget() -> Value {
+    Value::error(format!(
+        "evaluation cost limit of {COST_LIMIT} steps exceeded"
+    ))
 }
 
 struct Eval<'h> {
@@ -52,6 +65,8 @@ struct Eval<'h> {
     locals: Vec<(String, Value)>,
     /// Room for a dotted name, reused.
     path: String,
+    /// Steps taken so far ([`COST_LIMIT`] bounds them).
+    cost: u64,
 }
 
 thread_local! {
@@ -89,6 +104,17 @@ fn no_overload(name: &str, args: &[&Value]) -> Value {
     Value::error(format!("no such overload: {name}({})", types.join(", ")))
 }
 
+fn too_big(what: &str) -> Value {
+    Value::error(format!(
+        "a {what} built by the expression would pass the limit of {} (docs/limits.md)",
+        if what == "list" {
+            format!("{MAX_BUILT_ITEMS} elements")
+        } else {
+            format!("{MAX_BUILT_BYTES} bytes")
+        }
+    ))
+}
+
 /// The first error among values, if any.
 fn first_error<'a>(vals: impl IntoIterator<Item = &'a Value>) -> Option<Value> {
     vals.into_iter().find(|v| v.is_error()).cloned()
@@ -103,6 +129,10 @@ impl Eval<'_> {
     }
 
     fn eval(&mut self, e: &Expr) -> Value {
+        self.cost += 1;
+        if self.cost > COST_LIMIT {
+            return over_budget();
+        }
         match &e.kind {
             ExprKind::Null => Value::Null,
             ExprKind::Bool(b) => Value::Bool(*b),
@@ -615,6 +645,9 @@ fn binary(op: BinaryOp, l: &Value, r: &Value) -> Value {
             (Int(a), Int(b)) => a.checked_add(*b).map_or_else(overflow, Int),
             (Uint(a), Uint(b)) => a.checked_add(*b).map_or_else(overflow, Uint),
             (Double(a), Double(b)) => Double(a + b),
+            (Str(a), Str(b)) if a.len() + b.len() > MAX_BUILT_BYTES => too_big("string"),
+            (Bytes(a), Bytes(b)) if a.len() + b.len() > MAX_BUILT_BYTES => too_big("bytes"),
+            (List(a), List(b)) if a.len() + b.len() > MAX_BUILT_ITEMS => too_big("list"),
             (Str(a), Str(b)) => Str(format!("{a}{b}").into()),
             (Bytes(a), Bytes(b)) => Bytes([a.as_ref(), b.as_ref()].concat().into()),
             (List(a), List(b)) => List(Arc::new(a.iter().chain(b.iter()).cloned().collect())),

@@ -5,6 +5,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod cost;
 pub mod eval;
 pub mod parse;
 pub mod types;

@@ -40,6 +40,7 @@ pub enum Code {
     CelTypeError,
     CelMissingField,
     InvalidGlob,
+    CelTooCostly,
     UnknownProvider,
     UnknownApprovalChain,
     UnknownExceptionTarget,
@@ -293,6 +294,13 @@ pub const CODES: &[CodeInfo] = &[
         name: "invalid-glob",
         severity: Error,
         doc: "A tool, domain or scope glob that does not parse (an unclosed `[`). It would match only its own text, so the rule or scope silently covers nothing.",
+    },
+    CodeInfo {
+        code: Code::CelTooCostly,
+        id: "GC214",
+        name: "cel-too-costly",
+        severity: Error,
+        doc: "A CEL expression whose worst case on one event passes the evaluation limit (1,000,000 steps; docs/limits.md): nested comprehensions multiply, each running its body once per element. At runtime the evaluation stops at the limit and the rule is unevaluated, so `fail_mode` decides instead of the check.",
     },
     CodeInfo {
         code: Code::UnknownProvider,
