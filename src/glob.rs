@@ -44,6 +44,10 @@ impl Glob {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+    /// The one string this glob matches, if it has no wildcard or class.
+    pub fn literal(&self) -> Option<&str> {
+        (!self.text.contains(['*', '?', '['])).then_some(self.text.as_str())
+    }
 }
 
 /// Whether the glob `p` matches all of `s` (compiles `p`: for one-off

@@ -204,8 +204,10 @@ impl Workspace {
     }
 }
 
-/// One source after parsing and lowering on its own.
-struct Parsed {
+/// One source after parsing and lowering on its own: what history keeps
+/// per git blob, so a commit parses only the files it changed.
+#[derive(Clone)]
+pub struct Parsed {
     file: Option<SyntaxFile>,
     program: Program,
     diagnostics: Vec<Diagnostic>,
@@ -215,7 +217,7 @@ struct Parsed {
 }
 
 /// Parses and lowers one source (independent of every other file).
-fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed {
+pub fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed {
     let mut diagnostics = Vec::new();
     if !syntax::looks_like_policy(&source.text, kind) {
         // Named explicitly (as pre-commit names every staged YAML file), a
@@ -277,7 +279,7 @@ fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Parsed 
 /// and how many files counted (parsed, or named explicitly and rejected).
 pub fn parse_sources(
     sources: Vec<(Arc<SourceFile>, FileKind, bool)>,
-    mut diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<Diagnostic>,
 ) -> (
     Vec<SyntaxFile>,
     Program,
@@ -290,6 +292,20 @@ pub fn parse_sources(
         .into_par_iter()
         .map(|(s, k, e)| parse_one(s, k, e))
         .collect();
+    assemble(parsed, diagnostics)
+}
+
+/// Merges parsed sources, in order, into one program.
+pub fn assemble(
+    parsed: Vec<Parsed>,
+    mut diagnostics: Vec<Diagnostic>,
+) -> (
+    Vec<SyntaxFile>,
+    Program,
+    Vec<Diagnostic>,
+    usize,
+    Vec<String>,
+) {
     let mut files = Vec::new();
     let mut program = Program::default();
     let mut counted = 0;

@@ -147,16 +147,26 @@ pub fn bundle(program: &Program) -> Value {
     rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     let mut policies: Vec<Value> = program.policies.iter().map(policy_json).collect();
     policies.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    // Each agent's rule ids, gathered in one pass over the rules (not one
+    // pass per agent: thousands of agents).
+    let mut agent_rules: std::collections::HashMap<&str, Vec<String>> =
+        std::collections::HashMap::new();
+    for r in &program.rules {
+        if let Owner::Agent(a) = &r.owner {
+            agent_rules
+                .entry(a.as_str())
+                .or_default()
+                .extend(crate::effective::rule_ids(r).into_iter().map(|x| x.0));
+        }
+    }
     let mut agents: Vec<Value> = program
         .agents
         .iter()
         .map(|a| {
-            let mut ids: Vec<String> = program
-                .rules
-                .iter()
-                .filter(|r| r.owner == Owner::Agent(a.name.value.clone()))
-                .flat_map(|r| crate::effective::rule_ids(r).into_iter().map(|x| x.0))
-                .collect();
+            let mut ids: Vec<String> = agent_rules
+                .get(a.name.value.as_str())
+                .cloned()
+                .unwrap_or_default();
             ids.sort();
             json!({"name": a.name.value, "rules": ids, "source": source(&a.file, a.name.span)})
         })

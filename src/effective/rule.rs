@@ -139,7 +139,7 @@ fn strings(v: &Option<Vec<crate::source::Spanned<String>>>) -> Option<Vec<String
 /// two halves of a `kind: both` rule one after the other).
 pub fn rules(program: &Program) -> Vec<ERule> {
     let policy_index = |rule: &Rule| match &rule.owner {
-        Owner::Policy(p) => program.policies.iter().position(|x| &x.name.value == p),
+        Owner::Policy(p) => program.policy_position(p),
         Owner::Agent(_) => None,
     };
     let mut out = Vec::new();

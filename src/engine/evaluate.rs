@@ -624,7 +624,11 @@ pub fn evaluate(
     let mut terminated: Option<usize> = None;
     // The earliest early-terminating trigger so far: (moment, rule).
     let mut stop: Option<(i64, usize)> = None;
-    for (ri, rule) in set.rules.iter().enumerate() {
+    let applicable = set.by_home.applicable(e);
+    for (ri, rule) in applicable
+        .iter()
+        .filter_map(|&ri| Some((ri, set.rules.get(ri)?)))
+    {
         let skip = |why: Why| Outcome {
             rule: ri,
             status: Status::Skipped,
@@ -635,7 +639,7 @@ pub fn evaluate(
             score: None,
             fixed: None,
         };
-        if !rule.applies.covers(e) || overridden.binary_search(&rule.source).is_ok() {
+        if overridden.binary_search(&rule.source).is_ok() {
             continue;
         }
         let Some(scan) = scans.get(rule.kind) else {

@@ -50,9 +50,9 @@ pub fn exception_applies(x: &Exception, e: &Event) -> bool {
 /// The exception (if any) exempting `e` from the rule `name`.
 pub fn exempting<'p>(program: &'p Program, name: &str, e: &Event) -> Option<&'p Exception> {
     program
-        .rule_exceptions(name)
-        .iter()
-        .filter_map(|&xi| program.exceptions.get(xi))
+        .rule_exceptions(name, e.project.as_deref())
+        .into_iter()
+        .filter_map(|xi| program.exceptions.get(xi))
         .find(|x| exception_applies(x, e))
 }
 
@@ -257,34 +257,53 @@ impl GovEvent {
     }
 }
 
-/// A set of indices, held inline up to 64.
+/// A set of indices: inline bits up to 64, else the sorted members (an
+/// event is in few of many objects, and is stepped through those only).
 #[derive(Debug, Clone)]
 enum Bits {
     Small(u64),
-    Large(Vec<u64>),
+    Sparse(Vec<u32>),
 }
 
 impl Bits {
-    fn of(n: usize, member: impl Fn(usize) -> bool) -> Bits {
+    /// The members among `candidates` (each below `n`).
+    fn of(
+        n: usize,
+        candidates: impl Iterator<Item = usize>,
+        member: impl Fn(usize) -> bool,
+    ) -> Bits {
         if n <= 64 {
-            return Bits::Small((0..n).filter(|&i| member(i)).fold(0, |m, i| m | 1 << i));
+            return Bits::Small(
+                candidates
+                    .filter(|&i| i < 64 && member(i))
+                    .fold(0, |m, i| m | 1 << i),
+            );
         }
-        let mut words = vec![0u64; n.div_ceil(64)];
-        for (i, w) in (0..n).filter(|&i| member(i)).map(|i| (i, i / 64)) {
-            if let Some(w) = words.get_mut(w) {
-                *w |= 1 << (i % 64);
-            }
-        }
-        Bits::Large(words)
+        let mut v: Vec<u32> = candidates
+            .filter(|&i| member(i))
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        Bits::Sparse(v)
     }
 
     fn has(&self, i: usize) -> bool {
-        let word = match self {
-            Bits::Small(w) if i < 64 => *w,
-            Bits::Small(_) => 0,
-            Bits::Large(words) => words.get(i / 64).copied().unwrap_or(0),
-        };
-        word >> (i % 64) & 1 == 1
+        match self {
+            Bits::Small(w) => i < 64 && w >> i & 1 == 1,
+            Bits::Sparse(v) => u32::try_from(i).is_ok_and(|i| v.binary_search(&i).is_ok()),
+        }
+    }
+
+    /// The members, ascending.
+    fn iter(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self {
+            Bits::Small(w) => {
+                let w = *w;
+                Box::new((0..64).filter(move |i| w >> i & 1 == 1))
+            }
+            Bits::Sparse(v) => Box::new(v.iter().map(|&i| i as usize)),
+        }
     }
 }
 
@@ -312,23 +331,35 @@ impl Facts {
             timestamp: e.timestamp,
             cost_usd: e.cost_usd,
             tokens: e.tokens.total,
-            budgets: Bits::of(budgets.len(), |i| {
-                budgets
-                    .get(i)
-                    .is_some_and(|b| b.home.covers(e) && scope_matches(&b.scope_globs, e))
-            }),
-            caps: Bits::of(caps.len(), |i| {
-                caps.get(i)
-                    .is_some_and(|c| c.home.covers(e) && scope_matches(&c.scope_globs, e))
-            }),
-            exceptions: Bits::of(exceptions.len(), |i| {
-                exceptions.get(i).is_some_and(|x| {
-                    x.target
-                        .as_ref()
-                        .is_some_and(|t| t.value.0 == TargetKind::Cap)
-                        && exception_applies(x, e)
-                })
-            }),
+            budgets: Bits::of(
+                budgets.len(),
+                program.budget_projects.candidates(e.project.as_deref()),
+                |i| {
+                    budgets
+                        .get(i)
+                        .is_some_and(|b| b.home.covers(e) && scope_matches(&b.scope_globs, e))
+                },
+            ),
+            caps: Bits::of(
+                caps.len(),
+                program.cap_projects.candidates(e.project.as_deref()),
+                |i| {
+                    caps.get(i)
+                        .is_some_and(|c| c.home.covers(e) && scope_matches(&c.scope_globs, e))
+                },
+            ),
+            exceptions: Bits::of(
+                exceptions.len(),
+                program.exception_projects.candidates(e.project.as_deref()),
+                |i| {
+                    exceptions.get(i).is_some_and(|x| {
+                        x.target
+                            .as_ref()
+                            .is_some_and(|t| t.value.0 == TargetKind::Cap)
+                            && exception_applies(x, e)
+                    })
+                },
+            ),
         }
     }
 }
@@ -387,10 +418,11 @@ impl Governance {
     /// exception to a cap in force for it (for `explain`).
     pub fn standing(&self, program: &Program, e: &Facts) -> Vec<String> {
         let mut out = Vec::new();
-        for (bi, b) in program.budgets.iter().enumerate() {
-            if !e.budgets.has(bi) {
-                continue;
-            }
+        for (bi, b) in e
+            .budgets
+            .iter()
+            .filter_map(|i| Some((i, program.budgets.get(i)?)))
+        {
             for (label, window, limit) in limits(b) {
                 let key = (bi, label, bucket_key(e.timestamp, window));
                 let spend = self.spend.get(&key).copied().unwrap_or(Dec::ZERO);
@@ -401,10 +433,11 @@ impl Governance {
                 ));
             }
         }
-        for (ci, c) in program.caps.iter().enumerate() {
-            if !e.caps.has(ci) {
-                continue;
-            }
+        for (ci, c) in e
+            .caps
+            .iter()
+            .filter_map(|i| Some((i, program.caps.get(i)?)))
+        {
             let window = c.window.as_ref().map_or(Window::Day, |w| w.value);
             let key = (ci, bucket_key(e.timestamp, window));
             let (usage, tripped) = self.usage.get(&key).copied().unwrap_or((Dec::ZERO, false));
@@ -421,8 +454,12 @@ impl Governance {
                 Period::new(e.timestamp, window)
             ));
         }
-        for (xi, x) in program.exceptions.iter().enumerate() {
-            if e.exceptions.has(xi) {
+        for (_, x) in e
+            .exceptions
+            .iter()
+            .filter_map(|i| Some((i, program.exceptions.get(i)?)))
+        {
+            {
                 out.push(format!(
                     "exception `{}` in force for this event",
                     crate::effective::object_id(x)
@@ -440,8 +477,12 @@ impl Governance {
     /// [`Governance::step`] from the event's facts.
     pub fn step_facts(&mut self, program: &Program, e: &Facts) -> Vec<GovEvent> {
         let mut out = Vec::new();
-        for (bi, b) in program.budgets.iter().enumerate() {
-            if !e.budgets.has(bi) || e.cost_usd <= Dec::ZERO {
+        for (bi, b) in e
+            .budgets
+            .iter()
+            .filter_map(|i| Some((i, program.budgets.get(i)?)))
+        {
+            if e.cost_usd <= Dec::ZERO {
                 continue;
             }
             for (label, window, limit) in limits(b) {
@@ -468,10 +509,11 @@ impl Governance {
                 }
             }
         }
-        for (ci, c) in program.caps.iter().enumerate() {
-            if !e.caps.has(ci) {
-                continue;
-            }
+        for (ci, c) in e
+            .caps
+            .iter()
+            .filter_map(|i| Some((i, program.caps.get(i)?)))
+        {
             let window_kind = c.window.as_ref().map_or(Window::Day, |w| w.value);
             let (amount, limit) = if let Some(l) = &c.limit_usd {
                 (e.cost_usd, l.value)
@@ -591,11 +633,14 @@ mod tests {
     fn bits_hold_their_members() {
         for n in [0, 1, 63, 64, 65, 130] {
             let member = |i: usize| i % 3 == 0 || i == 64;
-            let bits = Bits::of(n, member);
+            let bits = Bits::of(n, 0..n, member);
             assert_eq!(matches!(bits, Bits::Small(_)), n <= 64, "{n}");
             for i in 0..n + 70 {
                 assert_eq!(bits.has(i), i < n && member(i), "{n}: {i}");
             }
+            let listed: Vec<usize> = bits.iter().collect();
+            let want: Vec<usize> = (0..n).filter(|&i| member(i)).collect();
+            assert_eq!(listed, want, "{n}");
         }
     }
 }

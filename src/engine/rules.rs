@@ -105,11 +105,47 @@ impl Overriders {
     }
 }
 
+/// Rule indices by the events they apply to: tenant rules apply to all,
+/// a project's or agent's rules to its events only, so an event looks at
+/// its own rules and not at every project's.
+#[derive(Debug, Default)]
+pub struct ByHome {
+    tenant: Vec<usize>,
+    projects: std::collections::HashMap<String, Vec<usize>>,
+    agents: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl ByHome {
+    /// The rules that may apply to `e`, in evaluation order.
+    pub fn applicable(&self, e: &super::event::Event) -> std::borrow::Cow<'_, [usize]> {
+        let (p, a) = (
+            e.project.as_deref().and_then(|k| self.projects.get(k)),
+            e.agent.as_deref().and_then(|k| self.agents.get(k)),
+        );
+        match (p, a) {
+            (None, None) => std::borrow::Cow::Borrowed(&self.tenant),
+            (p, a) => {
+                let mut all: Vec<usize> = self
+                    .tenant
+                    .iter()
+                    .chain(p.into_iter().flatten())
+                    .chain(a.into_iter().flatten())
+                    .copied()
+                    .collect();
+                all.sort_unstable();
+                std::borrow::Cow::Owned(all)
+            }
+        }
+    }
+}
+
 /// All rules of a program in evaluation form.
 pub struct RuleSet {
     pub rules: Vec<CRule>,
     /// Indices in `rules` of the rules that override a wider one.
     pub overriders: Overriders,
+    /// Indices in `rules` by the events they apply to.
+    pub by_home: ByHome,
     /// Every rule pattern in shared automata (`None` when there are none).
     pub patterns: Option<PatternGroups>,
 }
@@ -213,9 +249,19 @@ impl RuleSet {
                 _ => overriders.other.push(i),
             }
         }
+        let mut by_home = ByHome::default();
+        for (i, r) in rules.iter().enumerate() {
+            match &r.applies {
+                Home::Tenant => by_home.tenant.push(i),
+                Home::Project(p) => by_home.projects.entry(p.clone()).or_default().push(i),
+                Home::Agent(a) => by_home.agents.entry(a.clone()).or_default().push(i),
+                Home::Off(_) => {}
+            }
+        }
         RuleSet {
             rules,
             overriders,
+            by_home,
             patterns,
         }
     }

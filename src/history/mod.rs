@@ -48,6 +48,55 @@ pub fn workspace_of(sources: Vec<Source>, options: &LintOptions) -> Result<Works
     Ok(ws)
 }
 
+/// Each policy file of the last commit read, parsed, by (blob, path): a
+/// commit parses only the files it changed, and history needs no lint (a
+/// diff compares meanings; only syntax errors make a side unusable).
+#[derive(Default)]
+struct Parses(std::collections::HashMap<(git2::Oid, String), workspace::Parsed>);
+
+impl Parses {
+    /// The side (effective model) of the files `entries`, or the files that
+    /// do not parse. Keeps exactly these entries' parses afterwards.
+    fn side(
+        &mut self,
+        repo: &Repo,
+        label: &str,
+        entries: &[Entry],
+    ) -> Result<Result<Side, Unparsable>, String> {
+        use rayon::prelude::*;
+        let missing: Vec<Entry> = entries
+            .iter()
+            .filter(|e| !self.0.contains_key(&(e.oid, e.path.clone())))
+            .cloned()
+            .collect();
+        let fresh: Vec<((git2::Oid, String), workspace::Parsed)> = repo
+            .sources(label, &missing)?
+            .into_par_iter()
+            .zip(missing.par_iter())
+            .map(|((src, kind, explicit), e)| {
+                (
+                    (e.oid, e.path.clone()),
+                    workspace::parse_one(src, kind, explicit),
+                )
+            })
+            .collect();
+        self.0.extend(fresh);
+        let keep: std::collections::HashSet<(git2::Oid, &str)> =
+            entries.iter().map(|e| (e.oid, e.path.as_str())).collect();
+        self.0
+            .retain(|(oid, path), _| keep.contains(&(*oid, path.as_str())));
+        let parsed: Vec<workspace::Parsed> = entries
+            .iter()
+            .filter_map(|e| self.0.get(&(e.oid, e.path.clone())).cloned())
+            .collect();
+        let (_, program, diagnostics, _, _) = workspace::assemble(parsed, Vec::new());
+        if diagnostics.iter().any(|d| d.code.is_syntax()) {
+            return Ok(Err(Unparsable { diagnostics }));
+        }
+        Ok(Ok(Side::of(&program)))
+    }
+}
+
 /// A commit on the first-parent line with what it changed.
 #[derive(Debug, Clone)]
 pub struct CommitChanges {
@@ -76,15 +125,15 @@ pub fn history(
     let start = since.map(|rev| repo.commit(rev)).transpose()?;
     let line = repo.first_parent_line(&head, start.as_ref().map(git2::Commit::id))?;
     let (followed, before) = follow_renames(repo, &line, &prefixes)?;
+    // Lint options do not change a diff: history reads meanings only.
+    let _ = options;
+    let mut parses = Parses::default();
     let (mut prev_entries, mut prev_side) = match &start {
         Some(c) => {
             let tree = c.tree().map_err(|e| e.message().to_string())?;
             let entries = repo.entries(&tree, &before);
             let label = short(&c.id().to_string());
-            let side = match workspace_of(repo.sources(&label, &entries)?, options) {
-                Ok(ws) => Side::of(&ws.program),
-                Err(_) => Side::default(),
-            };
+            let side = parses.side(repo, &label, &entries)?.unwrap_or_default();
             (Some(entries), side)
         }
         None => (None, Side::default()),
@@ -113,10 +162,8 @@ pub fn history(
             out.push(record);
             continue;
         }
-        let sources = repo.sources(&short(&record.id), &entries)?;
-        match workspace_of(sources, options) {
-            Ok(ws) => {
-                let side = Side::of(&ws.program);
+        match parses.side(repo, &short(&record.id), &entries)? {
+            Ok(side) => {
                 record.changes = diff::diff(&prev_side, &side);
                 prev_side = side;
                 prev_entries = Some(entries);

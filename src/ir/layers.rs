@@ -77,21 +77,22 @@ pub fn overlay(narrow: &Rule, wide: &Rule) -> Rule {
     )
 }
 
-/// Indices of policy (not agent) rules by rule name.
-pub fn policy_rules_by_name(program: &Program) -> HashMap<&str, Vec<usize>> {
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in program.rules.iter().enumerate() {
-        if matches!(r.owner, Owner::Policy(_)) {
-            by_name.entry(r.name.value.as_str()).or_default().push(i);
-        }
-    }
-    by_name
-}
-
 /// Every rule, resolved, in `Program::rules` order.
 pub fn resolve(program: &Program) -> Vec<Resolved<'_>> {
     let rank = |r: &Rule| layer_rank(r.layer);
-    let by_name = policy_rules_by_name(program);
+    // Per name, the first policy rule of each layer: what a narrower rule
+    // of that name overrides is the first of the narrowest wider layer,
+    // found without looking at every rule of the name (thousands of
+    // project policies may each define the same rule name).
+    let mut by_name: HashMap<&str, [Option<usize>; 3]> = HashMap::new();
+    for (j, w) in program.rules.iter().enumerate() {
+        if matches!(w.owner, Owner::Policy(_)) {
+            let slot = by_name.entry(w.name.value.as_str()).or_default();
+            if let Some(first) = slot.get_mut(usize::from(rank(w))) {
+                first.get_or_insert(j);
+            }
+        }
+    }
     let mut out: Vec<Resolved> = program
         .rules
         .iter()
@@ -112,13 +113,7 @@ pub fn resolve(program: &Program) -> Vec<Resolved<'_>> {
         // The narrowest wider layer with this name wins (policy rules only).
         let base = by_name
             .get(rule.name.value.as_str())
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter_map(|j| program.rules.get(j).map(|w| (j, w)))
-            .filter(|(_, w)| rank(w) < r)
-            .max_by_key(|(j, w)| (rank(w), std::cmp::Reverse(*j)))
-            .map(|(j, _)| j);
+            .and_then(|firsts| firsts.iter().take(usize::from(r)).rev().find_map(|j| *j));
         if let Some(j) = base {
             let wide = out.get(j).map(|w| w.rule.clone().into_owned());
             if let (Some(wide), Some(slot)) = (wide, out.get_mut(i)) {

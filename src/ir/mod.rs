@@ -13,6 +13,7 @@ pub mod lower_governance;
 pub mod lower_rule;
 pub mod model;
 pub mod patterns;
+pub mod project_index;
 pub mod reader;
 pub mod values;
 

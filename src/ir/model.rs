@@ -400,8 +400,12 @@ pub struct Program {
     exception_caps: Vec<Option<usize>>,
     /// The exceptions naming each rule (`rule/NAME`) and each cap, in
     /// file order: an event's rule or cap looks at its own, not at all.
-    rule_exceptions: std::collections::HashMap<String, Vec<usize>>,
+    rule_exceptions: std::collections::HashMap<String, super::project_index::ProjectIndex>,
     cap_exceptions: Vec<Vec<usize>>,
+    /// Budgets, caps and cap exceptions by the project they are confined to.
+    pub budget_projects: super::project_index::ProjectIndex,
+    pub cap_projects: super::project_index::ProjectIndex,
+    pub exception_projects: super::project_index::ProjectIndex,
 }
 
 type Names = std::collections::HashMap<(Home, String), usize>;
@@ -517,7 +521,8 @@ impl Program {
             })
             .collect();
         self.cap_exceptions = vec![Vec::new(); self.caps.len()];
-        self.rule_exceptions.clear();
+        let mut by_rule: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
         for (xi, x) in self.exceptions.iter().enumerate() {
             match (&x.target, caps.get(xi).copied().flatten()) {
                 (_, Some(ci)) => {
@@ -525,20 +530,45 @@ impl Program {
                         v.push(xi);
                     }
                 }
-                (Some(t), None) if t.value.0 == TargetKind::Rule => self
-                    .rule_exceptions
-                    .entry(t.value.1.clone())
-                    .or_default()
-                    .push(xi),
+                (Some(t), None) if t.value.0 == TargetKind::Rule => {
+                    by_rule.entry(t.value.1.clone()).or_default().push(xi)
+                }
                 _ => {}
             }
         }
+        // Per rule, by project: an event looks at the exceptions to a rule
+        // that can cover its project, not at every project's.
+        let xs = &self.exceptions;
+        self.rule_exceptions = by_rule
+            .into_iter()
+            .map(|(name, ids)| {
+                let ix = super::project_index::ProjectIndex::of(
+                    ids.iter()
+                        .filter_map(|&i| xs.get(i).map(|x| (i, &x.home, &x.scope_globs))),
+                );
+                (name, ix)
+            })
+            .collect();
         self.exception_caps = caps;
+        use super::project_index::ProjectIndex;
+        self.budget_projects =
+            ProjectIndex::build(self.budgets.iter().map(|b| (&b.home, &b.scope_globs)));
+        self.cap_projects =
+            ProjectIndex::build(self.caps.iter().map(|c| (&c.home, &c.scope_globs)));
+        self.exception_projects =
+            ProjectIndex::build(self.exceptions.iter().map(|x| (&x.home, &x.scope_globs)));
     }
 
-    /// The exceptions (by index) whose target is the rule `name`.
-    pub fn rule_exceptions(&self, name: &str) -> &[usize] {
-        self.rule_exceptions.get(name).map_or(&[], Vec::as_slice)
+    /// The exceptions (by index) whose target is the rule `name` and that
+    /// may cover an event of `project`, in file order.
+    pub fn rule_exceptions(&self, name: &str, project: Option<&str>) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .rule_exceptions
+            .get(name)
+            .map(|ix| ix.candidates(project).collect())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
     }
 
     /// The exceptions (by index) whose target resolves to cap `ci`.
@@ -550,6 +580,10 @@ impl Program {
     /// exception's home), by index.
     pub fn exception_cap(&self, exception: usize) -> Option<usize> {
         self.exception_caps.get(exception).copied().flatten()
+    }
+    /// The index of the policy `name` (the first of that name).
+    pub fn policy_position(&self, name: &str) -> Option<usize> {
+        self.policy_index.get(name).copied()
     }
     pub fn policy(&self, name: &str) -> Option<&Policy> {
         self.policy_index

@@ -433,11 +433,16 @@ struct Mapping<'a> {
     replaying: bool,
 }
 
+/// Rules (or patterns) up to which a helper thread compiles its own copy
+/// of the rule set.
+const OWN_RULES_UP_TO: usize = 256;
+
 /// One thread's evaluator. A helper thread evaluates with rules it
 /// compiled itself (`own`, with the baseline's): evaluation clones the
 /// rules' string constants and uses their regexes' search caches, and
 /// shared ones would pass those counters and caches from core to core on
-/// every event. The calling thread uses the rules it compiled already.
+/// every event. The calling thread uses the rules it compiled already, and
+/// so do helpers for a rule set larger than [`OWN_RULES_UP_TO`].
 struct Mapper<'a> {
     own: Option<(RuleSet, Option<RuleSet>)>,
     shared: &'a Mapping<'a>,
@@ -445,7 +450,18 @@ struct Mapper<'a> {
 
 impl<'a> Mapper<'a> {
     fn new(shared: &'a Mapping<'a>, thread: Thread) -> Mapper<'a> {
-        let own = (thread == Thread::Helper).then(|| {
+        // A large rule set is shared: compiling it again per thread costs
+        // its whole memory again and more time than the caches' traffic
+        // between cores costs on the events.
+        let large = shared
+            .set
+            .rules
+            .iter()
+            .map(|r| r.patterns.len())
+            .sum::<usize>()
+            > OWN_RULES_UP_TO
+            || shared.set.rules.len() > OWN_RULES_UP_TO;
+        let own = (thread == Thread::Helper && !large).then(|| {
             (
                 RuleSet::build(shared.program),
                 shared.baseline.map(RuleSet::build),

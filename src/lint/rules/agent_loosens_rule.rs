@@ -66,11 +66,20 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
         .flatten()
         .filter_map(|r| Some((r.get("id")?.as_str()?, r)))
         .collect();
-    // The wider rule's half of the same kind (`kind: both` has two).
+    // The wider rule's half of the same kind (`kind: both` has two),
+    // found by index: one agent rule per agent may override a tenant rule,
+    // and thousands of agents must not scan every rule each.
+    let mut halves: std::collections::HashMap<usize, Vec<&ERule>> =
+        std::collections::HashMap::new();
+    for b in &eff {
+        halves.entry(b.source).or_default().push(b);
+    }
     let base_of = |r: &ERule, j: usize| -> Option<&ERule> {
-        eff.iter()
-            .find(|b| b.source == j && b.kind == r.kind)
-            .or_else(|| eff.iter().find(|b| b.source == j))
+        let h = halves.get(&j)?;
+        h.iter()
+            .find(|b| b.kind == r.kind)
+            .or_else(|| h.first())
+            .copied()
     };
     for r in eff.iter().filter(|r| matches!(r.owner, Owner::Agent(_))) {
         let Some(j) = r.overrides else { continue };
