@@ -280,13 +280,7 @@ pub fn parse_one(source: Arc<SourceFile>, kind: FileKind, explicit: bool) -> Par
 pub fn parse_sources(
     sources: Vec<(Arc<SourceFile>, FileKind, bool)>,
     diagnostics: Vec<Diagnostic>,
-) -> (
-    Vec<SyntaxFile>,
-    Program,
-    Vec<Diagnostic>,
-    usize,
-    Vec<String>,
-) {
+) -> Assembled {
     use rayon::prelude::*;
     let parsed: Vec<Parsed> = sources
         .into_par_iter()
@@ -295,17 +289,18 @@ pub fn parse_sources(
     assemble(parsed, diagnostics)
 }
 
-/// Merges parsed sources, in order, into one program.
-pub fn assemble(
-    parsed: Vec<Parsed>,
-    mut diagnostics: Vec<Diagnostic>,
-) -> (
+/// Parsed files, their program, the diagnostics, the files counted, and
+/// the files named explicitly but skipped.
+pub type Assembled = (
     Vec<SyntaxFile>,
     Program,
     Vec<Diagnostic>,
     usize,
     Vec<String>,
-) {
+);
+
+/// Merges parsed sources, in order, into one program.
+pub fn assemble(parsed: Vec<Parsed>, mut diagnostics: Vec<Diagnostic>) -> Assembled {
     let mut files = Vec::new();
     let mut program = Program::default();
     let mut counted = 0;

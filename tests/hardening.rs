@@ -112,15 +112,7 @@ proptest! {
 
 use common::{guardctl, stderr};
 
-fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
+use common::write_dir as dir_with;
 
 const POLICY: &str =
     "GUARDRAILS:\n  ssn:\n    kind: input\n    entities: [US_SSN]\n    action: block\n";

@@ -16,16 +16,7 @@ use serde_json::Value;
 
 mod common;
 
-/// Writes `files` into a new temporary directory.
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
+use common::write_dir as repo;
 
 fn p(dir: &Path, name: &str) -> String {
     dir.join(name).to_str().unwrap().to_string()

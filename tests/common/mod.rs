@@ -120,3 +120,14 @@ pub fn external_tool(var: &str, default: &str, require: &str, what: &str) -> Opt
     eprintln!("NOT RUN: {what} is not installed (.ci/run installs it)");
     None
 }
+
+/// Writes `files` (path, text) into a new temporary directory.
+pub fn write_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
