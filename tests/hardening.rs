@@ -383,3 +383,27 @@ fn cel_evaluation_is_bounded() {
         assert!(o.reason(&set).contains(why), "{}", o.reason(&set));
     }
 }
+
+/// A diagnostic past column 65,535 of a long line (a 142 KB one-line
+/// policy with a typo at its end) is reported with its location, in every
+/// format, instead of crashing the snippet drawing.
+#[test]
+fn diagnostics_on_very_long_lines() {
+    let text = format!(
+        "GUARDRAILS: {{r: {{message: \"{}\", kind: inptu, entities: [US_SSN]}}}}\n",
+        "x".repeat(142_000)
+    );
+    let dir = dir_with(&[("long.yaml", &text)]);
+    let p = dir.path().join("long.yaml");
+    for f in ["human", "plain", "json"] {
+        let o = guardctl(&["--format", f, "lint", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{f}: {}", stderr(&o));
+        assert!(common::stdout(&o).contains("inptu"), "{f}");
+    }
+    let o = guardctl(&["--format", "human", "lint", p.to_str().unwrap()]);
+    assert!(
+        common::stdout(&o).contains("(the line is too long to show)"),
+        "{}",
+        common::stdout(&o)
+    );
+}
