@@ -5,7 +5,6 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, print};
 use crate::audit;
 use crate::cli::{AuditArgs, AuditCommand};
 use crate::history::{self, Repo};
-use crate::lint::LintOptions;
 
 fn read(path: &std::path::Path) -> Result<String, u8> {
     std::fs::read(path)
@@ -16,7 +15,7 @@ fn read(path: &std::path::Path) -> Result<String, u8> {
         .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
-pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs) -> u8 {
+pub fn run(global: &crate::cli::Global, args: &AuditArgs) -> u8 {
     match &args.command {
         AuditCommand::Export {
             since,
@@ -34,9 +33,9 @@ pub fn run(global: &crate::cli::Global, options: &LintOptions, args: &AuditArgs)
             // `since` are left out, so this export appended to the earlier
             // one is the trail exported at once.
             let result = Repo::open().and_then(|repo| {
-                let all = history::history(&repo, rev, None, paths, options)?;
+                let all = history::history(&repo, rev, None, paths)?;
                 let after = match since {
-                    Some(s) => Some(history::history(&repo, rev, Some(s), paths, options)?),
+                    Some(s) => Some(history::history(&repo, rev, Some(s), paths)?),
                     None => None,
                 };
                 Ok((all, after))

@@ -4,12 +4,11 @@
 use super::{EXIT_OK, color, print};
 use crate::cli::{Global, LogArgs};
 use crate::history::{self, Repo};
-use crate::lint::LintOptions;
 use crate::render::{self, Format};
 
-pub fn run(global: &Global, options: &LintOptions, args: &LogArgs) -> u8 {
-    let result = Repo::open()
-        .and_then(|repo| history::history(&repo, &args.rev, None, &args.paths, options));
+pub fn run(global: &Global, args: &LogArgs) -> u8 {
+    let result =
+        Repo::open().and_then(|repo| history::history(&repo, &args.rev, None, &args.paths));
     let commits = match result {
         Ok(h) => h,
         Err(e) => {

@@ -47,8 +47,8 @@ pub fn run(cli: &Cli) -> u8 {
     }
     match &cli.command {
         Command::Diff(args) => diff::run(&cli.global, &options, args),
-        Command::Log(args) => log::run(&cli.global, &options, args),
-        Command::Audit(args) => audit::run(&cli.global, &options, args),
+        Command::Log(args) => log::run(&cli.global, args),
+        Command::Audit(args) => audit::run(&cli.global, args),
         Command::Lint(args) => lint::run(&cli.global, &options, args),
         Command::Compile(args) => compile::run(&cli.global, &options, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),

@@ -624,10 +624,10 @@ pub fn evaluate(
     let mut terminated: Option<usize> = None;
     // The earliest early-terminating trigger so far: (moment, rule).
     let mut stop: Option<(i64, usize)> = None;
-    let applicable = set.by_home.applicable(e);
-    for (ri, rule) in applicable
-        .iter()
-        .filter_map(|&ri| Some((ri, set.rules.get(ri)?)))
+    for (ri, rule) in set
+        .by_home
+        .applicable(e)
+        .filter_map(|ri| Some((ri, set.rules.get(ri)?)))
     {
         let skip = |why: Why| Outcome {
             rule: ri,

@@ -116,26 +116,36 @@ pub struct ByHome {
 }
 
 impl ByHome {
-    /// The rules that may apply to `e`, in evaluation order.
-    pub fn applicable(&self, e: &super::event::Event) -> std::borrow::Cow<'_, [usize]> {
-        let (p, a) = (
-            e.project.as_deref().and_then(|k| self.projects.get(k)),
-            e.agent.as_deref().and_then(|k| self.agents.get(k)),
-        );
-        match (p, a) {
-            (None, None) => std::borrow::Cow::Borrowed(&self.tenant),
-            (p, a) => {
-                let mut all: Vec<usize> = self
-                    .tenant
-                    .iter()
-                    .chain(p.into_iter().flatten())
-                    .chain(a.into_iter().flatten())
-                    .copied()
-                    .collect();
-                all.sort_unstable();
-                std::borrow::Cow::Owned(all)
-            }
-        }
+    /// The rules that may apply to `e`, in evaluation order: the tenant's,
+    /// its project's and its agent's lists merged (each is sorted), with
+    /// no allocation per event.
+    pub fn applicable(&self, e: &super::event::Event) -> Applicable<'_> {
+        let project = e.project.as_deref().and_then(|k| self.projects.get(k));
+        let agent = e.agent.as_deref().and_then(|k| self.agents.get(k));
+        Applicable([
+            &self.tenant,
+            project.map_or(&[][..], Vec::as_slice),
+            agent.map_or(&[][..], Vec::as_slice),
+        ])
+    }
+}
+
+/// Sorted index lists merged in order (see [`ByHome::applicable`]).
+pub struct Applicable<'a>([&'a [usize]; 3]);
+
+impl Iterator for Applicable<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        let (k, _) = self
+            .0
+            .iter()
+            .enumerate()
+            .filter_map(|(k, l)| l.first().map(|&x| (k, x)))
+            .min_by_key(|&(_, x)| x)?;
+        let list = self.0.get_mut(k)?;
+        let (&head, rest) = list.split_first()?;
+        *list = rest;
+        Some(head)
     }
 }
 
@@ -264,5 +274,19 @@ impl RuleSet {
             by_home,
             patterns,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The merged lists come out in one ascending order, each index once.
+    #[test]
+    fn applicable_rules_merge_in_order() {
+        let merged: Vec<usize> =
+            Applicable([&[0, 3, 4, 9][..], &[1, 5][..], &[2, 6, 7, 8][..]]).collect();
+        assert_eq!(merged, (0..10).collect::<Vec<_>>());
+        assert_eq!(Applicable([&[][..], &[][..], &[][..]]).count(), 0);
     }
 }

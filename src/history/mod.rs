@@ -118,15 +118,12 @@ pub fn history(
     head: &str,
     since: Option<&str>,
     paths: &[PathBuf],
-    options: &LintOptions,
 ) -> Result<Vec<CommitChanges>, String> {
     let head = repo.commit(head)?;
     let prefixes = repo.prefixes(paths)?;
     let start = since.map(|rev| repo.commit(rev)).transpose()?;
     let line = repo.first_parent_line(&head, start.as_ref().map(git2::Commit::id))?;
     let (followed, before) = follow_renames(repo, &line, &prefixes)?;
-    // Lint options do not change a diff: history reads meanings only.
-    let _ = options;
     let mut parses = Parses::default();
     let (mut prev_entries, mut prev_side) = match &start {
         Some(c) => {
