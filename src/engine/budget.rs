@@ -76,15 +76,18 @@ impl EvalBudgets {
     /// rule whose provider has a cost); `None` when there is none, so the
     /// engine does no budget work.
     pub fn of(program: &Program, set: &RuleSet) -> Option<EvalBudgets> {
+        // One pass over the rules, not one per policy.
+        let mut charged = vec![false; program.policies.len()];
+        for r in set.rules.iter().filter(|r| r.eval_cost.is_some()) {
+            if let Some(slot) = r.policy.and_then(|p| charged.get_mut(p)) {
+                *slot = true;
+            }
+        }
         let limits: Vec<_> = program
             .policies
             .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let charged = set
-                    .rules
-                    .iter()
-                    .any(|r| r.policy == Some(i) && r.eval_cost.is_some());
+            .zip(&charged)
+            .map(|(p, &charged)| {
                 let (limit, action) = crate::effective::eval_budget(p)?;
                 charged.then(|| (p.name.value.clone(), limit, action))
             })

@@ -990,7 +990,7 @@ fn check_rule(
                     let from = hits.len();
                     let found = match det {
                         LocalDetector::Pii => host.scan.entities(d, None),
-                        LocalDetector::Profanity => d.profanity(text),
+                        LocalDetector::Profanity => d.profanity_in(text, host.scan.lower()),
                         LocalDetector::PromptInjection => Vec::new(),
                     };
                     hits.extend(found.iter().map(|m| hit(m, field)));

@@ -21,13 +21,24 @@ pub fn mask(text: &str, found: &[String]) -> String {
         return String::new();
     };
     let mut spans = labels(&d.entities(text, Some(&super::all_entities())), None);
+    spans.extend(
+        occurrences(text, found)
+            .into_iter()
+            .map(|(s, e)| (s, e, FOUND.to_string())),
+    );
+    redact(text, &spans)
+}
+
+/// Where each of `found` occurs in `text`, as character ranges.
+pub fn occurrences(text: &str, found: &[String]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
     for f in found.iter().filter(|f| !f.trim().is_empty()) {
         for (b, _) in text.match_indices(f.as_str()) {
             let start = text.get(..b).map_or(0, |p| p.chars().count());
-            spans.push((start, start + f.chars().count(), FOUND.to_string()));
+            out.push((start, start + f.chars().count()));
         }
     }
-    redact(text, &spans)
+    out
 }
 
 /// The values an event's outcomes found, as written in its texts.

@@ -213,6 +213,7 @@ pub struct Config {
 pub struct Fatal(pub String);
 
 const KEEP_CHANGED: usize = 50;
+const KEEP_MALFORMED: usize = 100;
 /// Governance events a summary lists (the rest are counted per object).
 pub const KEEP_GOVERNANCE: usize = 20;
 
@@ -226,7 +227,6 @@ pub struct GovObject {
     /// Thresholds crossed (budgets) or months spent (evaluation budgets).
     pub notes: Vec<String>,
 }
-const KEEP_MALFORMED: usize = 100;
 
 /// Exceptions that exempt an event from a rule (`rule/NAME`).
 pub fn rule_exemption(program: &Program) -> impl Fn(&CRule, &Event) -> Option<String> + Sync + '_ {
@@ -265,12 +265,7 @@ pub fn excerpt(e: &Event, show: bool, found: &[String]) -> String {
         .iter()
         .map(|m| (m.start, m.end))
         .collect();
-    for f in found.iter().filter(|f| !f.trim().is_empty()) {
-        for (b, _) in text.match_indices(f.as_str()) {
-            let start = text.get(..b).map_or(0, |p| p.chars().count());
-            spans.push((start, start + f.chars().count()));
-        }
-    }
+    spans.extend(mask::occurrences(text, found));
     let mut end = EXCERPT;
     while let Some(further) = spans
         .iter()
