@@ -44,6 +44,7 @@ pub const GUARDRAIL_FUNCTIONS: &[(&str, usize, usize)] = &[
     ("contains_url", 1, 1),
     ("detect_pii", 1, 1),
     ("is_safe", 1, 1),
+    ("lower", 1, 1),
     ("matches_pattern", 2, 2),
     ("not_matches_pattern", 2, 2),
     ("redact_pii", 1, 1),

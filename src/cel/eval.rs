@@ -708,6 +708,7 @@ fn builtin(function: &str, receiver: bool, args: &[Value]) -> Value {
     let refs: Vec<&Value> = args.iter().collect();
     match (function, args) {
         ("size", [Str(s)]) => Int(s.chars().count() as i64),
+        ("lower", [Str(s)]) if !receiver => Str(s.to_lowercase().into()),
         ("size", [Bytes(b)]) => Int(b.len() as i64),
         ("size", [List(l)]) => Int(l.len() as i64),
         ("size", [Map(m)]) => Int(m.len() as i64),

@@ -3,6 +3,7 @@
 //! which names a guardrail runtime defines; `types` checks the operands'
 //! types against the declared variables.
 
+pub mod aliases;
 pub mod ast;
 pub mod check;
 pub mod cost;

@@ -44,13 +44,14 @@ pub fn parse(text: &str) -> Result<Expr, CelError> {
     let Some(expr) = cel.into_inner().next() else {
         return fail(Span::default(), "empty expression");
     };
-    let expr = lower_expr(expr)?;
+    let mut expr = lower_expr(expr)?;
     if expr.depth() > MAX_DEPTH {
         return fail(
             expr.span,
             format!("expression nests more than {MAX_DEPTH} levels deep; split it"),
         );
     }
+    super::aliases::canonical(&mut expr);
     Ok(expr)
 }
 

@@ -102,7 +102,7 @@ fn guardrail_result(name: &str) -> Option<Ty> {
         | "contains_prompt_injection"
         | "is_safe" => Ty::Bool,
         "word_count" | "sentence_count" => Ty::Int,
-        "redact_pii" => Ty::String,
+        "redact_pii" | "lower" => Ty::String,
         "score" => Ty::Double,
         "detect_pii" => Ty::List(Box::new(Ty::Map(Box::new(Ty::String), Box::new(Ty::Dyn)))),
         _ => return None,

@@ -62,6 +62,13 @@ pub struct ERule {
     pub patterns: Vec<String>,
     pub entities: Vec<Entity>,
     pub check: Option<String>,
+    /// What `check` means: written by a policy, its `check_polarity`, else
+    /// the repository's, else `pass`.
+    pub polarity: Polarity,
+    /// The CEL of `match` (a condition tree's preview): a violation
+    /// predicate.
+    pub matcher: Option<String>,
+    pub match_tree: Option<Cond>,
     /// The CEL of `when` (a condition tree's preview).
     pub when: Option<String>,
     pub when_tree: Option<Cond>,
@@ -135,6 +142,22 @@ fn strings(v: &Option<Vec<crate::source::Spanned<String>>>) -> Option<Vec<String
         .map(|t| t.iter().map(|g| g.value.clone()).collect())
 }
 
+/// What `rule`'s own `check` means: its policy's `check_polarity`, else
+/// the repository's (`guardctl.toml`), else `pass` (spec §2 Polarity).
+pub fn check_polarity(program: &Program, rule: &Rule) -> Polarity {
+    let declared = match &rule.owner {
+        Owner::Policy(p) => program
+            .policy_position(p)
+            .and_then(|i| program.policies.get(i))
+            .and_then(|p| p.check_polarity.as_ref())
+            .map(|c| c.value),
+        Owner::Agent(_) => None,
+    };
+    declared
+        .or(program.check_polarity)
+        .unwrap_or(Polarity::Pass)
+}
+
 /// Every rule of the program in effect, in `Program::rules` order (the
 /// two halves of a `kind: both` rule one after the other).
 pub fn rules(program: &Program) -> Vec<ERule> {
@@ -164,6 +187,11 @@ pub fn rules(program: &Program) -> Vec<ERule> {
         let prov = provider
             .as_ref()
             .and_then(|p| program.provider(p, &program.rule_home(writer)));
+        let check_writer = match program.rules.get(i) {
+            Some(own) if own.check.is_some() => own,
+            _ => wider.unwrap_or(r),
+        };
+        let polarity = check_polarity(program, check_writer);
         let tier = r.tier();
         let streaming = pol.and_then(|p| p.streaming.as_ref());
         let threshold = r.threshold.as_ref().map(|t| t.value).or_else(|| {
@@ -201,6 +229,12 @@ pub fn rules(program: &Program) -> Vec<ERule> {
                 .collect(),
             entities: r.entities.iter().flatten().map(|e| e.value).collect(),
             check: r.check.as_ref().map(|c| c.text.clone()),
+            polarity,
+            matcher: r.matches.as_ref().map(When::to_cel),
+            match_tree: match &r.matches {
+                Some(When::Tree(t)) => Some(t.clone()),
+                _ => None,
+            },
             when: r.when.as_ref().map(When::to_cel),
             when_tree: match &r.when {
                 Some(When::Tree(t)) => Some(t.clone()),

@@ -17,6 +17,7 @@ use super::pattern_groups::Matched;
 use super::rules::{CRule, RuleSet};
 use crate::cel::eval::{Host, eval, regex_match};
 use crate::cel::value::{Key, Value};
+use crate::ir::enums::Polarity;
 use crate::ir::enums::{
     Action, Entity, FailMode, FixStrategy, Kind, RuleStatus, Severity, StreamInterval,
 };
@@ -940,11 +941,21 @@ fn check_rule(
     let mut action = rule.action;
     let mut score = None;
     if let Some(c) = &rule.check {
-        match eval(c, host) {
-            Value::Bool(true) => {}
-            Value::Bool(false) => reasons.push(Check::CheckFalse),
-            Value::Error(msg) => unevaluated.push(Check::CheckErrored(msg)),
-            other => unevaluated.push(Check::CheckNotBool(other.type_name())),
+        // What `check` means is the rule's declared polarity (spec §2).
+        match (eval(c, host), rule.polarity) {
+            (Value::Bool(false), Polarity::Pass) => reasons.push(Check::CheckFalse),
+            (Value::Bool(true), Polarity::Violation) => reasons.push(Check::CheckTrue),
+            (Value::Bool(_), _) => {}
+            (Value::Error(msg), _) => unevaluated.push(Check::CheckErrored(msg)),
+            (other, _) => unevaluated.push(Check::CheckNotBool(other.type_name())),
+        }
+    }
+    if let Some(m) = &rule.matcher {
+        match eval(m, host) {
+            Value::Bool(true) => reasons.push(Check::Matched),
+            Value::Bool(false) => {}
+            Value::Error(msg) => unevaluated.push(Check::MatchErrored(msg)),
+            other => unevaluated.push(Check::MatchNotBool(other.type_name())),
         }
     }
     if let Some(ps) = patterns {
@@ -1097,6 +1108,7 @@ fn check_rule(
 /// Whether a rule checks anything besides a provider or an LLM verdict.
 fn has_local_checks(rule: &CRule) -> bool {
     rule.check.is_some()
+        || rule.matcher.is_some()
         || !rule.patterns.is_empty()
         || !rule.entities.is_empty()
         || rule.tools.is_some()

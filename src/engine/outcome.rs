@@ -103,7 +103,14 @@ pub enum Why {
 /// One check of a rule that triggered or could not be evaluated.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
+    /// `check` is false under `check_polarity: pass`.
     CheckFalse,
+    /// `check` is true under `check_polarity: violation`.
+    CheckTrue,
+    /// `match` holds.
+    Matched,
+    MatchErrored(Arc<str>),
+    MatchNotBool(&'static str),
     CheckErrored(Arc<str>),
     /// `check` gave a value of this type.
     CheckNotBool(&'static str),
@@ -224,7 +231,11 @@ impl Outcome {
         let provider = rule.provider.as_deref().unwrap_or("");
         let category = rule.category.as_deref().unwrap_or("");
         let _ = match c {
-            Check::CheckFalse => write!(out, "check is false"),
+            Check::CheckFalse => write!(out, "check is false (check_polarity: pass)"),
+            Check::CheckTrue => write!(out, "check is true (check_polarity: violation)"),
+            Check::Matched => write!(out, "match holds"),
+            Check::MatchErrored(msg) => write!(out, "match errored: {msg}"),
+            Check::MatchNotBool(t) => write!(out, "match gave {t} instead of a boolean"),
             Check::CheckErrored(msg) => write!(out, "check errored: {msg}"),
             Check::CheckNotBool(t) => write!(out, "check gave {t} instead of a boolean"),
             Check::Pattern(i) => write!(

@@ -34,6 +34,10 @@ pub struct CRule {
     pub status: RuleStatus,
     pub message: String,
     pub check: Option<Expr>,
+    /// What `check` means (spec §2 Polarity).
+    pub polarity: Polarity,
+    /// `match`: triggers when it holds.
+    pub matcher: Option<Expr>,
     pub when: Option<Expr>,
     /// Patterns: (index in the shared automaton, own regex, text).
     pub patterns: Vec<(usize, Regex, String)>,
@@ -178,6 +182,7 @@ impl RuleSet {
             let pii_call = |x: &Option<String>| x.as_deref().is_some_and(|t| t.contains("pii"));
             if r.entities.contains(&crate::ir::enums::Entity::PhoneNumber)
                 || pii_call(&r.check)
+                || pii_call(&r.matcher)
                 || pii_call(&r.when)
             {
                 super::detect::warm_phone_metadata();
@@ -199,6 +204,8 @@ impl RuleSet {
                     format!("{}:{l}:{c}", r.file.name)
                 },
                 check: r.check.as_deref().and_then(parse_cel),
+                polarity: r.polarity,
+                matcher: r.matcher.as_deref().and_then(parse_cel),
                 when: r.when.as_deref().and_then(parse_cel),
                 patterns,
                 unbuildable,

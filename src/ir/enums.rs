@@ -112,6 +112,11 @@ name_enum!(
 name_enum!(PolicyStatus { Draft = "draft", Active = "active", Archived = "archived" });
 name_enum!(FailMode { Open = "open", Closed = "closed" });
 name_enum!(OverspendAction { Downgrade = "downgrade", DisableModelChecks = "disable_model_checks", AlertOnly = "alert_only" });
+name_enum!(
+    /// What a `check` means (spec §2 Polarity): content must satisfy it to
+    /// pass, or it describes a violation.
+    Polarity { Pass = "pass", Violation = "violation" }
+);
 name_enum!(Combine { MostRestrictive = "most_restrictive", FirstMatch = "first_match" });
 name_enum!(Adapter {
     OpenaiCompatible = "openai_compatible", OpenaiModeration = "openai_moderation", CustomHttp = "custom_http",
@@ -148,5 +153,5 @@ named!(
     Scope => "scope", PolicyStatus => "status", FailMode => "fail mode", OverspendAction => "overspend action",
     Combine => "combine mode", Adapter => "adapter", Hosting => "hosting", Backoff => "backoff", Window => "window",
     CapAction => "action", OnTimeout => "on_timeout", ExceptionStatus => "status", Operator => "operator",
-    Entity => "entity",
+    Entity => "entity", Polarity => "check polarity",
 );

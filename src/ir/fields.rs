@@ -58,7 +58,14 @@ pub const RULE: &[FieldDoc] = &[
         Text("CEL string"),
         "—",
         "Check",
-        "The condition content must satisfy to pass; the rule triggers when it is false. Type-checked against the event variables."
+        "A CEL condition, read in the policy's `check_polarity`: under `pass` (the default) content must satisfy it and the rule triggers when it is false; under `violation` (Kore's current runtime) the rule triggers when it is true. Type-checked against the event variables."
+    ),
+    f!(
+        "match",
+        Text("condition tree or CEL string"),
+        "—",
+        "Match",
+        "A violation predicate: the rule triggers when it holds, whatever the `check_polarity` (KaireonAI's `expressionAst`, Kairro's custom matching)."
     ),
     f!(
         "patterns",
@@ -135,7 +142,7 @@ pub const RULE: &[FieldDoc] = &[
         Text("string"),
         "`Guardrail: <name>`",
         "Action Message",
-        "Shown or logged when the rule triggers."
+        "Shown or logged when the rule triggers. Kore's spelling `msg` is read as `message`."
     ),
     f!(
         "priority",
@@ -335,6 +342,13 @@ pub const POLICY: &[FieldDoc] = &[
         "`most_restrictive`",
         "Combine",
         "How the actions of several triggered rules combine."
+    ),
+    f!(
+        "check_polarity",
+        OneOf(Polarity::NAMES),
+        "`guardctl.toml`'s, else `pass`",
+        "Check Polarity",
+        "What the `check` of this policy's rules means: `pass` (the rule triggers when the check is false) or `violation` (it triggers when the check is true)."
     ),
 ];
 

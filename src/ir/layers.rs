@@ -48,6 +48,7 @@ pub fn overlay(narrow: &Rule, wide: &Rule) -> Rule {
         [
             kind,
             check,
+            matches,
             patterns,
             entities,
             provider,

@@ -42,6 +42,7 @@ pub(crate) const POLICY_KEYS: &[&str] = &[
     "caching",
     "budget",
     "combine",
+    "check_polarity",
 ];
 
 /// The name of a file without directories and extensions.
@@ -79,6 +80,7 @@ fn lower_policy_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
             caching: None,
             budget: None,
             combine: None,
+            check_polarity: None,
         }),
         (None, _) => None,
     };
@@ -250,6 +252,9 @@ fn lower_policy(
         Some(out)
     });
     let combine = o.get("combine").and_then(|n| cx.named(n, "combine"));
+    let check_polarity = o
+        .get("check_polarity")
+        .and_then(|n| cx.named(n, "check_polarity"));
     o.finish(cx, POLICY_KEYS, "POLICY");
     Some(Policy {
         file: cx.file.clone(),
@@ -268,6 +273,7 @@ fn lower_policy(
         caching,
         budget,
         combine,
+        check_polarity,
     })
 }
 

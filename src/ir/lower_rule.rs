@@ -16,6 +16,7 @@ use crate::syntax::{Node, Value};
 pub const RULE_KEYS: &[&str] = &[
     "kind",
     "check",
+    "match",
     "patterns",
     "entities",
     "provider",
@@ -114,6 +115,7 @@ fn lower_rule(
         layer,
         kind: None,
         check: None,
+        matches: None,
         patterns: None,
         entities: None,
         provider: None,
@@ -148,6 +150,12 @@ fn lower_rule(
     }
     if let Some(n) = o.get("check") {
         r.check = read_cel(cx, n, "check");
+    }
+    if let Some(n) = o.get("match") {
+        r.matches = match &n.value {
+            Value::Str(_) => read_cel(cx, n, "match").map(When::Cel),
+            _ => read_cond(cx, n).map(When::Tree),
+        };
     }
     if let Some(n) = o.get("patterns") {
         let list = cx.strings(n, "patterns", true);
@@ -246,7 +254,17 @@ fn lower_rule(
             r.severity_actions = Some(bands);
         }
     }
-    if let Some(n) = o.get("message") {
+    // Kore's `msg` is `message` (spec §4).
+    let (message, msg) = (o.get("message"), o.get("msg"));
+    if let (Some(_), Some(m)) = (message, msg) {
+        cx.report(
+            Code::DuplicateKey,
+            m.span,
+            "`msg` and `message` are the same key",
+            Some("keep one of them".into()),
+        );
+    }
+    if let Some(n) = message.or(msg) {
         r.message = cx.string(n, "message");
     }
     if let Some(n) = o.get("priority") {

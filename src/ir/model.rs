@@ -58,6 +58,7 @@ pub struct Domains {
 /// The keys that give a rule something to check.
 pub const CHECK_KEYS: &[&str] = &[
     "check",
+    "match",
     "patterns",
     "entities",
     "provider",
@@ -77,6 +78,8 @@ pub struct Rule {
     pub layer: Scope,
     pub kind: Option<Spanned<Kind>>,
     pub check: Option<Cel>,
+    /// `match`: a violation predicate (tree or CEL), one meaning everywhere.
+    pub matches: Option<When>,
     pub patterns: Option<Vec<Spanned<String>>>,
     pub entities: Option<Vec<Spanned<Entity>>>,
     pub provider: Option<Spanned<String>>,
@@ -124,6 +127,7 @@ impl Rule {
     pub fn has_check(&self) -> bool {
         CHECK_KEYS.iter().any(|k| self.given.contains(k))
             || self.check.is_some()
+            || self.matches.is_some()
             || self.patterns.is_some()
             || self.entities.is_some()
             || self.provider.is_some()
@@ -221,6 +225,7 @@ pub struct Policy {
     pub caching: Option<Caching>,
     pub budget: Option<PolicyBudget>,
     pub combine: Option<Spanned<Combine>>,
+    pub check_polarity: Option<Spanned<Polarity>>,
 }
 
 impl Policy {
@@ -390,6 +395,9 @@ pub struct Program {
     pub caps: Vec<Cap>,
     pub chains: Vec<Chain>,
     pub exceptions: Vec<Exception>,
+    /// The repository's `check_polarity` (`guardctl.toml`), for checks
+    /// of policies that declare none and of agent files.
+    pub check_polarity: Option<Polarity>,
     /// Name → first index, rebuilt by [`Program::reindex`].
     policy_index: std::collections::HashMap<String, usize>,
     /// (home, name) → first index, for narrowest-first lookups.
