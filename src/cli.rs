@@ -69,6 +69,39 @@ pub enum Command {
     Log(LogArgs),
     /// The audit trail: export policy changes as hash-chained JSON lines, verify, seal
     Audit(AuditArgs),
+    /// Traces as guardctl reads them: print the events the rules see, or convert them to guardctl JSONL
+    Traces(TracesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TracesArgs {
+    #[command(subcommand)]
+    pub command: TracesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TracesCommand {
+    /// Print each event as guardctl read it (guardctl JSONL, one line per event, with its source line)
+    Show {
+        /// Trace files (guardctl JSONL or OpenTelemetry OTLP/JSON; gzip accepted; `-` is stdin)
+        #[arg(required = true)]
+        traces: Vec<PathBuf>,
+        /// Exit 1 on a malformed line, or on a line with no GenAI content
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Write the events to one guardctl JSONL file
+    Convert {
+        /// Trace files (guardctl JSONL or OpenTelemetry OTLP/JSON; gzip accepted; `-` is stdin)
+        #[arg(required = true)]
+        traces: Vec<PathBuf>,
+        /// The file to write (replaced atomically)
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Exit 1 (and write nothing) on a malformed line, or on a line with no GenAI content
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Debug, Args)]

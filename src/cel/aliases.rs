@@ -143,7 +143,6 @@ fn walk(e: &mut Expr, scope: &mut Vec<String>) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::super::parse;
-    use super::*;
 
     /// The tree without its spans (which differ with the spelling).
     fn names(text: &str) -> String {

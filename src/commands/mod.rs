@@ -12,6 +12,7 @@ mod log;
 mod rule;
 mod simulate;
 mod test;
+mod traces;
 
 use std::io::Write;
 
@@ -56,6 +57,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Simulate(args) => simulate::run(&cli.global, &options, args),
         Command::Test(args) => test::run(&cli.global, &options, args),
         Command::Explain(args) => explain::run(&cli.global, &options, args),
+        Command::Traces(args) => traces::run(&cli.global, args),
     }
 }
 

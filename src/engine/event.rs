@@ -31,6 +31,9 @@ pub const FIELDS: &[&str] = &[
     "scores",
     "chunks",
     "session_turn_count",
+    "request_id",
+    "trace_id",
+    "source",
 ];
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -85,6 +88,11 @@ pub struct Event {
     pub scores: Scores,
     pub chunks: Vec<String>,
     pub session_turn_count: i64,
+    /// The request (a model response's id; KaireonAI's decision) and the
+    /// distributed trace the event belongs to, kept in every output that
+    /// names the event.
+    pub request_id: Option<String>,
+    pub trace_id: Option<String>,
     /// Top-level keys of the line that are no event field (spec §7): passed
     /// over, and counted in the report so a misspelt field is seen.
     pub unknown_fields: Vec<String>,
@@ -335,6 +343,8 @@ impl Event {
             }
         }
         e.session_turn_count = int(o.get("session_turn_count"), "session_turn_count")?;
+        e.request_id = opt_string(o.get("request_id"), "request_id")?;
+        e.trace_id = opt_string(o.get("trace_id"), "trace_id")?;
         Ok(e)
     }
 }

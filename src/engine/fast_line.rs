@@ -239,8 +239,17 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             }
             17
         }
+        "request_id" => (e.request_id = r.opt_string()?, 18).1,
+        "trace_id" => (e.trace_id = r.opt_string()?, 19).1,
+        // Where `traces convert` read the event: not read back.
+        "source" => {
+            r.value(NESTING)?;
+            20
+        }
         // OpenTelemetry: the general reader knows these.
-        "resourceSpans" | "spanId" | "traceId" => return None,
+        "resourceSpans" | "resourceLogs" | "resourceMetrics" | "spanId" | "traceId" => {
+            return None;
+        }
         // Another key: the general reader records it (to be reported).
         _ => return None,
     };

@@ -1,20 +1,18 @@
 //! Trace files (spec §7): guardctl JSONL, gzip-compressed or not, or `-`
-//! for standard input; and OpenTelemetry GenAI spans exported as OTLP/JSON
-//! lines (a whole `resourceSpans` export or one span per line), in either
-//! style: span events (`gen_ai.user.message`, `gen_ai.choice`) or
-//! attributes (`gen_ai.input.messages`, `gen_ai.output.messages`). The
-//! format is detected per line. A line that is not an event is returned as
-//! [`Record::Malformed`] with its number: never silently dropped.
+//! for standard input; and OpenTelemetry GenAI exports (OTLP/JSON lines,
+//! see [`super::otel`]), detected by the first line. A line that is not
+//! an event is returned as [`Record::Malformed`] with its number, and
+//! OpenTelemetry with no GenAI content as [`Record::Skipped`]: never
+//! silently dropped.
 
 use std::collections::VecDeque;
 use std::io::{BufReader, Read};
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::Value as J;
 
-use super::event::{Event, Tokens};
-use crate::ir::values::{Dec, Timestamp};
+use super::event::Event;
+use super::otel;
 
 #[derive(Debug, Clone)]
 pub enum Record {
@@ -26,10 +24,14 @@ pub enum Record {
         column: Option<usize>,
         message: String,
     },
-    /// An OpenTelemetry span that records no model exchange (an HTTP or
-    /// database span of the same export): not an event, and not broken.
-    OtherSpan {
+    /// OpenTelemetry that holds no GenAI content (a metrics line, an HTTP
+    /// span, another log record): not an event, and not broken. `kind`
+    /// says what it is ([`super::otel::skipped`]); `fatal` when nothing of
+    /// its line is GenAI content (`--strict` fails on it).
+    Skipped {
         line: usize,
+        kind: &'static str,
+        fatal: bool,
     },
 }
 
@@ -49,7 +51,19 @@ pub struct TraceReader {
     /// next block.
     deferred: Option<String>,
     pending: VecDeque<Record>,
+    otel: Otel,
 }
+
+/// Whether the trace is OpenTelemetry: decided by its first line.
+enum Otel {
+    Undecided,
+    No,
+    /// Read whole and put together; handed out a block at a time.
+    Ready(VecDeque<Record>),
+}
+
+/// Records of an OpenTelemetry trace per block.
+const READY_PER_BLOCK: usize = 256;
 
 /// The longest trace line read, in bytes (64 MiB): a longer one is
 /// reported and read past without being held, so a file with no line
@@ -89,6 +103,7 @@ pub fn open(path: &Path) -> std::io::Result<TraceReader> {
         max_line: MAX_LINE,
         deferred: None,
         pending: VecDeque::new(),
+        otel: Otel::Undecided,
     })
 }
 
@@ -104,11 +119,14 @@ pub struct Block {
     lines: Vec<(usize, std::ops::Range<usize>, usize)>,
     /// A read failure (a broken gzip stream) after the lines, if any.
     pub failed: Option<Record>,
+    /// Records put together already (an OpenTelemetry trace's), before
+    /// the lines.
+    ready: Vec<Record>,
 }
 
 impl Block {
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty() && self.failed.is_none()
+        self.lines.is_empty() && self.failed.is_none() && self.ready.is_empty()
     }
     /// Line numbers and bytes.
     pub fn lines(&self) -> impl Iterator<Item = (usize, &[u8])> {
@@ -122,9 +140,11 @@ impl Block {
     }
     /// Every record of the block, in order.
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        self.trimmed()
-            .flat_map(|(n, lead, text)| parse_line(n, lead, text))
-            .chain(self.failed.clone())
+        self.ready.iter().cloned().chain(
+            self.trimmed()
+                .flat_map(|(n, lead, text)| parse_line(n, lead, text))
+                .chain(self.failed.clone()),
+        )
     }
 }
 
@@ -135,22 +155,73 @@ impl TraceReader {
     /// a run recycles a few blocks instead of faulting in fresh memory for
     /// every one.
     pub fn fill(&mut self, b: &mut Block, bytes: usize) {
+        if let Otel::Ready(q) = &mut self.otel {
+            b.data.clear();
+            b.lines.clear();
+            b.failed = None;
+            b.ready.clear();
+            b.ready.extend(q.drain(..q.len().min(READY_PER_BLOCK)));
+            return;
+        }
         // A pass can hold no line and still not be the end: a stretch of
         // blank lines longer than a block. An empty block means the end
         // to callers.
         loop {
             self.fill_once(b, bytes);
-            let more = !self.done || !self.carry.is_empty() || self.deferred.is_some();
-            if !b.is_empty() || !more {
-                return;
+            if !b.is_empty() || !self.more() {
+                break;
             }
         }
+        if matches!(self.otel, Otel::Undecided) {
+            let first = b.lines().next().map(|(_, text)| text);
+            match first {
+                Some(text) if json_value(text).is_ok_and(|v| otel::is_otel(&v)) => {
+                    self.read_otel(b);
+                    self.fill(b, bytes);
+                }
+                Some(_) => self.otel = Otel::No,
+                None => {}
+            }
+        }
+    }
+
+    /// Whether more of the trace is left to read.
+    fn more(&self) -> bool {
+        !self.done || !self.carry.is_empty() || self.deferred.is_some()
+    }
+
+    /// Reads the rest of an OpenTelemetry trace, from the block `b` that
+    /// holds its start, and puts its records together.
+    fn read_otel(&mut self, b: &mut Block) {
+        let mut all = otel::Assembly::default();
+        loop {
+            for (n, lead, text) in b.trimmed() {
+                match json_value(text) {
+                    Ok(v) if otel::is_otel(&v) => all.otel(n, &v),
+                    Ok(v) => all.record(n, event_record(v, n)),
+                    Err(e) => all.record(n, not_json(n, lead, text, &e)),
+                }
+            }
+            if let Some(f) = b.failed.take() {
+                let line = match &f {
+                    Record::Malformed { line, .. } => *line,
+                    _ => self.line,
+                };
+                all.record(line, f);
+            }
+            if !self.more() {
+                break;
+            }
+            self.fill_once(b, 1 << 20);
+        }
+        self.otel = Otel::Ready(all.finish().into());
     }
 
     fn fill_once(&mut self, b: &mut Block, bytes: usize) {
         b.data.clear();
         b.lines.clear();
         b.failed = None;
+        b.ready.clear();
         let mut failure = self.deferred.take();
         // Carried lines: whole ones, and the start of one not read to its
         // end.
@@ -303,59 +374,55 @@ pub fn parse_line(line: usize, lead: usize, text: &[u8]) -> LineRecords {
     }
     let v = match json_value(text) {
         Ok(v) => v,
-        Err(e) => {
-            // A line holding only an opening bracket is the start of a
-            // JSON document spread over lines, not of an event.
-            let hint = match text {
-                b"[" => {
-                    " (traces are JSON Lines, one whole event per line: `jq -c '.[]'` turns an array into them)"
-                }
-                b"{" => {
-                    " (traces are JSON Lines, one whole event per line: `jq -c .` joins a pretty-printed event)"
-                }
-                _ => "",
-            };
-            // `serde_json` counts bytes of the trimmed line; a column counts
-            // characters of the line as written.
-            let before = text.get(..e.column().saturating_sub(1)).unwrap_or(text);
-            let chars = before.iter().filter(|&&b| b & 0xC0 != 0x80).count();
-            let message = e.to_string();
-            let message = match message.rsplit_once(" at line ") {
-                Some((m, _)) => m.to_string(),
-                None => message,
-            };
-            return LineRecords::One(Some(Record::Malformed {
-                line,
-                column: Some(lead + chars + 1),
-                message: format!("not JSON: {message}{hint}"),
-            }));
-        }
+        Err(e) => return LineRecords::One(Some(not_json(line, lead, text, &e))),
     };
-    if let Some(spans) = otel_spans(&v) {
-        if spans.is_empty() {
-            return LineRecords::One(Some(Record::Malformed {
-                line,
-                column: None,
-                message: "OpenTelemetry export with no spans".into(),
-            }));
-        }
-        let records: Vec<Record> = spans
-            .into_iter()
-            .map(|s| match span_event(s, line) {
-                Some(e) => Record::Event(Box::new(e)),
-                None => Record::OtherSpan { line },
-            })
-            .collect();
-        return LineRecords::Many(records.into_iter());
+    if otel::is_otel(&v) {
+        let mut one = otel::Assembly::default();
+        one.otel(line, &v);
+        return LineRecords::Many(one.finish().into_iter());
     }
-    LineRecords::One(Some(match Event::from_json(v, line) {
+    LineRecords::One(Some(event_record(v, line)))
+}
+
+/// A guardctl event line's record.
+fn event_record(v: J, line: usize) -> Record {
+    match Event::from_json(v, line) {
         Ok(e) => Record::Event(Box::new(e)),
         Err(message) => Record::Malformed {
             line,
             column: None,
             message,
         },
-    }))
+    }
+}
+
+/// The record of a line that is not JSON, with the column it breaks at.
+fn not_json(line: usize, lead: usize, text: &[u8], e: &serde_json::Error) -> Record {
+    // A line holding only an opening bracket is the start of a JSON
+    // document spread over lines, not of an event.
+    let hint = match text {
+        b"[" => {
+            " (traces are JSON Lines, one whole event per line: `jq -c '.[]'` turns an array into them)"
+        }
+        b"{" => {
+            " (traces are JSON Lines, one whole event per line: `jq -c .` joins a pretty-printed event)"
+        }
+        _ => "",
+    };
+    // `serde_json` counts bytes of the trimmed line; a column counts
+    // characters of the line as written.
+    let before = text.get(..e.column().saturating_sub(1)).unwrap_or(text);
+    let chars = before.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+    let message = e.to_string();
+    let message = match message.rsplit_once(" at line ") {
+        Some((m, _)) => m.to_string(),
+        None => message,
+    };
+    Record::Malformed {
+        line,
+        column: Some(lead + chars + 1),
+        message: format!("not JSON: {message}{hint}"),
+    }
 }
 
 /// A JSON value as JavaScript and Python read it: they write a string
@@ -445,232 +512,6 @@ impl Iterator for TraceReader {
             self.pending.extend(block.records());
         }
     }
-}
-
-/// The spans of an OTLP/JSON line, or `None` if it is not OpenTelemetry.
-fn otel_spans(v: &J) -> Option<Vec<(&J, Vec<&J>)>> {
-    if let Some(rs) = v.get("resourceSpans").and_then(J::as_array) {
-        let mut out = Vec::new();
-        for r in rs {
-            let resource: Vec<&J> = r
-                .pointer("/resource/attributes")
-                .and_then(J::as_array)
-                .map(|a| a.iter().collect())
-                .unwrap_or_default();
-            for ss in r
-                .get("scopeSpans")
-                .and_then(J::as_array)
-                .into_iter()
-                .flatten()
-            {
-                for span in ss.get("spans").and_then(J::as_array).into_iter().flatten() {
-                    out.push((span, resource.clone()));
-                }
-            }
-        }
-        return Some(out);
-    }
-    if v.get("spanId").is_some() && v.get("traceId").is_some() {
-        return Some(vec![(v, Vec::new())]);
-    }
-    None
-}
-
-/// An OTLP attribute value as JSON.
-fn any_value(v: &J) -> J {
-    if let Some(s) = v.get("stringValue") {
-        return s.clone();
-    }
-    if let Some(i) = v.get("intValue") {
-        return match i {
-            J::String(s) => s.parse::<i64>().map(J::from).unwrap_or(J::Null),
-            other => other.clone(),
-        };
-    }
-    if let Some(d) = v.get("doubleValue") {
-        return d.clone();
-    }
-    if let Some(b) = v.get("boolValue") {
-        return b.clone();
-    }
-    if let Some(a) = v.pointer("/arrayValue/values").and_then(J::as_array) {
-        return J::Array(a.iter().map(any_value).collect());
-    }
-    J::Null
-}
-
-fn attrs<'a>(list: impl IntoIterator<Item = &'a J>) -> serde_json::Map<String, J> {
-    list.into_iter()
-        .filter_map(|a| {
-            Some((
-                a.get("key")?.as_str()?.to_string(),
-                any_value(a.get("value")?),
-            ))
-        })
-        .collect()
-}
-
-/// Text of messages in the GenAI semantic conventions' JSON form:
-/// `[{"role", "parts": [{"type": "text", "content"}]}]` (or `content`).
-fn message_text(v: &J, roles: &[&str]) -> Option<String> {
-    let parsed;
-    let v = match v {
-        J::String(s) => {
-            parsed = serde_json::from_str::<J>(s).unwrap_or(J::String(s.clone()));
-            &parsed
-        }
-        other => other,
-    };
-    let mut parts = Vec::new();
-    let messages: Vec<&J> = match v {
-        J::Array(a) => a.iter().collect(),
-        J::Object(_) => vec![v],
-        J::String(s) => return Some(s.clone()),
-        _ => return None,
-    };
-    for m in messages {
-        let role = m.get("role").and_then(J::as_str).unwrap_or("user");
-        if !roles.contains(&role) {
-            continue;
-        }
-        if let Some(c) = m.get("content").and_then(J::as_str) {
-            parts.push(c.to_string());
-        }
-        for p in m.get("parts").and_then(J::as_array).into_iter().flatten() {
-            if let Some(c) = p.get("content").and_then(J::as_str) {
-                parts.push(c.to_string());
-            }
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("\n"))
-}
-
-/// The event of a span; `None` for a span with no `gen_ai.*` attribute
-/// and no `gen_ai.*` event, which records no model exchange.
-fn span_event((span, resource): (&J, Vec<&J>), line: usize) -> Option<Event> {
-    let a = attrs(
-        span.get("attributes")
-            .and_then(J::as_array)
-            .into_iter()
-            .flatten(),
-    );
-    let r = attrs(resource);
-    let get = |k: &str| a.get(k).or_else(|| r.get(k));
-    let s = |k: &str| get(k).and_then(J::as_str).map(str::to_string);
-    let n = |k: &str| get(k).and_then(J::as_i64);
-    let gen_ai_event = span
-        .get("events")
-        .and_then(J::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|ev| ev.get("name").and_then(J::as_str))
-        .any(|name| name.starts_with("gen_ai."));
-    if !gen_ai_event && !a.keys().any(|k| k.starts_with("gen_ai.")) {
-        return None;
-    }
-    let mut e = Event {
-        line,
-        ..Event::default()
-    };
-    e.id = span
-        .get("spanId")
-        .and_then(J::as_str)
-        .map_or_else(|| line.to_string(), str::to_string);
-    e.timestamp = span
-        .get("startTimeUnixNano")
-        .and_then(|t| {
-            t.as_str()
-                .and_then(|s| s.parse::<i64>().ok())
-                .or_else(|| t.as_i64())
-        })
-        .map(|ns| Timestamp(ns / 1_000_000_000));
-    e.model = s("gen_ai.request.model").or_else(|| s("gen_ai.response.model"));
-    let input_tokens = n("gen_ai.usage.input_tokens").or_else(|| n("gen_ai.usage.prompt_tokens"));
-    let output_tokens =
-        n("gen_ai.usage.output_tokens").or_else(|| n("gen_ai.usage.completion_tokens"));
-    let given = input_tokens.is_some() || output_tokens.is_some();
-    let (input_tokens, output_tokens) = (
-        input_tokens.unwrap_or(0).max(0),
-        output_tokens.unwrap_or(0).max(0),
-    );
-    e.tokens = Tokens {
-        input: input_tokens,
-        output: output_tokens,
-        total: input_tokens.saturating_add(output_tokens),
-        given,
-    };
-    e.identity.id = s("user.id").or_else(|| s("enduser.id"));
-    e.identity.team = s("user.team");
-    e.identity.org = s("user.org");
-    e.agent = s("gen_ai.agent.name");
-    e.project = s("project").or_else(|| s("service.namespace"));
-    e.cost_usd = get("gen_ai.usage.cost")
-        .and_then(|c| match c {
-            J::Number(n) => Dec::parse(&n.to_string()),
-            J::String(s) => Dec::parse(s),
-            _ => None,
-        })
-        .filter(|d| !d.is_negative())
-        .unwrap_or(Dec::ZERO);
-    // Attribute style.
-    e.input = get("gen_ai.input.messages")
-        .and_then(|m| message_text(m, &["user"]))
-        .or_else(|| s("gen_ai.prompt"))
-        .map(Arc::from);
-    e.output = get("gen_ai.output.messages")
-        .and_then(|m| message_text(m, &["assistant"]))
-        .or_else(|| s("gen_ai.completion"))
-        .map(Arc::from);
-    // Span-event style.
-    let mut inputs = Vec::new();
-    let mut outputs = Vec::new();
-    for ev in span
-        .get("events")
-        .and_then(J::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = ev.get("name").and_then(J::as_str).unwrap_or("");
-        let ea = attrs(
-            ev.get("attributes")
-                .and_then(J::as_array)
-                .into_iter()
-                .flatten(),
-        );
-        let content = ea
-            .get("content")
-            .and_then(J::as_str)
-            .map(str::to_string)
-            .or_else(|| {
-                ea.get("message")
-                    .and_then(|m| message_text(m, &["assistant", "user"]))
-            });
-        match (name, content) {
-            ("gen_ai.user.message", Some(c)) => inputs.push(c),
-            ("gen_ai.choice" | "gen_ai.assistant.message", Some(c)) => outputs.push(c),
-            _ => {}
-        }
-    }
-    if e.input.is_none() && !inputs.is_empty() {
-        e.input = Some(inputs.join("\n").into());
-    }
-    if e.output.is_none() && !outputs.is_empty() {
-        e.output = Some(outputs.join("\n").into());
-    }
-    e.kind = Some(
-        if e.output.is_some() {
-            "output"
-        } else {
-            "input"
-        }
-        .into(),
-    );
-    for (k, v) in &a {
-        if !k.starts_with("gen_ai.") {
-            e.metadata.insert(k.clone(), v.clone());
-        }
-    }
-    Some(e)
 }
 
 #[cfg(test)]
@@ -901,7 +742,7 @@ mod tests {
             parse_line(1, 0, line.as_bytes())
                 .map(|r| match r {
                     Record::Event(_) => "event",
-                    Record::OtherSpan { .. } => "other",
+                    Record::Skipped { .. } => "other",
                     Record::Malformed { .. } => "malformed",
                 })
                 .collect()

@@ -86,9 +86,9 @@ fn inputs_table(s: &Summary, i: &Inputs, h: &mut String) {
         escape(&i.generated),
         s.events,
         s.malformed_count,
-        match s.other_spans {
+        match s.skipped.values().sum::<usize>() {
             0 => String::new(),
-            n => format!(", {n} other spans without gen_ai data"),
+            n => format!(", {n} OpenTelemetry records without GenAI content skipped"),
         }
     );
 }

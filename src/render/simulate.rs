@@ -62,9 +62,10 @@ pub fn human(s: &Summary) -> String {
         "events: {}   malformed lines: {}",
         s.events, s.malformed_count
     );
-    // Only an OpenTelemetry export has other spans to pass over.
-    if s.other_spans > 0 {
-        let _ = write!(o, "   other spans (no gen_ai data): {}", s.other_spans);
+    // Only an OpenTelemetry export has records to pass over.
+    if !s.skipped.is_empty() {
+        let kinds: Vec<String> = s.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let _ = write!(o, "   skipped (no GenAI content): {}", kinds.join(", "));
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "\ndecisions");
@@ -275,7 +276,7 @@ pub fn json(s: &Summary) -> J {
         "exempted": s.exempted,
         "approval_load": s.approvals.iter().map(|((c, d), n)| json!({"chain": c, "day": d, "requests": n})).collect::<Vec<_>>(),
         "timeline": s.timeline.iter().map(|(d, m)| (d.clone(), json!(m.iter().map(|(a, n)| (a.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>()))).collect::<serde_json::Map<_, _>>(),
-        "other_spans": s.other_spans,
+        "skipped": s.skipped,
         "unknown_fields": s.unknown_fields.iter().map(|(k, n)| json!({"field": k, "lines": n, "did_you_mean": crate::suggest::did_you_mean(k, crate::engine::event::FIELDS.iter().copied())})).collect::<Vec<_>>(),
         "not_simulated": s.not_simulated.iter().map(|u| json!({"setting": u.setting, "at": u.at, "why": u.why})).collect::<Vec<_>>(),
         "malformed": {"count": s.malformed_count, "lines": s.malformed.iter().map(|m| json!({"file": m.file, "line": m.line, "column": m.column, "message": m.message})).collect::<Vec<_>>()},

@@ -80,9 +80,9 @@ pub struct Summary {
     pub rules: BTreeMap<String, RuleStats>,
     pub malformed: Vec<Malformed>,
     pub malformed_count: usize,
-    /// OpenTelemetry spans passed over because they record no model
-    /// exchange (no `gen_ai.*` attribute or event).
-    pub other_spans: usize,
+    /// OpenTelemetry passed over because it holds no GenAI content
+    /// (metrics, HTTP spans, other log records), by what it is.
+    pub skipped: BTreeMap<&'static str, usize>,
     /// The first budget alerts, cap trips and spent evaluation budgets,
     /// with the event that caused them (every one is in `--events`).
     pub governance: Vec<(String, GovEvent)>,
@@ -181,8 +181,13 @@ enum NotEvent {
         column: Option<usize>,
         message: String,
     },
-    /// An OpenTelemetry span that records no model exchange.
-    OtherSpan,
+    /// OpenTelemetry with no GenAI content: what it is, its line, and
+    /// whether nothing else of that line is GenAI content.
+    Skipped {
+        kind: &'static str,
+        line: usize,
+        fatal: bool,
+    },
 }
 
 /// One evaluated event as the fold sees it.
@@ -379,7 +384,7 @@ fn pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, Fatal> {
 
 /// Reads and parses the traces without evaluating anything: the baseline
 /// the benchmark compares end-to-end speed with. Returns (events,
-/// malformed lines, other spans).
+/// malformed lines, skipped OpenTelemetry records).
 pub fn parse_only(cfg: &Config) -> Result<(usize, usize, usize), Fatal> {
     let pool = pool(cfg.threads)?;
     let mut counts = [0usize; 3];
@@ -390,7 +395,7 @@ pub fn parse_only(cfg: &Config) -> Result<(usize, usize, usize), Fatal> {
             |r, _: &mut ()| match r {
                 Record::Event(_) => 0usize,
                 Record::Malformed { .. } => 1,
-                Record::OtherSpan { .. } => 2,
+                Record::Skipped { .. } => 2,
             }
         },
         |_, &kind| {
@@ -484,7 +489,9 @@ impl<'a> Mapper<'a> {
                     message,
                 });
             }
-            Record::OtherSpan { .. } => return Err(NotEvent::OtherSpan),
+            Record::Skipped { line, kind, fatal } => {
+                return Err(NotEvent::Skipped { kind, line, fatal });
+            }
             Record::Event(e) => e,
         };
         let mut r = evaluate(set, m.exempt, &e, &m.opts);
@@ -598,8 +605,13 @@ pub fn run(
             facts,
             sweep: sw,
         } = match item {
-            Err(NotEvent::OtherSpan) => {
-                s.other_spans += 1;
+            Err(NotEvent::Skipped { kind, line, fatal }) => {
+                if cfg.strict && *fatal {
+                    return Err(Fatal(format!(
+                        "{name}:{line}: no GenAI content to replay ({kind}); --strict makes a skipped line fatal"
+                    )));
+                }
+                *s.skipped.entry(kind).or_default() += 1;
                 return Ok(());
             }
             Err(NotEvent::Malformed {

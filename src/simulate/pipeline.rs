@@ -424,7 +424,7 @@ mod tests {
         n.0 += 1;
         match r {
             Record::Event(e) => e.line,
-            Record::Malformed { line, .. } | Record::OtherSpan { line } => line,
+            Record::Malformed { line, .. } | Record::Skipped { line, .. } => line,
         }
     }
 
