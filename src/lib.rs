@@ -14,6 +14,9 @@
 //! `commands/` and `render/` sit on top: they read inputs, call the stages
 //! and print. Nothing below them prints.
 
+// The bundle's rule object is one `json!` literal of some forty fields.
+#![recursion_limit = "256"]
+
 /// `eprintln!` that never panics: with standard error closed, a message
 /// is lost, never the run (or its exit code).
 #[macro_export]
@@ -38,6 +41,7 @@ pub mod cel;
 pub mod cli;
 pub mod commands;
 pub mod compile;
+pub mod config;
 pub mod diagnostic;
 pub mod diff;
 pub mod effective;

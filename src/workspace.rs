@@ -342,7 +342,25 @@ pub fn load(paths: &[PathBuf], options: &LintOptions) -> Result<Workspace, Input
     if !errors.0.is_empty() {
         return Err(errors);
     }
-    Ok(build(sources, diagnostics, unreadable, options))
+    let config = match crate::config::find(paths) {
+        Some(path) => {
+            let shown = std::env::current_dir()
+                .ok()
+                .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+                .unwrap_or_else(|| path.clone());
+            let (config, diags) = crate::config::load(&path, &display(&shown));
+            diagnostics.extend(diags);
+            config
+        }
+        None => crate::config::Config::default(),
+    };
+    Ok(build_with(
+        sources,
+        diagnostics,
+        unreadable,
+        options,
+        &config,
+    ))
 }
 
 /// Runs parse → lower → lint over read sources. `unreadable` counts files
@@ -353,7 +371,26 @@ pub fn build(
     unreadable: usize,
     options: &LintOptions,
 ) -> Workspace {
-    let (files, program, mut diagnostics, counted, skipped) = parse_sources(sources, diagnostics);
+    build_with(
+        sources,
+        diagnostics,
+        unreadable,
+        options,
+        &crate::config::Config::default(),
+    )
+}
+
+/// [`build`] with the repository's `guardctl.toml` settings.
+pub fn build_with(
+    sources: Vec<(Arc<SourceFile>, FileKind, bool)>,
+    diagnostics: Vec<Diagnostic>,
+    unreadable: usize,
+    options: &LintOptions,
+    config: &crate::config::Config,
+) -> Workspace {
+    let (files, mut program, mut diagnostics, counted, skipped) =
+        parse_sources(sources, diagnostics);
+    program.check_polarity = config.check_polarity;
     let file_count = counted + unreadable;
     diagnostics.extend(lint(&program, options));
     sort_diagnostics(&mut diagnostics);

@@ -416,8 +416,12 @@ impl Checker {
 
     fn unknown_function(&mut self, span: Span, shown: &str, bare: &str) {
         let known = known_functions();
-        let hint =
-            did_you_mean(bare, known.iter().copied()).map(|s| format!("did you mean `{s}`? "));
+        let hint = match kore_replacement(bare) {
+            Some(r) => Some(format!("{r}; ")),
+            None => {
+                did_you_mean(bare, known.iter().copied()).map(|s| format!("did you mean `{s}`? "))
+            }
+        };
         self.error(
             Code::UnknownCelFunction,
             span,
@@ -430,6 +434,80 @@ impl Checker {
     }
 }
 
+/// Functions Kore's documentation and samples call that its runtime never
+/// registered, and the registered function (or rule form) that does the
+/// job. Each fails open in Kore: the guardrail silently allows everything.
+const KORE_PSEUDO: &[(&str, &str)] = &[
+    (
+        "not_contains_pii",
+        "use `!contains_pii(text)` (under `check_polarity: violation`, `contains_pii(text)`)",
+    ),
+    (
+        "not_contains_ssn",
+        "use `!contains_pii(text, ['US_SSN'])`, or `entities: [US_SSN]`",
+    ),
+    (
+        "contains_ssn",
+        "use `contains_pii(text, ['US_SSN'])`, or `entities: [US_SSN]`",
+    ),
+    (
+        "not_contains_blocked_words",
+        "use `!contains_any(lower(text), ['word', ...])` or `patterns:` with the blocked words",
+    ),
+    (
+        "contains_blocked_words",
+        "use `contains_any(lower(text), ['word', ...])` or `patterns:` with the blocked words",
+    ),
+    (
+        "not_contains_full_account_number",
+        "use `patterns:` with the account number's format and `action: redact`",
+    ),
+    (
+        "not_contains_credentials",
+        "use `entities: [API_KEY, PRIVATE_KEY, JWT]` (or the `credential_input` template)",
+    ),
+    (
+        "not_contains_html_tags",
+        "use `!matches_pattern(text, '<[a-zA-Z/][^>]*>')`",
+    ),
+    (
+        "toxicity_score",
+        "use a model-tier rule: `provider: openai_moderation` with `category` and `threshold`",
+    ),
+    (
+        "not_contains_harmful_instructions",
+        "use `llm_check:` with the instruction, or a `provider` rule",
+    ),
+    (
+        "contains_harmful_instructions",
+        "use `llm_check:` with the instruction, or a `provider` rule",
+    ),
+    (
+        "shows_empathy",
+        "use `llm_check:` (an LLM judges tone; no function can)",
+    ),
+    (
+        "no_competitor_mentions",
+        "use `!contains_any(lower(text), ['competitor', ...])` or `llm_check:`",
+    ),
+    (
+        "end_positively",
+        "use `llm_check:` (an LLM judges tone; no function can)",
+    ),
+    (
+        "contains_profanity",
+        "use the `profanity_filter` template (`profanity_filter: {kind: input, action: block}`)",
+    ),
+];
+
+/// The help for a Kore pseudo-function, if `name` is one.
+fn kore_replacement(name: &str) -> Option<String> {
+    KORE_PSEUDO
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, r)| format!("`{n}` is not a function Kore's runtime registers: {r}"))
+}
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
@@ -440,6 +518,15 @@ impl Checker {
 mod tests {
     use super::*;
     use crate::cel::parse::parse;
+
+    #[test]
+    fn kore_pseudo_functions_name_their_replacement() {
+        let e = check(&parse("abl.not_contains_blocked_words(input)").unwrap());
+        let help = e[0].help.clone().unwrap();
+        assert!(help.contains("contains_any"), "{help}");
+        let e = check(&parse("toxicity_score(output) < 0.5").unwrap());
+        assert!(e[0].help.clone().unwrap().contains("openai_moderation"));
+    }
 
     fn errs(s: &str) -> Vec<String> {
         check(&parse(s).unwrap())

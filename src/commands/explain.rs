@@ -22,11 +22,17 @@ use crate::lint::LintOptions;
 use crate::render::Format;
 use crate::simulate::{Exempt, excerpt, final_decision, rule_exemption};
 
-/// The one polarity and runtime guardctl applies today: `check` passes
-/// when true; decisions are guardctl's own (`check_polarity` and `runtime`
-/// are refused with GC101 until they are read).
-const POLARITY: &str = "pass";
+/// The runtime whose semantics decide: guardctl's own (`runtime` is
+/// refused with GC101 until it is read).
 const RUNTIME: &str = "guardctl";
+
+/// The repository's `check_polarity` and where it comes from.
+fn default_polarity(program: &crate::ir::Program) -> (&'static str, &'static str) {
+    match program.check_polarity {
+        Some(p) => (p.as_str(), "guardctl.toml"),
+        None => ("pass", "the default"),
+    }
+}
 
 fn event_from_args(args: &ExplainArgs) -> Result<Event, String> {
     if let Some(raw) = &args.event {
@@ -230,6 +236,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
                     "matches": found,
                     "chunk": o.chunk,
                     "fail_mode": rule.fail_mode,
+                    "check_polarity": (rule.check.is_some()).then(|| rule.polarity.as_str()),
                     "eventId": event.id,
                     "source": rule.location,
                 }))
@@ -239,7 +246,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
             "eventId": event.id,
             "decision": decision,
             "rules_decision": r.decision,
-            "polarity": POLARITY,
+            "polarity": default_polarity(&ws.program).0,
             "runtime": RUNTIME,
             "trace": trace,
             "governance": gov.iter().map(GovEvent::describe).collect::<Vec<_>>(),
@@ -265,8 +272,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     if decision != r.decision {
         o.push_str(&format!(" (rules: {}; governance decides)", r.decision));
     }
+    let (polarity, from) = default_polarity(&ws.program);
     o.push_str(&format!(
-        "\npolarity: {POLARITY} (a `check` passes when true) · runtime: {RUNTIME}\n"
+        "\ncheck_polarity: {polarity} ({from}; a policy's own setting wins) · runtime: {RUNTIME}\n"
     ));
     if let Some((file, n)) = &context {
         o.push_str(&format!(
@@ -292,8 +300,12 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
             (Status::Skipped, _) => "–",
         };
         let action = out.action.map_or(String::new(), |a| format!(" → {a}"));
+        let polarity = match &rule.check {
+            Some(_) => format!(" · check: {}", rule.polarity.as_str()),
+            None => String::new(),
+        };
         o.push_str(&format!(
-            "{mark} {:<40} {}{action}\n    {}\n",
+            "{mark} {:<40} {}{action}{polarity}\n    {}\n",
             rule.id,
             out.status.as_str(),
             out.reason(&set),

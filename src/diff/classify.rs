@@ -132,6 +132,18 @@ fn condition(old: &Value, new: &Value, is_check: bool) -> Verdict {
     }
 }
 
+/// A violation predicate (`match`, or `check` under `check_polarity:
+/// violation`): wider fires on more events (tighter).
+fn violation_condition(old: &Value, new: &Value) -> Verdict {
+    let (class, reason) = condition(old, new, false);
+    let reason = match class {
+        Class::Looser => "match narrowed: the rule fires on fewer events".to_string(),
+        Class::Tighter => "match widened: the rule fires on more events".to_string(),
+        _ => reason.replacen("when", "match", 1),
+    };
+    (class, reason)
+}
+
 fn rule_status(old: &Value, new: &Value) -> Verdict {
     let active = |x: &Value| text(x).and_then(RuleStatus::from_name) == Some(RuleStatus::Active);
     match (active(old), active(new)) {
@@ -191,6 +203,11 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
         (T::Rule, "threshold") => limit(old, new, "threshold"),
         (T::Rule, "when") => condition(old, new, false),
         (T::Rule, "check") => condition(old, new, true),
+        (T::Rule, "match") => violation_condition(old, new),
+        (T::Rule, "check_polarity") => v(
+            Class::Changed,
+            "check_polarity changed: what `check` means is inverted (content it passed now fires, and the reverse)",
+        ),
         (T::Rule, "status") => rule_status(old, new),
         (T::Rule, "priority") => v(
             Class::Reorder,

@@ -138,6 +138,25 @@ impl Walk<'_> {
             }
             (Value::Array(o), Value::Array(n)) => self.sequence(at, norm, o, n),
             _ => {
+                // Under `check_polarity: violation` a `check` is a violation
+                // predicate, and changes of it go the way `match`'s do.
+                let violation = |side: &Side, key: &Key| {
+                    side.objects
+                        .get(key)
+                        .and_then(|o| o.get("check_polarity"))
+                        .and_then(Value::as_str)
+                        == Some("violation")
+                };
+                let norm = match norm {
+                    "check"
+                        if ty == ObjectType::Rule
+                            && violation(self.old, self.old_key)
+                            && violation(self.new, self.new_key) =>
+                    {
+                        "match"
+                    }
+                    other => other,
+                };
                 let verdict = classify::field(ty, norm, old, new);
                 self.push(at, old.clone(), new.clone(), verdict);
             }

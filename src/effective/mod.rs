@@ -14,7 +14,8 @@
 mod rule;
 
 pub use rule::{
-    DEFAULT_CHUNK_SIZE, DEFAULT_THRESHOLD, ERule, default_timeout, policy_timeout, rule_ids, rules,
+    DEFAULT_CHUNK_SIZE, DEFAULT_THRESHOLD, ERule, check_polarity, default_timeout, policy_timeout,
+    rule_ids, rules,
 };
 
 use std::collections::BTreeMap;

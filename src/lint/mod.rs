@@ -29,6 +29,7 @@ pub fn lint(program: &Program, options: &LintOptions) -> Vec<Diagnostic> {
     rules::expired_exception::check(program, options.now, &mut out);
     rules::inactive_rule::check(program, &mut out);
     rules::dead_llm_check::check(program, &mut out);
+    rules::suspect_check_polarity::check(program, &mut out);
     rules::scope_outside_home::check(program, &mut out);
     out
 }

@@ -52,6 +52,7 @@ pub enum Code {
     InactiveRule,
     UnknownCategory,
     DeadLlmCheck,
+    SuspectCheckPolarity,
     UnknownTestRule,
     TestFailed,
     Io,
@@ -378,6 +379,13 @@ pub const CODES: &[CodeInfo] = &[
         name: "dead-llm-check",
         severity: Warning,
         doc: "A rule with both `provider` and `llm_check`. Its tier is `model` (the provider wins, as in Kore's compiler, which drops the LLM check), so the `llm_check` is never evaluated: simulate and the runtimes ignore it. Split it into two rules, or remove one.",
+    },
+    CodeInfo {
+        code: Code::SuspectCheckPolarity,
+        id: "GC405",
+        name: "suspect-check-polarity",
+        severity: Warning,
+        doc: "A `check` whose shape reads as the other polarity (spec §2). Under `check_polarity: pass` (the default) a bare detector such as `abl.matches_pattern(input, \"KEYWORD\")` or `contains_pii(text)` fires on every message without what it detects and lets the rest through (Kore's current runtime reads checks as violation predicates); under `check_polarity: violation` a negated one (`!contains_pii(text)`, `not_matches_pattern`, `is_safe`) fires on every harmless message. Negate the check, write it as `match:`, or declare the polarity.",
     },
     CodeInfo {
         code: Code::UnknownTestRule,

@@ -9,3 +9,4 @@ pub mod inactive_rule;
 pub mod incomplete_rule;
 pub mod scope_outside_home;
 pub mod several_active_policies;
+pub mod suspect_check_polarity;

@@ -1,0 +1,159 @@
+//! Kore's ABL as Kore means it (spec §2 Polarity, §4 aliases, §10):
+//! `check_polarity` from `guardctl.toml` or the policy, applied by
+//! simulate and shown by explain; Kore's spellings; its pseudo-functions.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use common::{guardctl, stderr, stdout, write_dir};
+
+/// Kore's own e2e agent: `check` true means the guardrail fires.
+const E2E: &str = "AGENT: E2E_Agent\n\nGOAL: \"Answer questions\"\n\nGUARDRAILS:\n  keyword_block:\n    kind: input\n    check: abl.matches_pattern(input, \"BLOCKED_KEYWORD\")\n    action: block\n    msg: \"Blocked keyword\"\n";
+const TRACE: &str = "{\"id\":\"harmless\",\"agent\":\"E2E_Agent\",\"input\":\"hello there\"}\n{\"id\":\"keyword\",\"agent\":\"E2E_Agent\",\"input\":\"has BLOCKED_KEYWORD inside\"}\n";
+
+fn decisions(dir: &std::path::Path) -> Vec<(String, String)> {
+    let agent = dir.join("e2e.agent.abl");
+    let trace = dir.join("t.jsonl");
+    let o = guardctl(&[
+        "simulate",
+        agent.to_str().unwrap(),
+        "--traces",
+        trace.to_str().unwrap(),
+        "--events",
+        "/dev/stdout",
+    ]);
+    stdout(&o)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["decision"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn check_polarity_from_guardctl_toml_is_applied_and_shown() {
+    let d = write_dir(&[("e2e.agent.abl", E2E), ("t.jsonl", TRACE)]);
+    // The default (pass): the check is what content must satisfy, and
+    // the lint says this one reads the other way.
+    let o = guardctl(&["lint", d.path().join("e2e.agent.abl").to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("GC405") || stderr(&o).contains("GC405"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        decisions(d.path()),
+        [
+            ("harmless".into(), "block".into()),
+            ("keyword".into(), "allow".into())
+        ]
+    );
+    // As Kore reads it.
+    std::fs::write(
+        d.path().join("guardctl.toml"),
+        "check_polarity = \"violation\"\n",
+    )
+    .unwrap();
+    let o = guardctl(&["lint", d.path().join("e2e.agent.abl").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("GC405"));
+    assert_eq!(
+        decisions(d.path()),
+        [
+            ("harmless".into(), "allow".into()),
+            ("keyword".into(), "block".into())
+        ]
+    );
+    let o = guardctl(&[
+        "explain",
+        d.path().join("e2e.agent.abl").to_str().unwrap(),
+        "--event",
+        r#"{"id":"x","agent":"E2E_Agent","input":"BLOCKED_KEYWORD"}"#,
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("check_polarity: violation (guardctl.toml"),
+        "{text}"
+    );
+    assert!(
+        text.contains("check is true (check_polarity: violation)"),
+        "{text}"
+    );
+    // The bundle says what each check means.
+    let o = guardctl(&["compile", d.path().join("e2e.agent.abl").to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("\"check_polarity\": \"violation\""),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn guardctl_toml_settings_not_read_are_refused() {
+    let d = write_dir(&[
+        ("e2e.agent.abl", E2E),
+        (
+            "guardctl.toml",
+            "check_polarity = \"fires\"\nruntime = \"kore\"\n",
+        ),
+    ]);
+    let o = guardctl(&[
+        "--format",
+        "plain",
+        "lint",
+        d.path().join("e2e.agent.abl").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("guardctl.toml:1:18: error[GC103]"), "{text}");
+    assert!(
+        text.contains("guardctl.toml:2:1: error[GC101]: `runtime` in guardctl.toml is not read"),
+        "{text}"
+    );
+}
+
+#[test]
+fn match_is_the_unambiguous_form() {
+    let agent = E2E.replace("    check:", "    match:");
+    let d = write_dir(&[("e2e.agent.abl", &agent), ("t.jsonl", TRACE)]);
+    assert_eq!(
+        decisions(d.path()),
+        [
+            ("harmless".into(), "allow".into()),
+            ("keyword".into(), "block".into())
+        ]
+    );
+}
+
+#[test]
+fn kore_spellings_and_pseudo_functions() {
+    let agent = "AGENT: Spell_Agent\n\nGUARDRAILS:\n  short_answers:\n    kind: output\n    check: LENGTH(response) < 2000 && abl.lower(content) != 'x' && turn_count < 50\n    action: warn\n  words:\n    kind: input\n    check: abl.not_contains_blocked_words(input)\n    action: block\n";
+    let d = write_dir(&[("s.agent.abl", agent)]);
+    let o = guardctl(&[
+        "--format",
+        "plain",
+        "lint",
+        d.path().join("s.agent.abl").to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert!(
+        !text.contains("short_answers"),
+        "aliases are accepted: {text}"
+    );
+    assert!(
+        text.contains("unknown function `abl.not_contains_blocked_words`"),
+        "{text}"
+    );
+    assert!(text.contains("contains_any"), "{text}");
+}
