@@ -282,4 +282,7 @@ pub struct FmtArgs {
 pub struct RuleArgs {
     /// A code (`GC101`) or name (`unknown-key`); all codes when absent
     pub code: Option<String>,
+    /// List the built-in rule templates (a rule named for one, with no check, gets its check)
+    #[arg(long, conflicts_with = "code")]
+    pub templates: bool,
 }

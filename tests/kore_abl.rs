@@ -157,3 +157,64 @@ fn kore_spellings_and_pseudo_functions() {
     );
     assert!(text.contains("contains_any"), "{text}");
 }
+
+/// `profanity_filter: {kind: input, action: block}` as Kore's docs write
+/// it: the template's check, not GC110.
+#[test]
+fn templates_give_their_check() {
+    let agent = "AGENT: T_Agent\n\nGUARDRAILS:\n  profanity_filter: {kind: input, action: block}\n  ssn_protection:\n    kind: input\n    action: redact\n  not_a_template: {kind: input, action: block}\n";
+    let trace = "{\"id\":\"a\",\"agent\":\"T_Agent\",\"input\":\"this is bullshit\"}\n{\"id\":\"b\",\"agent\":\"T_Agent\",\"input\":\"my ssn is 123-45-6789\"}\n{\"id\":\"c\",\"agent\":\"T_Agent\",\"input\":\"hi\"}\n";
+    let d = write_dir(&[("t.agent.abl", agent), ("t.jsonl", trace)]);
+    let o = guardctl(&[
+        "--format",
+        "plain",
+        "lint",
+        d.path().join("t.agent.abl").to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert_eq!(text.matches("GC110").count(), 1, "{text}");
+    assert!(text.contains("not_a_template"), "{text}");
+    let ok = agent.replace("  not_a_template: {kind: input, action: block}\n", "");
+    std::fs::write(d.path().join("t.agent.abl"), ok).unwrap();
+    let o = guardctl(&[
+        "simulate",
+        d.path().join("t.agent.abl").to_str().unwrap(),
+        "--traces",
+        d.path().join("t.jsonl").to_str().unwrap(),
+        "--events",
+        "/dev/stdout",
+    ]);
+    let got: Vec<String> = stdout(&o)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["decision"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(got, ["block", "redact", "allow"]);
+    let o = guardctl(&["rule", "--templates"]);
+    assert!(stdout(&o).contains("profanity_filter  (Kore: kind input, action block)"));
+}
+
+/// `provider: openai_moderation` with no `PROVIDERS:` entry: Kore's
+/// tenant registry, with its defaults.
+#[test]
+fn registry_providers_need_no_declaration() {
+    let agent = "AGENT: P_Agent\n\nGUARDRAILS:\n  moderation:\n    kind: output\n    provider: openai_moderation\n    action: block\n  typo:\n    kind: output\n    provider: openai_moderaton\n    action: block\n";
+    let d = write_dir(&[("p.agent.abl", agent)]);
+    let o = guardctl(&[
+        "--format",
+        "plain",
+        "lint",
+        d.path().join("p.agent.abl").to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert!(!text.contains("provider `openai_moderation`"), "{text}");
+    assert!(
+        text.contains("did you mean `openai_moderation` (a provider of Kore's tenant registry)?"),
+        "{text}"
+    );
+}

@@ -123,5 +123,12 @@ pub fn resolve(program: &Program) -> Vec<Resolved<'_>> {
             }
         }
     }
+    // A rule named for a built-in template that gives no check gets the
+    // template's (after layering: an inherited check comes first).
+    for slot in &mut out {
+        if let Some(t) = super::templates::apply(&slot.rule) {
+            slot.rule = Cow::Owned(t);
+        }
+    }
     out
 }

@@ -15,6 +15,8 @@ pub mod model;
 pub mod patterns;
 pub mod project_index;
 pub mod reader;
+pub mod registry_providers;
+pub mod templates;
 pub mod values;
 
 pub use home::Home;

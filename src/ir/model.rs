@@ -599,8 +599,12 @@ impl Program {
             .and_then(|&i| self.policies.get(i))
     }
     /// The provider a reference from `from` means (narrowest first).
+    /// The provider a reference from `from` means: one of the files', else
+    /// one of Kore's tenant registry ([`super::registry_providers`]).
     pub fn provider(&self, name: &str, from: &Home) -> Option<&Provider> {
-        lookup(&self.providers, &self.provider_index, name, from).map(|x| x.1)
+        lookup(&self.providers, &self.provider_index, name, from)
+            .map(|x| x.1)
+            .or_else(|| super::registry_providers::find(name))
     }
     /// The cap (and its index) a reference from `from` means.
     pub fn cap(&self, name: &str, from: &Home) -> Option<(usize, &Cap)> {

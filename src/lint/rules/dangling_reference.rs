@@ -35,6 +35,25 @@ fn hint<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, what: &str) -
     }
 }
 
+/// Where providers come from, and the nearest name of either source.
+fn provider_help(name: &str, p: &Program, home: &Home) -> String {
+    let files = scoped_hint(name, &p.providers, home, "provider");
+    if files.starts_with("did you mean") || files.contains("cannot see") {
+        return files;
+    }
+    let registry = crate::ir::registry_providers::names();
+    if let Some(s) = did_you_mean(name, registry) {
+        return format!("did you mean `{s}` (a provider of Kore's tenant registry)?");
+    }
+    let names: Vec<String> = crate::ir::registry_providers::names()
+        .map(|n| format!("`{n}`"))
+        .collect();
+    format!(
+        "{files}; a provider is a `PROVIDERS:` entry of a policy file linted with it (in the rule's project or the tenant), or one of Kore's tenant registry: {}",
+        names.join(", ")
+    )
+}
+
 pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
     for r in &p.rules {
         let Some(prov) = &r.provider else { continue };
@@ -47,12 +66,7 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                     prov.span,
                     format!("unknown provider `{}`", prov.value),
                 )
-                .with_help(scoped_hint(
-                    &prov.value,
-                    &p.providers,
-                    &home,
-                    "provider",
-                )),
+                .with_help(provider_help(&prov.value, p, &home)),
             ),
             Some(provider) => {
                 let category = r.category.as_ref().or(provider.default_category.as_ref());
