@@ -218,3 +218,55 @@ fn registry_providers_need_no_declaration() {
         "{text}"
     );
 }
+
+/// Files laid out as Kore lays them out (`SUPERVISOR:` documents, YAML
+/// agent files with lower-case keys, a blank line after `AGENT:`, Kore's
+/// spellings, templates and registry providers) lint clean and are in
+/// canonical form already.
+#[test]
+fn kore_layout_files_lint_clean_and_are_formatted() {
+    let dir = "tests/fixtures/kore/accepted";
+    let o = guardctl(&["--format", "plain", "lint", dir]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("5 files checked: 0 errors, 0 warnings"),
+        "{text}"
+    );
+    let o = guardctl(&["fmt", "--check", dir]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = guardctl(&["--format", "json", "compile", dir]);
+    let bundle: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ids: Vec<&str> = bundle["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "Support_Router/harmful_content_detection.input",
+        "Card_Services/turn_limit",
+        "Banking_Assistant/moderation",
+    ] {
+        assert!(ids.contains(&id), "{id} not in {ids:?}");
+    }
+}
+
+/// What Kore would skip and let through is an error, each with its line.
+#[test]
+fn files_kore_fails_open_on_are_errors() {
+    let mut all = String::new();
+    let mut files: Vec<_> = std::fs::read_dir("tests/fixtures/kore/fail-open")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let o = guardctl(&["--format", "plain", "lint", f.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", f.display());
+        all.push_str(&stdout(&o));
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("kore__fail_open", all);
+    });
+}

@@ -27,6 +27,7 @@ pub const VARIABLES: &[&str] = &[
     "cost_usd",
     "session_turn_count",
     "kind",
+    "handoff",
 ];
 
 /// Fields of the structured variables.

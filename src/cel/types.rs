@@ -84,7 +84,7 @@ pub fn variable(name: &str) -> Option<Ty> {
         "tokens" => Ty::Tokens,
         "cost_usd" => Ty::Double,
         "session_turn_count" => Ty::Int,
-        "tool_parameters" | "tool_result" => Ty::Dyn,
+        "tool_parameters" | "tool_result" | "handoff" => Ty::Dyn,
         _ => return None,
     })
 }

@@ -82,6 +82,7 @@ fn slot(name: &str) -> Option<usize> {
         "tool_name" => 12,
         "tool_parameters" => 13,
         "tool_result" => 14,
+        "handoff" => 15,
         _ => return None,
     })
 }
@@ -90,7 +91,7 @@ fn slot(name: &str) -> Option<usize> {
 /// read one or two, and building `input` copies the whole text).
 pub struct EventVars<'e> {
     event: &'e Event,
-    cells: [OnceCell<Value>; 15],
+    cells: [OnceCell<Value>; 16],
 }
 
 impl<'e> EventVars<'e> {
@@ -139,6 +140,7 @@ impl EventVars<'_> {
             ("metadata", k) => Value::from_json(e.metadata.get(k)?),
             ("tool_parameters", k) => Value::from_json(e.tool.as_ref()?.parameters.get(k)?),
             ("tool_result", k) => Value::from_json(e.tool.as_ref()?.result.get(k)?),
+            ("handoff", k) => Value::from_json(e.handoff.as_ref()?.get(k)?),
             _ => return None,
         })
     }
@@ -198,6 +200,7 @@ fn build_var(e: &Event, name: &str) -> Value {
         "tool_name" => tool.map_or(Value::Null, |t| opt_str(&t.name)),
         "tool_parameters" => tool.map_or(Value::Null, |t| Value::from_json(&t.parameters)),
         "tool_result" => tool.map_or(Value::Null, |t| Value::from_json(&t.result)),
+        "handoff" => e.handoff.as_ref().map_or(Value::Null, Value::from_json),
         _ => Value::Null,
     }
 }

@@ -182,10 +182,14 @@ pub fn format_text(file: &Arc<SourceFile>, kind: FileKind) -> Result<String, Vec
                 let (start, end) = (sec.range.start, sec.range.end);
                 let raw = text.get(start..end).unwrap_or("");
                 if sec.parsed {
-                    out.push_str(&with_newline(emit_yaml(file, start, end, false)?, crlf));
-                    // Keep one blank line after the section if it had any.
+                    let emitted = with_newline(emit_yaml(file, start, end, false)?, crlf);
+                    out.push_str(&emitted);
+                    // Keep one blank line after the section if it had any
+                    // (and the emitted text does not end in one already,
+                    // as a one-line `AGENT: Name` section's does).
                     let tail = raw.get(raw.trim_end().len()..).unwrap_or("");
-                    if tail.matches('\n').count() >= 2 {
+                    let blank = emitted.ends_with("\n\n") || emitted.ends_with("\n\r\n");
+                    if tail.matches('\n').count() >= 2 && !blank {
                         out.push_str(if crlf { "\r\n" } else { "\n" });
                     }
                 } else {
@@ -245,6 +249,19 @@ mod tests {
 
     fn fmt(text: &str, kind: FileKind) -> Result<String, Vec<Diagnostic>> {
         format_text(&SourceFile::new("t", text.to_string()), kind)
+    }
+
+    /// Kore's standard layout: a blank line after each section, the
+    /// one-line `AGENT: Name` included.
+    #[test]
+    fn kore_layout_is_canonical() {
+        let text = "AGENT: E2E_Agent\n\nGOAL: \"Answer questions\"\n\nGUARDRAILS:\n  keyword_block:\n    kind: input\n    action: block\n";
+        assert_eq!(fmt(text, FileKind::Agent).unwrap(), text);
+        let crlf = text.replace('\n', "\r\n");
+        assert_eq!(fmt(&crlf, FileKind::Agent).unwrap(), crlf);
+        // Two blank lines become one.
+        let two = text.replacen("\n\n", "\n\n\n", 1);
+        assert_eq!(fmt(&two, FileKind::Agent).unwrap(), text);
     }
 
     #[test]

@@ -278,15 +278,21 @@ fn lower_policy(
 }
 
 fn lower_agent_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
-    let agent = f.section("AGENT").and_then(|sec| {
+    // A supervisor (Kore's `SUPERVISOR:` document) is named as an agent is.
+    let head = f.section("AGENT").or_else(|| f.section("SUPERVISOR"));
+    let label = head.map_or("AGENT", |s| s.name.as_str()).to_string();
+    // Kore's YAML agent files may nest the guardrails in `agent:`.
+    let mut nested: Option<crate::syntax::Node> = None;
+    let agent = head.and_then(|sec| {
         let body = sec.body.as_ref()?;
         match &body.value {
             Value::Str(s) if !s.trim().is_empty() => {
                 Some(Spanned::new(s.trim().to_string(), body.span))
             }
             Value::Map(_) => {
-                let mut o = cx.obj(body, "AGENT")?;
+                let mut o = cx.obj(body, &label)?;
                 let name = o.get("name").and_then(|n| cx.string(n, "name"));
+                nested = o.get("guardrails").cloned();
                 // Agent sections may carry more (description, model): only the name is read.
                 for (k, _) in o.entries {
                     o.get(&k.key_text());
@@ -295,8 +301,8 @@ fn lower_agent_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
                     cx.report(
                         Code::MissingField,
                         sec.name_span,
-                        "AGENT has no name",
-                        Some("write `AGENT: Name`".into()),
+                        format!("{label} has no name"),
+                        Some(format!("write `{label}: Name`")),
                     );
                 }
                 name
@@ -306,13 +312,27 @@ fn lower_agent_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
                 cx.report(
                     Code::MissingField,
                     sec.name_span,
-                    "AGENT has no name",
-                    Some("write `AGENT: Name`".into()),
+                    format!("{label} has no name"),
+                    Some(format!("write `{label}: Name`")),
                 );
                 None
             }
         }
     });
+    if let (Some(body), None, Some(a)) = (&nested, f.section("GUARDRAILS"), &agent) {
+        lower_rules(
+            cx,
+            body,
+            &Owner::Agent(a.value.clone()),
+            Scope::Agent,
+            &mut program.rules,
+        );
+        program.agents.push(Agent {
+            file: cx.file.clone(),
+            name: a.clone(),
+        });
+        return;
+    }
     let Some(sec) = f.section("GUARDRAILS") else {
         if let Some(a) = agent {
             program.agents.push(Agent {
@@ -325,7 +345,7 @@ fn lower_agent_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
     let agent = match agent {
         Some(a) => a,
         None => {
-            if f.section("AGENT").is_none() {
+            if head.is_none() {
                 cx.report(
                     Code::MissingField,
                     sec.name_span,

@@ -90,7 +90,15 @@ impl SyntaxFile {
 /// column-0 section keyword guardctl reads?
 pub fn looks_like_policy(text: &str, kind: FileKind) -> bool {
     let names: &[&str] = match kind {
-        FileKind::Agent => &["AGENT", "GUARDRAILS"],
+        // Kore's `.agent.yaml` files write the sections in lower case.
+        FileKind::Agent => &[
+            "AGENT",
+            "SUPERVISOR",
+            "GUARDRAILS",
+            "agent",
+            "supervisor",
+            "guardrails",
+        ],
         FileKind::Policy => POLICY_SECTIONS,
     };
     text.lines().any(|l| {
@@ -106,7 +114,7 @@ pub fn looks_like_policy(text: &str, kind: FileKind) -> bool {
 /// Keys of other YAML (`repos:`, `jobs:`, `services:`) are not near any.
 pub fn near_miss_section(text: &str, kind: FileKind) -> Option<(Span, String, &'static str)> {
     let names: &[&'static str] = match kind {
-        FileKind::Agent => &["AGENT", "GUARDRAILS"],
+        FileKind::Agent => AGENT_SECTIONS,
         FileKind::Policy => POLICY_SECTIONS,
     };
     let mut offset = 0;
@@ -211,6 +219,10 @@ fn parse_policy(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Syntax
     }
 }
 
+/// The sections of an agent file guardctl reads: the agent's (or a
+/// supervisor's) name, and its guardrails.
+pub const AGENT_SECTIONS: &[&str] = &["AGENT", "SUPERVISOR", "GUARDRAILS"];
+
 /// Splits an ABL file at column-0 upper-case keywords.
 fn abl_headers(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -233,9 +245,59 @@ fn abl_headers(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// A Kore agent file written as YAML with lower-case keys (`agent:`,
+/// `goal:`, `guardrails:`): its top-level keys are its sections, `agent`,
+/// `supervisor` and `guardrails` read as ABL's upper-case ones.
+fn parse_yaml_agent(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<SyntaxFile> {
+    let text = &*source.text;
+    let starts_lower = text.lines().any(|l| {
+        ["agent:", "supervisor:", "guardrails:"]
+            .iter()
+            .any(|k| l.starts_with(k))
+    });
+    if !starts_lower {
+        return None;
+    }
+    let doc = layout::parse_yaml(source, 0, text.len(), diags);
+    let Some(Node {
+        value: Value::Map(entries),
+        ..
+    }) = &doc.root
+    else {
+        return None;
+    };
+    let mut sections = Vec::new();
+    for (i, (k, v)) in entries.iter().enumerate() {
+        let key = k.key_text();
+        let upper = key.to_ascii_uppercase();
+        let parsed = AGENT_SECTIONS.contains(&upper.as_str()) && key == key.to_ascii_lowercase();
+        let end = entries
+            .get(i + 1)
+            .map_or(text.len(), |(nk, _)| nk.span.start);
+        sections.push(Section {
+            name: if parsed { upper } else { key },
+            name_span: k.span,
+            range: Span::new(k.span.start, end),
+            body: parsed.then(|| v.clone()),
+            parsed,
+        });
+    }
+    Some(SyntaxFile {
+        source: source.clone(),
+        kind: FileKind::Agent,
+        sections,
+        comments: doc.comments,
+    })
+}
+
 fn parse_abl(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> SyntaxFile {
     let text = &*source.text;
     let headers = abl_headers(text);
+    if headers.is_empty() {
+        if let Some(f) = parse_yaml_agent(source, diags) {
+            return f;
+        }
+    }
     let mut sections = Vec::new();
     let mut comments = Vec::new();
     // Anything before the first keyword must be blank or comments.
@@ -258,7 +320,7 @@ fn parse_abl(source: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> SyntaxFil
     for (i, &(start, name_end)) in headers.iter().enumerate() {
         let end = headers.get(i + 1).map_or(text.len(), |h| h.0);
         let name = text.get(start..name_end).unwrap_or("").to_string();
-        let parsed = name == "AGENT" || name == "GUARDRAILS";
+        let parsed = AGENT_SECTIONS.contains(&name.as_str());
         let mut body = None;
         if parsed {
             let doc = layout::parse_yaml(source, start, end - start, diags);

@@ -90,7 +90,7 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
         if !r.has_check() {
             out.push(
                 Diagnostic::new(Code::NothingToCheck, &r.file, r.name.span, format!("rule `{}` has nothing to check{inherited}", r.name.value))
-                    .with_help("give it one of check, patterns, entities, provider, llm_check, tools, deny_tools, domains, max_tokens"),
+                    .with_help("give it one of check, match, patterns, entities, provider, llm_check, tools, deny_tools, domains, max_tokens, or name it for a built-in template (`guardctl rule --templates`)"),
             );
         }
     }
