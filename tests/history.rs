@@ -854,3 +854,25 @@ fn renamed_paths_are_followed_to_their_old_names() {
         "{changes:?}"
     );
 }
+
+/// A revision is read with the `guardctl.toml` it had: the same checks
+/// under the same polarity are no change, a flipped polarity is one.
+#[test]
+fn guardctl_toml_polarity_at_each_revision() {
+    let mut r = Repo::new();
+    let policy = "POLICY:\n  name: kore\n  scope: tenant\nGUARDRAILS:\n  keyword:\n    kind: input\n    check: abl.matches_pattern(input, 'BLOCKED')\n    action: block\n";
+    r.write("policies/kore.yaml", policy);
+    r.write("guardctl.toml", "check_polarity = \"violation\"\n");
+    r.commit("Alice", "Kore policy");
+    let o = r.run(&["--format", "json", "diff", "--base", "HEAD"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["changes"].as_array().map(Vec::len), Some(0), "{v}");
+    r.write("guardctl.toml", "check_polarity = \"pass\"\n");
+    let o = r.run(&["--format", "json", "diff", "--base", "HEAD"]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(text.contains("check_polarity"), "{text}");
+    r.commit("Bob", "Back to pass");
+    let o = r.run(&["--format", "json", "log"]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(text.contains("check_polarity changed"), "{text}");
+}

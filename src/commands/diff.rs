@@ -126,8 +126,9 @@ fn from_git(
     }
     let missing = absent.into_iter().map(|(p, _)| p).collect();
     let entries = repo.entries(&tree, &prefixes);
+    let config = repo.config(&tree, &prefixes);
     let sources = repo.sources(rev, &entries).map_err(usage)?;
-    history::workspace_of(sources, options)
+    history::workspace_of(sources, options, &config)
         .map(|ws| (ws, missing))
         .map_err(|u| unparsable(global, rev, &u))
 }

@@ -38,8 +38,12 @@ impl Unparsable {
 
 /// Parses, lowers and lints sources; syntax errors make it unusable for a
 /// diff (objects of a file that does not parse would look removed).
-pub fn workspace_of(sources: Vec<Source>, options: &LintOptions) -> Result<Workspace, Unparsable> {
-    let ws = workspace::build(sources, Vec::new(), 0, options);
+pub fn workspace_of(
+    sources: Vec<Source>,
+    options: &LintOptions,
+    config: &crate::config::Config,
+) -> Result<Workspace, Unparsable> {
+    let ws = workspace::build_with(sources, Vec::new(), 0, options, config);
     if ws.diagnostics.iter().any(|d| d.code.is_syntax()) {
         return Err(Unparsable {
             diagnostics: ws.diagnostics,
@@ -62,6 +66,7 @@ impl Parses {
         repo: &Repo,
         label: &str,
         entries: &[Entry],
+        config: &crate::config::Config,
     ) -> Result<Result<Side, Unparsable>, String> {
         use rayon::prelude::*;
         let missing: Vec<Entry> = entries
@@ -89,7 +94,8 @@ impl Parses {
             .iter()
             .filter_map(|e| self.0.get(&(e.oid, e.path.clone())).cloned())
             .collect();
-        let (_, program, diagnostics, _, _) = workspace::assemble(parsed, Vec::new());
+        let (_, mut program, diagnostics, _, _) = workspace::assemble(parsed, Vec::new());
+        program.check_polarity = config.check_polarity;
         if diagnostics.iter().any(|d| d.code.is_syntax()) {
             return Ok(Err(Unparsable { diagnostics }));
         }
@@ -129,9 +135,12 @@ pub fn history(
         Some(c) => {
             let tree = c.tree().map_err(|e| e.message().to_string())?;
             let entries = repo.entries(&tree, &before);
+            let config = repo.config(&tree, &before);
             let label = short(&c.id().to_string());
-            let side = parses.side(repo, &label, &entries)?.unwrap_or_default();
-            (Some(entries), side)
+            let side = parses
+                .side(repo, &label, &entries, &config)?
+                .unwrap_or_default();
+            (Some((entries, config.check_polarity)), side)
         }
         None => (None, Side::default()),
     };
@@ -143,6 +152,7 @@ pub fn history(
             .map_err(|e| e.message().to_string())?;
         let tree = commit.tree().map_err(|e| e.message().to_string())?;
         let entries = repo.entries(&tree, &prefixes);
+        let config = repo.config(&tree, &prefixes);
         let author = commit.author();
         let mut record = CommitChanges {
             id: oid.to_string(),
@@ -154,16 +164,17 @@ pub fn history(
             changes: Vec::new(),
             unparsable: Vec::new(),
         };
-        // No policy file changed: nothing to parse.
-        if prev_entries.as_ref() == Some(&entries) {
+        // No policy file (nor the polarity) changed: nothing to parse.
+        let state = (entries, config.check_polarity);
+        if prev_entries.as_ref() == Some(&state) {
             out.push(record);
             continue;
         }
-        match parses.side(repo, &short(&record.id), &entries)? {
+        match parses.side(repo, &short(&record.id), &state.0, &config)? {
             Ok(side) => {
                 record.changes = diff::diff(&prev_side, &side);
                 prev_side = side;
-                prev_entries = Some(entries);
+                prev_entries = Some(state);
             }
             Err(u) => record.unparsable = u.files(),
         }

@@ -82,6 +82,35 @@ impl Repo {
         Ok(Repo { repo, cwd, places })
     }
 
+    /// The settings of the `guardctl.toml` nearest at or above the first of
+    /// `prefixes` (else the current directory) in `tree`: a revision is
+    /// read with the settings it had.
+    pub fn config(&self, tree: &Tree, prefixes: &[PathBuf]) -> crate::config::Config {
+        let start = prefixes.first().unwrap_or(&self.cwd);
+        let is_file = tree
+            .get_path(start)
+            .is_ok_and(|e| e.kind() == Some(ObjectType::Blob));
+        let mut dir = if is_file {
+            start.parent().map(Path::to_path_buf)
+        } else {
+            Some(start.clone())
+        };
+        while let Some(d) = dir {
+            let candidate = d.join(crate::config::NAME);
+            let blob = tree
+                .get_path(&candidate)
+                .ok()
+                .and_then(|e| self.repo.find_blob(e.id()).ok());
+            if let Some(b) = blob {
+                let text = String::from_utf8_lossy(b.content()).into_owned();
+                let file = SourceFile::new(candidate.to_string_lossy().into_owned(), text);
+                return crate::config::parse(&file).0;
+            }
+            dir = d.parent().map(Path::to_path_buf);
+        }
+        crate::config::Config::default()
+    }
+
     /// Resolves a revision to a commit, explaining a shallow clone.
     pub fn commit(&self, rev: &str) -> Result<Commit<'_>, String> {
         let found = self
