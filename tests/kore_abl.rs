@@ -17,6 +17,12 @@ use common::{guardctl, stderr, stdout, write_dir};
 const E2E: &str = "AGENT: E2E_Agent\n\nGOAL: \"Answer questions\"\n\nGUARDRAILS:\n  keyword_block:\n    kind: input\n    check: abl.matches_pattern(input, \"BLOCKED_KEYWORD\")\n    action: block\n    msg: \"Blocked keyword\"\n";
 const TRACE: &str = "{\"id\":\"harmless\",\"agent\":\"E2E_Agent\",\"input\":\"hello there\"}\n{\"id\":\"keyword\",\"agent\":\"E2E_Agent\",\"input\":\"has BLOCKED_KEYWORD inside\"}\n";
 
+/// `guardctl --format plain lint PATH`: the exit code and the report.
+fn lint(path: &std::path::Path) -> (Option<i32>, String) {
+    let o = guardctl(&["--format", "plain", "lint", path.to_str().unwrap()]);
+    (o.status.code(), stdout(&o))
+}
+
 fn decisions(dir: &std::path::Path) -> Vec<(String, String)> {
     let agent = dir.join("e2e.agent.abl");
     let trace = dir.join("t.jsonl");
@@ -46,12 +52,8 @@ fn check_polarity_from_guardctl_toml_is_applied_and_shown() {
     let d = write_dir(&[("e2e.agent.abl", E2E), ("t.jsonl", TRACE)]);
     // The default (pass): the check is what content must satisfy, and
     // the lint says this one reads the other way.
-    let o = guardctl(&["lint", d.path().join("e2e.agent.abl").to_str().unwrap()]);
-    assert!(
-        stdout(&o).contains("GC405") || stderr(&o).contains("GC405"),
-        "{}",
-        stdout(&o)
-    );
+    let (_, text) = lint(&d.path().join("e2e.agent.abl"));
+    assert!(text.contains("GC405"), "{text}");
     assert_eq!(
         decisions(d.path()),
         [
@@ -65,9 +67,9 @@ fn check_polarity_from_guardctl_toml_is_applied_and_shown() {
         "check_polarity = \"violation\"\n",
     )
     .unwrap();
-    let o = guardctl(&["lint", d.path().join("e2e.agent.abl").to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(!stdout(&o).contains("GC405"));
+    let (code, text) = lint(&d.path().join("e2e.agent.abl"));
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("GC405"));
     assert_eq!(
         decisions(d.path()),
         [
@@ -108,14 +110,8 @@ fn guardctl_toml_settings_not_read_are_refused() {
             "check_polarity = \"fires\"\nruntime = \"kore\"\n",
         ),
     ]);
-    let o = guardctl(&[
-        "--format",
-        "plain",
-        "lint",
-        d.path().join("e2e.agent.abl").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    let text = stdout(&o);
+    let (code, text) = lint(&d.path().join("e2e.agent.abl"));
+    assert_eq!(code, Some(1));
     assert!(text.contains("guardctl.toml:1:18: error[GC103]"), "{text}");
     assert!(
         text.contains("guardctl.toml:2:1: error[GC101]: `runtime` in guardctl.toml is not read"),
@@ -140,13 +136,7 @@ fn match_is_the_unambiguous_form() {
 fn kore_spellings_and_pseudo_functions() {
     let agent = "AGENT: Spell_Agent\n\nGUARDRAILS:\n  short_answers:\n    kind: output\n    check: LENGTH(response) < 2000 && abl.lower(content) != 'x' && turn_count < 50\n    action: warn\n  words:\n    kind: input\n    check: abl.not_contains_blocked_words(input)\n    action: block\n";
     let d = write_dir(&[("s.agent.abl", agent)]);
-    let o = guardctl(&[
-        "--format",
-        "plain",
-        "lint",
-        d.path().join("s.agent.abl").to_str().unwrap(),
-    ]);
-    let text = stdout(&o);
+    let (_, text) = lint(&d.path().join("s.agent.abl"));
     assert!(
         !text.contains("short_answers"),
         "aliases are accepted: {text}"
@@ -165,13 +155,7 @@ fn templates_give_their_check() {
     let agent = "AGENT: T_Agent\n\nGUARDRAILS:\n  profanity_filter: {kind: input, action: block}\n  ssn_protection:\n    kind: input\n    action: redact\n  not_a_template: {kind: input, action: block}\n";
     let trace = "{\"id\":\"a\",\"agent\":\"T_Agent\",\"input\":\"this is bullshit\"}\n{\"id\":\"b\",\"agent\":\"T_Agent\",\"input\":\"my ssn is 123-45-6789\"}\n{\"id\":\"c\",\"agent\":\"T_Agent\",\"input\":\"hi\"}\n";
     let d = write_dir(&[("t.agent.abl", agent), ("t.jsonl", trace)]);
-    let o = guardctl(&[
-        "--format",
-        "plain",
-        "lint",
-        d.path().join("t.agent.abl").to_str().unwrap(),
-    ]);
-    let text = stdout(&o);
+    let (_, text) = lint(&d.path().join("t.agent.abl"));
     assert_eq!(text.matches("GC110").count(), 1, "{text}");
     assert!(text.contains("not_a_template"), "{text}");
     let ok = agent.replace("  not_a_template: {kind: input, action: block}\n", "");
@@ -205,13 +189,7 @@ fn templates_give_their_check() {
 fn registry_providers_need_no_declaration() {
     let agent = "AGENT: P_Agent\n\nGUARDRAILS:\n  moderation:\n    kind: output\n    provider: openai_moderation\n    action: block\n  typo:\n    kind: output\n    provider: openai_moderaton\n    action: block\n";
     let d = write_dir(&[("p.agent.abl", agent)]);
-    let o = guardctl(&[
-        "--format",
-        "plain",
-        "lint",
-        d.path().join("p.agent.abl").to_str().unwrap(),
-    ]);
-    let text = stdout(&o);
+    let (_, text) = lint(&d.path().join("p.agent.abl"));
     assert!(!text.contains("provider `openai_moderation`"), "{text}");
     assert!(
         text.contains("did you mean `openai_moderation` (a provider of Kore's tenant registry)?"),
@@ -226,9 +204,8 @@ fn registry_providers_need_no_declaration() {
 #[test]
 fn kore_layout_files_lint_clean_and_are_formatted() {
     let dir = "tests/fixtures/kore/accepted";
-    let o = guardctl(&["--format", "plain", "lint", dir]);
-    let text = stdout(&o);
-    assert_eq!(o.status.code(), Some(0), "{text}");
+    let (code, text) = lint(std::path::Path::new(dir));
+    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("5 files checked: 0 errors, 0 warnings"),
         "{text}"
@@ -262,9 +239,9 @@ fn files_kore_fails_open_on_are_errors() {
         .collect();
     files.sort();
     for f in files {
-        let o = guardctl(&["--format", "plain", "lint", f.to_str().unwrap()]);
-        assert_eq!(o.status.code(), Some(1), "{}", f.display());
-        all.push_str(&stdout(&o));
+        let (code, text) = lint(&f);
+        assert_eq!(code, Some(1), "{}", f.display());
+        all.push_str(&text);
     }
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("kore__fail_open", all);

@@ -103,39 +103,7 @@ fn walk(e: &mut Expr, scope: &mut Vec<String>) {
             }
             scope.truncate(depth);
         }
-        ExprKind::Select { operand, .. } | ExprKind::Unary { operand, .. } => walk(operand, scope),
-        ExprKind::Index { operand, index, .. } => {
-            walk(operand, scope);
-            walk(index, scope);
-        }
-        ExprKind::Binary { lhs, rhs, .. } => {
-            walk(lhs, scope);
-            walk(rhs, scope);
-        }
-        ExprKind::Conditional {
-            cond,
-            then,
-            otherwise,
-        } => {
-            walk(cond, scope);
-            walk(then, scope);
-            walk(otherwise, scope);
-        }
-        ExprKind::List(items) => items.iter_mut().for_each(|i| walk(i, scope)),
-        ExprKind::Map(entries) => {
-            for (k, v) in entries {
-                walk(k, scope);
-                walk(v, scope);
-            }
-        }
-        ExprKind::Struct { fields, .. } => fields.iter_mut().for_each(|(_, v)| walk(v, scope)),
-        ExprKind::Null
-        | ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Uint(_)
-        | ExprKind::Double(_)
-        | ExprKind::String(_)
-        | ExprKind::Bytes(_) => {}
+        _ => e.children_mut().into_iter().for_each(|c| walk(c, scope)),
     }
 }
 

@@ -112,6 +112,36 @@ pub enum ExprKind {
 }
 
 impl Expr {
+    /// Direct children, in source order, to rewrite.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Uint(_)
+            | ExprKind::Double(_)
+            | ExprKind::String(_)
+            | ExprKind::Bytes(_)
+            | ExprKind::Ident { .. } => Vec::new(),
+            ExprKind::Select { operand, .. } | ExprKind::Unary { operand, .. } => vec![operand],
+            ExprKind::Index { operand, index, .. } => vec![operand, index],
+            ExprKind::Call { target, args, .. } => target
+                .iter_mut()
+                .map(|t| &mut **t)
+                .chain(args.iter_mut())
+                .collect(),
+            ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            ExprKind::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => vec![cond, then, otherwise],
+            ExprKind::List(items) => items.iter_mut().collect(),
+            ExprKind::Map(entries) => entries.iter_mut().flat_map(|(k, v)| [k, v]).collect(),
+            ExprKind::Struct { fields, .. } => fields.iter_mut().map(|(_, v)| v).collect(),
+        }
+    }
+
     /// Direct children, in source order.
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {

@@ -193,13 +193,32 @@ impl TraceReader {
     /// Reads the rest of an OpenTelemetry trace, from the block `b` that
     /// holds its start, and puts its records together.
     fn read_otel(&mut self, b: &mut Block) {
+        use rayon::prelude::*;
+        /// A line read on its own (any thread), put together in order.
+        enum Read {
+            Otel(otel::Line),
+            Other(Record),
+        }
         let mut all = otel::Assembly::default();
         loop {
-            for (n, lead, text) in b.trimmed() {
-                match json_value(text) {
-                    Ok(v) if otel::is_otel(&v) => all.otel(n, &v),
-                    Ok(v) => all.record(n, event_record(v, n)),
-                    Err(e) => all.record(n, not_json(n, lead, text, &e)),
+            // Lines are parsed in parallel; only putting them together
+            // (correlation needs them all) is sequential.
+            let lines: Vec<(usize, usize, &[u8])> = b.trimmed().collect();
+            let read: Vec<(usize, Read)> = lines
+                .par_iter()
+                .map(|&(n, lead, text)| {
+                    let r = match json_value(text) {
+                        Ok(v) if otel::is_otel(&v) => Read::Otel(otel::read(&v, n)),
+                        Ok(v) => Read::Other(event_record(v, n)),
+                        Err(e) => Read::Other(not_json(n, lead, text, &e)),
+                    };
+                    (n, r)
+                })
+                .collect();
+            for (n, r) in read {
+                match r {
+                    Read::Otel(l) => all.read(n, l),
+                    Read::Other(rec) => all.record(n, rec),
                 }
             }
             if let Some(f) = b.failed.take() {

@@ -58,6 +58,48 @@ fn sub<'a>(g: &BTreeMap<&'a str, &'a J>, name: &str) -> BTreeMap<usize, Map<Stri
     out
 }
 
+type Group<'a> = BTreeMap<&'a str, &'a J>;
+
+/// Each numbered message under `prefix`, rebuilt by `build` as the
+/// OpenAI-style object it flattens (`field` reads one of its keys);
+/// `None` when there are none.
+fn rebuilt(
+    attrs: &Map<String, J>,
+    prefix: &str,
+    role: &str,
+    field: impl Fn(&Group<'_>, &str) -> Option<J>,
+    build: impl Fn(&Group<'_>, &mut Map<String, J>),
+) -> Option<Vec<Message>> {
+    let gs = groups(attrs, prefix);
+    if gs.is_empty() {
+        return None;
+    }
+    let out = gs
+        .values()
+        .map(|g| {
+            let mut o = Map::new();
+            for key in ["role", "content", "tool_call_id", "name"] {
+                if let Some(v) = field(g, key) {
+                    o.insert(key.to_string(), v);
+                }
+            }
+            build(g, &mut o);
+            message(&o, Some(role))
+        })
+        .collect();
+    Some(out)
+}
+
+/// Tool calls `{id, function: {name, arguments}}` from a numbered list's
+/// entries, by the keys each convention names them with.
+fn calls(list: BTreeMap<usize, Map<String, J>>, id: &str, name: &str, args: &str) -> Option<J> {
+    let calls: Vec<J> = list
+        .into_values()
+        .map(|c| json!({"id": c.get(id), "function": {"name": c.get(name), "arguments": c.get(args)}}))
+        .collect();
+    (!calls.is_empty()).then_some(J::Array(calls))
+}
+
 /// OpenLLMetry's numbered prompts or completions under `prefix`
 /// (`gen_ai.prompt`, `gen_ai.completion`, `llm.prompts`,
 /// `llm.completions`); `None` when there are none.
@@ -66,39 +108,24 @@ pub(crate) fn openllmetry(
     prefix: &str,
     role: &str,
 ) -> Option<Vec<Message>> {
-    let gs = groups(attrs, prefix);
-    if gs.is_empty() {
-        return None;
-    }
-    let mut out = Vec::new();
-    for g in gs.values() {
-        let mut o = Map::new();
-        for key in ["role", "content", "tool_call_id", "name"] {
-            if let Some(v) = g.get(key) {
-                o.insert(key.to_string(), (*v).clone());
+    rebuilt(
+        attrs,
+        prefix,
+        role,
+        |g, k| g.get(k).map(|v| (*v).clone()),
+        |g, o| {
+            if let Some(c) = calls(sub(g, "tool_calls"), "id", "name", "arguments") {
+                o.insert("tool_calls".into(), c);
             }
-        }
-        let calls: Vec<J> = sub(g, "tool_calls")
-            .into_values()
-            .map(|c| {
-                json!({"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c.get("arguments")}})
-            })
-            .collect();
-        if !calls.is_empty() {
-            o.insert("tool_calls".into(), J::Array(calls));
-        }
-        if let (Some(name), args) = (
-            g.get("function_call.name"),
-            g.get("function_call.arguments"),
-        ) {
-            o.insert(
-                "function_call".into(),
-                json!({"name": name, "arguments": args}),
-            );
-        }
-        out.push(message(&o, Some(role)));
-    }
-    Some(out)
+            if let Some(name) = g.get("function_call.name") {
+                let args = g.get("function_call.arguments");
+                o.insert(
+                    "function_call".into(),
+                    json!({"name": name, "arguments": args}),
+                );
+            }
+        },
+    )
 }
 
 /// OpenInference's `llm.input_messages` / `llm.output_messages`.
@@ -107,52 +134,39 @@ pub(crate) fn openinference(
     prefix: &str,
     role: &str,
 ) -> Option<Vec<Message>> {
-    let gs = groups(attrs, prefix);
-    if gs.is_empty() {
-        return None;
-    }
-    let mut out = Vec::new();
-    for g in gs.values() {
-        let field = |k: &str| g.get(format!("message.{k}").as_str()).map(|v| (*v).clone());
-        let mut o = Map::new();
-        for key in ["role", "content", "tool_call_id", "name"] {
-            if let Some(v) = field(key) {
-                o.insert(key.to_string(), v);
-            }
-        }
-        // Multi-part content: `message.contents.K.message_content.{type,text}`.
-        let contents: Vec<J> = sub(g, "message.contents")
-            .into_values()
-            .filter_map(|c| {
-                let kind = c
-                    .get("message_content.type")
-                    .and_then(J::as_str)
-                    .unwrap_or("text");
-                let text = c.get("message_content.text")?;
-                (kind == "text").then(|| json!({"type": "text", "text": text}))
-            })
-            .collect();
-        if !contents.is_empty() && !o.contains_key("content") {
-            o.insert("content".into(), J::Array(contents));
-        }
-        let calls: Vec<J> = sub(g, "message.tool_calls")
-            .into_values()
-            .map(|c| {
-                json!({
-                    "id": c.get("tool_call.id"),
-                    "function": {
-                        "name": c.get("tool_call.function.name"),
-                        "arguments": c.get("tool_call.function.arguments"),
-                    }
+    rebuilt(
+        attrs,
+        prefix,
+        role,
+        |g, k| g.get(format!("message.{k}").as_str()).map(|v| (*v).clone()),
+        |g, o| {
+            // Multi-part content: `message.contents.K.message_content.{type,text}`.
+            let contents: Vec<J> = sub(g, "message.contents")
+                .into_values()
+                .filter_map(|c| {
+                    let kind = c
+                        .get("message_content.type")
+                        .and_then(J::as_str)
+                        .unwrap_or("text");
+                    let text = c.get("message_content.text")?;
+                    (kind == "text").then(|| json!({"type": "text", "text": text}))
                 })
-            })
-            .collect();
-        if !calls.is_empty() {
-            o.insert("tool_calls".into(), J::Array(calls));
-        }
-        out.push(message(&o, Some(role)));
-    }
-    Some(out)
+                .collect();
+            if !contents.is_empty() && !o.contains_key("content") {
+                o.insert("content".into(), J::Array(contents));
+            }
+            let list = sub(g, "message.tool_calls");
+            let found = calls(
+                list,
+                "tool_call.id",
+                "tool_call.function.name",
+                "tool_call.function.arguments",
+            );
+            if let Some(c) = found {
+                o.insert("tool_calls".into(), c);
+            }
+        },
+    )
 }
 
 #[cfg(test)]

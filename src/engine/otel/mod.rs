@@ -24,7 +24,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value as J;
 
-pub(crate) use records::is_otel;
+pub(crate) use records::{Line, is_otel, read};
 
 use self::build::{Exchange, Kind};
 use self::messages::{Call, Reply};
@@ -56,7 +56,11 @@ pub(crate) struct Assembly {
 impl Assembly {
     /// An OTLP/JSON line.
     pub(crate) fn otel(&mut self, line: usize, v: &J) {
-        let l = records::read(v, line);
+        self.read(line, read(v, line));
+    }
+
+    /// An OTLP/JSON line's records, read (on any thread) by [`read`].
+    pub(crate) fn read(&mut self, line: usize, l: Line) {
         if l.metrics {
             self.passed.push((line, skipped::METRICS));
         } else if l.spans.is_empty() && l.logs.is_empty() {
