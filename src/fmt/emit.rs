@@ -102,7 +102,18 @@ impl<'a> Emitter<'a> {
 
     fn finish_line(&mut self, trailing_at: usize) {
         if let Some(t) = self.trailing(trailing_at) {
-            self.out.push_str("  ");
+            // One space before an inline comment stays one (Kore's files
+            // write them so); any other gap becomes two.
+            let start = self
+                .comments
+                .get(self.next.wrapping_sub(1))
+                .map_or(0, |c| c.start);
+            let written = self
+                .text
+                .get(..start)
+                .map_or(2, |b| b.len() - b.trim_end_matches(' ').len());
+            let gap = if written == 1 { 1 } else { 2 };
+            self.out.push_str(&" ".repeat(gap));
             self.out.push_str(t);
         }
         self.out.push('\n');
@@ -159,6 +170,27 @@ impl<'a> Emitter<'a> {
             self.last = self.last.max(k.span.end);
             self.value(v, indent, k.span.end, key_col);
             self.last = self.last.max(v.span.end).max(k.span.end);
+        }
+        // Own-line comments right after the last entry, indented as the
+        // entries are, end this mapping (a note under a rule's fields):
+        // they stay with it rather than move out to the next key.
+        let (Some((k0, _)), Some((kl, vl))) = (entries.first(), entries.last()) else {
+            return;
+        };
+        let own_col = self.column(k0.span.start);
+        let mut end = vl.span.end.max(kl.span.end);
+        while let Some(c) = self.comments.get(self.next).copied() {
+            let gap = self.text.get(end..c.start).unwrap_or("x");
+            if c.start < end || !gap.trim().is_empty() || self.column(c.start) < own_col {
+                break;
+            }
+            self.blank_before(c.start);
+            self.out.push_str(&" ".repeat(indent));
+            self.out.push_str(self.comment_text(c));
+            self.out.push('\n');
+            self.last = c.end;
+            self.next += 1;
+            end = c.end;
         }
     }
 

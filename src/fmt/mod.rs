@@ -264,6 +264,16 @@ mod tests {
         assert_eq!(fmt(&two, FileKind::Agent).unwrap(), text);
     }
 
+    /// A note under a rule's last field stays under it; an inline
+    /// comment keeps its author's gap.
+    #[test]
+    fn comments_keep_their_place() {
+        let text = "AGENT: A\n\nGUARDRAILS:\n  r:\n    kind: both # Kore's one space\n    action: filter\n    # Compiles to two guardrails:\n    #   r_input, r_output\n  s:\n    kind: input  # two\n    action: warn\n";
+        assert_eq!(fmt(text, FileKind::Agent).unwrap(), text);
+        let policy = "GUARDRAILS:\n  r:\n    kind: input\n    action: warn\n    # last note\n\n# top-level note\nPOLICY:\n  name: p\n";
+        assert_eq!(fmt(policy, FileKind::Policy).unwrap(), policy);
+    }
+
     #[test]
     fn trailing_spaces_of_a_block_scalar_are_content() {
         let text = "POLICY:\n  name: p\n  description: >-\n    a\n    b  \n  status: active\n";

@@ -1,5 +1,6 @@
 //! GC109 / GC110 on resolved rules: a rule must have a `kind` and something
-//! to check, and a `category`/`threshold` needs a provider, either its own
+//! to check, and a `category` needs a provider (a `threshold` a provider or
+//! an `llm_check`), either its own
 //! or inherited from the wider rule it overrides; `streaming_interval`
 //! needs `streaming: true`, likewise; a `fix` needs a `fix_strategy`.
 
@@ -52,7 +53,10 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                 .with_help("add `fix_strategy:` with one of truncate, strip_html, redact_pii, normalize, custom (with `fix_expression`)"),
             );
         }
-        if (r.category.is_some() || r.threshold.is_some()) && r.provider.is_none() {
+        // A threshold also bounds an LLM judge's verdict (0..1, as Kore's
+        // tier-3 rules take it); a category is a provider's alone.
+        let stray_threshold = r.threshold.is_some() && r.llm_check.is_none();
+        if (r.category.is_some() || stray_threshold) && r.provider.is_none() {
             let span = r
                 .category
                 .as_ref()
@@ -64,7 +68,7 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                     Code::MissingField,
                     &r.file,
                     span,
-                    "`category` and `threshold` need a `provider`",
+                    "`category` and `threshold` need a `provider` (a `threshold` may bound an `llm_check` instead)",
                 )
                 .with_help("name the provider that scores this category"),
             );
