@@ -224,20 +224,30 @@ impl Assembly {
                 }
             }
         }
+        // The model spans by place in the file, kept as records make more
+        // spans model spans: the last one before a record is a lookup, not
+        // a pass over every span for each record without a `spanId`.
+        let mut models: BTreeSet<((usize, usize), usize)> = self
+            .spans
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| build::kind(s) == Kind::Model)
+            .map(|(i, s)| (s.at, i))
+            .collect();
         let mut orphans: HashMap<String, usize> = HashMap::new();
         for l in logs {
             let (line, seq) = l.at;
-            let Some(said) = l.said.clone() else {
+            let Some(said) = l.said else {
                 skips.push(((line, seq, 0), skipped::NO_GENAI_LOG));
                 continue;
             };
             let target = match &l.span_id {
                 Some(id) => by_id.get(id).copied(),
-                None => line_span.get(&line).copied().flatten().or_else(|| {
-                    self.spans
-                        .iter()
-                        .rposition(|s| s.at < l.at && build::kind(s) == Kind::Model)
-                }),
+                None => line_span
+                    .get(&line)
+                    .copied()
+                    .flatten()
+                    .or_else(|| models.range(..(l.at, 0)).next_back().map(|&(_, i)| i)),
             };
             let target = match target {
                 Some(i) => i,
@@ -278,6 +288,9 @@ impl Assembly {
                 }
                 s.said.push(said);
                 handed.push((line, s.at.0));
+                if build::kind(s) == Kind::Model {
+                    models.insert((s.at, target));
+                }
             }
         }
         // Spans made of records take their place by their first record.
