@@ -2,15 +2,16 @@
 //! from the paths given (the first one that has it, nearest first). Read
 //! today: `check_polarity`, what `check` means where a policy does not say
 //! (`pass`, the default, or `violation`, as Kore's current runtime reads
-//! it). The specification's other settings (`runtime`, `now`, lint
-//! levels, ignores, where files live) are refused with GC101 until they
-//! take effect, so none is read and silently ignored.
+//! it), and `runtime`, where policies that name none are deployed (their
+//! defaults, decision rules and compile target). The specification's other
+//! settings (`now`, lint levels, ignores, where files live) are refused
+//! with GC101 until they take effect, so none is read and silently ignored.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::enums::Polarity;
+use crate::ir::enums::{Named, Polarity, Runtime};
 use crate::lint::registry::Code;
 use crate::source::{SourceFile, Span};
 
@@ -19,15 +20,49 @@ pub const NAME: &str = "guardctl.toml";
 
 /// Keys of the specification guardctl does not read yet.
 const NOT_YET: &[&str] = &[
-    "runtime", "now", "lint", "rules", "ignore", "policies", "agents", "tests", "traces",
+    "now", "lint", "rules", "ignore", "policies", "agents", "tests", "traces",
 ];
 
 /// Keys read.
-const KEYS: &[&str] = &["check_polarity"];
+const KEYS: &[&str] = &["check_polarity", "runtime"];
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Config {
     pub check_polarity: Option<Polarity>,
+    pub runtime: Option<Runtime>,
+}
+
+/// A string key whose value is one of an enum's names.
+fn read_named<E: Named>(
+    file: &Arc<SourceFile>,
+    key: &str,
+    item: &toml_edit::Item,
+    help: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<E> {
+    let value_at = span(item.span());
+    let Some(v) = item.as_str() else {
+        diags.push(Diagnostic::new(
+            Code::WrongType,
+            file,
+            value_at,
+            format!("`{key}` must be a string: {}", E::NAMES.join(", ")),
+        ));
+        return None;
+    };
+    let found = E::parse(v);
+    if found.is_none() {
+        diags.push(
+            Diagnostic::new(
+                Code::UnknownEnumValue,
+                file,
+                value_at,
+                format!("`{key}` is `{v}`"),
+            )
+            .with_help(help),
+        );
+    }
+    found
 }
 
 /// The nearest `guardctl.toml` at or above the directories of `paths`.
@@ -103,27 +138,21 @@ pub fn parse(file: &Arc<SourceFile>) -> (Config, Vec<Diagnostic>) {
     for (key, item) in doc.as_table().iter() {
         let at = span(doc.as_table().key(key).and_then(toml_edit::Key::span));
         if key == "check_polarity" {
-            let value_at = span(item.span());
-            match item.as_str() {
-                Some(v) => match Polarity::from_name(v) {
-                    Some(p) => cfg.check_polarity = Some(p),
-                    None => diags.push(
-                        Diagnostic::new(
-                            Code::UnknownEnumValue,
-                            file,
-                            value_at,
-                            format!("`check_polarity` is `{v}`"),
-                        )
-                        .with_help("one of `pass` (check true = the content passes) or `violation` (check true = the rule fires)"),
-                    ),
-                },
-                None => diags.push(Diagnostic::new(
-                    Code::WrongType,
-                    file,
-                    value_at,
-                    "`check_polarity` must be a string: `pass` or `violation`",
-                )),
-            }
+            cfg.check_polarity = read_named(
+                file,
+                key,
+                item,
+                "one of `pass` (check true = the content passes) or `violation` (check true = the rule fires)",
+                &mut diags,
+            );
+        } else if key == "runtime" {
+            cfg.runtime = read_named(
+                file,
+                key,
+                item,
+                "one of guardctl, kore, kaireon, orq, kairro",
+                &mut diags,
+            );
         } else if NOT_YET.contains(&key) {
             diags.push(
                 Diagnostic::new(
@@ -132,7 +161,7 @@ pub fn parse(file: &Arc<SourceFile>) -> (Config, Vec<Diagnostic>) {
                     at,
                     format!("`{key}` in guardctl.toml is not read by this version"),
                 )
-                .with_help("guardctl.toml sets `check_polarity` today; remove the key so nothing is silently ignored"),
+                .with_help("guardctl.toml sets `check_polarity` and `runtime` today; remove the key so nothing is silently ignored"),
             );
         } else {
             let mut d = Diagnostic::new(
@@ -174,14 +203,24 @@ mod tests {
     }
 
     #[test]
+    fn runtime_is_read() {
+        let (c, d) = read("runtime = \"kairro\"\n");
+        assert_eq!(c.runtime, Some(Runtime::Kairro));
+        assert!(d.is_empty());
+        let (c, d) = read("runtime = \"korre\"\n");
+        assert_eq!(c.runtime, None);
+        assert!(d[0].starts_with("GC103"), "{d:?}");
+    }
+
+    #[test]
     fn everything_else_is_refused() {
         let (c, d) = read(
-            "check_polarity = \"fires\"\nruntime = \"kore\"\ncheck_polarty = 1\n[lint]\nGC110 = \"off\"\n",
+            "check_polarity = \"fires\"\nnow = \"2026-01-01\"\ncheck_polarty = 1\n[lint]\nGC110 = \"off\"\nruntime = \"korre\"\n",
         );
         assert_eq!(c.check_polarity, None);
         assert_eq!(d.len(), 4, "{d:?}");
         assert!(d[0].starts_with("GC103"));
-        assert!(d[1].contains("`runtime` in guardctl.toml is not read"));
+        assert!(d[1].contains("`now` in guardctl.toml is not read"));
         assert!(d[2].starts_with("GC101 unknown key `check_polarty`"));
         let (_, d) = read("check_polarity = \n");
         assert!(d[0].starts_with("GC004"), "{d:?}");

@@ -391,6 +391,7 @@ pub fn build_with(
     let (files, mut program, mut diagnostics, counted, skipped) =
         parse_sources(sources, diagnostics);
     program.check_polarity = config.check_polarity;
+    program.runtime = config.runtime;
     let file_count = counted + unreadable;
     diagnostics.extend(lint(&program, options));
     sort_diagnostics(&mut diagnostics);

@@ -28,6 +28,10 @@ pub const VARIABLES: &[&str] = &[
     "session_turn_count",
     "kind",
     "handoff",
+    "site",
+    "offer",
+    "customer",
+    "channel",
 ];
 
 /// Fields of the structured variables.

@@ -77,10 +77,12 @@ impl Ty {
 pub fn variable(name: &str) -> Option<Ty> {
     Some(match name {
         "input" | "output" | "text" | "chunk" | "tool_name" | "model" | "project" | "agent"
-        | "kind" => Ty::String,
+        | "kind" | "site" => Ty::String,
         "identity" => Ty::Identity,
         "headers" => Ty::Map(Box::new(Ty::String), Box::new(Ty::String)),
-        "metadata" => Ty::Map(Box::new(Ty::String), Box::new(Ty::Dyn)),
+        "metadata" | "offer" | "customer" | "channel" => {
+            Ty::Map(Box::new(Ty::String), Box::new(Ty::Dyn))
+        }
         "tokens" => Ty::Tokens,
         "cost_usd" => Ty::Double,
         "session_turn_count" => Ty::Int,
@@ -540,7 +542,12 @@ fn map_key(e: &Expr) -> Option<(String, String)> {
         _ => return None,
     };
     match &root.kind {
-        ExprKind::Ident { name, .. } if matches!(name.as_str(), "metadata" | "headers") => {
+        ExprKind::Ident { name, .. }
+            if matches!(
+                name.as_str(),
+                "metadata" | "headers" | "offer" | "customer" | "channel"
+            ) =>
+        {
             Some((name.clone(), key))
         }
         _ => None,

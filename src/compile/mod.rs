@@ -77,6 +77,11 @@ fn rule_json(program: &Program, r: &ERule) -> Value {
         "when_tree": opt(&r.when_tree),
         "provider": r.provider,
         "provider_id": r.provider_id,
+        "providers": r.providers.iter().map(|p| json!({"name": p.name, "id": p.id, "category": p.category, "evaluator_id": p.evaluator_id})).collect::<Vec<_>>(),
+        "display_name": r.display_name,
+        "description": r.description,
+        "min_severity": r.min_severity,
+        "runtime": r.runtime,
         "category": r.category,
         "threshold": r.threshold,
         "llm_check": r.llm_check,
@@ -98,7 +103,7 @@ fn rule_json(program: &Program, r: &ERule) -> Value {
     })
 }
 
-fn policy_json(p: &Policy) -> Value {
+fn policy_json(program: &Program, p: &Policy) -> Value {
     let st = p.streaming.clone().unwrap_or_default();
     json!({
         "name": p.name.value,
@@ -110,7 +115,7 @@ fn policy_json(p: &Policy) -> Value {
         "agent": opt(&p.agent),
         "status": p.effective_status(),
         "default": p.default.as_ref().is_some_and(|d| d.value),
-        "fail_mode": p.effective_fail_mode(),
+        "fail_mode": crate::effective::runtime::policy_fail_mode(program, p),
         "timeouts_ms": {"local": policy_timeout(Some(p), Tier::Local), "model": policy_timeout(Some(p), Tier::Model), "llm": policy_timeout(Some(p), Tier::Llm)},
         "streaming": {
             "enabled": st.enabled.as_ref().is_some_and(|e| e.value),
@@ -122,6 +127,13 @@ fn policy_json(p: &Policy) -> Value {
         "caching": p.caching.as_ref().map(|c| json!({"enabled": c.enabled.as_ref().is_some_and(|e| e.value), "ttl_ms": opt(&c.ttl)})),
         "budget": p.budget.as_ref().map(|b| json!({"monthly_limit_usd": opt(&b.monthly_limit_usd), "overspend_action": crate::effective::overspend_action(p)})),
         "combine": p.combine.as_ref().map_or(crate::ir::enums::Combine::MostRestrictive, |c| c.value),
+        "runtime": crate::effective::runtime::of(program, Some(p)),
+        "priority": crate::effective::runtime::policy_priority(p),
+        "team": opt(&p.team),
+        "identity": opt(&p.identity),
+        "approved_sites": p.approved_sites.iter().flatten().map(|a| json!({"pattern": a.pattern.value, "apply_policies": a.applies_policies()})).collect::<Vec<_>>(),
+        "unapproved_tools": p.unapproved_tools.iter().flatten().map(|u| json!({"pattern": u.pattern.value, "action": u.action.as_ref().map_or(crate::ir::enums::Action::Block, |a| a.value), "severity": opt(&u.severity)})).collect::<Vec<_>>(),
+        "constitution": p.constitution.iter().flatten().map(|c| json!({"principle": c.principle.value, "weight": c.weight.as_ref().map_or(1.0, |w| w.value)})).collect::<Vec<_>>(),
         "source": source(&p.file, p.name.span),
     })
 }
@@ -148,7 +160,11 @@ pub fn bundle(program: &Program) -> Value {
         .map(|r| rule_json(program, r))
         .collect();
     rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    let mut policies: Vec<Value> = program.policies.iter().map(policy_json).collect();
+    let mut policies: Vec<Value> = program
+        .policies
+        .iter()
+        .map(|p| policy_json(program, p))
+        .collect();
     policies.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     // Each agent's rule ids, gathered in one pass over the rules (not one
     // pass per agent: thousands of agents).
@@ -194,6 +210,7 @@ pub fn bundle(program: &Program) -> Value {
                 "circuit_breaker": opt(&p.circuit_breaker),
                 "retry": opt(&p.retry),
                 "cost_per_eval_usd": opt(&p.cost_per_eval_usd),
+                "evaluator_id": opt(&p.evaluator_id),
                 "source": source(&p.file, p.name.span),
             })
         })

@@ -83,7 +83,7 @@ pub fn rule_fields(r: &Rule) -> Vec<(&'static str, Option<Span>)> {
         ("check", r.check.as_ref().map(|c| c.span)),
         ("patterns", first(&r.patterns)),
         ("entities", first(&r.entities)),
-        ("provider", s(&r.provider)),
+        ("provider", first(&r.provider)),
         ("category", s(&r.category)),
         ("threshold", s(&r.threshold)),
         ("llm_check", s(&r.llm_check)),

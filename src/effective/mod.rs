@@ -12,10 +12,11 @@
 //! ```
 
 mod rule;
+pub mod runtime;
 
 pub use rule::{
-    DEFAULT_CHUNK_SIZE, DEFAULT_THRESHOLD, ERule, check_polarity, default_timeout, policy_timeout,
-    rule_ids, rules,
+    DEFAULT_CHUNK_SIZE, DEFAULT_PRIORITY, DEFAULT_THRESHOLD, EProvider, ERule, check_polarity,
+    default_timeout, policy_timeout, rule_ids, rules,
 };
 
 use std::collections::BTreeMap;

@@ -16,6 +16,8 @@ use crate::source::{SourceFile, Span};
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
 /// Streaming chunk size when the policy gives none.
 pub const DEFAULT_CHUNK_SIZE: usize = 256;
+/// Priority of a rule or policy that gives none (Kore's default).
+pub const DEFAULT_PRIORITY: i64 = 100;
 /// Re-asks when the rule gives no `max_reasks`.
 pub const DEFAULT_MAX_REASKS: i64 = 2;
 
@@ -72,9 +74,25 @@ pub struct ERule {
     /// The CEL of `when` (a condition tree's preview).
     pub when: Option<String>,
     pub when_tree: Option<Cond>,
+    /// The first provider named (the one a single-provider rule names).
     pub provider: Option<String>,
     /// The provider's object id, resolved narrowest first.
     pub provider_id: Option<String>,
+    /// Every provider the rule names, in order (Orq evaluators): the rule
+    /// triggers when any of them does.
+    pub providers: Vec<EProvider>,
+    /// `display_name` as given (see [`ERule::shown_name`]).
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    /// Entity findings below it do not trigger the rule.
+    pub min_severity: Option<Severity>,
+    /// Where the rule is deployed: its policy's `runtime`, else the
+    /// repository's, else `guardctl`.
+    pub runtime: Runtime,
+    /// The policy's `combine: strongest_severity`.
+    pub strongest_severity: bool,
+    /// The policy's `priority` (lower first), else 100.
+    pub policy_priority: i64,
     /// What one evaluation by the provider costs (`cost_per_eval_usd`),
     /// charged to the policy's evaluation budget.
     pub eval_cost: Option<Dec>,
@@ -111,6 +129,27 @@ pub struct ERule {
     pub file: Arc<SourceFile>,
     /// The rule's name key.
     pub span: Span,
+}
+
+/// One provider of a rule, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EProvider {
+    pub name: String,
+    /// Its object id, resolved narrowest first (`None`: unknown, a lint error).
+    pub id: Option<String>,
+    /// The rule's category, else this provider's `default_category`.
+    pub category: Option<String>,
+    /// The provider's `evaluator_id` (Orq).
+    pub evaluator_id: Option<String>,
+}
+
+impl ERule {
+    /// The name a UI shows: `display_name`, else the rule's key (a
+    /// default written nowhere, so renaming a rule is not also a change of
+    /// its display name).
+    pub fn shown_name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.rule)
+    }
 }
 
 /// A rule's runtime ids: `owner/name`, or two for `kind: both`.
@@ -176,7 +215,7 @@ pub fn rules(program: &Program) -> Vec<ERule> {
                 .and_then(policy_index)
         });
         let pol: Option<&Policy> = policy.and_then(|p| program.policies.get(p));
-        let provider = r.provider.as_ref().map(|p| p.value.clone());
+        let provider = r.first_provider().map(|p| p.value.clone());
         // Resolved narrowest first from the home of the rule that writes
         // the provider: this one, or (inherited) the rule it overrides.
         let wider = res.overrides.and_then(|j| program.rules.get(j));
@@ -184,9 +223,31 @@ pub fn rules(program: &Program) -> Vec<ERule> {
             Some(own) if own.provider.is_some() => own,
             _ => wider.unwrap_or(r),
         };
+        let writer_home = program.rule_home(writer);
         let prov = provider
             .as_ref()
-            .and_then(|p| program.provider(p, &program.rule_home(writer)));
+            .and_then(|p| program.provider(p, &writer_home));
+        let providers: Vec<EProvider> = r
+            .provider
+            .iter()
+            .flatten()
+            .map(|name| {
+                let found = program.provider(&name.value, &writer_home);
+                EProvider {
+                    name: name.value.clone(),
+                    id: found.map(super::object_id),
+                    category: r.category.as_ref().map(|c| c.value.clone()).or_else(|| {
+                        found
+                            .and_then(|p| p.default_category.as_ref())
+                            .map(|c| c.value.clone())
+                    }),
+                    evaluator_id: found
+                        .and_then(|p| p.evaluator_id.as_ref())
+                        .map(|e| e.value.clone()),
+                }
+            })
+            .collect();
+        let runtime = super::runtime::of(program, pol);
         let check_writer = match program.rules.get(i) {
             Some(own) if own.check.is_some() => own,
             _ => wider.unwrap_or(r),
@@ -210,8 +271,8 @@ pub fn rules(program: &Program) -> Vec<ERule> {
             layer: r.layer,
             kind: Kind::Input,
             tier,
-            action: r.effective_action(),
-            severity: r.effective_severity(),
+            action: super::runtime::action(runtime, r),
+            severity: super::runtime::severity(runtime, r),
             severity_actions: r
                 .severity_actions
                 .iter()
@@ -247,6 +308,15 @@ pub fn rules(program: &Program) -> Vec<ERule> {
             threshold,
             provider,
             provider_id: prov.map(super::object_id),
+            providers,
+            display_name: r.display_name.as_ref().map(|d| d.value.clone()),
+            description: r.description.as_ref().map(|d| d.value.clone()),
+            min_severity: r.min_severity.as_ref().map(|m| m.value),
+            runtime,
+            strongest_severity: pol
+                .and_then(|p| p.combine.as_ref())
+                .is_some_and(|c| c.value == Combine::StrongestSeverity),
+            policy_priority: pol.map_or(DEFAULT_PRIORITY, super::runtime::policy_priority),
             eval_cost: prov
                 .and_then(|p| p.cost_per_eval_usd.as_ref())
                 .map(|c| c.value),
@@ -297,7 +367,7 @@ pub fn rules(program: &Program) -> Vec<ERule> {
                 .collect(),
             has_domains: r.domains.is_some(),
             max_tokens: r.max_tokens.as_ref().map(|m| m.value),
-            fail_mode: pol.map_or(FailMode::Open, Policy::effective_fail_mode),
+            fail_mode: super::runtime::fail_mode(runtime, pol),
             early_termination: streaming
                 .and_then(|s| s.early_termination.as_ref())
                 .is_some_and(|e| e.value),

@@ -14,7 +14,7 @@ use super::budget::{Fallback, LocalDetector, local_detector};
 use super::detect::{Detectors, Finding, Match, ascii_lower, redact};
 use super::event::Event;
 use super::pattern_groups::Matched;
-use super::rules::{CRule, RuleSet};
+use super::rules::{CRule, RuleSet, SiteCheck};
 use crate::cel::eval::{Host, eval, regex_match};
 use crate::cel::value::{Key, Value};
 use crate::ir::enums::Polarity;
@@ -83,6 +83,10 @@ fn slot(name: &str) -> Option<usize> {
         "tool_parameters" => 13,
         "tool_result" => 14,
         "handoff" => 15,
+        "site" => 16,
+        "offer" => 17,
+        "customer" => 18,
+        "channel" => 19,
         _ => return None,
     })
 }
@@ -91,7 +95,7 @@ fn slot(name: &str) -> Option<usize> {
 /// read one or two, and building `input` copies the whole text).
 pub struct EventVars<'e> {
     event: &'e Event,
-    cells: [OnceCell<Value>; 16],
+    cells: [OnceCell<Value>; 20],
 }
 
 impl<'e> EventVars<'e> {
@@ -138,6 +142,9 @@ impl EventVars<'_> {
             ("tokens", "total") => Value::Int(e.tokens.total),
             ("headers", k) => Value::str(e.headers.get(k)?),
             ("metadata", k) => Value::from_json(e.metadata.get(k)?),
+            ("offer", k) => Value::from_json(e.offer.get(k)?),
+            ("customer", k) => Value::from_json(e.customer.get(k)?),
+            ("channel", k) => Value::from_json(e.channel.get(k)?),
             ("tool_parameters", k) => Value::from_json(e.tool.as_ref()?.parameters.get(k)?),
             ("tool_result", k) => Value::from_json(e.tool.as_ref()?.result.get(k)?),
             ("handoff", k) => Value::from_json(e.handoff.as_ref()?.get(k)?),
@@ -170,6 +177,10 @@ fn map(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
     ))
 }
 
+fn json_map(m: &serde_json::Map<String, serde_json::Value>) -> Value {
+    map(m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))))
+}
+
 fn build_var(e: &Event, name: &str) -> Value {
     let tool = e.tool.as_ref();
     match name {
@@ -186,10 +197,11 @@ fn build_var(e: &Event, name: &str) -> Value {
             ("roles".to_string(), roles(e)),
         ]),
         "headers" => map(e.headers.iter().map(|(k, v)| (k.clone(), Value::str(v)))),
-        "metadata" => map(e
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))),
+        "metadata" => json_map(&e.metadata),
+        "offer" => json_map(&e.offer),
+        "customer" => json_map(&e.customer),
+        "channel" => json_map(&e.channel),
+        "site" => opt_str(&e.site),
         "tokens" => map([
             ("input".to_string(), Value::Int(e.tokens.input)),
             ("output".to_string(), Value::Int(e.tokens.output)),
@@ -626,6 +638,8 @@ pub fn evaluate(
     let mut pattern_sets: BTreeMap<&'static str, Matched> = BTreeMap::new();
     // The rule after which every rule is skipped (`first_match`).
     let mut terminated: Option<usize> = None;
+    // The approved-site rule that lets this event bypass every rule.
+    let mut bypassed: Option<usize> = None;
     // The earliest early-terminating trigger so far: (moment, rule).
     let mut stop: Option<(i64, usize)> = None;
     for (ri, rule) in set
@@ -644,6 +658,25 @@ pub fn evaluate(
             fixed: None,
         };
         if overridden.binary_search(&rule.source).is_ok() {
+            continue;
+        }
+        if let Some(site) = &rule.site {
+            if let Some(by) = terminated.or(bypassed) {
+                outcomes.push(skip(Why::Terminated(by)));
+                continue;
+            }
+            let Some(out) = check_site(site, rule, ri, e) else {
+                continue;
+            };
+            match site {
+                SiteCheck::Unapproved(..) => terminated = Some(ri),
+                SiteCheck::Bypass(..) => bypassed = Some(ri),
+            }
+            outcomes.push(out);
+            continue;
+        }
+        if let Some(by) = bypassed {
+            outcomes.push(skip(Why::Bypassed(by)));
             continue;
         }
         let Some(scan) = scans.get(rule.kind) else {
@@ -893,8 +926,37 @@ fn rewrite_limits(rule: &CRule, out: &mut Outcome, text: &str, host: &RuleHost<'
     }
 }
 
+/// A site rule's outcome on the event (`None`: the site does not match).
+fn check_site(site: &SiteCheck, rule: &CRule, ri: usize, e: &Event) -> Option<Outcome> {
+    let host = e.site.as_deref()?;
+    let (glob, check, action) = match site {
+        SiteCheck::Unapproved(g, p) => (
+            g,
+            Check::UnapprovedSite(host.to_string(), p.clone()),
+            Some(rule.action),
+        ),
+        SiteCheck::Bypass(g, p) => (g, Check::ApprovedSite(host.to_string(), p.clone()), None),
+    };
+    glob.matches(host).then(|| Outcome {
+        rule: ri,
+        status: if action.is_some() {
+            Status::Triggered
+        } else {
+            Status::Passed
+        },
+        why: Why::Checks(vec![check]),
+        action,
+        hits: Vec::new(),
+        chunk: None,
+        score: None,
+        fixed: None,
+    })
+}
+
 /// The most restrictive action wins (ties: earlier rule); a `first_match`
-/// policy's first firing rule decides alone.
+/// policy's first firing rule decides alone; among the firing rules of
+/// `combine: strongest_severity` policies, the most severe decides alone
+/// (ties: the more restrictive action), as Kairro decides.
 fn decide(set: &RuleSet, outcomes: &[Outcome]) -> Action {
     let fired: Vec<(&Outcome, Action)> = outcomes
         .iter()
@@ -905,6 +967,16 @@ fn decide(set: &RuleSet, outcomes: &[Outcome]) -> Action {
         .find(|(o, _)| set.rules.get(o.rule).is_some_and(|r| r.first_match))
     {
         return *a;
+    }
+    let strongest = fired
+        .iter()
+        .filter_map(|(o, a)| {
+            let r = set.rules.get(o.rule).filter(|r| r.strongest_severity)?;
+            Some(((r.severity.rank(), a.rank()), *a))
+        })
+        .max_by_key(|(k, _)| *k);
+    if let Some((_, a)) = strongest {
+        return a;
     }
     fired
         .iter()
@@ -985,7 +1057,13 @@ fn check_rule(
         unevaluated.push(Check::PatternUnbuildable(p.as_str().into()));
     }
     if !rule.entities.is_empty() {
-        let found = host.scan.entities(d, Some(&rule.entities));
+        let mut found = host.scan.entities(d, Some(&rule.entities));
+        if let Some(min) = rule.min_severity {
+            found.retain(|m| match &m.finding {
+                Finding::Entity(ent) => ent.severity().rank() >= min.rank(),
+                _ => true,
+            });
+        }
         if !found.is_empty() {
             let from = hits.len();
             hits.extend(found.iter().map(|m| hit(m, field)));
@@ -1018,22 +1096,44 @@ fn check_rule(
             }
         }
     } else if let Some(p) = &rule.provider {
-        let cat = rule.category.as_deref().unwrap_or("");
-        match e.scores.get(p, cat) {
-            Some(s) => {
-                score = Some(s);
-                if s >= threshold {
-                    reasons.push(Check::Score(s, threshold));
-                    if let Some((_, a)) = rule
-                        .severity_actions
-                        .iter()
-                        .find(|(sev, _)| *sev == band(s))
-                    {
-                        action = *a;
+        // Every provider is asked (Orq's evaluators): the rule triggers
+        // when any score reaches the threshold; it is unevaluated only when
+        // none does and some score is missing.
+        let first = (p.as_str(), rule.category.as_deref().unwrap_or(""));
+        let all = std::iter::once(first).chain(
+            rule.more_providers
+                .iter()
+                .map(|(p, c)| (p.as_str(), c.as_str())),
+        );
+        let mut missing = None;
+        for (i, (p, cat)) in all.enumerate() {
+            match e.scores.get(p, cat) {
+                Some(s) => {
+                    score = Some(score.map_or(s, |x: f64| x.max(s)));
+                    if s >= threshold {
+                        reasons.push(if i == 0 {
+                            Check::Score(s, threshold)
+                        } else {
+                            Check::OtherScore(i, s, threshold)
+                        });
+                        if let Some((_, a)) = rule
+                            .severity_actions
+                            .iter()
+                            .find(|(sev, _)| *sev == band(s))
+                        {
+                            if a.rank() > action.rank() || i == 0 {
+                                action = *a;
+                            }
+                        }
                     }
                 }
+                None => {
+                    missing.get_or_insert(i);
+                }
             }
-            None => unevaluated.push(Check::NoScore),
+        }
+        if let (Some(i), true) = (missing, reasons.is_empty()) {
+            unevaluated.push(Check::NoScore(i));
         }
     } else if rule.llm_check {
         match e.scores.get("llm", &rule.name) {

@@ -34,6 +34,10 @@ pub const FIELDS: &[&str] = &[
     "request_id",
     "trace_id",
     "source",
+    "site",
+    "offer",
+    "customer",
+    "channel",
 ];
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -93,6 +97,13 @@ pub struct Event {
     /// names the event.
     pub request_id: Option<String>,
     pub trace_id: Option<String>,
+    /// The host of the AI tool in use (Kairro's Shadow-AI checks).
+    pub site: Option<String>,
+    /// KaireonAI's decision objects: the candidate offer, the customer and
+    /// the channel of one candidate event (`request_id` groups them).
+    pub offer: serde_json::Map<String, J>,
+    pub customer: serde_json::Map<String, J>,
+    pub channel: serde_json::Map<String, J>,
     /// Top-level keys of the line that are no event field (spec §7): passed
     /// over, and counted in the report so a misspelt field is seen.
     pub unknown_fields: Vec<String>,
@@ -246,16 +257,21 @@ impl Event {
                 ));
             }
         }
-        match o.get("metadata") {
-            None | Some(J::Null) => {}
-            Some(J::Object(m)) => e.metadata = m.clone(),
-            Some(other) => {
-                return Err(format!(
-                    "`metadata` must be an object, not {}",
-                    kind_of(other)
-                ));
+        for (key, slot) in [
+            ("metadata", &mut e.metadata),
+            ("offer", &mut e.offer),
+            ("customer", &mut e.customer),
+            ("channel", &mut e.channel),
+        ] {
+            match o.get(key) {
+                None | Some(J::Null) => {}
+                Some(J::Object(m)) => *slot = m.clone(),
+                Some(other) => {
+                    return Err(format!("`{key}` must be an object, not {}", kind_of(other)));
+                }
             }
         }
+        e.site = opt_string(o.get("site"), "site")?;
         match o.get("tokens") {
             None | Some(J::Null) => {}
             Some(J::Object(t)) => {

@@ -36,6 +36,7 @@ pub fn to_json(e: &Event, source: Option<&str>) -> J {
         ("agent", text(&e.agent)),
         ("request_id", text(&e.request_id)),
         ("trace_id", text(&e.trace_id)),
+        ("site", text(&e.site)),
         ("handoff", e.handoff.clone()),
     ] {
         if let Some(v) = v {
@@ -66,8 +67,15 @@ pub fn to_json(e: &Event, source: Option<&str>) -> J {
             ),
         );
     }
-    if !e.metadata.is_empty() {
-        put("metadata", J::Object(e.metadata.clone()));
+    for (k, m) in [
+        ("metadata", &e.metadata),
+        ("offer", &e.offer),
+        ("customer", &e.customer),
+        ("channel", &e.channel),
+    ] {
+        if !m.is_empty() {
+            put(k, J::Object(m.clone()));
+        }
     }
     if e.tokens.given {
         put(
@@ -115,7 +123,7 @@ mod tests {
 
     #[test]
     fn a_written_event_reads_back_as_itself() {
-        let line = r#"{"id":"e1","timestamp":"2026-11-02T10:00:00Z","kind":"input","input":"hi","model":"m","identity":{"id":"u","roles":["a"]},"headers":{"x-env":"prod"},"metadata":{"k":1},"tokens":{"input":1,"output":2,"total":3},"cost_usd":0.0004,"tool":{"name":"t","parameters":{"a":1},"result":null},"scores":{"p":{"c":0.5}},"chunks":["a"],"session_turn_count":2,"request_id":"r","trace_id":"t"}"#;
+        let line = r#"{"id":"e1","timestamp":"2026-11-02T10:00:00Z","kind":"input","input":"hi","model":"m","identity":{"id":"u","roles":["a"]},"headers":{"x-env":"prod"},"metadata":{"k":1},"tokens":{"input":1,"output":2,"total":3},"cost_usd":0.0004,"tool":{"name":"t","parameters":{"a":1},"result":null},"scores":{"p":{"c":0.5}},"chunks":["a"],"session_turn_count":2,"request_id":"r","trace_id":"t","site":"chat.example","offer":{"id":"o1","score":0.5},"customer":{"tier":"gold"},"channel":{"type":"email"}}"#;
         let e = Event::from_json(serde_json::from_str(line).unwrap(), 1).unwrap();
         let written = to_json(&e, Some("f.jsonl"));
         let back = Event::from_json(written.clone(), 1).unwrap();

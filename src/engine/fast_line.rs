@@ -239,6 +239,25 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             }
             17
         }
+        "site" => (e.site = r.opt_string()?, 21).1,
+        "offer" | "customer" | "channel" => {
+            if !r.null() {
+                let m = match key {
+                    "offer" => &mut e.offer,
+                    "customer" => &mut e.customer,
+                    _ => &mut e.channel,
+                };
+                r.object(|r, k| {
+                    let value = r.value(NESTING)?;
+                    m.insert(k.to_string(), value).is_none().then_some(())
+                })?;
+            }
+            match key {
+                "offer" => 22,
+                "customer" => 23,
+                _ => 24,
+            }
+        }
         "request_id" => (e.request_id = r.opt_string()?, 18).1,
         "trace_id" => (e.trace_id = r.opt_string()?, 19).1,
         // Where `traces convert` read the event: not read back.

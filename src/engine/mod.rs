@@ -24,6 +24,7 @@ pub mod pattern_groups;
 pub mod rewrite;
 pub mod rules;
 pub mod scores;
+mod sites;
 pub mod small_map;
 mod specials;
 pub mod trace;

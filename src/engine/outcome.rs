@@ -84,6 +84,9 @@ pub enum Why {
     Exempt(String),
     /// Skipped after the rule at this index terminated early.
     Terminated(usize),
+    /// The event's site is approved without policies: the site rule at
+    /// this index let it bypass every rule.
+    Bypassed(usize),
     /// Its only checks call a model, and its policy's evaluation budget
     /// is spent (`overspend_action: disable_model_checks`).
     BudgetSpent,
@@ -120,7 +123,11 @@ pub enum Check {
     Found(std::ops::Range<usize>),
     /// The provider score and the threshold it reached.
     Score(f64, f64),
-    NoScore,
+    /// Another provider's (the rule's `more_providers[i - 1]`) score and
+    /// the threshold it reached.
+    OtherScore(usize, f64, f64),
+    /// No score recorded for the provider at this index (0: the first).
+    NoScore(usize),
     /// The LLM verdict and the threshold it reached.
     Llm(f64, f64),
     NoLlm,
@@ -137,6 +144,10 @@ pub enum Check {
     ToolNotAllowed(String),
     /// The tool and the index of the `deny_tools` glob that refused it.
     ToolDenied(String, usize),
+    /// The event's site (first) matched an unapproved-tool pattern (second).
+    UnapprovedSite(String, String),
+    /// The event's site (first) matched an approved site without policies.
+    ApprovedSite(String, String),
     /// A URL host and whether it is denied (or else not allowed).
     Domain(String, bool),
     /// Tokens used and the rule's `max_tokens`.
@@ -187,6 +198,11 @@ impl Outcome {
             Why::Terminated(by) => write!(
                 out,
                 "skipped: early termination after `{}`",
+                set.rules.get(*by).map_or("?", |r| r.id.as_str())
+            ),
+            Why::Bypassed(by) => write!(
+                out,
+                "skipped: the event's site is approved without policies (`{}`)",
                 set.rules.get(*by).map_or("?", |r| r.id.as_str())
             ),
             Why::BudgetSpent => write!(
@@ -258,7 +274,15 @@ impl Outcome {
                 write!(out, "found {}", names.join(", "))
             }
             Check::Score(s, t) => write!(out, "{provider}.{category} score {s} >= {t}"),
-            Check::NoScore => write!(out, "no recorded score for {provider}.{category}"),
+            Check::OtherScore(i, s, t) => {
+                let (p, c) = other_provider(rule, *i);
+                write!(out, "{p}.{c} score {s} >= {t}")
+            }
+            Check::NoScore(0) => write!(out, "no recorded score for {provider}.{category}"),
+            Check::NoScore(i) => {
+                let (p, c) = other_provider(rule, *i);
+                write!(out, "no recorded score for {p}.{c}")
+            }
             Check::Llm(s, t) => write!(out, "LLM judge verdict {s} >= {t}"),
             Check::NoLlm => write!(out, "no recorded LLM verdict scores.llm.{}", rule.name),
             Check::NoTokens => write!(out, "no token counts recorded for max_tokens"),
@@ -287,6 +311,23 @@ impl Outcome {
                 if *denied { "denied" } else { "not allowed" }
             ),
             Check::Tokens(n, max) => write!(out, "{n} tokens > max_tokens {max}"),
+            Check::UnapprovedSite(site, p) => {
+                write!(out, "site `{site}` is an unapproved AI tool (`{p}`)")
+            }
+            Check::ApprovedSite(site, p) => {
+                write!(
+                    out,
+                    "site `{site}` is approved without policies (`{p}`): bypassed"
+                )
+            }
         };
     }
+}
+
+/// The provider at index `i` (1 and up) of a several-provider rule, and
+/// its category.
+fn other_provider(rule: &CRule, i: usize) -> (&str, &str) {
+    rule.more_providers
+        .get(i.wrapping_sub(1))
+        .map_or(("?", "?"), |(p, c)| (p.as_str(), c.as_str()))
 }

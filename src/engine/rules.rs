@@ -45,7 +45,12 @@ pub struct CRule {
     /// is unevaluated rather than passing without them.
     pub unbuildable: Vec<String>,
     pub entities: Vec<Entity>,
+    /// Entity findings less severe do not trigger (`min_severity`).
+    pub min_severity: Option<Severity>,
     pub provider: Option<String>,
+    /// Every provider after the first, with its category: the rule
+    /// triggers when any provider's score reaches the threshold.
+    pub more_providers: Vec<(String, String)>,
     /// What one provider evaluation costs the policy's evaluation budget.
     pub eval_cost: Option<Dec>,
     pub category: Option<String>,
@@ -69,12 +74,30 @@ pub struct CRule {
     /// The policy's `early_termination` (streaming) or `combine: first_match`.
     pub early_termination: bool,
     pub first_match: bool,
+    /// The policy's `combine: strongest_severity`.
+    pub strongest_severity: bool,
+    /// The policy's `priority`: policies of lower priority run first.
+    pub policy_priority: i64,
     /// Index in `Program::policies` of the owning (or overridden) policy.
     pub policy: Option<usize>,
     /// The events its owner covers.
     pub applies: Home,
     /// `file:line:column` of the rule's name.
     pub location: String,
+    /// A policy's Shadow-AI site entry, checked on the event's `site`
+    /// before every content rule (see [`SiteCheck`]).
+    pub site: Option<SiteCheck>,
+}
+
+/// Kairro's extension config, as rules on the event's `site`.
+#[derive(Debug, Clone)]
+pub enum SiteCheck {
+    /// `unapproved_tools`: a matching site gets the rule's action at once,
+    /// and no other rule runs (short-circuit).
+    Unapproved(Glob, String),
+    /// `approved_sites` with `apply_policies: false`: a matching site
+    /// bypasses every rule.
+    Bypass(Glob, String),
 }
 
 impl Home {
@@ -85,6 +108,8 @@ impl Home {
             Home::Off(_) => false,
             Home::Agent(a) => e.agent.as_deref() == Some(a.as_str()),
             Home::Project(p) => e.project.as_deref() == Some(p.as_str()),
+            Home::Team(t) => e.identity.team.as_deref() == Some(t.as_str()),
+            Home::Identity(i) => e.identity.id.as_deref() == Some(i.as_str()),
         }
     }
 }
@@ -116,26 +141,36 @@ impl Overriders {
 pub struct ByHome {
     tenant: Vec<usize>,
     projects: std::collections::HashMap<String, Vec<usize>>,
+    teams: std::collections::HashMap<String, Vec<usize>>,
     agents: std::collections::HashMap<String, Vec<usize>>,
+    identities: std::collections::HashMap<String, Vec<usize>>,
 }
 
 impl ByHome {
     /// The rules that may apply to `e`, in evaluation order: the tenant's,
-    /// its project's and its agent's lists merged (each is sorted), with
-    /// no allocation per event.
+    /// its project's, team's, agent's and identity's lists merged (each is
+    /// sorted), with no allocation per event.
     pub fn applicable(&self, e: &super::event::Event) -> Applicable<'_> {
-        let project = e.project.as_deref().and_then(|k| self.projects.get(k));
-        let agent = e.agent.as_deref().and_then(|k| self.agents.get(k));
         Applicable([
             &self.tenant,
-            project.map_or(&[][..], Vec::as_slice),
-            agent.map_or(&[][..], Vec::as_slice),
+            of(&self.projects, e.project.as_deref()),
+            of(&self.teams, e.identity.team.as_deref()),
+            of(&self.agents, e.agent.as_deref()),
+            of(&self.identities, e.identity.id.as_deref()),
         ])
     }
 }
 
+/// The list under `key` (empty for none).
+fn of<'a>(
+    map: &'a std::collections::HashMap<String, Vec<usize>>,
+    key: Option<&str>,
+) -> &'a [usize] {
+    key.and_then(|k| map.get(k)).map_or(&[][..], Vec::as_slice)
+}
+
 /// Sorted index lists merged in order (see [`ByHome::applicable`]).
-pub struct Applicable<'a>([&'a [usize]; 3]);
+pub struct Applicable<'a>([&'a [usize]; 5]);
 
 impl Iterator for Applicable<'_> {
     type Item = usize;
@@ -230,6 +265,13 @@ impl RuleSet {
                 status: r.status,
                 message: r.message,
                 entities: r.entities,
+                min_severity: r.min_severity,
+                more_providers: r
+                    .providers
+                    .iter()
+                    .skip(1)
+                    .map(|p| (p.name.clone(), p.category.clone().unwrap_or_default()))
+                    .collect(),
                 provider: r.provider,
                 eval_cost: r.eval_cost,
                 category: r.category,
@@ -245,12 +287,28 @@ impl RuleSet {
                 filter_min_length: r.filter_min_length,
                 early_termination: r.early_termination,
                 first_match: r.first_match,
+                strongest_severity: r.strongest_severity,
+                policy_priority: r.policy_priority,
                 policy: r.policy,
                 applies: r.applies,
+                site: None,
             });
         }
-        // Evaluation order: priority, then id (deterministic).
-        rules.sort_by(|a, b| (a.priority, &a.id).cmp(&(b.priority, &b.id)));
+        rules.extend(super::sites::site_rules(program));
+        // Evaluation order: the policy's priority, the rule's, then id
+        // (deterministic).
+        // Site checks come first: they decide before any content is read.
+        rules.sort_by(|a, b| {
+            let key = |r: &CRule| {
+                let site = match &r.site {
+                    Some(SiteCheck::Unapproved(..)) => 0,
+                    Some(SiteCheck::Bypass(..)) => 1,
+                    None => 2,
+                };
+                (site, r.policy_priority, r.priority)
+            };
+            (key(a), &a.id).cmp(&(key(b), &b.id))
+        });
         let patterns = if all_patterns.is_empty() {
             None
         } else {
@@ -272,6 +330,8 @@ impl RuleSet {
                 Home::Tenant => by_home.tenant.push(i),
                 Home::Project(p) => by_home.projects.entry(p.clone()).or_default().push(i),
                 Home::Agent(a) => by_home.agents.entry(a.clone()).or_default().push(i),
+                Home::Team(t) => by_home.teams.entry(t.clone()).or_default().push(i),
+                Home::Identity(x) => by_home.identities.entry(x.clone()).or_default().push(i),
                 Home::Off(_) => {}
             }
         }
@@ -291,9 +351,15 @@ mod tests {
     /// The merged lists come out in one ascending order, each index once.
     #[test]
     fn applicable_rules_merge_in_order() {
-        let merged: Vec<usize> =
-            Applicable([&[0, 3, 4, 9][..], &[1, 5][..], &[2, 6, 7, 8][..]]).collect();
-        assert_eq!(merged, (0..10).collect::<Vec<_>>());
-        assert_eq!(Applicable([&[][..], &[][..], &[][..]]).count(), 0);
+        let merged: Vec<usize> = Applicable([
+            &[0, 3, 4, 9][..],
+            &[1, 5][..],
+            &[][..],
+            &[2, 6, 7, 8][..],
+            &[10][..],
+        ])
+        .collect();
+        assert_eq!(merged, (0..11).collect::<Vec<_>>());
+        assert_eq!(Applicable([&[][..]; 5]).count(), 0);
     }
 }

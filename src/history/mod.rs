@@ -96,6 +96,7 @@ impl Parses {
             .collect();
         let (_, mut program, diagnostics, _, _) = workspace::assemble(parsed, Vec::new());
         program.check_polarity = config.check_polarity;
+        program.runtime = config.runtime;
         if diagnostics.iter().any(|d| d.code.is_syntax()) {
             return Ok(Err(Unparsable { diagnostics }));
         }
@@ -140,7 +141,7 @@ pub fn history(
             let side = parses
                 .side(repo, &label, &entries, &config)?
                 .unwrap_or_default();
-            (Some((entries, config.check_polarity)), side)
+            (Some((entries, config)), side)
         }
         None => (None, Side::default()),
     };
@@ -165,7 +166,7 @@ pub fn history(
             unparsable: Vec::new(),
         };
         // No policy file (nor the polarity) changed: nothing to parse.
-        let state = (entries, config.check_polarity);
+        let state = (entries, config.clone());
         if prev_entries.as_ref() == Some(&state) {
             out.push(record);
             continue;

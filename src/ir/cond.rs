@@ -72,6 +72,10 @@ const ROOTS: &[&str] = &[
     "cost_usd",
     "kind",
     "tool_name",
+    "site",
+    "offer",
+    "customer",
+    "channel",
 ];
 
 /// Reads a condition tree node.
@@ -287,7 +291,12 @@ fn field_type_words(leaf: &Cond) -> &'static str {
         "cost_usd" => "a number",
         "identity.roles" => "a list of strings",
         n if n.starts_with("tokens.") => "a whole number",
-        n if n.starts_with("metadata.") => "any value",
+        n if ["metadata.", "offer.", "customer.", "channel."]
+            .iter()
+            .any(|p| n.starts_with(p)) =>
+        {
+            "any value"
+        }
         _ => "a string",
     }
 }
@@ -314,7 +323,10 @@ fn check_field(cx: &mut Cx<'_>, field: &Spanned<String>) {
         "tokens" => Some(TOKEN_FIELDS),
         _ => None,
     };
-    let needs_sub = matches!(root, "identity" | "tokens" | "headers" | "metadata");
+    let needs_sub = matches!(
+        root,
+        "identity" | "tokens" | "headers" | "metadata" | "offer" | "customer" | "channel"
+    );
     if needs_sub && (rest.is_empty() || rest.iter().any(|s| s.is_empty())) {
         bad(
             cx,

@@ -109,7 +109,10 @@ name_enum!(
     /// Where a policy applies. Tenant is the widest layer, agent the narrowest.
     Scope { Tenant = "tenant", Org = "org", Project = "project", Team = "team", Agent = "agent", Identity = "identity" }
 );
-name_enum!(PolicyStatus { Draft = "draft", Active = "active", Archived = "archived" });
+name_enum!(
+    /// A policy's status; `disabled` is Kairro's (kept, never applied).
+    PolicyStatus { Draft = "draft", Active = "active", Archived = "archived", Disabled = "disabled" }
+);
 name_enum!(FailMode { Open = "open", Closed = "closed" });
 name_enum!(OverspendAction { Downgrade = "downgrade", DisableModelChecks = "disable_model_checks", AlertOnly = "alert_only" });
 name_enum!(
@@ -117,7 +120,16 @@ name_enum!(
     /// pass, or it describes a violation.
     Polarity { Pass = "pass", Violation = "violation" }
 );
-name_enum!(Combine { MostRestrictive = "most_restrictive", FirstMatch = "first_match" });
+name_enum!(
+    /// How one event's triggered rules decide: the most restrictive action,
+    /// the first by priority, or the most severe rule's action (Kairro).
+    Combine { MostRestrictive = "most_restrictive", FirstMatch = "first_match", StrongestSeverity = "strongest_severity" }
+);
+name_enum!(
+    /// Where a policy is deployed (spec §8): picks the runtime's defaults
+    /// and decision rules, and the default compile target.
+    Runtime { Guardctl = "guardctl", Kore = "kore", Kaireon = "kaireon", Orq = "orq", Kairro = "kairro" }
+);
 name_enum!(Adapter {
     OpenaiCompatible = "openai_compatible", OpenaiModeration = "openai_moderation", CustomHttp = "custom_http",
     CustomWebhook = "custom_webhook", CustomLlm = "custom_llm", HuggingfaceInference = "huggingface_inference",
@@ -147,11 +159,31 @@ name_enum!(
     }
 );
 
+impl Entity {
+    /// Each entity's documented severity (spec §5), read by
+    /// `min_severity`, Kairro's DLP summary and its severity fallback:
+    /// credentials and card or social-security numbers are critical,
+    /// account numbers and tokens high, contact and birth data medium,
+    /// addresses on the network low.
+    pub fn severity(self) -> Severity {
+        match self {
+            Entity::CreditCard | Entity::UsSsn | Entity::ApiKey | Entity::PrivateKey => {
+                Severity::Critical
+            }
+            Entity::IbanCode | Entity::UsBankNumber | Entity::Crypto | Entity::Jwt => {
+                Severity::High
+            }
+            Entity::EmailAddress | Entity::PhoneNumber | Entity::DateOfBirth => Severity::Medium,
+            Entity::IpAddress | Entity::Url => Severity::Low,
+        }
+    }
+}
+
 named!(
     Kind => "kind", Action => "action", Severity => "severity", RuleStatus => "status",
     FixStrategy => "fix strategy", StreamInterval => "streaming interval", PolicyType => "policy type",
     Scope => "scope", PolicyStatus => "status", FailMode => "fail mode", OverspendAction => "overspend action",
     Combine => "combine mode", Adapter => "adapter", Hosting => "hosting", Backoff => "backoff", Window => "window",
     CapAction => "action", OnTimeout => "on_timeout", ExceptionStatus => "status", Operator => "operator",
-    Entity => "entity", Polarity => "check polarity",
+    Entity => "entity", Polarity => "check polarity", Runtime => "runtime",
 );

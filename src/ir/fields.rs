@@ -83,10 +83,10 @@ pub const RULE: &[FieldDoc] = &[
     ),
     f!(
         "provider",
-        Text("provider name"),
+        Text("provider name or list of names"),
         "—",
         "Provider",
-        "A model-tier check: the provider's recorded score for `category` must stay below `threshold`."
+        "A model-tier check: the provider's recorded score for `category` must stay below `threshold`. Several providers (Orq's evaluators) are each asked, and the rule triggers when any of them does."
     ),
     f!(
         "category",
@@ -110,6 +110,27 @@ pub const RULE: &[FieldDoc] = &[
         "An instruction for an LLM judge; replayed from `scores.llm.<rule>` in traces."
     ),
     f!(
+        "display_name",
+        Text("string"),
+        "the rule's key",
+        "Rule Name",
+        "The rule's name in a UI (KaireonAI's `name`, Orq's rule name)."
+    ),
+    f!(
+        "description",
+        Text("string"),
+        "—",
+        "Description",
+        "Free text, compiled to the runtimes that show one."
+    ),
+    f!(
+        "min_severity",
+        Text("`low`, `medium`, `high`, `critical`"),
+        "—",
+        "Minimum Severity",
+        "Entity findings less severe than this do not trigger the rule (each entity's severity is listed in the reference's detector table)."
+    ),
+    f!(
         "when",
         Text("CEL string or condition tree"),
         "always",
@@ -119,14 +140,14 @@ pub const RULE: &[FieldDoc] = &[
     f!(
         "action",
         OneOf(Action::NAMES),
-        "`block` for `severity: hard`, else `warn`",
+        "the runtime's fallback for the severity: `block` for `hard`; on Kairro also for high/critical, `warn` for medium, `allow` below; else `warn`",
         "Action",
         "What happens when the rule triggers; for one event the most restrictive action wins."
     ),
     f!(
         "severity",
         OneOf(Severity::NAMES),
-        "`medium`",
+        "`hard` on KaireonAI, else `medium`",
         "Severity",
         "`hard` means block and `soft` means warn when no `action` is given."
     ),
@@ -292,7 +313,7 @@ pub const POLICY: &[FieldDoc] = &[
         OneOf(PolicyStatus::NAMES),
         "`active`",
         "Status",
-        "At most one active policy per project; only active policies apply."
+        "At most one active policy per project; only active policies apply (`disabled` is Kairro's: kept, never applied)."
     ),
     f!(
         "default",
@@ -304,7 +325,7 @@ pub const POLICY: &[FieldDoc] = &[
     f!(
         "fail_mode",
         OneOf(FailMode::NAMES),
-        "`open`",
+        "`closed` on Kairro, else `open`",
         "Fail Mode",
         "What an unevaluated check does: `open` passes, `closed` blocks."
     ),
@@ -341,7 +362,7 @@ pub const POLICY: &[FieldDoc] = &[
         OneOf(Combine::NAMES),
         "`most_restrictive`",
         "Combine",
-        "How the actions of several triggered rules combine."
+        "How the actions of several triggered rules combine: the most restrictive action, the first triggered rule by priority, or the action of the most severe triggered rule (Kairro)."
     ),
     f!(
         "check_polarity",
@@ -349,6 +370,55 @@ pub const POLICY: &[FieldDoc] = &[
         "`guardctl.toml`'s, else `pass`",
         "Check Polarity",
         "What the `check` of this policy's rules means: `pass` (the rule triggers when the check is false) or `violation` (it triggers when the check is true)."
+    ),
+    f!(
+        "runtime",
+        OneOf(Runtime::NAMES),
+        "`guardctl.toml`'s, else `guardctl`",
+        "Runtime",
+        "Where the policy is deployed: its runtime's defaults and decision rules apply in lint, simulate, test and explain, and it is the default compile target."
+    ),
+    f!(
+        "priority",
+        Text("integer ≥ 0"),
+        "100",
+        "Priority",
+        "Lower is evaluated first, across policies (before each rule's own priority)."
+    ),
+    f!(
+        "team",
+        Text("team name"),
+        "—",
+        "Team",
+        "With `scope: team`: the policy applies only to events whose `identity.team` is this."
+    ),
+    f!(
+        "identity",
+        Text("identity id"),
+        "—",
+        "Identity",
+        "With `scope: identity`: the policy applies only to events whose `identity.id` is this."
+    ),
+    f!(
+        "approved_sites",
+        Text("list of `{pattern, apply_policies}`"),
+        "—",
+        "Approved Sites",
+        "AI sites users may use (globs on the event's `site`); `apply_policies: false` (default true) lets their events bypass every rule."
+    ),
+    f!(
+        "unapproved_tools",
+        Text("list of `{pattern, action, severity}`"),
+        "—",
+        "Unapproved Tools",
+        "Sites or tools (globs on the event's `site`) that get `action` at once, before and instead of every other rule; `severity` defaults to `high`, `action` to the runtime's fallback for it."
+    ),
+    f!(
+        "constitution",
+        Text("list of `{principle, weight}`"),
+        "—",
+        "Constitution",
+        "Principles for Kore's LLM-tier checks: compiled to Kore, not simulated."
     ),
 ];
 
@@ -429,6 +499,13 @@ pub const PROVIDER: &[FieldDoc] = &[
         "—",
         "Cost per Evaluation",
         "Exact decimal USD."
+    ),
+    f!(
+        "evaluator_id",
+        Text("string"),
+        "—",
+        "Evaluator",
+        "The Orq evaluator this provider stands for (`compile --target orq`)."
     ),
 ];
 

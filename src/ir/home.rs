@@ -11,11 +11,14 @@ use super::model::Policy;
 /// A namespace and the events it covers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Home {
-    /// Every event: a tenant or org policy, a `team`/`identity` scope whose
-    /// key is not read yet (refused with GC101), or a file without a policy.
+    /// Every event: a tenant or org policy, or a file without a policy.
     Tenant,
     Project(String),
+    /// Events of one team (`identity.team`), from a `scope: team` policy.
+    Team(String),
     Agent(String),
+    /// Events of one identity (`identity.id`), from a `scope: identity` policy.
+    Identity(String),
     /// No event: an inactive policy, or a project or agent policy that names
     /// none. Its names are its own (the policy's name).
     Off(String),
@@ -37,7 +40,11 @@ impl Home {
                 named(&p.project).map_or(Home::Off(p.name.value.clone()), Home::Project)
             }
             Scope::Agent => named(&p.agent).map_or(Home::Off(p.name.value.clone()), Home::Agent),
-            Scope::Tenant | Scope::Org | Scope::Team | Scope::Identity => Home::Tenant,
+            Scope::Team => named(&p.team).map_or(Home::Off(p.name.value.clone()), Home::Team),
+            Scope::Identity => {
+                named(&p.identity).map_or(Home::Off(p.name.value.clone()), Home::Identity)
+            }
+            Scope::Tenant | Scope::Org => Home::Tenant,
         }
     }
 
@@ -46,6 +53,8 @@ impl Home {
         match self {
             Home::Project(p) => Some(("project", p)),
             Home::Agent(a) => Some(("agent", a)),
+            Home::Team(t) => Some(("team", t)),
+            Home::Identity(i) => Some(("identity", i)),
             Home::Tenant | Home::Off(_) => None,
         }
     }
@@ -62,6 +71,8 @@ impl Home {
             Home::Tenant => "the tenant".into(),
             Home::Project(p) => format!("project `{p}`"),
             Home::Agent(a) => format!("agent `{a}`"),
+            Home::Team(t) => format!("team `{t}`"),
+            Home::Identity(i) => format!("identity `{i}`"),
             Home::Off(p) => format!("inactive policy `{p}`"),
         }
     }

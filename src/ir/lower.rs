@@ -43,6 +43,13 @@ pub(crate) const POLICY_KEYS: &[&str] = &[
     "budget",
     "combine",
     "check_polarity",
+    "runtime",
+    "priority",
+    "team",
+    "identity",
+    "approved_sites",
+    "unapproved_tools",
+    "constitution",
 ];
 
 /// The name of a file without directories and extensions.
@@ -63,25 +70,10 @@ fn lower_policy_file(cx: &mut Cx<'_>, f: &SyntaxFile, program: &mut Program) {
     let policy = match (policy, rules_section) {
         (Some(p), _) => Some(p),
         // Rules without POLICY belong to a tenant-wide policy named after the file.
-        (None, Some(sec)) if f.section("POLICY").is_none() => Some(Policy {
-            file: cx.file.clone(),
-            name: Spanned::new(file_stem(&f.source.name), sec.name_span),
-            explicit: false,
-            description: None,
-            policy_type: None,
-            scope: Spanned::new(Scope::Tenant, sec.name_span),
-            project: None,
-            agent: None,
-            status: None,
-            default: None,
-            fail_mode: None,
-            timeouts: None,
-            streaming: None,
-            caching: None,
-            budget: None,
-            combine: None,
-            check_polarity: None,
-        }),
+        (None, Some(sec)) if f.section("POLICY").is_none() => Some(Policy::implicit(
+            cx.file.clone(),
+            Spanned::new(file_stem(&f.source.name), sec.name_span),
+        )),
         (None, _) => None,
     };
     if let (Some(p), Some(sec)) = (&policy, rules_section) {
@@ -157,6 +149,8 @@ fn lower_policy(
     let policy_type = o.get("type").and_then(|n| cx.named(n, "type"));
     let project = o.get("project").and_then(|n| cx.string(n, "project"));
     let agent = o.get("agent").and_then(|n| cx.string(n, "agent"));
+    let team = o.get("team").and_then(|n| cx.string(n, "team"));
+    let identity = o.get("identity").and_then(|n| cx.string(n, "identity"));
     let scope = match o.get("scope") {
         Some(n) => cx
             .named(n, "scope")
@@ -178,7 +172,36 @@ fn lower_policy(
             "`scope: agent` needs `agent: NAME`",
             None,
         ),
+        Scope::Team if team.is_none() => cx.report(
+            Code::InvalidScope,
+            scope.span,
+            "`scope: team` needs `team: NAME`",
+            None,
+        ),
+        Scope::Identity if identity.is_none() => cx.report(
+            Code::InvalidScope,
+            scope.span,
+            "`scope: identity` needs `identity: ID`",
+            None,
+        ),
         _ => {}
+    }
+    // A team or identity written under another scope would be read as if
+    // it narrowed the policy, and it does not.
+    for (key, given, wanted) in [
+        ("team", &team, Scope::Team),
+        ("identity", &identity, Scope::Identity),
+    ] {
+        if let Some(v) = given {
+            if scope.value != wanted {
+                cx.report(
+                    Code::InvalidScope,
+                    v.span,
+                    format!("`{key}:` is read only with `scope: {wanted}`"),
+                    Some(format!("write `scope: {wanted}` or remove `{key}:`")),
+                );
+            }
+        }
     }
     let status = o.get("status").and_then(|n| cx.named(n, "status"));
     let default = o.get("default").and_then(|n| cx.boolean(n, "default"));
@@ -255,6 +278,17 @@ fn lower_policy(
     let check_polarity = o
         .get("check_polarity")
         .and_then(|n| cx.named(n, "check_polarity"));
+    let runtime = o.get("runtime").and_then(|n| cx.named(n, "runtime"));
+    let priority = o.get("priority").and_then(|n| cx.int(n, "priority", 0));
+    let approved_sites = o
+        .get("approved_sites")
+        .and_then(|n| super::lower_sites::approved_sites(cx, n));
+    let unapproved_tools = o
+        .get("unapproved_tools")
+        .and_then(|n| super::lower_sites::unapproved_tools(cx, n));
+    let constitution = o
+        .get("constitution")
+        .and_then(|n| super::lower_sites::constitution(cx, n));
     o.finish(cx, POLICY_KEYS, "POLICY");
     Some(Policy {
         file: cx.file.clone(),
@@ -274,6 +308,13 @@ fn lower_policy(
         budget,
         combine,
         check_polarity,
+        runtime,
+        priority,
+        team,
+        identity,
+        approved_sites,
+        unapproved_tools,
+        constitution,
     })
 }
 

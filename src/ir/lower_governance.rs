@@ -138,6 +138,7 @@ pub(crate) const PROVIDER_KEYS: &[&str] = &[
     "circuit_breaker",
     "retry",
     "cost_per_eval_usd",
+    "evaluator_id",
 ];
 
 pub fn lower_providers(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Provider>) {
@@ -163,6 +164,7 @@ pub fn lower_providers(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Provider>) {
             circuit_breaker: None,
             retry: None,
             cost_per_eval_usd: None,
+            evaluator_id: None,
         };
         match o.get("adapter") {
             Some(n) => p.adapter = cx.named::<Adapter>(n, "adapter"),
@@ -239,6 +241,9 @@ pub fn lower_providers(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Provider>) {
         }
         if let Some(n) = o.get("cost_per_eval_usd") {
             p.cost_per_eval_usd = cx.money(n, "cost_per_eval_usd");
+        }
+        if let Some(n) = o.get("evaluator_id") {
+            p.evaluator_id = cx.string(n, "evaluator_id");
         }
         // Credential keys were reported by the scan; don't call them unknown too.
         for k in CREDENTIAL_KEYS {

@@ -23,6 +23,9 @@ pub const RULE_KEYS: &[&str] = &[
     "category",
     "threshold",
     "llm_check",
+    "display_name",
+    "description",
+    "min_severity",
     "when",
     "action",
     "severity",
@@ -122,6 +125,9 @@ fn lower_rule(
         category: None,
         threshold: None,
         llm_check: None,
+        display_name: None,
+        description: None,
+        min_severity: None,
         when: None,
         action: None,
         severity: None,
@@ -202,7 +208,36 @@ fn lower_rule(
         });
     }
     if let Some(n) = o.get("provider") {
-        r.provider = cx.string(n, "provider");
+        r.provider = cx.strings(n, "provider", true);
+        if r.provider.as_ref().is_some_and(Vec::is_empty) {
+            cx.report(
+                Code::NothingToCheck,
+                n.span,
+                "empty `provider` list",
+                Some("name a provider or remove the key".into()),
+            );
+            r.provider = None;
+        }
+    }
+    if let Some(n) = o.get("display_name") {
+        r.display_name = cx.string(n, "display_name");
+    }
+    if let Some(n) = o.get("description") {
+        r.description = cx.string(n, "description");
+    }
+    if let Some(n) = o.get("min_severity") {
+        r.min_severity = cx.named::<Severity>(n, "min_severity");
+        if let Some(m) = &r.min_severity {
+            if matches!(m.value, Severity::Safe | Severity::Hard | Severity::Soft) {
+                cx.report(
+                    Code::UnknownEnumValue,
+                    m.span,
+                    format!("`{}` is not a finding severity", m.value),
+                    Some("min_severity is one of low, medium, high, critical".into()),
+                );
+                r.min_severity = None;
+            }
+        }
     }
     if let Some(n) = o.get("category") {
         r.category = cx.string(n, "category");

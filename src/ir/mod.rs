@@ -11,6 +11,7 @@ pub mod layers;
 pub mod lower;
 pub mod lower_governance;
 pub mod lower_rule;
+pub mod lower_sites;
 pub mod model;
 pub mod patterns;
 pub mod project_index;

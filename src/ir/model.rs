@@ -82,10 +82,17 @@ pub struct Rule {
     pub matches: Option<When>,
     pub patterns: Option<Vec<Spanned<String>>>,
     pub entities: Option<Vec<Spanned<Entity>>>,
-    pub provider: Option<Spanned<String>>,
+    /// `provider`: one name, or several (Orq evaluators: the rule
+    /// triggers when any of them does).
+    pub provider: Option<Vec<Spanned<String>>>,
     pub category: Option<Spanned<String>>,
     pub threshold: Option<Spanned<f64>>,
     pub llm_check: Option<Spanned<String>>,
+    /// `display_name`: the rule's name in a UI (KaireonAI `name`).
+    pub display_name: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    /// `min_severity`: a detector finding below it does not trigger.
+    pub min_severity: Option<Spanned<Severity>>,
     pub when: Option<When>,
     pub action: Option<Spanned<Action>>,
     pub severity: Option<Spanned<Severity>>,
@@ -123,6 +130,11 @@ impl Rule {
         }
     }
 
+    /// The first provider named (the one a single-provider rule names).
+    pub fn first_provider(&self) -> Option<&Spanned<String>> {
+        self.provider.as_ref().and_then(|v| v.first())
+    }
+
     /// Whether any check is written (valid or not).
     pub fn has_check(&self) -> bool {
         CHECK_KEYS.iter().any(|k| self.given.contains(k))
@@ -138,27 +150,14 @@ impl Rule {
             || self.max_tokens.is_some()
     }
 
-    /// The action: as given, else implied by `hard`/`soft`, else `warn`.
-    pub fn effective_action(&self) -> Action {
-        if let Some(a) = &self.action {
-            return a.value;
-        }
-        match self.severity.as_ref().map(|s| s.value) {
-            Some(Severity::Hard) => Action::Block,
-            _ => Action::Warn,
-        }
-    }
-
-    pub fn effective_severity(&self) -> Severity {
-        self.severity.as_ref().map_or(Severity::Medium, |s| s.value)
-    }
-
     pub fn effective_status(&self) -> RuleStatus {
         self.status.as_ref().map_or(RuleStatus::Active, |s| s.value)
     }
 
     pub fn effective_priority(&self) -> i64 {
-        self.priority.as_ref().map_or(100, |p| p.value)
+        self.priority
+            .as_ref()
+            .map_or(crate::effective::DEFAULT_PRIORITY, |p| p.value)
     }
 
     pub fn effective_sample_rate(&self) -> f64 {
@@ -226,16 +225,85 @@ pub struct Policy {
     pub budget: Option<PolicyBudget>,
     pub combine: Option<Spanned<Combine>>,
     pub check_polarity: Option<Spanned<Polarity>>,
+    pub runtime: Option<Spanned<Runtime>>,
+    /// Order among policies of one scope, lower first (Kairro).
+    pub priority: Option<Spanned<i64>>,
+    /// `team: NAME` of a `scope: team` policy.
+    pub team: Option<Spanned<String>>,
+    /// `identity: ID` of a `scope: identity` policy.
+    pub identity: Option<Spanned<String>>,
+    pub approved_sites: Option<Vec<ApprovedSite>>,
+    pub unapproved_tools: Option<Vec<UnapprovedTool>>,
+    pub constitution: Option<Vec<Principle>>,
+}
+
+/// An AI site users may use (Kairro Shadow AI); `apply_policies: false`
+/// lets its events bypass every rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApprovedSite {
+    pub pattern: Spanned<String>,
+    pub apply_policies: Option<Spanned<bool>>,
+}
+
+impl ApprovedSite {
+    /// `apply_policies` defaults to true: an approved site is still guarded.
+    pub fn applies_policies(&self) -> bool {
+        self.apply_policies.as_ref().is_none_or(|a| a.value)
+    }
+}
+
+/// A site or tool that gets an action at once, before any rule runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnapprovedTool {
+    pub pattern: Spanned<String>,
+    pub action: Option<Spanned<Action>>,
+    pub severity: Option<Spanned<Severity>>,
+}
+
+/// A constitution principle for Kore's LLM-tier checks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Principle {
+    pub principle: Spanned<String>,
+    pub weight: Option<Spanned<f64>>,
 }
 
 impl Policy {
+    /// The policy a file with rules but no `POLICY:` stands for: tenant
+    /// wide, every setting defaulted.
+    pub fn implicit(file: Arc<SourceFile>, name: Spanned<String>) -> Policy {
+        let span = name.span;
+        Policy {
+            file,
+            name,
+            explicit: false,
+            description: None,
+            policy_type: None,
+            scope: Spanned::new(Scope::Tenant, span),
+            project: None,
+            agent: None,
+            status: None,
+            default: None,
+            fail_mode: None,
+            timeouts: None,
+            streaming: None,
+            caching: None,
+            budget: None,
+            combine: None,
+            check_polarity: None,
+            runtime: None,
+            priority: None,
+            team: None,
+            identity: None,
+            approved_sites: None,
+            unapproved_tools: None,
+            constitution: None,
+        }
+    }
+
     pub fn effective_status(&self) -> PolicyStatus {
         self.status
             .as_ref()
             .map_or(PolicyStatus::Active, |s| s.value)
-    }
-    pub fn effective_fail_mode(&self) -> FailMode {
-        self.fail_mode.as_ref().map_or(FailMode::Open, |s| s.value)
     }
     /// The policy's own timeout for a tier, if it gives one
     /// (`effective::policy_timeout` applies the defaults).
@@ -288,6 +356,8 @@ pub struct Provider {
     pub circuit_breaker: Option<CircuitBreaker>,
     pub retry: Option<Retry>,
     pub cost_per_eval_usd: Option<Spanned<Dec>>,
+    /// `evaluator_id`: the Orq evaluator this provider stands for.
+    pub evaluator_id: Option<Spanned<String>>,
 }
 
 /// A scope over `org`, `team`, `project`, `identity`, `agent`, `model`
@@ -398,6 +468,9 @@ pub struct Program {
     /// The repository's `check_polarity` (`guardctl.toml`), for checks
     /// of policies that declare none and of agent files.
     pub check_polarity: Option<Polarity>,
+    /// The repository's `runtime` (`guardctl.toml`), for policies that
+    /// name none and for agent files.
+    pub runtime: Option<Runtime>,
     /// Name → first index, rebuilt by [`Program::reindex`].
     policy_index: std::collections::HashMap<String, usize>,
     /// (home, name) → first index, for narrowest-first lookups.

@@ -46,6 +46,7 @@ static PROVIDERS: LazyLock<Vec<Provider>> = LazyLock::new(|| {
             circuit_breaker: None,
             retry: None,
             cost_per_eval_usd: None,
+            evaluator_id: None,
         })
         .collect()
 });

@@ -56,21 +56,21 @@ fn provider_help(name: &str, p: &Program, home: &Home) -> String {
 
 pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
     for r in &p.rules {
-        let Some(prov) = &r.provider else { continue };
         let home = p.rule_home(r);
-        match p.provider(&prov.value, &home) {
-            None => out.push(
-                Diagnostic::new(
-                    Code::UnknownProvider,
-                    &r.file,
-                    prov.span,
-                    format!("unknown provider `{}`", prov.value),
-                )
-                .with_help(provider_help(&prov.value, p, &home)),
-            ),
-            Some(provider) => {
-                let category = r.category.as_ref().or(provider.default_category.as_ref());
-                match (category, &provider.supported_categories) {
+        for prov in r.provider.iter().flatten() {
+            match p.provider(&prov.value, &home) {
+                None => out.push(
+                    Diagnostic::new(
+                        Code::UnknownProvider,
+                        &r.file,
+                        prov.span,
+                        format!("unknown provider `{}`", prov.value),
+                    )
+                    .with_help(provider_help(&prov.value, p, &home)),
+                ),
+                Some(provider) => {
+                    let category = r.category.as_ref().or(provider.default_category.as_ref());
+                    match (category, &provider.supported_categories) {
                     (None, _) => out.push(
                         Diagnostic::new(Code::MissingField, &r.file, prov.span, format!("rule `{}` names no `category` and provider `{}` has no `default_category`", r.name.value, prov.value))
                             .with_help("add `category:` to the rule"),
@@ -86,6 +86,7 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
                         );
                     }
                     _ => {}
+                }
                 }
             }
         }

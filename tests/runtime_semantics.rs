@@ -1,0 +1,69 @@
+//! Each runtime's own decision rules (spec §3, §8), replayed by
+//! `simulate` on the fixture repositories under `tests/fixtures/runtimes/`:
+//! one line per event with its decision and every rule that fired, with
+//! its action, severity and reason.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{guardctl, stderr, stdout};
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/runtimes");
+
+/// A snapshot in the repository's `snapshots/`.
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
+/// `simulate DIR --traces DIR/trace.jsonl`, one line per event.
+fn decisions(runtime: &str) -> String {
+    let dir = format!("{ROOT}/{runtime}");
+    let lint = guardctl(&["--format", "plain", "lint", &dir]);
+    assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
+    let trace = format!("{dir}/trace.jsonl");
+    let o = guardctl(&[
+        "simulate",
+        &dir,
+        "--traces",
+        &trace,
+        "--events",
+        "/dev/stdout",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut out = String::new();
+    for line in stdout(&o).lines().filter(|l| l.starts_with('{')) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        out.push_str(&format!(
+            "{} -> {}\n",
+            v["id"].as_str().unwrap(),
+            v["decision"].as_str().unwrap()
+        ));
+        for f in v["fired"].as_array().unwrap() {
+            out.push_str(&format!(
+                "    {} {} ({}): {}\n",
+                f["rule"].as_str().unwrap(),
+                f["action"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["reason"].as_str().unwrap()
+            ));
+        }
+    }
+    out
+}
+
+/// Kairro: strongest severity wins (`strongest`: a critical rule that
+/// logs beats a medium one that warns), the severity fallback (no action:
+/// critical blocks, medium warns), fail-closed by default (`no-score`),
+/// `min_severity` (`ip-only`: an IP address is low), unapproved tools
+/// short-circuit (`paste-site`, `free-ai` by fallback), approved sites
+/// without policies bypass (`bypass`), a team policy applies to its team
+/// only, a disabled policy never applies.
+#[test]
+fn kairro_decides_as_kairro() {
+    snapshot!("runtime__kairro", decisions("kairro"));
+}
