@@ -261,12 +261,17 @@ impl PathsArgs {
 pub struct CompileArgs {
     #[command(flatten)]
     pub inputs: PathsArgs,
-    /// Write the bundle here instead of standard output
+    /// Write the output here instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Print the bundle's JSON Schema and exit
+    /// Print the output's JSON Schema (the bundle's, or the target's) and exit
     #[arg(long)]
     pub schema: bool,
+    /// The runtime to compile for: kore, kaireon, orq, kairro, or guardctl
+    /// (the neutral bundle). Default: the runtime every policy is deployed
+    /// to (`runtime:`, `guardctl.toml`), else the neutral bundle
+    #[arg(long, value_name = "RUNTIME", value_parser = ["guardctl", "kore", "kaireon", "orq", "kairro"])]
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,50 @@ impl Glob {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+    /// The glob as an anchored RE2 regex over the whole string (for the
+    /// CEL `matches` a target writes): `*` is `.*`, `?` one character, a
+    /// class stays a class (`[!a]` is `[^a]`), everything else is literal.
+    /// A glob that does not parse matches only itself, as here.
+    pub fn to_regex(&self) -> String {
+        if self.pattern.is_none() {
+            return format!("^{}$", regex_syntax::escape(&self.text));
+        }
+        let mut out = String::from("^(?s:");
+        let mut chars = self.text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '*' => out.push_str(".*"),
+                '?' => out.push('.'),
+                '[' => {
+                    out.push('[');
+                    if chars.peek() == Some(&'!') {
+                        chars.next();
+                        out.push('^');
+                    }
+                    // A `]` first in the class is literal, as in the glob.
+                    let mut first = true;
+                    for x in chars.by_ref() {
+                        if x == ']' && !first {
+                            break;
+                        }
+                        first = false;
+                        match x {
+                            '\\' | '[' | ']' | '^' => {
+                                out.push('\\');
+                                out.push(x);
+                            }
+                            _ => out.push(x),
+                        }
+                    }
+                    out.push(']');
+                }
+                c => out.push_str(&regex_syntax::escape(c.encode_utf8(&mut [0; 4]))),
+            }
+        }
+        out.push_str(")$");
+        out
+    }
+
     /// The one string this glob matches, if it has no wildcard or class.
     pub fn literal(&self) -> Option<&str> {
         (!self.text.contains(['*', '?', '['])).then_some(self.text.as_str())
@@ -57,6 +101,7 @@ pub fn glob_match(p: &str, s: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -78,6 +123,18 @@ mod tests {
         assert!(Glob::new("[!w]*").matches("refund") && !Glob::new("[!w]*").matches("wire"));
         assert!(Glob::new("a[*]").matches("a*") && !Glob::new("a[*]").matches("ab"));
         assert!(Glob::new(".env*").matches(".env.prod"));
+        for (g, yes, no) in [
+            ("wire_*", "wire_transfer", "refund"),
+            ("a?c", "abc", "ac"),
+            ("gpt-[34]*", "gpt-3.5", "gpt-5"),
+            ("[!w]*", "refund", "wire"),
+            ("a[*]", "a*", "ab"),
+            ("*.ngrok.io", "x.ngrok.io", "ngrok.io"),
+            ("a.b", "a.b", "axb"),
+        ] {
+            let re = regex::Regex::new(&Glob::new(g).to_regex()).unwrap();
+            assert!(re.is_match(yes) && !re.is_match(no), "{g}: {re}");
+        }
     }
 
     #[test]

@@ -59,4 +59,5 @@ pub mod simulate;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod targets;
 pub mod workspace;

@@ -16,7 +16,7 @@ mod common;
 fn lint_examples_is_clean() {
     let o = guardctl(&["lint", "examples", "--now", "2026-11-21"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).contains("4 files checked: 0 errors, 0 warnings"));
+    assert!(stdout(&o).contains("12 files checked: 0 errors, 0 warnings"));
 }
 
 #[test]
@@ -47,7 +47,15 @@ fn usage_and_io_problems_exit_2() {
     assert_eq!(guardctl(&["rule", "GC000"]).status.code(), Some(2));
     let trace = "examples/traces/payments.jsonl";
     for n in ["0", "257", "100000"] {
-        let args = ["simulate", "examples", "--traces", trace, "--threads", n];
+        let args = [
+            "simulate",
+            "examples/policies",
+            "examples/agents",
+            "--traces",
+            trace,
+            "--threads",
+            n,
+        ];
         let o = guardctl(&args);
         assert_eq!(o.status.code(), Some(2), "--threads {n}");
         assert!(stderr(&o).contains("1..=256"), "{}", stderr(&o));
@@ -107,7 +115,12 @@ fn json_diagnostics_have_the_documented_shape() {
 #[test]
 fn compile_is_deterministic_and_refuses_errors() {
     let a = guardctl(&["compile", "examples"]);
-    let b = guardctl(&["compile", "examples/agents", "examples/policies"]);
+    let b = guardctl(&[
+        "compile",
+        "examples/runtimes",
+        "examples/agents",
+        "examples/policies",
+    ]);
     assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
     assert_eq!(a.stdout, b.stdout, "bundle bytes depend on argument order");
     let bundle: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();

@@ -25,11 +25,25 @@ fn snapshot(name: &str, text: &str) {
 
 #[test]
 fn simulate_summary() {
-    let o = guardctl(&["simulate", "examples", "--traces", TRACE]);
+    let o = guardctl(&[
+        "simulate",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--traces",
+        TRACE,
+    ]);
     assert_eq!(o.status.code(), Some(0));
     snapshot("simulate__human", &stdout(&o));
     let o = guardctl(&[
-        "--format", "json", "simulate", "examples", "--traces", TRACE,
+        "--format",
+        "json",
+        "simulate",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--traces",
+        TRACE,
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["events"], 1500);
@@ -43,7 +57,9 @@ fn output_is_identical_on_one_and_two_threads() {
     let (e1, e2) = (dir.path().join("1.jsonl"), dir.path().join("2.jsonl"));
     let a = guardctl(&[
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         TRACE,
         "--threads",
@@ -53,7 +69,9 @@ fn output_is_identical_on_one_and_two_threads() {
     ]);
     let b = guardctl(&[
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         TRACE,
         "--threads",
@@ -120,13 +138,22 @@ fn gzip_and_stdin_read_the_same_events() {
     enc.write_all(&raw).unwrap();
     enc.finish().unwrap();
     let plain = guardctl(&[
-        "--format", "json", "simulate", "examples", "--traces", TRACE,
+        "--format",
+        "json",
+        "simulate",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--traces",
+        TRACE,
     ]);
     let zipped = guardctl(&[
         "--format",
         "json",
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         gz.to_str().unwrap(),
     ]);
@@ -135,7 +162,16 @@ fn gzip_and_stdin_read_the_same_events() {
     b["malformed"]["lines"][0]["file"] = a["malformed"]["lines"][0]["file"].clone();
     assert_eq!(a, b);
     let mut child = Command::new(env!("CARGO_BIN_EXE_guardctl"))
-        .args(["--format", "json", "simulate", "examples", "--traces", "-"])
+        .args([
+            "--format",
+            "json",
+            "simulate",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
+            "--traces",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -155,7 +191,9 @@ fn malformed_lines_are_counted_or_fatal() {
         "--format",
         "json",
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         t.to_str().unwrap(),
     ]);
@@ -172,7 +210,9 @@ fn malformed_lines_are_counted_or_fatal() {
     assert_eq!(lines, vec![2, 3, 5, 6]);
     let o = guardctl(&[
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         t.to_str().unwrap(),
         "--strict",
@@ -187,7 +227,9 @@ fn opentelemetry_spans_in_both_styles() {
         "--format",
         "json",
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         "examples/traces/otel-genai.jsonl",
         "--events",
@@ -222,7 +264,9 @@ fn opentelemetry_spans_in_both_styles() {
 fn baseline_flips_sweep_and_max_rate() {
     let o = guardctl(&[
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         TRACE,
         "--baseline",
@@ -232,7 +276,16 @@ fn baseline_flips_sweep_and_max_rate() {
     assert!(text.contains("flip matrix"), "{text}");
     snapshot("simulate__baseline", &text);
     let o = guardctl(&[
-        "--format", "json", "simulate", "examples", "--traces", TRACE, "--sweep", "toxicity",
+        "--format",
+        "json",
+        "simulate",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--traces",
+        TRACE,
+        "--sweep",
+        "toxicity",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let points = v["sweep"]["points"].as_array().unwrap();
@@ -248,7 +301,9 @@ fn baseline_flips_sweep_and_max_rate() {
     assert_eq!(
         guardctl(&[
             "simulate",
-            "examples",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
             "--traces",
             TRACE,
             "--max-rate",
@@ -261,7 +316,9 @@ fn baseline_flips_sweep_and_max_rate() {
     assert_eq!(
         guardctl(&[
             "simulate",
-            "examples",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
             "--traces",
             TRACE,
             "--max-rate",
@@ -274,7 +331,9 @@ fn baseline_flips_sweep_and_max_rate() {
     assert_eq!(
         guardctl(&[
             "simulate",
-            "examples",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
             "--traces",
             TRACE,
             "--max-rate",
@@ -287,7 +346,9 @@ fn baseline_flips_sweep_and_max_rate() {
     assert_eq!(
         guardctl(&[
             "simulate",
-            "examples",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
             "--traces",
             TRACE,
             "--sweep",
@@ -305,7 +366,9 @@ fn html_report_is_self_contained_and_masks_pii() {
     let report = dir.path().join("r.html");
     let o = guardctl(&[
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         TRACE,
         "--baseline",
@@ -335,7 +398,9 @@ fn html_report_is_self_contained_and_masks_pii() {
     );
     let o = guardctl(&[
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         TRACE,
         "--baseline",
@@ -349,7 +414,9 @@ fn html_report_is_self_contained_and_masks_pii() {
 fn explain_one_event() {
     let o = guardctl(&[
         "explain",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--text",
         "My card is 4111 1111 1111 1111",
         "--kind",
@@ -357,7 +424,16 @@ fn explain_one_event() {
     ]);
     snapshot("explain__human", &stdout(&o));
     let ev = r#"{"id":"e1","output":"I will help. Your SSN 123-45-6789 is on file.","chunks":["I will help. ","Your SSN ","123-45-6789 is on file."],"agent":"Support_Bot","scores":{"moderation":{"hate":0.1}}}"#;
-    let o = guardctl(&["--format", "json", "explain", "examples", "--event", ev]);
+    let o = guardctl(&[
+        "--format",
+        "json",
+        "explain",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--event",
+        ev,
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["eventId"], "e1");
     let stream = v["trace"]
@@ -374,9 +450,18 @@ fn explain_one_event() {
         assert!(stream.get(k).is_some());
     }
     assert_eq!(
-        guardctl(&["explain", "examples", "--text", "x", "--kind", "bogus"])
-            .status
-            .code(),
+        guardctl(&[
+            "explain",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
+            "--text",
+            "x",
+            "--kind",
+            "bogus"
+        ])
+        .status
+        .code(),
         Some(2)
     );
 }
@@ -386,21 +471,37 @@ fn explain_one_event() {
 #[test]
 fn tool_call_excerpt_masks_its_parameters() {
     let ev = r#"{"id":"t1","kind":"tool_input","agent":"Refund_Agent","tool":{"name":"refund","parameters":{"amount":900,"contact":"jane.doe@example.com"}}}"#;
-    let masked = stdout(&guardctl(&["explain", "examples", "--event", ev]));
+    let masked = stdout(&guardctl(&[
+        "explain",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--event",
+        ev,
+    ]));
     assert!(
         masked.starts_with(r#"event t1: refund({"amount":900,"contact":"<EMAIL_ADDRESS>"})"#),
         "{masked}"
     );
     let shown = stdout(&guardctl(&[
         "explain",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--event",
         ev,
         "--show-matches",
     ]));
     assert!(shown.contains("jane.doe@example.com"), "{shown}");
     let result = r#"{"id":"t2","kind":"tool_output","tool":{"name":"lookup","result":{"card":"4111 1111 1111 1111"}}}"#;
-    let masked = stdout(&guardctl(&["explain", "examples", "--event", result]));
+    let masked = stdout(&guardctl(&[
+        "explain",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--event",
+        result,
+    ]));
     assert!(
         masked.starts_with(r#"event t2: lookup -> {"card":"<CREDIT_CARD>"}"#),
         "{masked}"
@@ -414,7 +515,16 @@ fn excerpt_masks_a_match_its_end_would_cut() {
     // The card starts at `lead + 1`, inside the first 160 characters.
     for lead in 140..159 {
         let text = format!("{} 4111 1111 1111 1111 and more", "x".repeat(lead));
-        let o = guardctl(&["explain", "examples", "--text", &text, "--kind", "input"]);
+        let o = guardctl(&[
+            "explain",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
+            "--text",
+            &text,
+            "--kind",
+            "input",
+        ]);
         let first = stdout(&o).lines().next().unwrap_or_default().to_string();
         assert!(first.ends_with(" <CREDIT_CARD>"), "{lead}: {first}");
         assert!(!first.contains("4111"), "{lead}: {first}");
@@ -423,7 +533,12 @@ fn excerpt_masks_a_match_its_end_would_cut() {
 
 #[test]
 fn policy_tests() {
-    let o = guardctl(&["test", "examples"]);
+    let o = guardctl(&[
+        "test",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+    ]);
     let text = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{text}");
     assert!(text.contains("12 passed, 0 failed"));

@@ -32,7 +32,9 @@ fn report(dir: &std::path::Path) -> (String, std::path::PathBuf) {
     let o = guardctl_env(
         &[
             "simulate",
-            "examples",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
             "--traces",
             trace.to_str().unwrap(),
             "--baseline",
@@ -54,7 +56,7 @@ fn the_report_holds_what_a_review_needs() {
     let (html, _) = report(dir.path());
     // Inputs: policy paths, trace files, digest, generation time.
     for needle in [
-        "<th class=\"l\">policies</th><td class=\"l\"><code>examples</code>",
+        "<th class=\"l\">policies</th><td class=\"l\"><code>examples/policies</code>",
         "<th class=\"l\">baseline</th>",
         "t.jsonl</code>",
         "<th class=\"l\">bundle digest</th><td class=\"l\"><code>sha256:",

@@ -185,10 +185,27 @@ fn lines_without_genai_content_are_skipped_and_strict_fails() {
     let o = guardctl(&["traces", "show", "--strict", &p]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains(":6: metrics"), "{}", stderr(&o));
-    let o = guardctl(&["simulate", "examples", "--traces", &p, "--strict"]);
+    let o = guardctl(&[
+        "simulate",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--traces",
+        &p,
+        "--strict",
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no GenAI content"), "{}", stderr(&o));
-    let o = guardctl(&["--format", "json", "simulate", "examples", "--traces", &p]);
+    let o = guardctl(&[
+        "--format",
+        "json",
+        "simulate",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--traces",
+        &p,
+    ]);
     let report: J = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(report["events"], 10);
     assert_eq!(report["skipped"]["metrics"], 1);

@@ -1220,3 +1220,38 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// The CEL printer the targets write with: a tree's preview, parsed and
+    /// printed, parses back to the same text and decides every event as
+    /// the tree does.
+    #[test]
+    fn printed_cel_means_what_it_was(tree in gen_meaning_tree(), event in gen_meaning_event()) {
+        let preview = {
+            let text = format!(
+                "GUARDRAILS:\n  r:\n    kind: input\n    check: \"false\"\n    action: block\n    when: {}\n",
+                tree.yaml()
+            );
+            let ws = workspace("tree.yaml", &text, FileKind::Policy);
+            ws.program.rules[0].when.as_ref().unwrap().to_cel()
+        };
+        let printed = guardctl::cel::print::print(&guardctl::cel::parse(&preview).unwrap());
+        let again = guardctl::cel::print::print(&guardctl::cel::parse(&printed).unwrap());
+        prop_assert_eq!(&again, &printed);
+        let quoted = serde_json::to_string(&printed).unwrap();
+        let text = format!(
+            "GUARDRAILS:\n  r:\n    kind: input\n    check: \"false\"\n    action: block\n    when: {quoted}\n"
+        );
+        let ws = workspace("printed.yaml", &text, FileKind::Policy);
+        prop_assert_eq!(ws.errors(), 0, "{}", text);
+        let parsed = guardctl::engine::event::Event::from_json(event.clone(), 1).unwrap();
+        let decided = program_decisions(&ws.program, std::slice::from_ref(&parsed));
+        prop_assert_eq!(
+            decided[0] == guardctl::ir::enums::Action::Block.rank(),
+            tree.holds(&event),
+            "printed {}\nevent {}", printed, event
+        );
+    }
+}

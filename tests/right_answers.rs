@@ -239,7 +239,14 @@ fn contains_on_a_list_is_membership() {
         let event = format!(
             r#"{{"id":"e","agent":"Refund_Agent","tool":{{"name":"refund","result":"mail jane@example.com"}},"identity":{{"roles":{roles}}}}}"#
         );
-        let v = json(&["explain", "examples", "--event", &event]);
+        let v = json(&[
+            "explain",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
+            "--event",
+            &event,
+        ]);
         v["decision"].as_str().unwrap().to_string()
     };
     assert_eq!(explain(r#"["agent"]"#), "redact");
@@ -372,7 +379,12 @@ fn named_non_policy_yaml_is_skipped_with_a_note() {
 /// locations; a policy path after `--traces` is refused with the fix.
 #[test]
 fn flags_and_formats() {
-    let t = json(&["test", "examples"]);
+    let t = json(&[
+        "test",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+    ]);
     assert_eq!(t["failed"], 0);
     assert!(t["cases"].as_array().unwrap().len() >= 10);
     let r = json(&["rule", "GC101"]);
@@ -783,7 +795,9 @@ fn explain_shows_the_whole_decision() {
     let events = dir.path().join("events.jsonl");
     let o = guardctl(&[
         "simulate",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--traces",
         trace,
         "--events",
@@ -811,14 +825,25 @@ fn explain_shows_the_whole_decision() {
     sample.extend(simulated.iter().filter(|x| x.2).take(3));
     assert!(sample.iter().any(|x| x.2), "the trace trips a cap");
     for (id, decision, _) in sample {
-        let v = json(&["explain", "examples", "--trace", trace, "--id", id]);
+        let v = json(&[
+            "explain",
+            "examples/policies",
+            "examples/agents",
+            "examples/tests",
+            "--trace",
+            trace,
+            "--id",
+            id,
+        ]);
         assert_eq!(v["decision"], decision.as_str(), "{id}: {v}");
         assert_eq!(v["polarity"], "pass");
         assert_eq!(v["runtime"], "guardctl");
     }
     let o = guardctl(&[
         "explain",
-        "examples",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
         "--event",
         r#"{"id":"c","input":"card 4111 1111 1111 1111 ok","project":"payments"}"#,
     ]);
@@ -828,7 +853,16 @@ fn explain_shows_the_whole_decision() {
         "{text}"
     );
     assert!(!text.contains("4111"), "{text}");
-    let missing = guardctl(&["explain", "examples", "--trace", trace, "--id", "nope"]);
+    let missing = guardctl(&[
+        "explain",
+        "examples/policies",
+        "examples/agents",
+        "examples/tests",
+        "--trace",
+        trace,
+        "--id",
+        "nope",
+    ]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(
         stderr(&missing).contains("no event with id `nope`"),

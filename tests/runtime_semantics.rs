@@ -9,7 +9,7 @@ mod common;
 
 use common::{guardctl, stderr, stdout};
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/runtimes");
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/runtimes");
 
 /// A snapshot in the repository's `snapshots/`.
 macro_rules! snapshot {
@@ -66,4 +66,31 @@ fn decisions(runtime: &str) -> String {
 #[test]
 fn kairro_decides_as_kairro() {
     snapshot!("runtime__kairro", decisions("kairro"));
+}
+
+/// KaireonAI: decision constraints on candidate events (no content): a
+/// `match` tree fires when it holds, `hard` (the default severity) blocks
+/// the candidate and `soft` flags it, `when` trees narrow the rule to a
+/// channel, a leaf on a missing offer field is false (`exists`).
+#[test]
+fn kaireon_filters_candidates() {
+    snapshot!("runtime__kaireon", decisions("kaireon"));
+}
+
+/// Orq: one rule with two evaluators triggers when either does, each at
+/// its provider's threshold; the rule applies where its `when` (headers
+/// are lower-case) holds; a project rule only to its project; a missing
+/// evaluator score leaves the rule unevaluated (open); `sample_rate`
+/// samples deterministically.
+#[test]
+fn orq_runs_evaluators() {
+    snapshot!("runtime__orq", decisions("orq"));
+}
+
+/// Kore: checks read in the violation polarity (`guardctl.toml`), a policy
+/// that fails closed blocks what it cannot score, agent and project rules
+/// layer.
+#[test]
+fn kore_decides_as_kore() {
+    snapshot!("runtime__kore", decisions("kore"));
 }

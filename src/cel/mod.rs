@@ -9,6 +9,7 @@ pub mod check;
 pub mod cost;
 pub mod eval;
 pub mod parse;
+pub mod print;
 pub mod types;
 pub mod value;
 

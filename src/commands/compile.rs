@@ -1,6 +1,7 @@
-//! `guardctl compile [PATHS...] [-o FILE]`: the runtime bundle, only when
-//! lint finds no errors. Diagnostics go to stderr, the bundle to stdout or
-//! FILE (written atomically).
+//! `guardctl compile [PATHS...] [--target RUNTIME] [-o FILE]`: the neutral
+//! bundle or a runtime's own JSON, only when lint finds no errors and the
+//! target can express everything. Diagnostics go to stderr, the output to
+//! stdout or FILE (written atomically).
 
 use std::io::Write;
 
@@ -8,13 +9,37 @@ use super::{EXIT_OK, color, exit_for, input_errors, no_guardrail_files, print};
 use crate::cli::{CompileArgs, Global};
 use crate::compile::{bundle, to_text};
 use crate::fsutil::write_atomic;
+use crate::ir::Program;
+use crate::ir::enums::Runtime;
 use crate::lint::LintOptions;
 use crate::render::{self, Summary};
+use crate::targets::{Input, Target};
 use crate::workspace;
 
+/// The runtime every policy and agent rule is deployed to, if they agree.
+fn deployed(program: &Program) -> Runtime {
+    let mut runtimes = program
+        .policies
+        .iter()
+        .map(|p| crate::effective::runtime::of(program, Some(p)));
+    let first = runtimes
+        .next()
+        .unwrap_or_else(|| program.runtime.unwrap_or(Runtime::Guardctl));
+    if runtimes.all(|r| r == first) {
+        first
+    } else {
+        Runtime::Guardctl
+    }
+}
+
+fn schema_of(target: Option<&dyn Target>) -> &'static str {
+    target.map_or(crate::compile::SCHEMA_JSON, |t| t.schema())
+}
+
 pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
+    let asked = args.target.as_deref().and_then(Runtime::from_name);
     if args.schema {
-        print(crate::compile::SCHEMA_JSON);
+        print(schema_of(asked.and_then(crate::targets::target)));
         return EXIT_OK;
     }
     if let Some(out) = &args.output {
@@ -27,21 +52,45 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
         Err(e) => return input_errors(global, &e.0),
     };
     super::skipped_notes(&ws);
-    let code = exit_for(&ws.diagnostics, global.deny_warnings);
-    if !ws.diagnostics.is_empty() {
-        let summary = Summary::of(ws.file_count, &ws.diagnostics);
-        let text =
-            render::diagnostics(global.format, &ws.diagnostics, summary, color(global, true));
+    let runtime = asked.unwrap_or_else(|| deployed(&ws.program));
+    let target = crate::targets::target(runtime);
+    // What the target cannot express, beyond what lint reported for each
+    // policy's own runtime (those are among the lint diagnostics).
+    let mut diagnostics = ws.diagnostics.clone();
+    let mut input = None;
+    if let Some(t) = target {
+        let i = Input::new(&ws.program);
+        for r in t.refusals(&i) {
+            if r.deployed != runtime {
+                diagnostics.push(crate::lint::rules::inexpressible_on_runtime::diagnostic(
+                    &r, runtime,
+                ));
+            }
+        }
+        input = Some(i);
+    }
+    crate::diagnostic::sort_diagnostics(&mut diagnostics);
+    let code = exit_for(&diagnostics, global.deny_warnings);
+    if !diagnostics.is_empty() {
+        let summary = Summary::of(ws.file_count, &diagnostics);
+        let text = render::diagnostics(global.format, &diagnostics, summary, color(global, true));
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
     if code != EXIT_OK {
-        crate::errln!("error: not compiling: lint found problems");
+        let what: String = match target {
+            Some(_) => format!("not compiling for {runtime}"),
+            None => "not compiling".into(),
+        };
+        crate::errln!("error: {what}: lint found problems");
         return code;
     }
     if ws.file_count == 0 {
         return no_guardrail_files(&args.inputs.paths());
     }
-    let text = to_text(&bundle(&ws.program));
+    let text = match (target, &input) {
+        (Some(t), Some(i)) => crate::targets::to_text(&t.compile(i)),
+        _ => to_text(&bundle(&ws.program)),
+    };
     match &args.output {
         Some(path) => {
             if let Err(e) = write_atomic(path, text.as_bytes()) {

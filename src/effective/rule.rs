@@ -139,6 +139,9 @@ pub struct EProvider {
     pub id: Option<String>,
     /// The rule's category, else this provider's `default_category`.
     pub category: Option<String>,
+    /// The rule's threshold, else this provider's `default_threshold`,
+    /// else [`DEFAULT_THRESHOLD`].
+    pub threshold: f64,
     /// The provider's `evaluator_id` (Orq).
     pub evaluator_id: Option<String>,
 }
@@ -241,6 +244,14 @@ pub fn rules(program: &Program) -> Vec<ERule> {
                             .and_then(|p| p.default_category.as_ref())
                             .map(|c| c.value.clone())
                     }),
+                    threshold: r.threshold.as_ref().map_or_else(
+                        || {
+                            found
+                                .and_then(|p| p.default_threshold.as_ref())
+                                .map_or(DEFAULT_THRESHOLD, |t| t.value)
+                        },
+                        |t| t.value,
+                    ),
                     evaluator_id: found
                         .and_then(|p| p.evaluator_id.as_ref())
                         .map(|e| e.value.clone()),
@@ -313,9 +324,7 @@ pub fn rules(program: &Program) -> Vec<ERule> {
             description: r.description.as_ref().map(|d| d.value.clone()),
             min_severity: r.min_severity.as_ref().map(|m| m.value),
             runtime,
-            strongest_severity: pol
-                .and_then(|p| p.combine.as_ref())
-                .is_some_and(|c| c.value == Combine::StrongestSeverity),
+            strongest_severity: super::runtime::combine(runtime, pol) == Combine::StrongestSeverity,
             policy_priority: pol.map_or(DEFAULT_PRIORITY, super::runtime::policy_priority),
             eval_cost: prov
                 .and_then(|p| p.cost_per_eval_usd.as_ref())
@@ -371,9 +380,7 @@ pub fn rules(program: &Program) -> Vec<ERule> {
             early_termination: streaming
                 .and_then(|s| s.early_termination.as_ref())
                 .is_some_and(|e| e.value),
-            first_match: pol
-                .and_then(|p| p.combine.as_ref())
-                .is_some_and(|c| c.value == Combine::FirstMatch),
+            first_match: super::runtime::combine(runtime, pol) == Combine::FirstMatch,
             policy,
             applies: program.rule_home(r),
             file: r.file.clone(),

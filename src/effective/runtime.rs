@@ -3,13 +3,13 @@
 //! the default `fail_mode`. Everything that reads a default (the bundle,
 //! every target, the engine, diff) gets it from here.
 //!
-//! | runtime | no `action` given | default severity | default fail_mode |
-//! |---|---|---|---|
-//! | `kairro` | high/critical/hard → block, medium/soft → warn, else allow | medium | closed |
-//! | `kaireon` | hard → block, else warn | hard | open |
-//! | `guardctl`, `kore`, `orq` | hard → block, else warn | medium | open |
+//! | runtime | no `action` given | default severity | default fail_mode | default combine |
+//! |---|---|---|---|---|
+//! | `kairro` | high/critical/hard → block, medium/soft → warn, else allow | medium | closed | strongest_severity |
+//! | `kaireon` | hard → block, else warn | hard | open | most_restrictive |
+//! | `guardctl`, `kore`, `orq` | hard → block, else warn | medium | open | most_restrictive |
 
-use crate::ir::enums::{Action, FailMode, Runtime, Severity};
+use crate::ir::enums::{Action, Combine, FailMode, Runtime, Severity};
 use crate::ir::{Policy, Program, Rule};
 
 use super::rule::DEFAULT_PRIORITY;
@@ -68,6 +68,17 @@ pub fn fail_mode(runtime: Runtime, policy: Option<&Policy>) -> FailMode {
 /// A policy's `fail_mode` in force, on its own runtime.
 pub fn policy_fail_mode(program: &Program, policy: &Policy) -> FailMode {
     fail_mode(of(program, Some(policy)), Some(policy))
+}
+
+/// How a policy's triggered rules combine: as written, else Kairro's
+/// "strongest severity wins" on Kairro and the most restrictive action
+/// elsewhere.
+pub fn combine(runtime: Runtime, policy: Option<&Policy>) -> Combine {
+    match policy.and_then(|p| p.combine.as_ref()) {
+        Some(c) => c.value,
+        None if runtime == Runtime::Kairro => Combine::StrongestSeverity,
+        None => Combine::MostRestrictive,
+    }
 }
 
 /// A policy's `priority`, else the default.

@@ -268,6 +268,8 @@ impl Scan {
 struct Scans<'e> {
     event: &'e Event,
     cells: [OnceCell<Option<Scan>>; 5],
+    /// No content: for rules that read none (see [`reads_no_content`]).
+    empty: OnceCell<Scan>,
 }
 
 impl<'e> Scans<'e> {
@@ -275,7 +277,11 @@ impl<'e> Scans<'e> {
         Scans {
             event,
             cells: Default::default(),
+            empty: OnceCell::new(),
         }
+    }
+    fn empty(&self) -> &Scan {
+        self.empty.get_or_init(|| Scan::new("".into(), "none"))
     }
     fn get(&self, kind: Kind) -> Option<&Scan> {
         let slot = match kind {
@@ -679,7 +685,13 @@ pub fn evaluate(
             outcomes.push(skip(Why::Bypassed(by)));
             continue;
         }
-        let Some(scan) = scans.get(rule.kind) else {
+        // A rule whose only check is `match` (a decision constraint, such
+        // as KaireonAI's on a candidate's offer) runs on events that carry
+        // no content; every other rule needs its kind's content.
+        let Some(scan) = scans
+            .get(rule.kind)
+            .or_else(|| reads_no_content(rule).then(|| scans.empty()))
+        else {
             continue;
         };
         let (text, field) = (&*scan.text, scan.field);
@@ -926,6 +938,22 @@ fn rewrite_limits(rule: &CRule, out: &mut Outcome, text: &str, host: &RuleHost<'
     }
 }
 
+/// Whether a rule's only check is `match`: it reads the event's fields,
+/// never its content.
+fn reads_no_content(rule: &CRule) -> bool {
+    rule.matcher.is_some()
+        && rule.check.is_none()
+        && rule.patterns.is_empty()
+        && rule.unbuildable.is_empty()
+        && rule.entities.is_empty()
+        && rule.provider.is_none()
+        && !rule.llm_check
+        && rule.tools.is_none()
+        && rule.deny_tools.is_none()
+        && !rule.has_domains
+        && rule.max_tokens.is_none()
+}
+
 /// A site rule's outcome on the event (`None`: the site does not match).
 fn check_site(site: &SiteCheck, rule: &CRule, ri: usize, e: &Event) -> Option<Outcome> {
     let host = e.site.as_deref()?;
@@ -1099,14 +1127,20 @@ fn check_rule(
         // Every provider is asked (Orq's evaluators): the rule triggers
         // when any score reaches the threshold; it is unevaluated only when
         // none does and some score is missing.
-        let first = (p.as_str(), rule.category.as_deref().unwrap_or(""));
+        // The first provider's threshold may be swept (`--sweep`); the
+        // others keep their own.
+        let first = (
+            p.as_str(),
+            rule.category.as_deref().unwrap_or(""),
+            threshold,
+        );
         let all = std::iter::once(first).chain(
             rule.more_providers
                 .iter()
-                .map(|(p, c)| (p.as_str(), c.as_str())),
+                .map(|(p, c, t)| (p.as_str(), c.as_str(), *t)),
         );
         let mut missing = None;
-        for (i, (p, cat)) in all.enumerate() {
+        for (i, (p, cat, threshold)) in all.enumerate() {
             match e.scores.get(p, cat) {
                 Some(s) => {
                     score = Some(score.map_or(s, |x: f64| x.max(s)));

@@ -329,5 +329,5 @@ impl Outcome {
 fn other_provider(rule: &CRule, i: usize) -> (&str, &str) {
     rule.more_providers
         .get(i.wrapping_sub(1))
-        .map_or(("?", "?"), |(p, c)| (p.as_str(), c.as_str()))
+        .map_or(("?", "?"), |(p, c, _)| (p.as_str(), c.as_str()))
 }

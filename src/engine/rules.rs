@@ -48,9 +48,9 @@ pub struct CRule {
     /// Entity findings less severe do not trigger (`min_severity`).
     pub min_severity: Option<Severity>,
     pub provider: Option<String>,
-    /// Every provider after the first, with its category: the rule
-    /// triggers when any provider's score reaches the threshold.
-    pub more_providers: Vec<(String, String)>,
+    /// Every provider after the first, with its category and threshold:
+    /// the rule triggers when any provider's score reaches its threshold.
+    pub more_providers: Vec<(String, String, f64)>,
     /// What one provider evaluation costs the policy's evaluation budget.
     pub eval_cost: Option<Dec>,
     pub category: Option<String>,
@@ -270,7 +270,13 @@ impl RuleSet {
                     .providers
                     .iter()
                     .skip(1)
-                    .map(|p| (p.name.clone(), p.category.clone().unwrap_or_default()))
+                    .map(|p| {
+                        (
+                            p.name.clone(),
+                            p.category.clone().unwrap_or_default(),
+                            p.threshold,
+                        )
+                    })
                     .collect(),
                 provider: r.provider,
                 eval_cost: r.eval_cost,

@@ -128,7 +128,7 @@ pub const RULE: &[FieldDoc] = &[
         Text("`low`, `medium`, `high`, `critical`"),
         "—",
         "Minimum Severity",
-        "Entity findings less severe than this do not trigger the rule (each entity's severity is listed in the reference's detector table)."
+        "Entity findings less severe than this do not trigger the rule. Severities: critical `CREDIT_CARD`, `US_SSN`, `API_KEY`, `PRIVATE_KEY`; high `IBAN_CODE`, `US_BANK_NUMBER`, `CRYPTO`, `JWT`; medium `EMAIL_ADDRESS`, `PHONE_NUMBER`, `DATE_OF_BIRTH`; low `IP_ADDRESS`, `URL`."
     ),
     f!(
         "when",
@@ -360,7 +360,7 @@ pub const POLICY: &[FieldDoc] = &[
     f!(
         "combine",
         OneOf(Combine::NAMES),
-        "`most_restrictive`",
+        "`strongest_severity` on Kairro, else `most_restrictive`",
         "Combine",
         "How the actions of several triggered rules combine: the most restrictive action, the first triggered rule by priority, or the action of the most severe triggered rule (Kairro)."
     ),

@@ -31,5 +31,6 @@ pub fn lint(program: &Program, options: &LintOptions) -> Vec<Diagnostic> {
     rules::dead_llm_check::check(program, &mut out);
     rules::suspect_check_polarity::check(program, &mut out);
     rules::scope_outside_home::check(program, &mut out);
+    rules::inexpressible_on_runtime::check(program, &mut out);
     out
 }

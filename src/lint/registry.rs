@@ -53,6 +53,7 @@ pub enum Code {
     UnknownCategory,
     DeadLlmCheck,
     SuspectCheckPolarity,
+    InexpressibleOnRuntime,
     UnknownTestRule,
     TestFailed,
     Io,
@@ -386,6 +387,13 @@ pub const CODES: &[CodeInfo] = &[
         name: "suspect-check-polarity",
         severity: Warning,
         doc: "A `check` whose shape reads as the other polarity (spec §2). Under `check_polarity: pass` (the default) a bare detector such as `abl.matches_pattern(input, \"KEYWORD\")` or `contains_pii(text)` fires on every message without what it detects and lets the rest through (Kore's current runtime reads checks as violation predicates); under `check_polarity: violation` a negated one (`!contains_pii(text)`, `not_matches_pattern`, `is_safe`) fires on every harmless message. Negate the check, write it as `match:`, or declare the polarity.",
+    },
+    CodeInfo {
+        code: Code::InexpressibleOnRuntime,
+        id: "GC406",
+        name: "inexpressible-on-runtime",
+        severity: Error,
+        doc: "A rule or policy uses something the runtime it is deployed to (its policy's `runtime:`, else `guardctl.toml`'s) cannot express, or that `compile --target` is asked to write: a PII detector for KaireonAI, a local pattern for Orq without an evaluator, `combine: first_match` for Kore, a project scope for Kairro. The runtime would drop it silently or approximate it, so it is an error naming the rule, the feature and the runtime, with what to write instead.",
     },
     CodeInfo {
         code: Code::UnknownTestRule,

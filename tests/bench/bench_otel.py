@@ -78,7 +78,7 @@ def main():
     runs = {"traces show": [], "simulate": [], "python json.loads": []}
     for _ in range(5):
         runs["traces show"].append(timed([BIN, "traces", "show", TRACE]))
-        runs["simulate"].append(timed([BIN, "simulate", "examples", "--traces", TRACE], cwd=ROOT))
+        runs["simulate"].append(timed([BIN, "simulate", "examples/policies", "examples/agents", "--traces", TRACE], cwd=ROOT))
         runs["python json.loads"].append(python_parse())
     print(f"{size / 1e6:.1f} MB, {events} events ({COPIES} copies of the fixtures)")
     for k, v in runs.items():

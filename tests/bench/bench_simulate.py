@@ -58,7 +58,7 @@ def main():
         subprocess.run([sys.executable, os.path.join(ROOT, "tests/bench/gen_trace.py"), "100000", TRACE, "--pad", "2000", "--no-malformed"], check=True)
     size = os.path.getsize(TRACE)
     n = 100_000
-    base = ["simulate", os.path.join(ROOT, "examples"), "--traces", TRACE]
+    base = ["simulate", os.path.join(ROOT, "examples", "policies"), os.path.join(ROOT, "examples", "agents"), "--traces", TRACE]
     one, two = base + ["--threads", "1"], base + ["--threads", "2"]
     (t1, m1), (t2, m2), (p1, q1), (p2, q2) = rounds([
         (one, True),
@@ -86,7 +86,7 @@ def main():
     # wait4 gives this one process's peak RSS (RUSAGE_CHILDREN would include
     # the cargo build above).
     t = time.perf_counter()
-    proc = subprocess.Popen([BIN, "simulate", os.path.join(ROOT, "examples"), "--traces", BIG], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([BIN, "simulate", os.path.join(ROOT, "examples", "policies"), os.path.join(ROOT, "examples", "agents"), "--traces", BIG], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     dt = time.perf_counter() - t
     if status != 0:

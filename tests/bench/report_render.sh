@@ -10,7 +10,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 cargo build --release --quiet
-target/release/guardctl simulate examples --traces examples/traces/payments.jsonl \
+target/release/guardctl simulate examples/policies examples/agents --traces examples/traces/payments.jsonl \
   --baseline examples/policies/tenant.yaml --report target/report.html >/dev/null
 profile="$(mktemp -d)"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \

@@ -7,6 +7,7 @@ pub mod duplicate_name;
 pub mod expired_exception;
 pub mod inactive_rule;
 pub mod incomplete_rule;
+pub mod inexpressible_on_runtime;
 pub mod scope_outside_home;
 pub mod several_active_policies;
 pub mod suspect_check_polarity;

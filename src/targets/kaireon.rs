@@ -1,0 +1,265 @@
+//! KaireonAI (spec §8): a JSON array of `POST /api/v1/guardrails` bodies.
+//! KaireonAI's guardrails are decision constraints on the candidates of a
+//! decision: a rule is a condition tree (`expressionAst`) over the
+//! candidate's `offer.*`, `customer.*` and `channel.*` that removes the
+//! candidate (`hard`) or flags it (`soft`) when it holds. So only `match`
+//! trees, with a `when` tree folded in as `all: [when, match]`, can be
+//! written; content detectors are refused for this runtime.
+//!
+//! KaireonAI's public material does not name the keys inside `scope`:
+//! guardctl writes `{"level": "tenant"}`, `{"level": "project", "project":
+//! NAME}` or `{"level": "agent", "agent": NAME}`, from the rule's policy.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{Input, Refusal, Target};
+use crate::effective::ERule;
+use crate::ir::cond::Cond;
+use crate::ir::enums::{Action, Combine, FailMode, Runtime};
+use crate::ir::{Home, Policy};
+
+pub struct Kaireon;
+
+/// The decision objects a KaireonAI condition reads.
+const ROOTS: &[&str] = &["offer", "customer", "channel"];
+
+impl Target for Kaireon {
+    fn runtime(&self) -> Runtime {
+        Runtime::Kaireon
+    }
+
+    fn schema(&self) -> &'static str {
+        include_str!("kaireon.schema.json")
+    }
+
+    fn refusals(&self, input: &Input<'_>) -> Vec<Refusal> {
+        let mut out = Vec::new();
+        for p in input.policies.iter().copied() {
+            policy_refusals(input, p, &mut out);
+        }
+        let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in one_per_rule(input) {
+            rule_refusals(input, r, &mut out);
+            // Keys are unique across the tenant: two policies (or two
+            // agents) with a rule of the same name would overwrite.
+            let n = keys.entry(r.rule.as_str()).or_default();
+            *n += 1;
+            if *n == 2 {
+                out.push(input.refuse_rule(
+                    r,
+                    "key",
+                    format!(
+                        "KaireonAI rule keys are unique across the tenant, and `{}` names rules in two places: rename one",
+                        r.rule
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
+    fn compile(&self, input: &Input<'_>) -> Value {
+        let mut bodies: Vec<Value> = one_per_rule(input).map(body).collect();
+        bodies.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
+        Value::Array(bodies)
+    }
+}
+
+/// Each source rule once (the halves of `kind: both` are one KaireonAI
+/// rule: a decision constraint has no stage).
+fn one_per_rule<'a>(input: &'a Input<'_>) -> impl Iterator<Item = &'a ERule> {
+    let mut seen = std::collections::BTreeSet::new();
+    input.rules.iter().filter(move |r| seen.insert(r.source))
+}
+
+fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
+    let mut refuse = |span, feature: &str, why: &str| {
+        out.push(input.refuse_policy(p, span, feature, why));
+    };
+    if let Some(f) = p.fail_mode.as_ref().filter(|f| f.value == FailMode::Closed) {
+        refuse(
+            f.span,
+            "fail_mode: closed",
+            "KaireonAI fails open: a rule that cannot be evaluated never removes a candidate",
+        );
+    }
+    if let Some(c) = p
+        .combine
+        .as_ref()
+        .filter(|c| c.value != Combine::MostRestrictive)
+    {
+        refuse(
+            c.span,
+            &format!("combine: {}", c.value),
+            "every KaireonAI rule filters the candidates on its own",
+        );
+    }
+    let not_here = [
+        (
+            "approved_sites",
+            p.approved_sites
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.pattern.span),
+        ),
+        (
+            "unapproved_tools",
+            p.unapproved_tools
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.pattern.span),
+        ),
+        (
+            "constitution",
+            p.constitution
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.principle.span),
+        ),
+        (
+            "streaming",
+            p.streaming
+                .as_ref()
+                .and_then(|s| s.enabled.as_ref())
+                .map(|x| x.span),
+        ),
+        (
+            "budget",
+            p.budget
+                .as_ref()
+                .and_then(|b| b.monthly_limit_usd.as_ref())
+                .map(|x| x.span),
+        ),
+    ];
+    for (feature, span) in not_here {
+        if let Some(span) = span {
+            refuse(
+                span,
+                feature,
+                "KaireonAI's guardrail rules have no such setting",
+            );
+        }
+    }
+}
+
+/// Every leaf's field.
+fn fields<'c>(c: &'c Cond, out: &mut Vec<&'c str>) {
+    match c {
+        Cond::All(items) | Cond::Any(items) => items.iter().for_each(|i| fields(i, out)),
+        Cond::Not(inner) => fields(inner, out),
+        Cond::Leaf { field, .. } => out.push(&field.value),
+    }
+}
+
+fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
+    let mut refuse = |feature: &str, why: String| out.push(input.refuse_rule(r, feature, why));
+    let detector = "KaireonAI rules constrain decisions (offers, customers, channels) and read no content: write the condition as a `match` tree, or deploy this rule to another runtime";
+    let content = [
+        ("check", r.check.is_some()),
+        ("patterns", !r.patterns.is_empty()),
+        ("entities", !r.entities.is_empty()),
+        ("provider", r.provider.is_some()),
+        ("llm_check", r.llm_check.is_some()),
+        ("tools", r.tools.is_some()),
+        ("deny_tools", r.deny_tools.is_some()),
+        ("domains", r.has_domains),
+        ("max_tokens", r.max_tokens.is_some()),
+    ];
+    for (feature, given) in content {
+        if given {
+            refuse(feature, detector.into());
+        }
+    }
+    match (&r.matcher, &r.match_tree) {
+        (None, _) => {}
+        (Some(_), None) => refuse(
+            "match (CEL)",
+            "KaireonAI takes the condition as a tree (`expressionAst`): write `match` with all/any/not and leaves".into(),
+        ),
+        (Some(_), Some(_)) => {}
+    }
+    if r.when.is_some() && r.when_tree.is_none() {
+        refuse(
+            "when (CEL)",
+            "KaireonAI folds `when` into the condition tree: write `when` as a tree".into(),
+        );
+    }
+    let mut leaves = Vec::new();
+    for t in [&r.match_tree, &r.when_tree].into_iter().flatten() {
+        fields(t, &mut leaves);
+    }
+    for f in leaves {
+        let root = f.split('.').next().unwrap_or(f);
+        if !ROOTS.contains(&root) {
+            refuse(
+                &format!("condition field `{f}`"),
+                "KaireonAI conditions read the candidate's `offer.*`, `customer.*` and `channel.*`"
+                    .into(),
+            );
+        }
+    }
+    if !matches!(r.action, Action::Block | Action::Warn) {
+        refuse(
+            &format!("action: {}", r.action),
+            "a KaireonAI rule is `hard` (the candidate is removed: block) or `soft` (it is flagged: warn)".into(),
+        );
+    }
+    let src = input.program.rules.get(r.source);
+    for (key, why) in [
+        (
+            "message",
+            "KaireonAI's reason is always `Guardrail \"<name>\" triggered`",
+        ),
+        ("sample_rate", "KaireonAI evaluates every candidate"),
+        ("timeout", "KaireonAI rules have no timeout"),
+        ("severity_actions", "KaireonAI rules read no provider score"),
+        ("streaming", "KaireonAI rules read no stream"),
+        ("min_severity", "KaireonAI rules have no findings"),
+    ] {
+        if src.is_some_and(|s| s.given.contains(key)) {
+            refuse(key, why.into());
+        }
+    }
+}
+
+fn scope(r: &ERule) -> Value {
+    match &r.applies {
+        Home::Project(p) => json!({"level": "project", "project": p}),
+        Home::Agent(a) => json!({"level": "agent", "agent": a}),
+        Home::Team(t) => json!({"level": "team", "team": t}),
+        Home::Identity(i) => json!({"level": "identity", "identity": i}),
+        Home::Tenant | Home::Off(_) => json!({"level": "tenant"}),
+    }
+}
+
+/// The condition: `match` with `when` folded in front.
+fn expression(r: &ERule) -> Value {
+    match (&r.when_tree, &r.match_tree) {
+        (Some(w), Some(m)) => json!(Cond::All(vec![w.clone(), m.clone()])),
+        (None, Some(m)) => json!(m),
+        (Some(w), None) => json!(w),
+        (None, None) => json!({"all": []}),
+    }
+}
+
+fn body(r: &ERule) -> Value {
+    let severity = if r.action == Action::Block {
+        "hard"
+    } else {
+        "soft"
+    };
+    let mut b = serde_json::Map::new();
+    b.insert("key".into(), json!(r.rule));
+    b.insert("name".into(), json!(r.shown_name()));
+    if let Some(d) = &r.description {
+        b.insert("description".into(), json!(d));
+    }
+    b.insert("severity".into(), json!(severity));
+    b.insert("expressionAst".into(), expression(r));
+    b.insert("status".into(), json!(r.status));
+    b.insert("priority".into(), json!(r.priority));
+    b.insert("scope".into(), scope(r));
+    Value::Object(b)
+}

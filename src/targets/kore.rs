@@ -1,0 +1,473 @@
+//! Kore.ai (spec §8): per policy the body of `POST
+//! /api/projects/:projectId/guardrail-policies`, and per agent its
+//! `GUARDRAILS:` section as ABL that Kore's parser reads. Checks are
+//! written as Kore's runtime reads them: violation predicates (true = the
+//! guardrail fires) calling only Kore's registered `abl.*` functions, with
+//! `patterns`, `tools`, `deny_tools`, `max_tokens` and `when` lowered
+//! into them (and an agent rule's `entities`, through
+//! `abl.detect_pii`). A policy rule's `entities` stay the rule's own field
+//! when they are its only local check.
+//!
+//! Output: `{"policies": [{"projectId", "body"}], "agents": [{"agent",
+//! "file", "guardrails"}]}`; `jq '.policies[].body'` gives each request
+//! body. Kore names no keys inside `providerOverrides[]`; guardctl writes
+//! each provider's fields in Kore's camelCase.
+
+use serde_json::{Map, Value, json};
+
+use super::lower::{Style, violation};
+use super::{Input, Refusal, Target};
+use crate::effective::{ERule, policy_timeout};
+use crate::ir::enums::{
+    Combine, Kind, PolicyStatus, RuleStatus, Runtime, Scope, StreamInterval, Tier,
+};
+use crate::ir::{Owner, Policy};
+
+pub struct Kore;
+
+const STYLE: Style = Style {
+    abl_prefix: true,
+    text_var: "content",
+    pii_entities: false,
+    score: false,
+    runtime: "Kore",
+};
+
+impl Target for Kore {
+    fn runtime(&self) -> Runtime {
+        Runtime::Kore
+    }
+
+    fn schema(&self) -> &'static str {
+        include_str!("kore.schema.json")
+    }
+
+    fn refusals(&self, input: &Input<'_>) -> Vec<Refusal> {
+        let mut out = Vec::new();
+        for p in input.policies.iter().copied() {
+            policy_refusals(input, p, &mut out);
+        }
+        for r in &input.rules {
+            rule_refusals(input, r, &mut out);
+        }
+        out
+    }
+
+    fn compile(&self, input: &Input<'_>) -> Value {
+        let mut policies: Vec<Value> = input
+            .policies
+            .iter()
+            .copied()
+            .map(|p| policy_body(input, p))
+            .collect();
+        policies.sort_by(|a, b| {
+            let key = |v: &Value| {
+                let at = |p: &str| v.pointer(p).map(Value::to_string).unwrap_or_default();
+                (at("/projectId"), at("/body/name"))
+            };
+            key(a).cmp(&key(b))
+        });
+        let mut agents: Vec<Value> = input
+            .agents
+            .iter()
+            .map(|a| {
+                json!({
+                    "agent": a.name.value,
+                    "file": a.file.name,
+                    "guardrails": agent_abl(input, &a.name.value),
+                })
+            })
+            .collect();
+        agents.sort_by(|a, b| a["agent"].as_str().cmp(&b["agent"].as_str()));
+        json!({"policies": policies, "agents": agents})
+    }
+}
+
+fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
+    let mut refuse = |span, feature: &str, why: &str| {
+        out.push(input.refuse_policy(p, span, feature, why));
+    };
+    match p.scope.value {
+        Scope::Project | Scope::Agent => {}
+        s => refuse(
+            p.scope.span,
+            &format!("`scope: {s}`"),
+            "Kore's guardrail policies are per project (`scopeType` project or agent): give the policy `scope: project` and `project:`",
+        ),
+    }
+    if let Some(s) = p
+        .status
+        .as_ref()
+        .filter(|s| s.value == PolicyStatus::Disabled)
+    {
+        refuse(
+            s.span,
+            "status: disabled",
+            "Kore's policy status is draft, active or archived",
+        );
+    }
+    if let Some(c) = p
+        .combine
+        .as_ref()
+        .filter(|c| c.value != Combine::MostRestrictive)
+    {
+        refuse(
+            c.span,
+            &format!("combine: {}", c.value),
+            "Kore applies the most restrictive action of the triggered guardrails",
+        );
+    }
+    let kairro_only = [
+        ("priority", p.priority.as_ref().map(|x| x.span)),
+        ("type", p.policy_type.as_ref().map(|x| x.span)),
+        ("default", p.default.as_ref().map(|x| x.span)),
+        (
+            "approved_sites",
+            p.approved_sites
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.pattern.span),
+        ),
+        (
+            "unapproved_tools",
+            p.unapproved_tools
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.pattern.span),
+        ),
+    ];
+    for (feature, span) in kairro_only {
+        if let Some(span) = span {
+            refuse(
+                span,
+                feature,
+                "a Kairro policy setting that Kore's guardrail-policy API has no field for",
+            );
+        }
+    }
+}
+
+fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
+    let mut refuse = |feature: &str, why: String| out.push(input.refuse_rule(r, feature, why));
+    let src = input.program.rules.get(r.source);
+    let given = |k: &str| src.is_some_and(|s| s.given.contains(k));
+    if r.providers.len() > 1 {
+        refuse(
+            "provider (several)",
+            "a Kore guardrail names one provider: split the rule".into(),
+        );
+    }
+    if r.sample_rate < 1.0 {
+        refuse(
+            "sample_rate",
+            "Kore evaluates every matching request (sampling is Orq's)".into(),
+        );
+    }
+    for (key, why) in [
+        (
+            "timeout",
+            "Kore's timeouts are per tier, in the policy's `timeouts`",
+        ),
+        ("min_severity", "Kore has no minimum finding severity"),
+        ("display_name", "a Kore guardrail is named by its key only"),
+        ("description", "a Kore guardrail has no description"),
+    ] {
+        if given(key) {
+            refuse(key, why.into());
+        }
+    }
+    if matches!(r.owner, Owner::Agent(_)) && r.status != RuleStatus::Active {
+        refuse(
+            &format!("status: {}", r.status),
+            "an ABL guardrail has no status (a policy rule's is `enabled`): remove the rule from the agent".into(),
+        );
+    }
+    if let Err(bad) = violation(r, &STYLE, true) {
+        for (feature, why) in bad {
+            refuse(feature, why);
+        }
+    }
+    let local = r.check.is_some()
+        || r.matcher.is_some()
+        || !r.patterns.is_empty()
+        || !r.entities.is_empty()
+        || r.tools.is_some()
+        || r.deny_tools.is_some()
+        || r.max_tokens.is_some();
+    if r.tier != Tier::Local && local {
+        refuse(
+            "local check beside a provider or llm_check",
+            "a Kore guardrail runs in one tier: split the local check into its own rule".into(),
+        );
+    }
+    if matches!(r.owner, Owner::Policy(_)) {
+        for key in [
+            "fix_strategy",
+            "fix_expression",
+            "max_reasks",
+            "filter_min_length",
+            "streaming",
+            "streaming_interval",
+        ] {
+            if given(key) {
+                refuse(
+                    key,
+                    "Kore's guardrail-policy rules have no such field (an agent's ABL guardrail does): move the rule to the agent".into(),
+                );
+            }
+        }
+    }
+}
+
+/// Milliseconds as JSON.
+fn ms(d: crate::ir::values::Duration) -> Value {
+    json!(d.0)
+}
+
+fn policy_rule(r: &ERule, input: &Input<'_>) -> Value {
+    let only_entities = r.check.is_none()
+        && r.matcher.is_none()
+        && r.patterns.is_empty()
+        && r.tools.is_none()
+        && r.deny_tools.is_none()
+        && r.max_tokens.is_none()
+        && r.when.is_none();
+    let check = violation(r, &STYLE, !only_entities).ok().flatten();
+    let wider = r.overrides.and_then(|j| input.program.rules.get(j));
+    let src = input.program.rules.get(r.source);
+    // An override of a wider rule that changes one field says which.
+    let override_kind = match (wider, src) {
+        (Some(_), Some(s)) if s.effective_status() != RuleStatus::Active => "disable",
+        (Some(_), Some(s)) => {
+            let written: Vec<&str> = s.given.iter().copied().filter(|k| *k != "kind").collect();
+            match written.as_slice() {
+                ["threshold"] => "threshold",
+                ["action"] => "action",
+                ["severity_actions"] => "severity_actions",
+                _ => "define",
+            }
+        }
+        _ => "define",
+    };
+    let severity_actions: Option<Map<String, Value>> =
+        (!r.severity_actions.is_empty()).then(|| {
+            r.severity_actions
+                .iter()
+                .map(|(s, a)| (s.to_string(), json!(a)))
+                .collect()
+        });
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() {
+            m.insert(k.into(), v);
+        }
+    };
+    put("guardrailName", json!(r.name));
+    put("override", json!(override_kind));
+    put("kind", json!(r.kind));
+    put("tier", json!(r.tier));
+    put("provider", json!(r.provider));
+    put("category", json!(r.category));
+    put("threshold", json!(r.threshold));
+    put("check", json!(check));
+    put("llmCheck", json!(r.llm_check));
+    put("action", json!(r.action));
+    put("severityActions", json!(severity_actions));
+    put("priority", json!(r.priority));
+    put("message", json!(r.message));
+    if only_entities && !r.entities.is_empty() {
+        put("entities", json!(r.entities));
+    }
+    put("enabled", json!(r.status == RuleStatus::Active));
+    Value::Object(m)
+}
+
+fn policy_body(input: &Input<'_>, p: &Policy) -> Value {
+    let st = p.streaming.clone().unwrap_or_default();
+    let mut rules: Vec<Value> = input
+        .rules_of(&p.name.value)
+        .map(|r| policy_rule(r, input))
+        .collect();
+    rules.sort_by(|a, b| {
+        a["guardrailName"]
+            .as_str()
+            .cmp(&b["guardrailName"].as_str())
+    });
+    let mut providers: Vec<Value> = input
+        .program
+        .providers
+        .iter()
+        .filter(|x| x.policy.as_deref() == Some(p.name.value.as_str()))
+        .map(|x| {
+            let mut m = Map::new();
+            let mut put = |k: &str, v: Value| {
+                if !v.is_null() {
+                    m.insert(k.into(), v);
+                }
+            };
+            let s = |v: &Option<crate::source::Spanned<String>>| json!(v.as_ref().map(|x| &x.value));
+            put("providerName", json!(x.name.value));
+            put("adapter", json!(x.adapter.as_ref().map(|a| a.value)));
+            put("hosting", json!(x.hosting.as_ref().map(|a| a.value)));
+            put("endpoint", s(&x.endpoint));
+            put("model", s(&x.model));
+            put("authProfile", s(&x.auth_profile));
+            put("defaultCategory", s(&x.default_category));
+            put("defaultThreshold", json!(x.default_threshold.as_ref().map(|t| t.value)));
+            put(
+                "supportedCategories",
+                json!(x.supported_categories.as_ref().map(|v| v.iter().map(|c| &c.value).collect::<Vec<_>>())),
+            );
+            if let Some(cb) = &x.circuit_breaker {
+                put(
+                    "circuitBreaker",
+                    json!({"maxFailures": cb.max_failures.as_ref().map(|v| v.value), "resetTimeoutMs": cb.reset_timeout_ms.as_ref().map(|v| v.value.0)}),
+                );
+            }
+            if let Some(rt) = &x.retry {
+                put(
+                    "retry",
+                    json!({"maxRetries": rt.max_retries.as_ref().map(|v| v.value), "backoff": rt.backoff.as_ref().map(|v| v.value), "baseMs": rt.base_ms.as_ref().map(|v| v.value.0)}),
+                );
+            }
+            put("costPerEvalUsd", json!(x.cost_per_eval_usd.as_ref().map(|c| c.value)));
+            Value::Object(m)
+        })
+        .collect();
+    providers.sort_by(|a, b| a["providerName"].as_str().cmp(&b["providerName"].as_str()));
+    let scope_type = if p.scope.value == Scope::Agent {
+        "agent"
+    } else {
+        "project"
+    };
+    let mut body = Map::new();
+    body.insert("name".into(), json!(p.name.value));
+    if let Some(d) = &p.description {
+        body.insert("description".into(), json!(d.value));
+    }
+    body.insert("scopeType".into(), json!(scope_type));
+    if let Some(a) = &p.agent {
+        body.insert("agentDefId".into(), json!(a.value));
+    }
+    body.insert("rules".into(), json!(rules));
+    body.insert("providerOverrides".into(), json!(providers));
+    body.insert(
+        "settings".into(),
+        json!({
+            "failMode": crate::effective::runtime::policy_fail_mode(input.program, p),
+            "timeouts": {
+                "local": ms(policy_timeout(Some(p), Tier::Local)),
+                "model": ms(policy_timeout(Some(p), Tier::Model)),
+                "llm": ms(policy_timeout(Some(p), Tier::Llm)),
+            },
+            "streaming": {
+                "enabled": st.enabled.as_ref().is_some_and(|e| e.value),
+                "defaultInterval": st.interval.as_ref().map_or(StreamInterval::Sentence, |i| i.value),
+                "chunkSize": st.chunk_size.as_ref().map_or(crate::effective::DEFAULT_CHUNK_SIZE as i64, |c| c.value.max(1)),
+                "maxLatencyMs": st.max_latency.as_ref().map(|d| d.value.0),
+                "earlyTermination": st.early_termination.as_ref().is_some_and(|e| e.value),
+            },
+        }),
+    );
+    if let Some(c) = &p.caching {
+        body.insert(
+            "caching".into(),
+            json!({"enabled": c.enabled.as_ref().is_some_and(|e| e.value), "defaultTtlSeconds": c.ttl.as_ref().map(|t| t.value.0 / 1000)}),
+        );
+    }
+    if let Some(b) = &p.budget {
+        body.insert(
+            "budget".into(),
+            json!({"monthlyLimitUsd": b.monthly_limit_usd.as_ref().map(|m| m.value), "overspendAction": crate::effective::overspend_action(p)}),
+        );
+    }
+    let principles: Vec<Value> = p
+        .constitution
+        .iter()
+        .flatten()
+        .map(|c| json!({"principle": c.principle.value, "weight": c.weight.as_ref().map_or(1.0, |w| w.value)}))
+        .collect();
+    body.insert("constitution".into(), json!(principles));
+    body.insert("status".into(), json!(p.effective_status()));
+    json!({"projectId": p.project.as_ref().map(|x| &x.value), "body": body})
+}
+
+/// A YAML double-quoted scalar (JSON's escapes are YAML's).
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// An agent's rules as Kore's ABL `GUARDRAILS:` section. The two halves
+/// of a `kind: both` rule are written back as one `kind: both` rule.
+fn agent_abl(input: &Input<'_>, agent: &str) -> String {
+    let mut out = String::from("GUARDRAILS:\n");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rules: Vec<&ERule> = input
+        .rules
+        .iter()
+        .filter(|r| matches!(&r.owner, Owner::Agent(a) if a == agent))
+        .collect();
+    rules.sort_by(|a, b| a.rule.cmp(&b.rule));
+    for r in rules {
+        if !seen.insert(r.source) {
+            continue;
+        }
+        let both = input
+            .program
+            .rules
+            .get(r.source)
+            .and_then(|s| s.kind.as_ref())
+            .is_some_and(|k| k.value == Kind::Both);
+        let kind = if both {
+            "both".to_string()
+        } else {
+            r.kind.to_string()
+        };
+        out.push_str(&format!("  {}:\n    kind: {kind}\n", r.rule));
+        if let Ok(Some(check)) = violation(r, &STYLE, true) {
+            out.push_str(&format!("    check: {}\n", quoted(&check)));
+        }
+        if let Some(p) = &r.provider {
+            out.push_str(&format!("    provider: {p}\n"));
+        }
+        if let Some(c) = &r.category {
+            out.push_str(&format!("    category: {}\n", quoted(c)));
+        }
+        if let (Some(t), Tier::Model | Tier::Llm) = (r.threshold, r.tier) {
+            out.push_str(&format!("    threshold: {t}\n"));
+        }
+        if let Some(l) = &r.llm_check {
+            out.push_str(&format!("    llm_check: {}\n", quoted(l)));
+        }
+        out.push_str(&format!("    action: {}\n", r.action));
+        if !r.severity_actions.is_empty() {
+            out.push_str("    severity_actions:\n");
+            for (s, a) in &r.severity_actions {
+                out.push_str(&format!("      {s}: {a}\n"));
+            }
+        }
+        out.push_str(&format!("    message: {}\n", quoted(&r.message)));
+        if r.priority != crate::effective::DEFAULT_PRIORITY {
+            out.push_str(&format!("    priority: {}\n", r.priority));
+        }
+        if let Some(f) = r.fix_strategy {
+            out.push_str(&format!("    fix_strategy: {f}\n"));
+        }
+        if let Some(f) = &r.fix_expression {
+            out.push_str(&format!("    fix_expression: {}\n", quoted(f)));
+        }
+        if r.max_reasks != 2 {
+            out.push_str(&format!("    max_reasks: {}\n", r.max_reasks));
+        }
+        if let Some(n) = r.filter_min_length {
+            out.push_str(&format!("    filter_min_length: {n}\n"));
+        }
+        if r.streaming {
+            out.push_str(&format!(
+                "    streaming: true\n    streaming_interval: {}\n",
+                r.streaming_interval
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,300 @@
+//! Orq.ai AI Router (spec §8): a JSON array of `/v2/guardrail-rules`
+//! bodies. An Orq rule says where it applies (`expression.cel`, the
+//! rule's `when` as the rule builder writes it; empty = every request)
+//! and which evaluators run there, by id: each `provider` of the rule is
+//! an evaluator, and the provider's `evaluator_id` is its Orq id. Orq
+//! runs evaluators, not local detectors, and blocks what they flag, so a
+//! local check (or a rule that only warns) cannot be written for it.
+//!
+//! A policy with a project is a project rule (`project_id`); any other is
+//! workspace-wide (no `project_id`). `enabled` is the rule's status
+//! (`active`); `timeout` is the rule's (or its policy's model-tier
+//! timeout) in milliseconds, at least Orq's 1000.
+
+use serde_json::{Value, json};
+
+use super::{Input, Refusal, Target};
+use crate::effective::ERule;
+use crate::ir::enums::{Action, Combine, FailMode, Kind, RuleStatus, Runtime};
+use crate::ir::{Home, Policy};
+
+pub struct Orq;
+
+/// Orq's smallest rule timeout, in milliseconds.
+pub const MIN_TIMEOUT_MS: u64 = 1000;
+
+/// The request fields Orq's rule builder conditions on.
+const VARIABLES: &[&str] = &["headers", "model", "identity", "metadata", "project"];
+
+impl Target for Orq {
+    fn runtime(&self) -> Runtime {
+        Runtime::Orq
+    }
+
+    fn schema(&self) -> &'static str {
+        include_str!("orq.schema.json")
+    }
+
+    fn refusals(&self, input: &Input<'_>) -> Vec<Refusal> {
+        let mut out = Vec::new();
+        for p in input.policies.iter().copied() {
+            policy_refusals(input, p, &mut out);
+        }
+        for r in one_per_rule(input) {
+            rule_refusals(input, r, &mut out);
+        }
+        out
+    }
+
+    fn compile(&self, input: &Input<'_>) -> Value {
+        let mut bodies: Vec<(String, Value)> = one_per_rule(input)
+            .map(|r| (r.id.clone(), body(input, r)))
+            .collect();
+        bodies.sort_by(|a, b| a.0.cmp(&b.0));
+        Value::Array(bodies.into_iter().map(|(_, b)| b).collect())
+    }
+}
+
+/// Each source rule once: the halves of `kind: both` are one Orq rule
+/// whose evaluators run on both (`execute_on: both`).
+fn one_per_rule<'a>(input: &'a Input<'_>) -> impl Iterator<Item = &'a ERule> {
+    let mut seen = std::collections::BTreeSet::new();
+    input.rules.iter().filter(move |r| seen.insert(r.source))
+}
+
+fn is_both(input: &Input<'_>, r: &ERule) -> bool {
+    input
+        .program
+        .rules
+        .get(r.source)
+        .and_then(|s| s.kind.as_ref())
+        .is_some_and(|k| k.value == Kind::Both)
+}
+
+fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
+    let mut refuse = |span, feature: &str, why: &str| {
+        out.push(input.refuse_policy(p, span, feature, why));
+    };
+    if let Some(f) = p.fail_mode.as_ref().filter(|f| f.value == FailMode::Closed) {
+        refuse(
+            f.span,
+            "fail_mode: closed",
+            "an Orq guardrail rule has no fail mode",
+        );
+    }
+    if let Some(c) = p
+        .combine
+        .as_ref()
+        .filter(|c| c.value != Combine::MostRestrictive)
+    {
+        refuse(
+            c.span,
+            &format!("combine: {}", c.value),
+            "every Orq rule's evaluators decide on their own",
+        );
+    }
+    let not_here = [
+        (
+            "approved_sites",
+            p.approved_sites
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.pattern.span),
+        ),
+        (
+            "unapproved_tools",
+            p.unapproved_tools
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.pattern.span),
+        ),
+        (
+            "constitution",
+            p.constitution
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|x| x.principle.span),
+        ),
+        (
+            "streaming",
+            p.streaming
+                .as_ref()
+                .and_then(|s| s.enabled.as_ref())
+                .map(|x| x.span),
+        ),
+        (
+            "caching",
+            p.caching
+                .as_ref()
+                .and_then(|c| c.enabled.as_ref())
+                .map(|x| x.span),
+        ),
+        (
+            "budget",
+            p.budget
+                .as_ref()
+                .and_then(|b| b.monthly_limit_usd.as_ref())
+                .map(|x| x.span),
+        ),
+    ];
+    for (feature, span) in not_here {
+        if let Some(span) = span {
+            refuse(span, feature, "Orq's guardrail rules have no such setting");
+        }
+    }
+    if matches!(
+        Home::of(Some(p)),
+        Home::Agent(_) | Home::Team(_) | Home::Identity(_)
+    ) {
+        refuse(
+            p.scope.span,
+            &format!("scope: {}", p.scope.value),
+            "an Orq rule is workspace-wide or a project's: condition on the team or identity in `when` instead",
+        );
+    }
+}
+
+/// The event variables a CEL text reads (bounded by the parser's depth).
+fn variables(e: &crate::cel::Expr, out: &mut Vec<String>) {
+    if let crate::cel::ExprKind::Ident { name, .. } = &e.kind {
+        out.push(name.clone());
+    }
+    for c in e.children() {
+        variables(c, out);
+    }
+}
+
+fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
+    let mut refuse = |feature: &str, why: String| out.push(input.refuse_rule(r, feature, why));
+    let local = [
+        ("check", r.check.is_some()),
+        ("match", r.matcher.is_some()),
+        ("patterns", !r.patterns.is_empty()),
+        ("entities", !r.entities.is_empty()),
+        ("tools", r.tools.is_some()),
+        ("deny_tools", r.deny_tools.is_some()),
+        ("domains", r.has_domains),
+        ("max_tokens", r.max_tokens.is_some()),
+        ("llm_check", r.llm_check.is_some() && r.provider.is_none()),
+    ];
+    for (feature, given) in local {
+        if given {
+            refuse(
+                feature,
+                "Orq runs evaluators by id, not local checks: give the rule a `provider` whose `evaluator_id` names the Orq evaluator that does this".into(),
+            );
+        }
+    }
+    for p in &r.providers {
+        if p.evaluator_id.is_none() {
+            refuse(
+                "provider without evaluator_id",
+                format!(
+                    "provider `{}` names no Orq evaluator: add `evaluator_id:` to it",
+                    p.name
+                ),
+            );
+        }
+    }
+    if matches!(r.kind, Kind::ToolInput | Kind::ToolOutput | Kind::Handoff) {
+        refuse(
+            &format!("kind: {}", r.kind),
+            "Orq's evaluators run on a request's input or output".into(),
+        );
+    }
+    if r.action != Action::Block {
+        refuse(
+            &format!("action: {}", r.action),
+            "an Orq guardrail rule blocks what its evaluators flag: write `action: block`".into(),
+        );
+    }
+    // Only an evaluator rule has an Orq timeout (the others are refused
+    // above, whatever their local-tier timeout).
+    if r.provider.is_some() && r.timeout.0 < MIN_TIMEOUT_MS {
+        refuse(
+            "timeout",
+            format!(
+                "Orq's rule timeout is at least {MIN_TIMEOUT_MS}ms, and this rule's is {}ms",
+                r.timeout.0
+            ),
+        );
+    }
+    if let Some(w) = r.when.as_deref().and_then(|w| crate::cel::parse(w).ok()) {
+        let mut vars = Vec::new();
+        variables(&w, &mut vars);
+        vars.sort();
+        vars.dedup();
+        for v in vars {
+            let known = crate::cel::check::VARIABLES.contains(&v.as_str());
+            if known && !VARIABLES.contains(&v.as_str()) {
+                refuse(
+                    &format!("when on `{v}`"),
+                    format!("Orq's rule builder conditions on {}", VARIABLES.join(", ")),
+                );
+            }
+        }
+    }
+    let src = input.program.rules.get(r.source);
+    for (key, why) in [
+        (
+            "category",
+            "an Orq evaluator is configured in Orq, not per rule (a provider's `default_category` is kept for simulate)",
+        ),
+        (
+            "threshold",
+            "an Orq evaluator decides with its own configuration (a provider's `default_threshold` is kept for simulate)",
+        ),
+        ("severity_actions", "an Orq rule has one outcome: block"),
+        ("message", "an Orq rule has no message"),
+        ("priority", "Orq runs a request's rules together"),
+        (
+            "min_severity",
+            "Orq's evaluators have no finding severities",
+        ),
+        (
+            "streaming",
+            "Orq's evaluators run on the whole input or output",
+        ),
+    ] {
+        if src.is_some_and(|s| s.given.contains(key)) {
+            refuse(key, why.into());
+        }
+    }
+}
+
+fn body(input: &Input<'_>, r: &ERule) -> Value {
+    let execute_on = if is_both(input, r) {
+        "both"
+    } else if r.kind == Kind::Output {
+        "output"
+    } else {
+        "input"
+    };
+    let guardrails: Vec<Value> = r
+        .providers
+        .iter()
+        .map(|p| json!({"id": p.evaluator_id, "execute_on": execute_on, "sample_rate": r.sample_rate}))
+        .collect();
+    let mut b = serde_json::Map::new();
+    b.insert("display_name".into(), json!(r.shown_name()));
+    if let Some(d) = &r.description {
+        b.insert("description".into(), json!(d));
+    }
+    // An inactive policy's rules are kept, switched off.
+    let live = !matches!(r.applies, Home::Off(_));
+    b.insert(
+        "enabled".into(),
+        json!(live && r.status == RuleStatus::Active),
+    );
+    let policy = r.policy.and_then(|i| input.program.policies.get(i));
+    if let Some(p) = policy.and_then(|p| p.project.as_ref()) {
+        b.insert("project_id".into(), json!(p.value));
+    }
+    b.insert(
+        "expression".into(),
+        json!({"cel": r.when.clone().unwrap_or_default()}),
+    );
+    b.insert("guardrails".into(), json!(guardrails));
+    b.insert("timeout".into(), json!(r.timeout.0.max(MIN_TIMEOUT_MS)));
+    Value::Object(b)
+}
