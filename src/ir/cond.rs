@@ -474,7 +474,8 @@ fn leaf_cel(
         Operator::Exists => String::new(),
     };
     let guard = match (shape, &last) {
-        _ if field.starts_with("tokens.") => None,
+        // Always there: counts and cost read 0 when the event gives none.
+        _ if field.starts_with("tokens.") || field == "cost_usd" => None,
         (FieldShape::MapKey, Some((parent, key))) if is_ident(key) => {
             Some(format!("has({parent}.{key})"))
         }
