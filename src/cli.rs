@@ -71,6 +71,22 @@ pub enum Command {
     Audit(AuditArgs),
     /// Traces as guardctl reads them: print the events the rules see, or convert them to guardctl JSONL
     Traces(TracesArgs),
+    /// Turn a runtime's own JSON (what its API returns) into policy files
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The runtime the JSON comes from
+    #[arg(long, value_name = "RUNTIME", value_parser = ["kore", "kaireon", "orq", "kairro"])]
+    pub from: String,
+    /// JSON files: a list of the runtime's objects, or one
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write each policy file into this directory (never over an existing
+    /// file) instead of printing them
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

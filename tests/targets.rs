@@ -141,3 +141,63 @@ fn targets_are_deterministic() {
         assert_eq!(a, b, "{rt}");
     }
 }
+
+/// `import --from RUNTIME`: each example's runtime JSON back into policy
+/// text (snapshot), written under `-o DIR` and never over a file; a field
+/// the importer cannot map is reported with its JSON path (exit 1).
+#[test]
+fn import_writes_canonical_policy_text() {
+    let dir = tempfile::tempdir().unwrap();
+    for rt in RUNTIMES {
+        let json = dir.path().join(format!("{rt}.json"));
+        std::fs::write(&json, stdout(&guardctl(&["compile", &example(rt)]))).unwrap();
+        let o = guardctl(&["import", "--from", rt, json.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{rt}: {}", stderr(&o));
+        snapshot!(format!("import__{rt}"), stdout(&o));
+        let out = dir.path().join(format!("{rt}-out"));
+        let o = guardctl(&[
+            "import",
+            "--from",
+            rt,
+            json.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let lint = guardctl(&["--format", "plain", "lint", out.to_str().unwrap()]);
+        assert_eq!(lint.status.code(), Some(0), "{rt}: {}", stdout(&lint));
+        // Never over an existing file.
+        let again = guardctl(&[
+            "import",
+            "--from",
+            rt,
+            json.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(again.status.code(), Some(2));
+        assert!(
+            stderr(&again).contains("not overwritten"),
+            "{}",
+            stderr(&again)
+        );
+    }
+    let odd = dir.path().join("odd.json");
+    std::fs::write(
+        &odd,
+        r#"{"key": "k", "name": "K", "severity": "hard", "expressionAst": {"field": "offer.id", "operator": "eq", "value": "x"}, "tenantId": "t1"}"#,
+    )
+    .unwrap();
+    let o = guardctl(&["import", "--from", "kaireon", odd.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("odd.json#/tenantId: warning: `tenantId` has no guardctl field"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("  k:\n    kind: input\n"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -7,6 +7,7 @@ mod compile;
 mod diff;
 mod explain;
 mod fmt;
+mod import;
 mod lint;
 mod log;
 mod rule;
@@ -58,6 +59,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Test(args) => test::run(&cli.global, &options, args),
         Command::Explain(args) => explain::run(&cli.global, &options, args),
         Command::Traces(args) => traces::run(&cli.global, args),
+        Command::Import(args) => import::run(&cli.global, args),
     }
 }
 

@@ -60,6 +60,10 @@ impl Target for Kaireon {
         out
     }
 
+    fn import(&self, doc: &Value, out: &mut super::import::Imported) {
+        super::import::kaireon::import(doc, out);
+    }
+
     fn compile(&self, input: &Input<'_>) -> Value {
         let mut bodies: Vec<Value> = one_per_rule(input).map(body).collect();
         bodies.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));

@@ -59,6 +59,10 @@ impl Target for Kairro {
         out
     }
 
+    fn import(&self, doc: &Value, out: &mut super::import::Imported) {
+        super::import::kairro::import(doc, out);
+    }
+
     fn compile(&self, input: &Input<'_>) -> Value {
         let mut policies: Vec<Value> = input
             .policies
@@ -381,19 +385,24 @@ fn rules(input: &Input<'_>, r: &ERule) -> Vec<Value> {
             Map::from_iter([("tools".into(), json!(t))]),
         ));
     }
+    // Where the check applies rides in `custom.target`, as for DLP.
+    let at = || ("custom".to_string(), json!({"target": target(input, r)}));
     if r.has_domains {
         out.push(base(
             "DOMAIN_RESTRICTION",
-            Map::from_iter([(
-                "domains".into(),
-                json!({"allow": r.allow_domains, "deny": r.deny_domains}),
-            )]),
+            Map::from_iter([
+                (
+                    "domains".into(),
+                    json!({"allow": r.allow_domains, "deny": r.deny_domains}),
+                ),
+                at(),
+            ]),
         ));
     }
     if let Some(n) = r.max_tokens {
         out.push(base(
             "TOKEN_LIMIT",
-            Map::from_iter([("tokenThreshold".into(), json!(n))]),
+            Map::from_iter([("tokenThreshold".into(), json!(n)), at()]),
         ));
     }
     if r.check.is_some() || r.matcher.is_some() {

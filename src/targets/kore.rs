@@ -53,6 +53,10 @@ impl Target for Kore {
         out
     }
 
+    fn import(&self, doc: &Value, out: &mut super::import::Imported) {
+        super::import::kore::import(doc, out);
+    }
+
     fn compile(&self, input: &Input<'_>) -> Value {
         let mut policies: Vec<Value> = input
             .policies

@@ -105,6 +105,12 @@ fn tool_matches(globs: &[String]) -> Option<Expr> {
 /// Guardrail functions get the target's spelling; what the target lacks
 /// is collected. The depth is bounded by the parser.
 fn respell(e: &mut Expr, style: &Style, bad: &mut Vec<Unwritable>) {
+    // The content variable in the runtime's spelling (Kore's `content`).
+    if let ExprKind::Ident { name, leading_dot } = &mut e.kind {
+        if name == "text" && !*leading_dot {
+            *name = style.text_var.to_string();
+        }
+    }
     if let ExprKind::Call {
         target,
         function,

@@ -13,6 +13,7 @@
 //! while any remains, and lint reports the refusals of each policy's own
 //! `runtime:`, so a deployment never silently loses a check.
 
+pub mod import;
 pub mod kaireon;
 pub mod kairro;
 pub mod kore;
@@ -134,6 +135,8 @@ pub trait Target: Sync {
     fn refusals(&self, input: &Input<'_>) -> Vec<Refusal>;
     /// The runtime's own JSON. Only called when there are no refusals.
     fn compile(&self, input: &Input<'_>) -> Value;
+    /// The runtime's JSON (what its API returns) back into policy files.
+    fn import(&self, doc: &Value, out: &mut import::Imported);
 }
 
 /// Every target, one per runtime.

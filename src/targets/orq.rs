@@ -46,6 +46,10 @@ impl Target for Orq {
         out
     }
 
+    fn import(&self, doc: &Value, out: &mut super::import::Imported) {
+        super::import::orq::import(doc, out);
+    }
+
     fn compile(&self, input: &Input<'_>) -> Value {
         let mut bodies: Vec<(String, Value)> = one_per_rule(input)
             .map(|r| (r.id.clone(), body(input, r)))
