@@ -73,6 +73,18 @@ pub enum Command {
     Traces(TracesArgs),
     /// Turn a runtime's own JSON (what its API returns) into policy files
     Import(ImportArgs),
+    /// Write a starter policy repository for a runtime (never over a file)
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The runtime the repository deploys to
+    #[arg(long, value_name = "RUNTIME", default_value = "guardctl", value_parser = ["guardctl", "kore", "kaireon", "orq", "kairro"])]
+    pub runtime: String,
+    /// Where to write it (created if missing)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

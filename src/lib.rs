@@ -50,6 +50,7 @@ pub mod fmt;
 pub mod fsutil;
 pub mod glob;
 pub mod history;
+pub mod init;
 pub mod ir;
 pub mod json;
 pub mod lint;

@@ -8,6 +8,7 @@ mod diff;
 mod explain;
 mod fmt;
 mod import;
+mod init;
 mod lint;
 mod log;
 mod rule;
@@ -60,6 +61,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Explain(args) => explain::run(&cli.global, &options, args),
         Command::Traces(args) => traces::run(&cli.global, args),
         Command::Import(args) => import::run(&cli.global, args),
+        Command::Init(args) => init::run(&cli.global, args),
     }
 }
 
