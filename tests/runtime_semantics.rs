@@ -94,3 +94,37 @@ fn orq_runs_evaluators() {
 fn kore_decides_as_kore() {
     snapshot!("runtime__kore", decisions("kore"));
 }
+
+/// `explain` in each runtime's own shape: Kairro's verdict with its DLP
+/// summary (masked snippets), KaireonAI's `debugTrace.guardrailReasons[]`
+/// and the offers of the decision left `afterGuardrails`.
+#[test]
+fn explain_speaks_each_runtime() {
+    let dir = format!("{ROOT}/kairro");
+    let o = guardctl(&[
+        "--format",
+        "json",
+        "explain",
+        &dir,
+        "--event",
+        r#"{"id":"x","input":"card 4111 1111 1111 1111, key sk-abcdefghijklmnopqrstuvwxyz0123456789ABCD, mail a@example.com","tokens":{"input":3}}"#,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["runtime"], "kairro");
+    let mut out = serde_json::to_string_pretty(&v["kairro"]).unwrap();
+    let dir = format!("{ROOT}/kaireon");
+    let trace = format!("{dir}/trace.jsonl");
+    for id in ["r1-o1", "r2-o1"] {
+        let o = guardctl(&[
+            "--format", "json", "explain", &dir, "--trace", &trace, "--id", id,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        out.push_str(&format!(
+            "\n{id}: {}",
+            serde_json::to_string_pretty(&v["kaireon"]).unwrap()
+        ));
+    }
+    snapshot!("runtime__explain", out);
+}

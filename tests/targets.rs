@@ -25,7 +25,7 @@ macro_rules! snapshot {
 }
 
 fn example(rt: &str) -> String {
-    format!("{}/examples/runtimes/{rt}", env!("CARGO_MANIFEST_DIR"))
+    format!("examples/runtimes/{rt}")
 }
 
 /// The target's schema, as `compile --schema --target` prints it.

@@ -9,28 +9,11 @@ use super::{EXIT_OK, color, exit_for, input_errors, no_guardrail_files, print};
 use crate::cli::{CompileArgs, Global};
 use crate::compile::{bundle, to_text};
 use crate::fsutil::write_atomic;
-use crate::ir::Program;
 use crate::ir::enums::Runtime;
 use crate::lint::LintOptions;
 use crate::render::{self, Summary};
 use crate::targets::{Input, Target};
 use crate::workspace;
-
-/// The runtime every policy and agent rule is deployed to, if they agree.
-fn deployed(program: &Program) -> Runtime {
-    let mut runtimes = program
-        .policies
-        .iter()
-        .map(|p| crate::effective::runtime::of(program, Some(p)));
-    let first = runtimes
-        .next()
-        .unwrap_or_else(|| program.runtime.unwrap_or(Runtime::Guardctl));
-    if runtimes.all(|r| r == first) {
-        first
-    } else {
-        Runtime::Guardctl
-    }
-}
 
 fn schema_of(target: Option<&dyn Target>) -> &'static str {
     target.map_or(crate::compile::SCHEMA_JSON, |t| t.schema())
@@ -52,7 +35,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
         Err(e) => return input_errors(global, &e.0),
     };
     super::skipped_notes(&ws);
-    let runtime = asked.unwrap_or_else(|| deployed(&ws.program));
+    let runtime = asked
+        .or_else(|| crate::effective::runtime::deployed(&ws.program))
+        .unwrap_or(Runtime::Guardctl);
     let target = crate::targets::target(runtime);
     // What the target cannot express, beyond what lint reported for each
     // policy's own runtime (those are among the lint diagnostics).

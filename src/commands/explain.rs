@@ -9,7 +9,7 @@
 use crate::json::put;
 use serde_json::json;
 
-use super::{EXIT_OK, load_policies, print};
+use super::{EXIT_OK, explain_views, load_policies, print};
 use crate::cli::{ExplainArgs, Global};
 use crate::engine::budget::Replay;
 use crate::engine::evaluate::{Options, Outcome, Status, evaluate};
@@ -18,13 +18,10 @@ use crate::engine::governance::{Facts, GovEvent, Governance};
 use crate::engine::rules::{CRule, RuleSet};
 use crate::engine::trace::{self, Record};
 use crate::ir::Program;
+use crate::ir::enums::Runtime;
 use crate::lint::LintOptions;
 use crate::render::Format;
 use crate::simulate::{Exempt, excerpt, final_decision, rule_exemption};
-
-/// The runtime whose semantics decide: guardctl's own (`runtime` is
-/// refused with GC101 until it is read).
-const RUNTIME: &str = "guardctl";
 
 /// The repository's `check_polarity` and where it comes from.
 fn default_polarity(program: &crate::ir::Program) -> (&'static str, &'static str) {
@@ -124,6 +121,32 @@ fn from_trace(
     ))
 }
 
+/// Every candidate of one KaireonAI decision in a trace (its events with
+/// this `request_id`), each decided on its own.
+fn same_request(
+    set: &RuleSet,
+    exempt: &Exempt<'_>,
+    path: &std::path::Path,
+    request: &str,
+) -> Result<Vec<(Event, crate::engine::evaluate::EventResult)>, u8> {
+    let mut reader = trace::open(path).map_err(|_| super::EXIT_USAGE)?;
+    let mut out = Vec::new();
+    loop {
+        let block = reader.block(1 << 20);
+        if block.is_empty() {
+            break;
+        }
+        for rec in block.records() {
+            let Record::Event(e) = rec else { continue };
+            if e.request_id.as_deref() == Some(request) {
+                let r = evaluate(set, exempt, &e, &Options::default());
+                out.push((*e, r));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A finding's text, masked unless shown: letters and digits become `*`
 /// but the last two.
 fn masked(text: &str, show: bool) -> String {
@@ -214,6 +237,27 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         crate::simulate::mask::mask_result(&mut r, &event);
     }
     let decision = final_decision(&r, &gov);
+    let runtime = crate::effective::runtime::deployed(&ws.program);
+    let runtime_name = runtime.map_or("mixed", |r| r.as_str());
+    let view = match runtime {
+        Some(Runtime::Kairro) => {
+            Some(("kairro", explain_views::kairro(&set, &r, &event, decision)))
+        }
+        Some(Runtime::Kaireon) => {
+            let candidates = match (&args.trace, &event.request_id) {
+                (Some(path), Some(req)) => match same_request(&set, &exempt, path, req) {
+                    Ok(c) => c,
+                    Err(code) => return code,
+                },
+                _ => vec![(event.clone(), evaluate(&set, &exempt, &event, &opts))],
+            };
+            Some((
+                "kaireon",
+                explain_views::kaireon(&set, &r, &event, &candidates),
+            ))
+        }
+        _ => None,
+    };
     if global.format == Format::Json {
         let trace: Vec<serde_json::Value> = r
             .outcomes
@@ -247,7 +291,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
             "decision": decision,
             "rules_decision": r.decision,
             "polarity": default_polarity(&ws.program).0,
-            "runtime": RUNTIME,
+            "runtime": runtime_name,
             "trace": trace,
             "governance": gov.iter().map(GovEvent::describe).collect::<Vec<_>>(),
             "standing": standing,
@@ -256,6 +300,10 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
             "redacted_input": r.redacted_input,
             "redacted_output": r.redacted_output,
         });
+        let mut out = out;
+        if let (Some((key, v)), Some(m)) = (&view, out.as_object_mut()) {
+            m.insert((*key).to_string(), v.clone());
+        }
         print(&format!("{out}\n"));
         return EXIT_OK;
     }
@@ -274,7 +322,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
     }
     let (polarity, from) = default_polarity(&ws.program);
     o.push_str(&format!(
-        "\ncheck_polarity: {polarity} ({from}; a policy's own setting wins) · runtime: {RUNTIME}\n"
+        "\ncheck_polarity: {polarity} ({from}; a policy's own setting wins) · runtime: {runtime_name}\n"
     ));
     if let Some((file, n)) = &context {
         o.push_str(&format!(
@@ -329,6 +377,9 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         for s in &standing {
             o.push_str(&format!("  {s}\n"));
         }
+    }
+    if let Some((key, v)) = &view {
+        o.push_str(&format!("\n{key}: {v}\n"));
     }
     if let Some(t) = &r.redacted_input {
         o.push_str(&format!("\nredacted input: {t}\n"));

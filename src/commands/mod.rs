@@ -6,6 +6,7 @@ mod audit;
 mod compile;
 mod diff;
 mod explain;
+mod explain_views;
 mod fmt;
 mod import;
 mod init;

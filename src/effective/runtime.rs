@@ -25,6 +25,16 @@ pub fn of(program: &Program, policy: Option<&Policy>) -> Runtime {
         .unwrap_or(Runtime::Guardctl)
 }
 
+/// The runtime every policy is deployed to (the repository's when there
+/// is no policy), or `None` when policies differ.
+pub fn deployed(program: &Program) -> Option<Runtime> {
+    let mut all = program.policies.iter().map(|p| of(program, Some(p)));
+    let first = all
+        .next()
+        .unwrap_or_else(|| program.runtime.unwrap_or(Runtime::Guardctl));
+    all.all(|r| r == first).then_some(first)
+}
+
 /// A rule's severity: as written, else the runtime's default.
 pub fn severity(runtime: Runtime, rule: &Rule) -> Severity {
     match &rule.severity {

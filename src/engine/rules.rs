@@ -20,6 +20,8 @@ pub struct CRule {
     /// Runtime id, as in the bundle (`policy/rule` or `policy/rule.input`).
     pub id: String,
     pub name: String,
+    /// `display_name`, where the rule gives one.
+    pub display_name: Option<String>,
     /// Index of the source rule in `Program::rules`.
     pub source: usize,
     /// `Program::rules` index of the wider rule this one overrides.
@@ -252,6 +254,7 @@ impl RuleSet {
                 deny_domains: globs(&r.deny_domains),
                 interval: r.streaming_interval,
                 id: r.id,
+                display_name: r.display_name,
                 name: r.rule,
                 source: r.source,
                 overrides: r.overrides,

@@ -85,6 +85,7 @@ fn rule(
     CRule {
         id: format!("{}/{name}", p.name.value),
         name,
+        display_name: None,
         source: usize::MAX,
         overrides: None,
         owner: Owner::Policy(p.name.value.clone()),

@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 
 use super::{Input, Refusal, Target};
 use crate::effective::ERule;
+use crate::ir::Home;
 use crate::ir::cond::Cond;
-use crate::ir::enums::{Action, Combine, FailMode, Runtime};
-use crate::ir::{Home, Policy};
+use crate::ir::enums::{Action, Runtime};
 
 pub struct Kaireon;
 
@@ -37,10 +37,10 @@ impl Target for Kaireon {
     fn refusals(&self, input: &Input<'_>) -> Vec<Refusal> {
         let mut out = Vec::new();
         for p in input.policies.iter().copied() {
-            policy_refusals(input, p, &mut out);
+            input.refuse_settings(p, NOT_HERE, &mut out);
         }
         let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
-        for r in one_per_rule(input) {
+        for r in input.one_per_rule() {
             rule_refusals(input, r, &mut out);
             // Keys are unique across the tenant: two policies (or two
             // agents) with a rule of the same name would overwrite.
@@ -65,88 +65,51 @@ impl Target for Kaireon {
     }
 
     fn compile(&self, input: &Input<'_>) -> Value {
-        let mut bodies: Vec<Value> = one_per_rule(input).map(body).collect();
+        let mut bodies: Vec<Value> = input.one_per_rule().map(body).collect();
         bodies.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
         Value::Array(bodies)
     }
 }
 
-/// Each source rule once (the halves of `kind: both` are one KaireonAI
-/// rule: a decision constraint has no stage).
-fn one_per_rule<'a>(input: &'a Input<'_>) -> impl Iterator<Item = &'a ERule> {
-    let mut seen = std::collections::BTreeSet::new();
-    input.rules.iter().filter(move |r| seen.insert(r.source))
-}
+const NOT_HERE: &[(&str, &str)] = &[
+    (
+        "fail_mode: closed",
+        "KaireonAI fails open: a rule that cannot be evaluated never removes a candidate",
+    ),
+    (
+        "combine",
+        "every KaireonAI rule filters the candidates on its own",
+    ),
+    (
+        "approved_sites",
+        "KaireonAI's guardrail rules have no such setting",
+    ),
+    (
+        "unapproved_tools",
+        "KaireonAI's guardrail rules have no such setting",
+    ),
+    (
+        "constitution",
+        "KaireonAI's guardrail rules have no such setting",
+    ),
+    (
+        "streaming",
+        "KaireonAI's guardrail rules have no such setting",
+    ),
+    ("budget", "KaireonAI's guardrail rules have no such setting"),
+];
 
-fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
-    let mut refuse = |span, feature: &str, why: &str| {
-        out.push(input.refuse_policy(p, span, feature, why));
-    };
-    if let Some(f) = p.fail_mode.as_ref().filter(|f| f.value == FailMode::Closed) {
-        refuse(
-            f.span,
-            "fail_mode: closed",
-            "KaireonAI fails open: a rule that cannot be evaluated never removes a candidate",
-        );
-    }
-    if let Some(c) = p
-        .combine
-        .as_ref()
-        .filter(|c| c.value != Combine::MostRestrictive)
-    {
-        refuse(
-            c.span,
-            &format!("combine: {}", c.value),
-            "every KaireonAI rule filters the candidates on its own",
-        );
-    }
-    let not_here = [
-        (
-            "approved_sites",
-            p.approved_sites
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.pattern.span),
-        ),
-        (
-            "unapproved_tools",
-            p.unapproved_tools
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.pattern.span),
-        ),
-        (
-            "constitution",
-            p.constitution
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.principle.span),
-        ),
-        (
-            "streaming",
-            p.streaming
-                .as_ref()
-                .and_then(|s| s.enabled.as_ref())
-                .map(|x| x.span),
-        ),
-        (
-            "budget",
-            p.budget
-                .as_ref()
-                .and_then(|b| b.monthly_limit_usd.as_ref())
-                .map(|x| x.span),
-        ),
-    ];
-    for (feature, span) in not_here {
-        if let Some(span) = span {
-            refuse(
-                span,
-                feature,
-                "KaireonAI's guardrail rules have no such setting",
-            );
-        }
-    }
-}
+const RULE_NOT_HERE: &[(&str, &str)] = &[
+    (
+        "message",
+        "KaireonAI's reason is always `Guardrail \"<name>\" triggered`",
+    ),
+    ("sample_rate", "KaireonAI evaluates every candidate"),
+    ("timeout", "KaireonAI rules have no timeout"),
+    ("severity_actions", "KaireonAI rules read no provider score"),
+    ("streaming", "KaireonAI rules read no stream"),
+    ("min_severity", "KaireonAI rules have no findings"),
+];
 
 /// Every leaf's field.
 fn fields<'c>(c: &'c Cond, out: &mut Vec<&'c str>) {
@@ -210,22 +173,7 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
             "a KaireonAI rule is `hard` (the candidate is removed: block) or `soft` (it is flagged: warn)".into(),
         );
     }
-    let src = input.program.rules.get(r.source);
-    for (key, why) in [
-        (
-            "message",
-            "KaireonAI's reason is always `Guardrail \"<name>\" triggered`",
-        ),
-        ("sample_rate", "KaireonAI evaluates every candidate"),
-        ("timeout", "KaireonAI rules have no timeout"),
-        ("severity_actions", "KaireonAI rules read no provider score"),
-        ("streaming", "KaireonAI rules read no stream"),
-        ("min_severity", "KaireonAI rules have no findings"),
-    ] {
-        if src.is_some_and(|s| s.given.contains(key)) {
-            refuse(key, why.into());
-        }
-    }
+    input.refuse_given(r, RULE_NOT_HERE, out);
 }
 
 fn scope(r: &ERule) -> Value {

@@ -53,7 +53,7 @@ impl Target for Kairro {
         for p in input.policies.iter().copied() {
             policy_refusals(input, p, &mut out);
         }
-        for r in one_per_rule(input) {
+        for r in input.one_per_rule() {
             rule_refusals(input, r, &mut out);
         }
         out
@@ -120,19 +120,26 @@ fn upper(s: &str) -> String {
     s.to_ascii_uppercase()
 }
 
-fn one_per_rule<'a>(input: &'a Input<'_>) -> impl Iterator<Item = &'a ERule> {
-    let mut seen = std::collections::BTreeSet::new();
-    input.rules.iter().filter(move |r| seen.insert(r.source))
-}
+const NOT_HERE: &[(&str, &str)] = &[
+    ("timeouts", "Kairro's policies have no such setting"),
+    ("streaming", "Kairro's policies have no such setting"),
+    ("caching", "Kairro's policies have no such setting"),
+    ("budget", "Kairro's policies have no such setting"),
+    ("constitution", "Kairro's policies have no such setting"),
+];
 
-fn is_both(input: &Input<'_>, r: &ERule) -> bool {
-    input
-        .program
-        .rules
-        .get(r.source)
-        .and_then(|s| s.kind.as_ref())
-        .is_some_and(|k| k.value == Kind::Both)
-}
+const RULE_NOT_HERE: &[(&str, &str)] = &[
+    ("sample_rate", "Kairro evaluates every event"),
+    ("timeout", "Kairro's rules have no timeout"),
+    ("message", "Kairro reports its own reasons"),
+    (
+        "priority",
+        "Kairro orders policies, not rules: give the policy a `priority`",
+    ),
+    ("severity_actions", "Kairro's rules read no provider score"),
+    ("fix_strategy", "Kairro does not repair content"),
+    ("streaming", "Kairro reads whole prompts and completions"),
+];
 
 fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
     let mut refuse = |span, feature: &str, why: &str| {
@@ -206,48 +213,7 @@ fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
             );
         }
     }
-    let not_here = [
-        (
-            "timeouts",
-            p.timeouts
-                .as_ref()
-                .and_then(|t| t.local.as_ref().or(t.model.as_ref()).or(t.llm.as_ref()))
-                .map(|x| x.span),
-        ),
-        (
-            "streaming",
-            p.streaming
-                .as_ref()
-                .and_then(|s| s.enabled.as_ref())
-                .map(|x| x.span),
-        ),
-        (
-            "caching",
-            p.caching
-                .as_ref()
-                .and_then(|c| c.enabled.as_ref())
-                .map(|x| x.span),
-        ),
-        (
-            "budget",
-            p.budget
-                .as_ref()
-                .and_then(|b| b.monthly_limit_usd.as_ref())
-                .map(|x| x.span),
-        ),
-        (
-            "constitution",
-            p.constitution
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.principle.span),
-        ),
-    ];
-    for (feature, span) in not_here {
-        if let Some(span) = span {
-            refuse(span, feature, "Kairro's policies have no such setting");
-        }
-    }
+    input.refuse_settings(p, NOT_HERE, out);
 }
 
 fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
@@ -306,28 +272,12 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
             }
         }
     }
-    let src = input.program.rules.get(r.source);
-    for (key, why) in [
-        ("sample_rate", "Kairro evaluates every event"),
-        ("timeout", "Kairro's rules have no timeout"),
-        ("message", "Kairro reports its own reasons"),
-        (
-            "priority",
-            "Kairro orders policies, not rules: give the policy a `priority`",
-        ),
-        ("severity_actions", "Kairro's rules read no provider score"),
-        ("fix_strategy", "Kairro does not repair content"),
-        ("streaming", "Kairro reads whole prompts and completions"),
-    ] {
-        if src.is_some_and(|s| s.given.contains(key)) {
-            refuse(key, why.into());
-        }
-    }
+    input.refuse_given(r, RULE_NOT_HERE, out);
 }
 
 /// PROMPT, COMPLETION or BOTH.
 fn target(input: &Input<'_>, r: &ERule) -> &'static str {
-    if is_both(input, r) {
+    if input.is_both(r) {
         "BOTH"
     } else if matches!(r.kind, Kind::Output | Kind::ToolOutput) {
         "COMPLETION"

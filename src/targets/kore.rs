@@ -18,9 +18,7 @@ use serde_json::{Map, Value, json};
 use super::lower::{Style, violation};
 use super::{Input, Refusal, Target};
 use crate::effective::{ERule, policy_timeout};
-use crate::ir::enums::{
-    Combine, Kind, PolicyStatus, RuleStatus, Runtime, Scope, StreamInterval, Tier,
-};
+use crate::ir::enums::{Kind, PolicyStatus, RuleStatus, Runtime, Scope, StreamInterval, Tier};
 use crate::ir::{Owner, Policy};
 
 pub struct Kore;
@@ -87,6 +85,42 @@ impl Target for Kore {
     }
 }
 
+const KAIRRO_ONLY: &str =
+    "a Kairro policy setting that Kore's guardrail-policy API has no field for";
+
+const NOT_HERE: &[(&str, &str)] = &[
+    (
+        "combine",
+        "Kore applies the most restrictive action of the triggered guardrails",
+    ),
+    ("priority", KAIRRO_ONLY),
+    ("type", KAIRRO_ONLY),
+    ("default", KAIRRO_ONLY),
+    ("approved_sites", KAIRRO_ONLY),
+    ("unapproved_tools", KAIRRO_ONLY),
+];
+
+const RULE_NOT_HERE: &[(&str, &str)] = &[
+    (
+        "timeout",
+        "Kore's timeouts are per tier, in the policy's `timeouts`",
+    ),
+    ("min_severity", "Kore has no minimum finding severity"),
+    ("display_name", "a Kore guardrail is named by its key only"),
+    ("description", "a Kore guardrail has no description"),
+];
+
+const AGENT_ONLY: &str = "Kore's guardrail-policy rules have no such field (an agent's ABL guardrail does): move the rule to the agent";
+
+const POLICY_RULE_NOT_HERE: &[(&str, &str)] = &[
+    ("fix_strategy", AGENT_ONLY),
+    ("fix_expression", AGENT_ONLY),
+    ("max_reasks", AGENT_ONLY),
+    ("filter_min_length", AGENT_ONLY),
+    ("streaming", AGENT_ONLY),
+    ("streaming_interval", AGENT_ONLY),
+];
+
 fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
     let mut refuse = |span, feature: &str, why: &str| {
         out.push(input.refuse_policy(p, span, feature, why));
@@ -110,51 +144,11 @@ fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
             "Kore's policy status is draft, active or archived",
         );
     }
-    if let Some(c) = p
-        .combine
-        .as_ref()
-        .filter(|c| c.value != Combine::MostRestrictive)
-    {
-        refuse(
-            c.span,
-            &format!("combine: {}", c.value),
-            "Kore applies the most restrictive action of the triggered guardrails",
-        );
-    }
-    let kairro_only = [
-        ("priority", p.priority.as_ref().map(|x| x.span)),
-        ("type", p.policy_type.as_ref().map(|x| x.span)),
-        ("default", p.default.as_ref().map(|x| x.span)),
-        (
-            "approved_sites",
-            p.approved_sites
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.pattern.span),
-        ),
-        (
-            "unapproved_tools",
-            p.unapproved_tools
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.pattern.span),
-        ),
-    ];
-    for (feature, span) in kairro_only {
-        if let Some(span) = span {
-            refuse(
-                span,
-                feature,
-                "a Kairro policy setting that Kore's guardrail-policy API has no field for",
-            );
-        }
-    }
+    input.refuse_settings(p, NOT_HERE, out);
 }
 
 fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
     let mut refuse = |feature: &str, why: String| out.push(input.refuse_rule(r, feature, why));
-    let src = input.program.rules.get(r.source);
-    let given = |k: &str| src.is_some_and(|s| s.given.contains(k));
     if r.providers.len() > 1 {
         refuse(
             "provider (several)",
@@ -166,19 +160,6 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
             "sample_rate",
             "Kore evaluates every matching request (sampling is Orq's)".into(),
         );
-    }
-    for (key, why) in [
-        (
-            "timeout",
-            "Kore's timeouts are per tier, in the policy's `timeouts`",
-        ),
-        ("min_severity", "Kore has no minimum finding severity"),
-        ("display_name", "a Kore guardrail is named by its key only"),
-        ("description", "a Kore guardrail has no description"),
-    ] {
-        if given(key) {
-            refuse(key, why.into());
-        }
     }
     if matches!(r.owner, Owner::Agent(_)) && r.status != RuleStatus::Active {
         refuse(
@@ -204,22 +185,9 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
             "a Kore guardrail runs in one tier: split the local check into its own rule".into(),
         );
     }
+    input.refuse_given(r, RULE_NOT_HERE, out);
     if matches!(r.owner, Owner::Policy(_)) {
-        for key in [
-            "fix_strategy",
-            "fix_expression",
-            "max_reasks",
-            "filter_min_length",
-            "streaming",
-            "streaming_interval",
-        ] {
-            if given(key) {
-                refuse(
-                    key,
-                    "Kore's guardrail-policy rules have no such field (an agent's ABL guardrail does): move the rule to the agent".into(),
-                );
-            }
-        }
+        input.refuse_given(r, POLICY_RULE_NOT_HERE, out);
     }
 }
 

@@ -117,6 +117,49 @@ impl<'p> Input<'p> {
         }
     }
 
+    /// Each source rule once (the halves of `kind: both` are one rule for
+    /// the runtimes that have no stage or take `both` as such).
+    pub fn one_per_rule(&self) -> impl Iterator<Item = &ERule> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.rules.iter().filter(move |r| seen.insert(r.source))
+    }
+
+    /// Whether the rule is written `kind: both`.
+    pub fn is_both(&self, r: &ERule) -> bool {
+        self.program
+            .rules
+            .get(r.source)
+            .and_then(|s| s.kind.as_ref())
+            .is_some_and(|k| k.value == crate::ir::enums::Kind::Both)
+    }
+
+    /// Whether the rule's source writes `key` (not inherited, not defaulted).
+    pub fn given(&self, r: &ERule, key: &str) -> bool {
+        self.program
+            .rules
+            .get(r.source)
+            .is_some_and(|s| s.given.contains(key))
+    }
+
+    /// A refusal for each key of `table` the rule writes: (key, why).
+    pub fn refuse_given(&self, r: &ERule, table: &[(&str, &str)], out: &mut Vec<Refusal>) {
+        for (key, why) in table {
+            if self.given(r, key) {
+                out.push(self.refuse_rule(r, key, *why));
+            }
+        }
+    }
+
+    /// A refusal for each policy setting of `table` the policy writes:
+    /// (setting, why), the settings as [`written_settings`] names them.
+    pub fn refuse_settings(&self, p: &Policy, table: &[(&str, &str)], out: &mut Vec<Refusal>) {
+        for (key, label, span) in written_settings(p) {
+            if let Some((_, why)) = table.iter().find(|(k, _)| *k == key) {
+                out.push(self.refuse_policy(p, span, &label, *why));
+            }
+        }
+    }
+
     /// The rules a policy owns (an agent's overrides of them are the
     /// agent's).
     pub fn rules_of<'a>(&'a self, policy: &'a str) -> impl Iterator<Item = &'a ERule> {
@@ -124,6 +167,93 @@ impl<'p> Input<'p> {
             .iter()
             .filter(move |r| matches!(&r.owner, crate::ir::Owner::Policy(p) if p == policy))
     }
+}
+
+/// The policy settings a runtime may lack that the policy writes: (key,
+/// how it is written, where). Keys: `fail_mode: closed`, `combine`,
+/// Kairro's `priority`, `type`, `default` and sites, Kore's
+/// `constitution`, and the runtime settings.
+pub fn written_settings(p: &Policy) -> Vec<(&'static str, String, Span)> {
+    use crate::ir::enums::{Combine, FailMode};
+    let mut out = Vec::new();
+    let mut add = |k: &'static str, label: Option<String>, span: Option<Span>| {
+        if let Some(s) = span {
+            out.push((k, label.unwrap_or_else(|| k.to_string()), s));
+        }
+    };
+    add(
+        "fail_mode: closed",
+        None,
+        p.fail_mode
+            .as_ref()
+            .filter(|f| f.value == FailMode::Closed)
+            .map(|f| f.span),
+    );
+    let combine = p
+        .combine
+        .as_ref()
+        .filter(|c| c.value != Combine::MostRestrictive);
+    add(
+        "combine",
+        combine.map(|c| format!("combine: {}", c.value)),
+        combine.map(|c| c.span),
+    );
+    add("priority", None, p.priority.as_ref().map(|x| x.span));
+    add("type", None, p.policy_type.as_ref().map(|x| x.span));
+    add("default", None, p.default.as_ref().map(|x| x.span));
+    let first_pattern = |v: &Option<Vec<crate::ir::ApprovedSite>>| {
+        v.as_ref().and_then(|v| v.first()).map(|x| x.pattern.span)
+    };
+    add("approved_sites", None, first_pattern(&p.approved_sites));
+    add(
+        "unapproved_tools",
+        None,
+        p.unapproved_tools
+            .as_ref()
+            .and_then(|v| v.first())
+            .map(|x| x.pattern.span),
+    );
+    add(
+        "constitution",
+        None,
+        p.constitution
+            .as_ref()
+            .and_then(|v| v.first())
+            .map(|x| x.principle.span),
+    );
+    add(
+        "timeouts",
+        None,
+        p.timeouts
+            .as_ref()
+            .and_then(|t| t.local.as_ref().or(t.model.as_ref()).or(t.llm.as_ref()))
+            .map(|x| x.span),
+    );
+    add(
+        "streaming",
+        None,
+        p.streaming
+            .as_ref()
+            .and_then(|s| s.enabled.as_ref())
+            .map(|x| x.span),
+    );
+    add(
+        "caching",
+        None,
+        p.caching
+            .as_ref()
+            .and_then(|c| c.enabled.as_ref())
+            .map(|x| x.span),
+    );
+    add(
+        "budget",
+        None,
+        p.budget
+            .as_ref()
+            .and_then(|b| b.monthly_limit_usd.as_ref())
+            .map(|x| x.span),
+    );
+    out
 }
 
 /// One runtime's compiler.

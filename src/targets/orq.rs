@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::{Input, Refusal, Target};
 use crate::effective::ERule;
-use crate::ir::enums::{Action, Combine, FailMode, Kind, RuleStatus, Runtime};
+use crate::ir::enums::{Action, Kind, RuleStatus, Runtime};
 use crate::ir::{Home, Policy};
 
 pub struct Orq;
@@ -40,7 +40,7 @@ impl Target for Orq {
         for p in input.policies.iter().copied() {
             policy_refusals(input, p, &mut out);
         }
-        for r in one_per_rule(input) {
+        for r in input.one_per_rule() {
             rule_refusals(input, r, &mut out);
         }
         out
@@ -51,7 +51,8 @@ impl Target for Orq {
     }
 
     fn compile(&self, input: &Input<'_>) -> Value {
-        let mut bodies: Vec<(String, Value)> = one_per_rule(input)
+        let mut bodies: Vec<(String, Value)> = input
+            .one_per_rule()
             .map(|r| (r.id.clone(), body(input, r)))
             .collect();
         bodies.sort_by(|a, b| a.0.cmp(&b.0));
@@ -59,102 +60,60 @@ impl Target for Orq {
     }
 }
 
-/// Each source rule once: the halves of `kind: both` are one Orq rule
-/// whose evaluators run on both (`execute_on: both`).
-fn one_per_rule<'a>(input: &'a Input<'_>) -> impl Iterator<Item = &'a ERule> {
-    let mut seen = std::collections::BTreeSet::new();
-    input.rules.iter().filter(move |r| seen.insert(r.source))
-}
+const NOT_HERE: &[(&str, &str)] = &[
+    (
+        "fail_mode: closed",
+        "an Orq guardrail rule has no fail mode",
+    ),
+    ("combine", "every Orq rule's evaluators decide on their own"),
+    (
+        "approved_sites",
+        "Orq's guardrail rules have no such setting",
+    ),
+    (
+        "unapproved_tools",
+        "Orq's guardrail rules have no such setting",
+    ),
+    ("constitution", "Orq's guardrail rules have no such setting"),
+    ("streaming", "Orq's guardrail rules have no such setting"),
+    ("caching", "Orq's guardrail rules have no such setting"),
+    ("budget", "Orq's guardrail rules have no such setting"),
+];
 
-fn is_both(input: &Input<'_>, r: &ERule) -> bool {
-    input
-        .program
-        .rules
-        .get(r.source)
-        .and_then(|s| s.kind.as_ref())
-        .is_some_and(|k| k.value == Kind::Both)
-}
+const RULE_NOT_HERE: &[(&str, &str)] = &[
+    (
+        "category",
+        "an Orq evaluator is configured in Orq, not per rule (a provider's `default_category` is kept for simulate)",
+    ),
+    (
+        "threshold",
+        "an Orq evaluator decides with its own configuration (a provider's `default_threshold` is kept for simulate)",
+    ),
+    ("severity_actions", "an Orq rule has one outcome: block"),
+    ("message", "an Orq rule has no message"),
+    ("priority", "Orq runs a request's rules together"),
+    (
+        "min_severity",
+        "Orq's evaluators have no finding severities",
+    ),
+    (
+        "streaming",
+        "Orq's evaluators run on the whole input or output",
+    ),
+];
 
 fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
-    let mut refuse = |span, feature: &str, why: &str| {
-        out.push(input.refuse_policy(p, span, feature, why));
-    };
-    if let Some(f) = p.fail_mode.as_ref().filter(|f| f.value == FailMode::Closed) {
-        refuse(
-            f.span,
-            "fail_mode: closed",
-            "an Orq guardrail rule has no fail mode",
-        );
-    }
-    if let Some(c) = p
-        .combine
-        .as_ref()
-        .filter(|c| c.value != Combine::MostRestrictive)
-    {
-        refuse(
-            c.span,
-            &format!("combine: {}", c.value),
-            "every Orq rule's evaluators decide on their own",
-        );
-    }
-    let not_here = [
-        (
-            "approved_sites",
-            p.approved_sites
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.pattern.span),
-        ),
-        (
-            "unapproved_tools",
-            p.unapproved_tools
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.pattern.span),
-        ),
-        (
-            "constitution",
-            p.constitution
-                .as_ref()
-                .and_then(|v| v.first())
-                .map(|x| x.principle.span),
-        ),
-        (
-            "streaming",
-            p.streaming
-                .as_ref()
-                .and_then(|s| s.enabled.as_ref())
-                .map(|x| x.span),
-        ),
-        (
-            "caching",
-            p.caching
-                .as_ref()
-                .and_then(|c| c.enabled.as_ref())
-                .map(|x| x.span),
-        ),
-        (
-            "budget",
-            p.budget
-                .as_ref()
-                .and_then(|b| b.monthly_limit_usd.as_ref())
-                .map(|x| x.span),
-        ),
-    ];
-    for (feature, span) in not_here {
-        if let Some(span) = span {
-            refuse(span, feature, "Orq's guardrail rules have no such setting");
-        }
-    }
+    input.refuse_settings(p, NOT_HERE, out);
     if matches!(
         Home::of(Some(p)),
         Home::Agent(_) | Home::Team(_) | Home::Identity(_)
     ) {
-        refuse(
+        out.push(input.refuse_policy(
+            p,
             p.scope.span,
             &format!("scope: {}", p.scope.value),
             "an Orq rule is workspace-wide or a project's: condition on the team or identity in `when` instead",
-        );
+        ));
     }
 }
 
@@ -238,36 +197,11 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
             }
         }
     }
-    let src = input.program.rules.get(r.source);
-    for (key, why) in [
-        (
-            "category",
-            "an Orq evaluator is configured in Orq, not per rule (a provider's `default_category` is kept for simulate)",
-        ),
-        (
-            "threshold",
-            "an Orq evaluator decides with its own configuration (a provider's `default_threshold` is kept for simulate)",
-        ),
-        ("severity_actions", "an Orq rule has one outcome: block"),
-        ("message", "an Orq rule has no message"),
-        ("priority", "Orq runs a request's rules together"),
-        (
-            "min_severity",
-            "Orq's evaluators have no finding severities",
-        ),
-        (
-            "streaming",
-            "Orq's evaluators run on the whole input or output",
-        ),
-    ] {
-        if src.is_some_and(|s| s.given.contains(key)) {
-            refuse(key, why.into());
-        }
-    }
+    input.refuse_given(r, RULE_NOT_HERE, out);
 }
 
 fn body(input: &Input<'_>, r: &ERule) -> Value {
-    let execute_on = if is_both(input, r) {
+    let execute_on = if input.is_both(r) {
         "both"
     } else if r.kind == Kind::Output {
         "output"

@@ -1,0 +1,143 @@
+//! `explain` in a runtime's own shape (spec §8), beside guardctl's trace:
+//! for Kairro its verdict (`action`, `riskLevel`, `reasons`, `eventId`)
+//! and DLP summary (`maxSeverity`, `matches` with masked snippets,
+//! `totalMatches`); for KaireonAI `debugTrace.guardrailReasons[]` of the
+//! candidate and `afterGuardrails`, the offers of its decision
+//! (`request_id`) that no hard rule removed.
+
+use serde_json::{Value, json};
+
+use crate::engine::evaluate::EventResult;
+use crate::engine::event::Event;
+use crate::engine::outcome::{Status, What};
+use crate::engine::rules::RuleSet;
+use crate::ir::enums::{Action, Severity};
+
+/// `LOW` … `CRITICAL` (hard = critical, soft = medium), or `NONE`.
+fn level(s: Option<Severity>) -> &'static str {
+    match s.map(Severity::rank) {
+        None | Some(0) => "NONE",
+        Some(1) => "LOW",
+        Some(2) => "MEDIUM",
+        Some(3) => "HIGH",
+        Some(_) => "CRITICAL",
+    }
+}
+
+/// A finding's text with letters and digits masked but the last two.
+fn snippet(e: &Event, field: &str, start: usize, end: usize) -> String {
+    let text = match field {
+        "input" => e.input.as_deref(),
+        "output" => e.output.as_deref(),
+        _ => None,
+    };
+    let found: Vec<char> = text
+        .map(|t| {
+            t.chars()
+                .skip(start)
+                .take(end.saturating_sub(start))
+                .collect()
+        })
+        .unwrap_or_default();
+    let keep = found.iter().filter(|c| c.is_alphanumeric()).count();
+    let mut seen = 0;
+    found
+        .iter()
+        .map(|c| {
+            if !c.is_alphanumeric() {
+                return *c;
+            }
+            seen += 1;
+            if seen + 2 > keep { *c } else { '*' }
+        })
+        .collect()
+}
+
+/// Kairro's verdict for one event.
+pub fn kairro(set: &RuleSet, r: &EventResult, e: &Event, decision: Action) -> Value {
+    let fired: Vec<_> = r
+        .outcomes
+        .iter()
+        .filter(|o| o.action.is_some())
+        .filter_map(|o| Some((o, set.rules.get(o.rule)?)))
+        .collect();
+    let risk = fired
+        .iter()
+        .map(|(_, rule)| rule.severity)
+        .max_by_key(|s| s.rank());
+    let reasons: Vec<String> = fired
+        .iter()
+        .map(|(o, rule)| format!("{}: {}", rule.id, o.reason(set)))
+        .collect();
+    let mut matches = Vec::new();
+    for (o, _) in &fired {
+        for h in &o.hits {
+            if let What::Entity(ent) = h.what {
+                matches.push((ent, snippet(e, h.field, h.start, h.end)));
+            }
+        }
+    }
+    let max = matches
+        .iter()
+        .map(|(ent, _)| ent.severity())
+        .max_by_key(|s| s.rank());
+    json!({
+        "action": decision.as_str().to_ascii_uppercase(),
+        "riskLevel": level(risk),
+        "reasons": reasons,
+        "eventId": e.id,
+        "dlp": {
+            "maxSeverity": level(max),
+            "matches": matches.iter().map(|(ent, s)| json!({"entity": ent.as_str(), "severity": level(Some(ent.severity())), "snippet": s})).collect::<Vec<_>>(),
+            "totalMatches": matches.len(),
+        },
+    })
+}
+
+/// KaireonAI's debug trace of one candidate.
+fn reasons(set: &RuleSet, r: &EventResult, e: &Event) -> Vec<Value> {
+    let offer = e.offer.get("id").cloned().unwrap_or(Value::Null);
+    r.outcomes
+        .iter()
+        .filter(|o| o.status != Status::Skipped)
+        .filter_map(|o| {
+            let rule = set.rules.get(o.rule)?;
+            let passed = o.action.is_none();
+            let name = rule.display_name.as_deref().unwrap_or(&rule.name);
+            let mut v = json!({
+                "ruleKey": rule.name,
+                "ruleName": name,
+                "severity": if rule.action == Action::Block { "hard" } else { "soft" },
+                "passed": passed,
+                "offerId": offer,
+            });
+            if let (false, Some(m)) = (passed, v.as_object_mut()) {
+                m.insert(
+                    "reason".into(),
+                    json!(format!("Guardrail \"{name}\" triggered")),
+                );
+            }
+            Some(v)
+        })
+        .collect()
+}
+
+/// KaireonAI's view: the candidate's reasons, and the offers of its
+/// decision (`candidates`, this one among them) that remain.
+pub fn kaireon(
+    set: &RuleSet,
+    r: &EventResult,
+    e: &Event,
+    candidates: &[(Event, EventResult)],
+) -> Value {
+    let after: Vec<Value> = candidates
+        .iter()
+        .filter(|(_, cr)| cr.decision != Action::Block)
+        .map(|(c, _)| c.offer.get("id").cloned().unwrap_or_else(|| json!(c.id)))
+        .collect();
+    json!({
+        "requestId": e.request_id,
+        "debugTrace": {"guardrailReasons": reasons(set, r, e)},
+        "afterGuardrails": after,
+    })
+}
