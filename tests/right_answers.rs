@@ -769,7 +769,7 @@ fn misspelt_event_fields_are_reported() {
         ),
         (
             "t.jsonl",
-            "{\"id\":\"a\",\"outptu\":\"SSN 123-45-6789\"}\n{\"id\":\"b\",\"outptu\":\"x\",\"latency_ms\":3}\n",
+            "{\"id\":\"a\",\"outptu\":\"SSN 123-45-6789\"}\n{\"id\":\"b\",\"outptu\":\"x\",\"duration_ms\":3}\n",
         ),
     ]);
     let out = json(&[
@@ -782,7 +782,7 @@ fn misspelt_event_fields_are_reported() {
     let outptu = unknown.iter().find(|u| u["field"] == "outptu").unwrap();
     assert_eq!(outptu["lines"], 2);
     assert_eq!(outptu["did_you_mean"], "output");
-    assert!(unknown.iter().any(|u| u["field"] == "latency_ms"));
+    assert!(unknown.iter().any(|u| u["field"] == "duration_ms"));
 }
 
 /// `explain --trace FILE --id ID` decides as simulate does, governance of

@@ -103,6 +103,7 @@ fn from_trace(
             if replay.active() {
                 let r = evaluate(set, exempt, &e, &opts);
                 g.extend(replay.charge(facts.timestamp, &r.outcomes));
+                replay.record(&e, &r.outcomes);
             }
             if e.id == id {
                 return Ok(Placed {

@@ -144,6 +144,9 @@ pub struct EProvider {
     pub threshold: f64,
     /// The provider's `evaluator_id` (Orq).
     pub evaluator_id: Option<String>,
+    /// The provider's `retry.max_retries` (0 without one): how many failed
+    /// attempts an evaluation survives.
+    pub retries: u64,
 }
 
 impl ERule {
@@ -255,6 +258,10 @@ pub fn rules(program: &Program) -> Vec<ERule> {
                     evaluator_id: found
                         .and_then(|p| p.evaluator_id.as_ref())
                         .map(|e| e.value.clone()),
+                    retries: found
+                        .and_then(|p| p.retry.as_ref())
+                        .and_then(|r| r.max_retries.as_ref())
+                        .map_or(0, |m| u64::try_from(m.value).unwrap_or(0)),
                 }
             })
             .collect();

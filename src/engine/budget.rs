@@ -164,6 +164,8 @@ pub struct Replay<'a> {
     set: &'a RuleSet,
     budgets: Option<EvalBudgets>,
     state: BudgetState,
+    /// Providers' circuit breakers, replayed from recorded failures.
+    circuits: Option<super::circuits::Circuits>,
 }
 
 impl<'a> Replay<'a> {
@@ -172,12 +174,14 @@ impl<'a> Replay<'a> {
             set,
             budgets: EvalBudgets::of(program, set),
             state: BudgetState::default(),
+            circuits: super::circuits::Circuits::of(program),
         }
     }
 
-    /// Whether any budget can be charged (else events need no replay).
+    /// Whether any budget can be charged or any circuit trip (else events
+    /// need no replay).
     pub fn active(&self) -> bool {
-        self.budgets.is_some()
+        self.budgets.is_some() || self.circuits.is_some()
     }
 
     /// The options an event at `ts` is evaluated with: the fallbacks of
@@ -189,7 +193,20 @@ impl<'a> Replay<'a> {
                 .as_ref()
                 .map(|b| b.fallbacks(&self.state, ts))
                 .unwrap_or_default(),
+            open_circuits: self
+                .circuits
+                .as_ref()
+                .map(|c| c.open(ts))
+                .unwrap_or_default(),
             ..Default::default()
+        }
+    }
+
+    /// Records an evaluated event's provider failures and answers in the
+    /// circuit breakers.
+    pub fn record(&mut self, e: &super::event::Event, outcomes: &[Outcome]) {
+        if let Some(c) = &mut self.circuits {
+            c.record(self.set, e, outcomes);
         }
     }
 

@@ -309,6 +309,8 @@ struct RuleHost<'a> {
     /// How this rule's model-tier or LLM-tier check falls back, when its
     /// policy's evaluation budget is spent.
     fallback: Option<Fallback>,
+    /// Providers whose circuit breaker is open.
+    open_circuits: &'a [String],
 }
 
 impl RuleHost<'_> {
@@ -608,6 +610,17 @@ pub struct Options {
     /// Policies whose evaluation budget is spent, and how their checks
     /// that call a model fall back ([`super::budget`]).
     pub fallback: Vec<(usize, Fallback)>,
+    /// Providers (object ids) whose circuit breaker is open: not called
+    /// ([`super::circuits`]).
+    pub open_circuits: Vec<String>,
+}
+
+impl Options {
+    /// Whether the event is evaluated as without any (a replay changes
+    /// nothing).
+    pub fn is_plain(&self) -> bool {
+        self.fallback.is_empty() && self.open_circuits.is_empty()
+    }
 }
 
 /// Evaluates one event.
@@ -717,6 +730,7 @@ pub fn evaluate(
             scan,
             chunk: None,
             fallback,
+            open_circuits: &opts.open_circuits,
         };
         if let Some(w) = &rule.when {
             match eval(w, &host) {
@@ -771,7 +785,9 @@ pub fn evaluate(
         out.rule = ri;
         // Streaming: replay the chunks at the rule's interval.
         if rule.streaming && rule.kind == Kind::Output && !e.chunks.is_empty() {
-            if let Some(chunk) = first_streaming_trigger(d, rule, e, &vars, threshold, fallback) {
+            if let Some(chunk) =
+                first_streaming_trigger(d, rule, e, &vars, threshold, fallback, &opts.open_circuits)
+            {
                 out.chunk = Some(chunk);
                 if out.status != Status::Triggered {
                     out.status = Status::Triggered;
@@ -1139,8 +1155,33 @@ fn check_rule(
                 .iter()
                 .map(|(p, c, t)| (p.as_str(), c.as_str(), *t)),
         );
-        let mut missing = None;
+        // A provider not asked (open circuit), failed after its retries
+        // or slower than the rule's timeout gives no answer: the rule is
+        // unevaluated unless another provider triggers it.
+        let mut missing: Option<Check> = None;
         for (i, (p, cat, threshold)) in all.enumerate() {
+            let (id, retries) = rule.asked.get(i).cloned().unwrap_or((None, 0));
+            if id
+                .as_ref()
+                .is_some_and(|id| host.open_circuits.contains(id))
+            {
+                missing.get_or_insert(Check::CircuitOpen(i));
+                continue;
+            }
+            if let Some(err) = e.error(p).filter(|err| err.failed(retries)) {
+                let why = match err {
+                    super::event::ProviderError::Failed(m) => m.clone(),
+                    super::event::ProviderError::Attempts(n) => {
+                        format!("{n} failed attempts, {retries} retries")
+                    }
+                };
+                missing.get_or_insert(Check::ProviderFailed(i, why));
+                continue;
+            }
+            if let Some(ms) = e.latency(p).filter(|ms| *ms > rule.timeout.0 as f64) {
+                missing.get_or_insert(Check::TimedOut(i, ms));
+                continue;
+            }
             match e.scores.get(p, cat) {
                 Some(s) => {
                     score = Some(score.map_or(s, |x: f64| x.max(s)));
@@ -1162,12 +1203,12 @@ fn check_rule(
                     }
                 }
                 None => {
-                    missing.get_or_insert(i);
+                    missing.get_or_insert(Check::NoScore(i));
                 }
             }
         }
-        if let (Some(i), true) = (missing, reasons.is_empty()) {
-            unevaluated.push(Check::NoScore(i));
+        if let (Some(c), true) = (missing, reasons.is_empty()) {
+            unevaluated.push(c);
         }
     } else if rule.llm_check {
         match e.scores.get("llm", &rule.name) {
@@ -1284,6 +1325,7 @@ fn first_streaming_trigger(
     vars: &EventVars<'_>,
     threshold: f64,
     fallback: Option<Fallback>,
+    open: &[String],
 ) -> Option<usize> {
     let all: String = e.chunks.concat();
     let mut last = 0;
@@ -1298,6 +1340,7 @@ fn first_streaming_trigger(
             scan: &prefix,
             chunk: Some(chunk),
             fallback,
+            open_circuits: open,
         };
         let out = check_rule(d, rule, e, &host, None, threshold);
         // Pattern rules: scan the prefix directly.
@@ -1384,6 +1427,7 @@ mod tests {
             scan: &scan,
             chunk: None,
             fallback: None,
+            open_circuits: &[],
         };
         let run = |src: &str| format!("{:?}", eval(&crate::cel::parse::parse(src).unwrap(), &host));
         for (src, want) in [

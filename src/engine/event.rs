@@ -38,6 +38,8 @@ pub const FIELDS: &[&str] = &[
     "offer",
     "customer",
     "channel",
+    "latency_ms",
+    "errors",
 ];
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -63,6 +65,47 @@ pub struct Tool {
     pub name: Option<String>,
     pub parameters: J,
     pub result: J,
+}
+
+/// A recorded provider failure (`errors.<provider>`, spec §7).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderError {
+    /// This many attempts failed (a number, or `{attempts: N}`): with
+    /// retries enough, a later attempt answered.
+    Attempts(u64),
+    /// Every attempt failed (a message, `true`, or `{message: ...}`).
+    Failed(String),
+}
+
+impl ProviderError {
+    /// Whether the evaluation failed after `retries` retries.
+    pub fn failed(&self, retries: u64) -> bool {
+        match self {
+            ProviderError::Attempts(n) => *n > retries,
+            ProviderError::Failed(_) => true,
+        }
+    }
+}
+
+/// `errors.<provider>` of a line.
+fn provider_error(v: &J, provider: &str) -> Result<Option<ProviderError>, String> {
+    let bad = || {
+        format!(
+            "`errors.{provider}` must be a number of failed attempts, a message, true, or {{attempts, message}}"
+        )
+    };
+    Ok(match v {
+        J::Null | J::Bool(false) => None,
+        J::Bool(true) => Some(ProviderError::Failed(String::new())),
+        J::String(s) => Some(ProviderError::Failed(s.clone())),
+        J::Number(n) => Some(ProviderError::Attempts(n.as_u64().ok_or_else(bad)?)),
+        J::Object(m) => match (m.get("attempts"), m.get("message")) {
+            (Some(a), _) => Some(ProviderError::Attempts(a.as_u64().ok_or_else(bad)?)),
+            (None, Some(J::String(msg))) => Some(ProviderError::Failed(msg.clone())),
+            (None, _) => Some(ProviderError::Failed(String::new())),
+        },
+        J::Array(_) => return Err(bad()),
+    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -104,6 +147,10 @@ pub struct Event {
     pub offer: serde_json::Map<String, J>,
     pub customer: serde_json::Map<String, J>,
     pub channel: serde_json::Map<String, J>,
+    /// `latency_ms.<provider>`: how long each provider's evaluation took.
+    pub latency_ms: Vec<(String, f64)>,
+    /// `errors.<provider>`: a recorded provider failure.
+    pub errors: Vec<(String, ProviderError)>,
     /// Top-level keys of the line that are no event field (spec §7): passed
     /// over, and counted in the report so a misspelt field is seen.
     pub unknown_fields: Vec<String>,
@@ -361,11 +408,60 @@ impl Event {
         e.session_turn_count = int(o.get("session_turn_count"), "session_turn_count")?;
         e.request_id = opt_string(o.get("request_id"), "request_id")?;
         e.trace_id = opt_string(o.get("trace_id"), "trace_id")?;
+        match o.get("latency_ms") {
+            None | Some(J::Null) => {}
+            Some(J::Object(m)) => {
+                for (k, v) in m {
+                    let ms = v.as_f64().filter(|x| *x >= 0.0).ok_or_else(|| {
+                        format!("`latency_ms.{k}` must be a number of milliseconds")
+                    })?;
+                    e.latency_ms.push((k.clone(), ms));
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`latency_ms` must be an object, not {}",
+                    kind_of(other)
+                ));
+            }
+        }
+        match o.get("errors") {
+            None | Some(J::Null) => {}
+            Some(J::Object(m)) => {
+                for (k, v) in m {
+                    if let Some(err) = provider_error(v, k)? {
+                        e.errors.push((k.clone(), err));
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`errors` must be an object, not {}",
+                    kind_of(other)
+                ));
+            }
+        }
         Ok(e)
     }
 }
 
 impl Event {
+    /// The recorded evaluation time of a provider, if any.
+    pub fn latency(&self, provider: &str) -> Option<f64> {
+        self.latency_ms
+            .iter()
+            .find(|(p, _)| p == provider)
+            .map(|(_, ms)| *ms)
+    }
+
+    /// The recorded failure of a provider, if any.
+    pub fn error(&self, provider: &str) -> Option<&ProviderError> {
+        self.errors
+            .iter()
+            .find(|(p, _)| p == provider)
+            .map(|(_, e)| e)
+    }
+
     /// Drops what was exchanged (texts, chunks, tool payloads, handoff,
     /// metadata, scores) and keeps who, when, which model and what it
     /// cost: what governance and a run's summary read. Run where the event

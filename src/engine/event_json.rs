@@ -110,6 +110,29 @@ pub fn to_json(e: &Event, source: Option<&str>) -> J {
     if !e.chunks.is_empty() {
         put("chunks", json!(e.chunks));
     }
+    if !e.latency_ms.is_empty() {
+        let m: Map<String, J> = e
+            .latency_ms
+            .iter()
+            .map(|(p, ms)| (p.clone(), json!(ms)))
+            .collect();
+        put("latency_ms", J::Object(m));
+    }
+    if !e.errors.is_empty() {
+        use super::event::ProviderError;
+        let m: Map<String, J> = e
+            .errors
+            .iter()
+            .map(|(p, err)| {
+                let v = match err {
+                    ProviderError::Attempts(n) => json!({"attempts": n}),
+                    ProviderError::Failed(msg) => json!({"message": msg}),
+                };
+                (p.clone(), v)
+            })
+            .collect();
+        put("errors", J::Object(m));
+    }
     if e.session_turn_count != 0 {
         put("session_turn_count", json!(e.session_turn_count));
     }
@@ -123,7 +146,7 @@ mod tests {
 
     #[test]
     fn a_written_event_reads_back_as_itself() {
-        let line = r#"{"id":"e1","timestamp":"2026-11-02T10:00:00Z","kind":"input","input":"hi","model":"m","identity":{"id":"u","roles":["a"]},"headers":{"x-env":"prod"},"metadata":{"k":1},"tokens":{"input":1,"output":2,"total":3},"cost_usd":0.0004,"tool":{"name":"t","parameters":{"a":1},"result":null},"scores":{"p":{"c":0.5}},"chunks":["a"],"session_turn_count":2,"request_id":"r","trace_id":"t","site":"chat.example","offer":{"id":"o1","score":0.5},"customer":{"tier":"gold"},"channel":{"type":"email"}}"#;
+        let line = r#"{"id":"e1","timestamp":"2026-11-02T10:00:00Z","kind":"input","input":"hi","model":"m","identity":{"id":"u","roles":["a"]},"headers":{"x-env":"prod"},"metadata":{"k":1},"tokens":{"input":1,"output":2,"total":3},"cost_usd":0.0004,"tool":{"name":"t","parameters":{"a":1},"result":null},"scores":{"p":{"c":0.5}},"chunks":["a"],"session_turn_count":2,"request_id":"r","trace_id":"t","site":"chat.example","offer":{"id":"o1","score":0.5},"customer":{"tier":"gold"},"channel":{"type":"email"},"latency_ms":{"p":12.5},"errors":{"p":{"attempts":2},"q":{"message":"503"}}}"#;
         let e = Event::from_json(serde_json::from_str(line).unwrap(), 1).unwrap();
         let written = to_json(&e, Some("f.jsonl"));
         let back = Event::from_json(written.clone(), 1).unwrap();

@@ -265,6 +265,8 @@ fn field(r: &mut Reader, e: &mut Event, id: &mut Option<String>, key: &str) -> O
             r.value(NESTING)?;
             20
         }
+        // Provider latencies and failures: the general reader reads them.
+        "latency_ms" | "errors" => return None,
         // OpenTelemetry: the general reader knows these.
         "resourceSpans" | "resourceLogs" | "resourceMetrics" | "spanId" | "traceId" => {
             return None;

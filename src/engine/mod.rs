@@ -10,6 +10,7 @@
 //! evaluation budget.
 
 pub mod budget;
+pub mod circuits;
 pub mod detect;
 pub mod evaluate;
 pub mod event;

@@ -128,6 +128,15 @@ pub enum Check {
     OtherScore(usize, f64, f64),
     /// No score recorded for the provider at this index (0: the first).
     NoScore(usize),
+    /// The provider at this index took this long (ms), past the rule's
+    /// timeout (`latency_ms`).
+    TimedOut(usize, f64),
+    /// The provider at this index failed, and why (`errors`, after its
+    /// retries).
+    ProviderFailed(usize, String),
+    /// The provider at this index was not asked: its circuit breaker is
+    /// open after consecutive failures.
+    CircuitOpen(usize),
     /// The LLM verdict and the threshold it reached.
     Llm(f64, f64),
     NoLlm,
@@ -279,6 +288,23 @@ impl Outcome {
                 write!(out, "{p}.{c} score {s} >= {t}")
             }
             Check::NoScore(0) => write!(out, "no recorded score for {provider}.{category}"),
+            Check::TimedOut(i, ms) => write!(
+                out,
+                "{} took {ms}ms, past the rule's timeout of {}ms",
+                provider_name(rule, *i),
+                rule.timeout.0
+            ),
+            Check::ProviderFailed(i, why) if why.is_empty() => {
+                write!(out, "{} failed", provider_name(rule, *i))
+            }
+            Check::ProviderFailed(i, why) => {
+                write!(out, "{} failed: {why}", provider_name(rule, *i))
+            }
+            Check::CircuitOpen(i) => write!(
+                out,
+                "{}'s circuit breaker is open: not asked",
+                provider_name(rule, *i)
+            ),
             Check::NoScore(i) => {
                 let (p, c) = other_provider(rule, *i);
                 write!(out, "no recorded score for {p}.{c}")
@@ -321,6 +347,15 @@ impl Outcome {
                 )
             }
         };
+    }
+}
+
+/// The name of the provider at index `i` (0: the first).
+fn provider_name(rule: &CRule, i: usize) -> &str {
+    if i == 0 {
+        rule.provider.as_deref().unwrap_or("?")
+    } else {
+        other_provider(rule, i).0
     }
 }
 

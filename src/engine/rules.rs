@@ -53,6 +53,9 @@ pub struct CRule {
     /// Every provider after the first, with its category and threshold:
     /// the rule triggers when any provider's score reaches its threshold.
     pub more_providers: Vec<(String, String, f64)>,
+    /// Per provider (the first, then `more_providers`): its object id
+    /// (the key of its circuit breaker) and its retries.
+    pub asked: Vec<(Option<String>, u64)>,
     /// What one provider evaluation costs the policy's evaluation budget.
     pub eval_cost: Option<Dec>,
     pub category: Option<String>,
@@ -60,6 +63,8 @@ pub struct CRule {
     pub llm_check: bool,
     pub severity_actions: Vec<(Severity, Action)>,
     pub sample_rate: f64,
+    /// The rule's timeout (a provider slower than it gives no answer).
+    pub timeout: crate::ir::values::Duration,
     pub tools: Option<Vec<Glob>>,
     pub deny_tools: Option<Vec<Glob>>,
     pub allow_domains: Vec<Glob>,
@@ -281,11 +286,17 @@ impl RuleSet {
                         )
                     })
                     .collect(),
+                asked: r
+                    .providers
+                    .iter()
+                    .map(|p| (p.id.clone(), p.retries))
+                    .collect(),
                 provider: r.provider,
                 eval_cost: r.eval_cost,
                 category: r.category,
                 severity_actions: r.severity_actions,
                 sample_rate: r.sample_rate,
+                timeout: r.timeout,
                 has_domains: r.has_domains,
                 max_tokens: r.max_tokens,
                 streaming: r.streaming,

@@ -649,7 +649,7 @@ pub fn run(
         // evaluated with: known only here, in trace order.
         let again;
         let r = match replay.options(facts.timestamp) {
-            o if o.fallback.is_empty() => r,
+            o if o.is_plain() => r,
             o => {
                 let mut r = evaluate(&set, &exempt, e, &o);
                 if shared.mask {
@@ -664,6 +664,7 @@ pub fn run(
         }
         let mut g = gov.step_facts(program, facts);
         g.extend(replay.charge(facts.timestamp, &r.outcomes));
+        replay.record(e, &r.outcomes);
         fold(&mut s, e, facts.timestamp, r, &g);
         for (i, hit) in sw.iter().enumerate() {
             if let (Some(slot), Some(h)) = (sweep_counts.get_mut(i), hit) {
@@ -678,13 +679,14 @@ pub fn run(
             let b = match (&mut base_replay, base_set.as_ref(), base_exempt.as_ref()) {
                 (Some(br), Some(bs), Some(bx)) => {
                     let o = br.options(base_facts.timestamp);
-                    let b = if o.fallback.is_empty() {
+                    let b = if o.is_plain() {
                         b
                     } else {
                         again = evaluate(bs, bx, e, &o);
                         &again
                     };
                     let _ = br.charge(base_facts.timestamp, &b.outcomes);
+                    br.record(e, &b.outcomes);
                     b
                 }
                 _ => b,

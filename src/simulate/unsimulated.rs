@@ -1,5 +1,7 @@
-//! Settings a trace cannot replay. A recorded event holds no check
-//! latency, cache state, provider failure, second answer or approver's
+//! Settings a trace cannot replay. A recorded event holds provider
+//! latencies (`latency_ms`) and failures (`errors`), so model-tier
+//! timeouts, retries and circuit breakers are replayed; it holds no local
+//! or LLM-judge check latency, cache state, second answer or approver's
 //! reply, so the settings that act on those are compiled for the runtime
 //! but not simulated. Every one present in the policies is listed in the
 //! report, with where it is written, so a simulation never reads as if it
@@ -20,9 +22,10 @@ pub struct Unsimulated {
     pub why: &'static str,
 }
 
-const LATENCY: &str = "traces record no check latency";
+const LATENCY: &str =
+    "traces record provider latency (`latency_ms`), not a local or LLM-judge check's";
+const STREAM_LATENCY: &str = "traces record no streaming latency";
 const CACHE: &str = "traces record no cache state";
-const FAILURES: &str = "traces record no provider failures";
 const REASK: &str = "a re-asked answer is not in the trace";
 const APPROVALS: &str = "traces record approval requests, not the approvers' replies";
 
@@ -44,8 +47,11 @@ pub fn unsimulated(program: &Program) -> Vec<Unsimulated> {
     for p in &program.policies {
         let name = format!("policy {}", p.name.value);
         if let Some(t) = &p.timeouts {
-            if let Some(s) = t.local.as_ref().or(t.model.as_ref()).or(t.llm.as_ref()) {
-                put(format!("{name}: timeouts"), &p.file, s.span, LATENCY);
+            if let Some(s) = t.local.as_ref() {
+                put(format!("{name}: timeouts.local"), &p.file, s.span, LATENCY);
+            }
+            if let Some(s) = t.llm.as_ref() {
+                put(format!("{name}: timeouts.llm"), &p.file, s.span, LATENCY);
             }
         }
         if let Some(m) = p.streaming.as_ref().and_then(|s| s.max_latency.as_ref()) {
@@ -53,7 +59,7 @@ pub fn unsimulated(program: &Program) -> Vec<Unsimulated> {
                 format!("{name}: streaming.max_latency"),
                 &p.file,
                 m.span,
-                LATENCY,
+                STREAM_LATENCY,
             );
         }
         if let Some(e) = p.caching.as_ref().and_then(|c| {
@@ -67,30 +73,12 @@ pub fn unsimulated(program: &Program) -> Vec<Unsimulated> {
     }
     for r in &program.rules {
         let name = format!("rule {}/{}", r.owner.name(), r.name.value);
-        if let Some(t) = &r.timeout {
+        // A provider's evaluation time is replayed; a local or LLM check's is not.
+        if let (Some(t), false) = (&r.timeout, r.provider.is_some()) {
             put(format!("{name}: timeout"), &r.file, t.span, LATENCY);
         }
         if let Some(m) = &r.max_reasks {
             put(format!("{name}: max_reasks"), &r.file, m.span, REASK);
-        }
-    }
-    for p in &program.providers {
-        let name = format!("provider {}", p.name.value);
-        if let Some(c) = p.circuit_breaker.as_ref().and_then(|c| {
-            c.max_failures
-                .as_ref()
-                .map(|x| x.span)
-                .or(c.reset_timeout_ms.as_ref().map(|x| x.span))
-        }) {
-            put(format!("{name}: circuit_breaker"), &p.file, c, FAILURES);
-        }
-        if let Some(r) = p.retry.as_ref().and_then(|r| {
-            r.max_retries
-                .as_ref()
-                .map(|x| x.span)
-                .or(r.base_ms.as_ref().map(|x| x.span))
-        }) {
-            put(format!("{name}: retry"), &p.file, r, FAILURES);
         }
     }
     for c in &program.chains {
