@@ -128,3 +128,20 @@ fn explain_speaks_each_runtime() {
     }
     snapshot!("runtime__explain", out);
 }
+
+/// Kore's `constitution` is compiled (see `tests/targets.rs`), not
+/// simulated: simulate says so, with where it is written.
+#[test]
+fn constitution_is_listed_as_not_simulated() {
+    let dir = format!("{ROOT}/kore");
+    let trace = format!("{dir}/trace.jsonl");
+    let o = guardctl(&["simulate", &dir, "--traces", &trace]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("policy support-safety: constitution  (principles guide Kore's LLM judge"),
+        "{text}"
+    );
+    // Model-tier timeouts and circuit breakers are replayed, so not listed.
+    assert!(!text.contains("circuit_breaker"), "{text}");
+    assert!(!text.contains("timeouts.model"), "{text}");
+}

@@ -25,6 +25,7 @@ pub struct Unsimulated {
 const LATENCY: &str =
     "traces record provider latency (`latency_ms`), not a local or LLM-judge check's";
 const STREAM_LATENCY: &str = "traces record no streaming latency";
+const CONSTITUTION: &str = "principles guide Kore's LLM judge; a trace records its verdicts (`scores.llm`), not how it weighed them";
 const CACHE: &str = "traces record no cache state";
 const REASK: &str = "a re-asked answer is not in the trace";
 const APPROVALS: &str = "traces record approval requests, not the approvers' replies";
@@ -60,6 +61,14 @@ pub fn unsimulated(program: &Program) -> Vec<Unsimulated> {
                 &p.file,
                 m.span,
                 STREAM_LATENCY,
+            );
+        }
+        if let Some(c) = p.constitution.as_ref().and_then(|c| c.first()) {
+            put(
+                format!("{name}: constitution"),
+                &p.file,
+                c.principle.span,
+                CONSTITUTION,
             );
         }
         if let Some(e) = p.caching.as_ref().and_then(|c| {
