@@ -380,7 +380,8 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
         }
     }
     if let Some((key, v)) = &view {
-        o.push_str(&format!("\n{key}: {v}\n"));
+        o.push('\n');
+        o.push_str(&explain_views::human(key, v));
     }
     if let Some(t) = &r.redacted_input {
         o.push_str(&format!("\nredacted input: {t}\n"));

@@ -141,3 +141,82 @@ pub fn kaireon(
         "afterGuardrails": after,
     })
 }
+
+/// A view in the human format: a heading line, then one line per reason.
+pub fn human(key: &str, v: &Value) -> String {
+    let text = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default();
+    let mut out = String::new();
+    match key {
+        "kairro" => {
+            let dlp = v.get("dlp").cloned().unwrap_or(Value::Null);
+            out.push_str(&format!(
+                "kairro: {} · risk level {} · DLP max severity {}, {} match(es)\n",
+                text("/action"),
+                text("/riskLevel"),
+                dlp.get("maxSeverity")
+                    .and_then(Value::as_str)
+                    .unwrap_or("NONE"),
+                dlp.get("totalMatches").and_then(Value::as_u64).unwrap_or(0),
+            ));
+            for r in v
+                .get("reasons")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                out.push_str(&format!("  reason: {}\n", r.as_str().unwrap_or_default()));
+            }
+            for m in dlp
+                .get("matches")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let at = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default();
+                out.push_str(&format!(
+                    "  match: {} ({}) {}\n",
+                    at("entity"),
+                    at("severity"),
+                    at("snippet")
+                ));
+            }
+        }
+        _ => {
+            let after: Vec<String> = v
+                .get("afterGuardrails")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
+                .collect();
+            out.push_str(&format!(
+                "kaireon: request {} · after guardrails: {}\n",
+                v.get("requestId").and_then(Value::as_str).unwrap_or("-"),
+                if after.is_empty() {
+                    "none".to_string()
+                } else {
+                    after.join(", ")
+                }
+            ));
+            let reasons = v
+                .pointer("/debugTrace/guardrailReasons")
+                .and_then(Value::as_array);
+            for r in reasons.into_iter().flatten() {
+                let at = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
+                let passed = r.get("passed").and_then(Value::as_bool).unwrap_or(true);
+                out.push_str(&format!(
+                    "  {} {} ({}){}\n",
+                    if passed { "✔" } else { "✖" },
+                    at("ruleKey"),
+                    at("severity"),
+                    if passed {
+                        String::new()
+                    } else {
+                        format!(": {}", at("reason"))
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
