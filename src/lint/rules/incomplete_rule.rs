@@ -2,7 +2,8 @@
 //! to check, and a `category` needs a provider (a `threshold` a provider or
 //! an `llm_check`), either its own
 //! or inherited from the wider rule it overrides; `streaming_interval`
-//! needs `streaming: true`, likewise; a `fix` needs a `fix_strategy`.
+//! needs `streaming: true`, likewise; `min_severity` needs `entities`; a
+//! `fix` needs a `fix_strategy`.
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Program;
@@ -77,6 +78,20 @@ pub fn check(p: &Program, out: &mut Vec<Diagnostic>) {
         // a streaming rule it inherits.
         // (Reported where it is written: an inherited one is the wider
         // rule's to report.)
+        // `min_severity` filters entity findings: without entities it
+        // would be read and change nothing.
+        let own_min = own.and_then(|o| o.min_severity.as_ref());
+        if let (Some(m), true) = (own_min, r.entities.as_ref().is_none_or(Vec::is_empty)) {
+            out.push(
+                Diagnostic::new(
+                    Code::MissingField,
+                    &r.file,
+                    m.span,
+                    format!("`min_severity` without `entities` has no effect{inherited}"),
+                )
+                .with_help("add `entities:` (the findings it filters) or remove `min_severity`"),
+            );
+        }
         let own_interval = own.and_then(|o| o.streaming_interval.as_ref());
         if let (Some(si), false) = (own_interval, r.streaming.as_ref().is_some_and(|s| s.value)) {
             out.push(
