@@ -371,3 +371,92 @@ fn unknown_fields_are_reported_not_dropped() {
     assert!(out.problems[0].0.ends_with("/createdAt"));
     let _ = build;
 }
+
+/// Any JSON at all, for any runtime: the importer reports what it cannot
+/// map and never panics; what it writes either renders to text that reads
+/// back as a guardctl file, or is refused by the formatter with
+/// diagnostics (never broken structure from a name or value).
+fn any_json() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        prop::sample::select(vec![
+            "key",
+            "name",
+            "scope",
+            "rules",
+            "kind",
+            "DLP",
+            "x:\n  y: z",
+            "#c",
+            "'q'",
+            "a\"b",
+            "",
+            "expressionAst",
+            "guardrailName",
+            "- item",
+            "{}",
+            "[x]",
+        ])
+        .prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(4, 40, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map(
+                prop::sample::select(vec![
+                    "key",
+                    "name",
+                    "severity",
+                    "expressionAst",
+                    "status",
+                    "priority",
+                    "scope",
+                    "display_name",
+                    "guardrails",
+                    "expression",
+                    "project_id",
+                    "policies",
+                    "extensionConfig",
+                    "rules",
+                    "criteria",
+                    "body",
+                    "projectId",
+                    "agents",
+                    "providerOverrides",
+                    "providerName",
+                    "settings",
+                    "x:\n  evil: 1",
+                ]),
+                inner,
+                0..6,
+            )
+            .prop_map(|m| serde_json::Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn importers_never_panic(doc in any_json()) {
+        for rt in [Runtime::Kore, Runtime::Kaireon, Runtime::Orq, Runtime::Kairro] {
+            let mut out = Imported::default();
+            target(rt).unwrap().import(&doc, &mut out);
+            for f in &out.files {
+                if let Ok(text) = render(f) {
+                    let ws = load(&[(f.path.clone(), text.clone(), f.kind)], rt);
+                    // Whatever it says, the text parses as a guardctl file.
+                    prop_assert!(
+                        !ws.diagnostics.iter().any(|d| d.code.is_syntax()),
+                        "{}\n{:?}", text, ws.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -269,7 +269,11 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
             }
             py.put("retry", r);
         }
-        providers.put(pname, py);
+        let key = super::slug(pname);
+        if key != pname {
+            out.problem(&here, format!("provider `{pname}` is written `{key}`"));
+        }
+        providers.put(&key, py);
     }
     // Rules, with `name.input`/`name.output` halves joined when they agree.
     let mut rules: Vec<(String, Y)> = Vec::new();

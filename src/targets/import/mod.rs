@@ -130,7 +130,14 @@ fn write(out: &mut String, indent: usize, y: &Y) {
             out.push('\n');
             for (k, v) in entries {
                 out.push_str(&" ".repeat(indent));
-                out.push_str(k);
+                // A key from the runtime's JSON is written as itself only
+                // where it reads back as itself; otherwise quoted, so no
+                // text in it can become structure.
+                if plain_ok(k) {
+                    out.push_str(k);
+                } else {
+                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                }
                 out.push(':');
                 write(out, indent + 2, v);
             }
