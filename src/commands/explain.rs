@@ -150,7 +150,7 @@ fn same_request(
 
 /// A finding's text, masked unless shown: letters and digits become `*`
 /// but the last two.
-fn masked(text: &str, show: bool) -> String {
+pub(super) fn masked(text: &str, show: bool) -> String {
     if show {
         return text.to_string();
     }

@@ -24,14 +24,14 @@ fn level(s: Option<Severity>) -> &'static str {
     }
 }
 
-/// A finding's text with letters and digits masked but the last two.
+/// A finding's text, masked as `explain` masks it.
 fn snippet(e: &Event, field: &str, start: usize, end: usize) -> String {
     let text = match field {
         "input" => e.input.as_deref(),
         "output" => e.output.as_deref(),
         _ => None,
     };
-    let found: Vec<char> = text
+    let found: String = text
         .map(|t| {
             t.chars()
                 .skip(start)
@@ -39,18 +39,7 @@ fn snippet(e: &Event, field: &str, start: usize, end: usize) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    let keep = found.iter().filter(|c| c.is_alphanumeric()).count();
-    let mut seen = 0;
-    found
-        .iter()
-        .map(|c| {
-            if !c.is_alphanumeric() {
-                return *c;
-            }
-            seen += 1;
-            if seen + 2 > keep { *c } else { '*' }
-        })
-        .collect()
+    super::explain::masked(&found, false)
 }
 
 /// Kairro's verdict for one event.

@@ -1160,11 +1160,11 @@ fn check_rule(
         // unevaluated unless another provider triggers it.
         let mut missing: Option<Check> = None;
         for (i, (p, cat, threshold)) in all.enumerate() {
-            let (id, retries) = rule.asked.get(i).cloned().unwrap_or((None, 0));
-            if id
-                .as_ref()
-                .is_some_and(|id| host.open_circuits.contains(id))
-            {
+            let (id, retries) = rule
+                .asked
+                .get(i)
+                .map_or((None, 0), |(id, r)| (id.as_deref(), *r));
+            if id.is_some_and(|id| host.open_circuits.iter().any(|o| o == id)) {
                 missing.get_or_insert(Check::CircuitOpen(i));
                 continue;
             }

@@ -8,7 +8,7 @@
 
 use crate::cel::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::cel::check::GUARDRAIL_FUNCTIONS;
-use crate::cel::print::{print, string_literal};
+use crate::cel::print::print;
 use crate::effective::ERule;
 use crate::glob::Glob;
 use crate::ir::enums::{Kind, Polarity};
@@ -272,9 +272,4 @@ pub fn violation(
         return Err(bad);
     }
     Ok(Some(print(&v)))
-}
-
-/// A string as a CEL literal (for targets that build CEL by hand).
-pub fn literal(s: &str) -> String {
-    string_literal(s)
 }

@@ -52,15 +52,6 @@ fn split_patterns(p: &str) -> Vec<String> {
     }
 }
 
-/// Sets a key already in a mapping.
-fn set(y: &mut Y, key: &str, v: Value) {
-    if let Y::Map(e) = y {
-        if let Some(slot) = e.iter_mut().find(|(k, _)| k == key) {
-            slot.1 = Y::Json(v);
-        }
-    }
-}
-
 fn target_kind(t: Option<&str>) -> &'static str {
     match t {
         Some("COMPLETION") => "output",
@@ -146,7 +137,7 @@ pub fn import(doc: &Value, out: &mut Imported) {
                 y
             });
             let c = r.get("criteria").cloned().unwrap_or(json!({}));
-            let set_kind = |y: &mut Y, t: Option<&str>| set(y, "kind", json!(target_kind(t)));
+            let set_kind = |y: &mut Y, t: Option<&str>| y.set("kind", json!(target_kind(t)));
             match s(r, "kind") {
                 Some("DLP") => {
                     unknown_keys(
@@ -171,11 +162,11 @@ pub fn import(doc: &Value, out: &mut Imported) {
                     }
                 }
                 Some("ALLOW_TOOLS") => {
-                    set(entry, "kind", json!("tool_input"));
+                    entry.set("kind", json!("tool_input"));
                     entry.put("tools", c.get("tools").cloned().unwrap_or(json!([])));
                 }
                 Some("DENY_TOOLS") => {
-                    set(entry, "kind", json!("tool_input"));
+                    entry.set("kind", json!("tool_input"));
                     entry.put("deny_tools", c.get("tools").cloned().unwrap_or(json!([])));
                 }
                 Some("DOMAIN_RESTRICTION") => {

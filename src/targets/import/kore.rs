@@ -301,11 +301,7 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
             {
                 if without_kind(&prev.1) == without_kind(&y) {
                     prev.0 = base.to_string();
-                    if let Y::Map(e) = &mut prev.1 {
-                        if let Some(slot) = e.iter_mut().find(|(k, _)| k == "kind") {
-                            slot.1 = Y::Json(json!("both"));
-                        }
-                    }
+                    prev.1.set("kind", json!("both"));
                     continue;
                 }
             }

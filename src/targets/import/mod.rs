@@ -39,6 +39,15 @@ impl Y {
         }
     }
 
+    /// Replaces the value of a key the mapping already has.
+    pub fn set(&mut self, key: &str, value: Value) {
+        if let Y::Map(entries) = self {
+            if let Some(slot) = entries.iter_mut().find(|(k, _)| k == key) {
+                slot.1 = Y::Json(value);
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         matches!(self, Y::Map(e) if e.is_empty())
     }
