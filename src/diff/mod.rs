@@ -234,8 +234,16 @@ fn location_of(v: &Value) -> Option<Location> {
 /// stable order (type, then id, then field).
 pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
     let mut changes = compare::changes(old, new);
+    // A renamed rule's field changes carry its new id; its old side is
+    // found under the id it was renamed from.
+    let renamed: BTreeMap<String, String> = changes
+        .iter()
+        .filter(|c| c.what == What::Renamed)
+        .filter_map(|c| Some((c.object.clone(), c.renamed_from.clone()?)))
+        .collect();
     for c in &mut changes {
-        stopping_rule(old, new, c);
+        let old_id = renamed.get(&c.object).unwrap_or(&c.object).clone();
+        stopping_rule(old, new, &old_id, c);
     }
     changes
 }
@@ -245,7 +253,8 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
 /// triggers more, it can stop a stronger rule that would have decided; when
 /// it triggers less, it lets one run. Only a change of its action moves
 /// decisions one way; any other tighter or looser change is `changed`.
-fn stopping_rule(old: &Side, new: &Side, c: &mut Change) {
+/// `old_id` is the rule's id on the old side (another under a rename).
+fn stopping_rule(old: &Side, new: &Side, old_id: &str, c: &mut Change) {
     const ACTION_ONLY: &[&str] = &["action", "severity_actions", "severity"];
     if c.object_type != ObjectType::Rule
         || !matches!(c.class, Class::Tighter | Class::Looser)
@@ -255,8 +264,8 @@ fn stopping_rule(old: &Side, new: &Side, c: &mut Change) {
     {
         return;
     }
-    let stops = |side: &Side| {
-        let rule = side.objects.get(&(ObjectType::Rule, c.object.clone()));
+    let stops = |side: &Side, id: &str| {
+        let rule = side.objects.get(&(ObjectType::Rule, id.to_string()));
         let policy = rule.and_then(|r| {
             r.get("policy")
                 .and_then(Value::as_str)
@@ -275,7 +284,7 @@ fn stopping_rule(old: &Side, new: &Side, c: &mut Change) {
                 || p.get("combine").and_then(Value::as_str) == Some("first_match")
         })
     };
-    if stops(old) || stops(new) {
+    if stops(old, old_id) || stops(new, &c.object) {
         c.class = Class::Changed;
         c.reason = format!(
             "{}; but its policy stops at the first rule to act (early termination or first_match), so a rule that triggers more or less can make decisions weaker or stronger",
