@@ -283,7 +283,7 @@ fn kore_rule() -> impl Strategy<Value = String> {
             "    entities: [CREDIT_CARD]\n",
             "    patterns: [\"BLOCKED_\\\\w+\"]\n",
             "    check: \"size(input) > 30\"\n",
-            "    provider: moderation\n    threshold: 0.7\n",
+            "    provider: openai-moderation\n    threshold: 0.7\n",
             "    deny_tools: [\"wire_*\"]\n",
         ]),
         prop::sample::select(vec!["input", "output", "both"]),
@@ -318,9 +318,9 @@ fn file(head: &str, rules: &[String]) -> Vec<(String, String, FileKind)> {
 const ORQ_PROVIDERS: &str = "PROVIDERS:\n  pii:\n    adapter: other\n    evaluator_id: pii\n    default_category: verdict\n  injection:\n    adapter: other\n    evaluator_id: injection\n    default_category: verdict\n  toxicity:\n    adapter: other\n    evaluator_id: toxicity\n    default_category: verdict\n";
 
 const TRACE: &str = concat!(
-    r#"{"id":"a","input":"card 4111 1111 1111 1111 BLOCKED_WORD is secret","output":"mail a@example.com internal","model":"gpt-4o","headers":{"x-env":"prod"},"offer":{"category":"loan"},"customer":{"tier":"gold"},"channel":{"type":"web"},"scores":{"pii":{"verdict":0.9},"moderation":{"hate":0.8}},"tokens":{"input":3000}}"#,
+    r#"{"id":"a","input":"card 4111 1111 1111 1111 BLOCKED_WORD is secret","output":"mail a@example.com internal","model":"gpt-4o","headers":{"x-env":"prod"},"offer":{"category":"loan"},"customer":{"tier":"gold"},"channel":{"type":"web"},"scores":{"pii":{"verdict":0.9},"moderation":{"hate":0.8},"openai-moderation":{"hate":0.8}},"tokens":{"input":3000}}"#,
     "\n",
-    r#"{"id":"b","input":"hello","output":"fine","model":"claude","headers":{"x-env":"dev"},"offer":{"category":"card"},"customer":{"tier":"silver"},"channel":{"type":"email"},"scores":{"injection":{"verdict":0.95},"toxicity":{"verdict":0.1},"moderation":{"hate":0.1}},"tool":{"name":"wire_transfer","parameters":{}}}"#,
+    r#"{"id":"b","input":"hello","output":"fine","model":"claude","headers":{"x-env":"dev"},"offer":{"category":"card"},"customer":{"tier":"silver"},"channel":{"type":"email"},"scores":{"injection":{"verdict":0.95},"toxicity":{"verdict":0.1},"moderation":{"hate":0.1},"openai-moderation":{"hate":0.1}},"tool":{"name":"wire_transfer","parameters":{}}}"#,
     "\n",
 );
 
@@ -357,18 +357,20 @@ proptest! {
 
     #[test]
     fn kore_round_trips(rules in prop::collection::vec(kore_rule(), 1..5)) {
-        let head = "POLICY:\n  name: gen\n  scope: project\n  project: support\n  runtime: kore\n  check_polarity: violation\nPROVIDERS:\n  moderation:\n    adapter: openai_moderation\n    default_category: hate\n";
+        let head = "POLICY:\n  name: gen\n  scope: project\n  project: support\n  runtime: kore\n  check_polarity: violation\nPROVIDERS:\n  openai-moderation:\n    default_category: hate\n";
         round_trip(Runtime::Kore, &file(head, &rules), &events(TRACE))?;
     }
 }
 
 #[test]
 fn unknown_fields_are_reported_not_dropped() {
-    let doc = serde_json::json!([{"key": "k", "name": "K", "severity": "hard", "expressionAst": {"field": "offer.id", "operator": "eq", "value": "x"}, "status": "active", "priority": 100, "scope": {"level": "tenant"}, "createdAt": "2026-01-01"}]);
+    let doc = serde_json::json!([{"key": "k", "name": "K", "severity": "hard", "expressionAst": {"field": "offer.id", "operator": "eq", "value": "x"}, "status": "active", "priority": 100, "scope": {"level": "tenant"}, "createdAt": "2026-01-01", "colour": "red"}]);
     let mut out = Imported::default();
     target(Runtime::Kaireon).unwrap().import(&doc, &mut out);
+    // The server's own fields (`createdAt`) are not policy; an unknown
+    // one is reported with its path.
     assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
-    assert!(out.problems[0].0.ends_with("/createdAt"));
+    assert!(out.problems[0].0.ends_with("/colour"));
     let _ = build;
 }
 

@@ -53,7 +53,7 @@ pub fn run(global: &Global, args: &ImportArgs) -> u8 {
     let mut rendered = Vec::new();
     for f in &all.files {
         match render(f) {
-            Ok(text) => rendered.push((f.path.clone(), text)),
+            Ok(text) => rendered.push((f.path.clone(), text, f.kind)),
             Err(diags) => {
                 for d in diags {
                     crate::errln!("{}: error: {}", f.path, d.message);
@@ -62,14 +62,46 @@ pub fn run(global: &Global, args: &ImportArgs) -> u8 {
             }
         }
     }
+    // What the import wrote must lint clean: what it could not map right
+    // is said here, not found later.
+    match super::lint_options(global) {
+        Ok(options) => {
+            let sources = rendered
+                .iter()
+                .map(|(path, text, kind)| {
+                    (
+                        crate::source::SourceFile::new(path.clone(), text.clone()),
+                        *kind,
+                        true,
+                    )
+                })
+                .collect();
+            let ws = crate::workspace::build(sources, Vec::new(), 0, &options);
+            for d in ws
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            {
+                let (line, col, _, _) = d.position();
+                crate::errln!(
+                    "{}:{line}:{col}: error[{}]: {} (in the imported text)",
+                    d.file_name(),
+                    d.code.id(),
+                    d.message
+                );
+                code = EXIT_FINDINGS;
+            }
+        }
+        Err(msg) => return usage_error(global, &msg),
+    }
     match &args.output {
         None => {
-            for (path, text) in &rendered {
+            for (path, text, _) in &rendered {
                 print(&format!("# file: {path}\n{text}"));
             }
         }
         Some(dir) => {
-            for (path, text) in &rendered {
+            for (path, text, _) in &rendered {
                 let target = dir.join(path);
                 if target.exists() {
                     crate::errln!("error: `{}` exists: not overwritten", target.display());

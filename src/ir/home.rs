@@ -33,6 +33,12 @@ impl Home {
         if p.effective_status() != PolicyStatus::Active {
             return Home::Off(p.name.value.clone());
         }
+        Home::written(p)
+    }
+
+    /// Where a policy's scope points, active or not (`Off` only when the
+    /// scope names nothing).
+    pub fn written(p: &Policy) -> Home {
         let named =
             |v: &Option<crate::source::Spanned<String>>| v.as_ref().map(|x| x.value.clone());
         match p.scope.value {

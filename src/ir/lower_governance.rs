@@ -166,9 +166,17 @@ pub fn lower_providers(cx: &mut Cx<'_>, body: &Node, out: &mut Vec<Provider>) {
             cost_per_eval_usd: None,
             evaluator_id: None,
         };
-        match o.get("adapter") {
-            Some(n) => p.adapter = cx.named::<Adapter>(n, "adapter"),
-            None => cx.report(
+        // A registry provider's entry tunes it: without an `adapter` it
+        // keeps the registry's adapter and defaults.
+        let registry = super::registry_providers::find(&p.name.value);
+        match (o.get("adapter"), registry) {
+            (Some(n), _) => p.adapter = cx.named::<Adapter>(n, "adapter"),
+            (None, Some(r)) => {
+                p.adapter = r.adapter.clone();
+                p.default_category = r.default_category.clone();
+                p.default_threshold = r.default_threshold.clone();
+            }
+            (None, None) => cx.report(
                 Code::MissingField,
                 p.name.span,
                 format!("{what} has no `adapter`"),

@@ -18,7 +18,7 @@ use super::{Input, Refusal, Target};
 use crate::effective::ERule;
 use crate::ir::Home;
 use crate::ir::cond::Cond;
-use crate::ir::enums::{Action, Runtime};
+use crate::ir::enums::{Action, PolicyStatus, Runtime, Severity};
 
 pub struct Kaireon;
 
@@ -65,7 +65,7 @@ impl Target for Kaireon {
     }
 
     fn compile(&self, input: &Input<'_>) -> Value {
-        let mut bodies: Vec<Value> = input.one_per_rule().map(body).collect();
+        let mut bodies: Vec<Value> = input.one_per_rule().map(|r| body(input, r)).collect();
         bodies.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
         Value::Array(bodies)
     }
@@ -94,6 +94,20 @@ const NOT_HERE: &[(&str, &str)] = &[
     ),
     (
         "streaming",
+        "KaireonAI's guardrail rules have no such setting",
+    ),
+    (
+        "priority",
+        "KaireonAI has no policy object: give each rule its `priority`",
+    ),
+    ("type", "KaireonAI has no policy object to hold a type"),
+    ("default", "KaireonAI has no policy object to mark default"),
+    (
+        "timeouts",
+        "KaireonAI rules read no provider and have no timeout",
+    ),
+    (
+        "caching",
         "KaireonAI's guardrail rules have no such setting",
     ),
     ("budget", "KaireonAI's guardrail rules have no such setting"),
@@ -173,11 +187,35 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
             "a KaireonAI rule is `hard` (the candidate is removed: block) or `soft` (it is flagged: warn)".into(),
         );
     }
+    if input.given(r, "severity") && !matches!(r.severity, Severity::Hard | Severity::Soft) {
+        refuse(
+            &format!("severity: {}", r.severity),
+            "a KaireonAI rule's severity is `hard` (removes the candidate) or `soft` (flags it)"
+                .into(),
+        );
+    }
     input.refuse_given(r, RULE_NOT_HERE, out);
 }
 
-fn scope(r: &ERule) -> Value {
-    match &r.applies {
+/// A rule's scope and status: an inactive policy's rules keep its scope
+/// and carry its status (KaireonAI has no policy object to hold it).
+fn scope_and_status(input: &Input<'_>, r: &ERule) -> (Value, Value) {
+    let policy = r.policy.and_then(|i| input.program.policies.get(i));
+    match (&r.applies, policy) {
+        (Home::Off(_), Some(p)) => {
+            let status = match p.effective_status() {
+                PolicyStatus::Draft => "draft",
+                PolicyStatus::Archived => "archived",
+                PolicyStatus::Active | PolicyStatus::Disabled => "paused",
+            };
+            (scope(&Home::written(p)), json!(status))
+        }
+        (home, _) => (scope(home), json!(r.status)),
+    }
+}
+
+fn scope(home: &Home) -> Value {
+    match home {
         Home::Project(p) => json!({"level": "project", "project": p}),
         Home::Agent(a) => json!({"level": "agent", "agent": a}),
         Home::Team(t) => json!({"level": "team", "team": t}),
@@ -196,7 +234,7 @@ fn expression(r: &ERule) -> Value {
     }
 }
 
-fn body(r: &ERule) -> Value {
+fn body(input: &Input<'_>, r: &ERule) -> Value {
     let severity = if r.action == Action::Block {
         "hard"
     } else {
@@ -210,8 +248,9 @@ fn body(r: &ERule) -> Value {
     }
     b.insert("severity".into(), json!(severity));
     b.insert("expressionAst".into(), expression(r));
-    b.insert("status".into(), json!(r.status));
+    let (scope, status) = scope_and_status(input, r);
+    b.insert("status".into(), status);
     b.insert("priority".into(), json!(r.priority));
-    b.insert("scope".into(), scope(r));
+    b.insert("scope".into(), scope);
     Value::Object(b)
 }

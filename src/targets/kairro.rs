@@ -139,6 +139,14 @@ const RULE_NOT_HERE: &[(&str, &str)] = &[
     ("severity_actions", "Kairro's rules read no provider score"),
     ("fix_strategy", "Kairro does not repair content"),
     ("streaming", "Kairro reads whole prompts and completions"),
+    (
+        "display_name",
+        "Kairro's rules have no name of their own (the policy has one)",
+    ),
+    (
+        "description",
+        "Kairro's rules have no description (the policy has one)",
+    ),
 ];
 
 fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
@@ -213,6 +221,24 @@ fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
             );
         }
     }
+    // The extension config is one per organisation and always in force.
+    let sites = p
+        .approved_sites
+        .iter()
+        .flatten()
+        .map(|x| x.pattern.span)
+        .chain(p.unapproved_tools.iter().flatten().map(|x| x.pattern.span))
+        .next();
+    if let Some(span) = sites {
+        let org_wide = matches!(p.scope.value, Scope::Tenant | Scope::Org);
+        if !org_wide || p.effective_status() != PolicyStatus::Active {
+            refuse(
+                span,
+                "approved_sites / unapproved_tools",
+                "Kairro's extension config (approved sites, unapproved tools) is one per organisation and always in force: move the sites to an active organisation policy",
+            );
+        }
+    }
     input.refuse_settings(p, NOT_HERE, out);
 }
 
@@ -256,6 +282,17 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
         refuse(
             "kind: handoff",
             "Kairro sees prompts, completions and tool calls".into(),
+        );
+    }
+    let content = r.check.is_some()
+        || r.matcher.is_some()
+        || !r.patterns.is_empty()
+        || !r.entities.is_empty()
+        || r.max_tokens.is_some();
+    if matches!(r.kind, Kind::ToolInput | Kind::ToolOutput) && content {
+        refuse(
+            &format!("kind: {} with a content check", r.kind),
+            "Kairro's DLP reads prompts and completions, and its tool rules allow or deny tools by name: write `tools` / `deny_tools`, or make the rule `kind: input` or `output`".into(),
         );
     }
     if r.check.is_some() || r.matcher.is_some() {

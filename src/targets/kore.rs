@@ -107,7 +107,6 @@ const RULE_NOT_HERE: &[(&str, &str)] = &[
     ),
     ("min_severity", "Kore has no minimum finding severity"),
     ("display_name", "a Kore guardrail is named by its key only"),
-    ("description", "a Kore guardrail has no description"),
 ];
 
 const AGENT_ONLY: &str = "Kore's guardrail-policy rules have no such field (an agent's ABL guardrail does): move the rule to the agent";
@@ -126,12 +125,35 @@ fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
         out.push(input.refuse_policy(p, span, feature, why));
     };
     match p.scope.value {
-        Scope::Project | Scope::Agent => {}
+        Scope::Tenant | Scope::Project | Scope::Agent => {}
         s => refuse(
             p.scope.span,
             &format!("`scope: {s}`"),
-            "Kore's guardrail policies are per project (`scopeType` project or agent): give the policy `scope: project` and `project:`",
+            "Kore's guardrail policies are for the tenant, a project or an agent (`scopeType` tenant, project or agent)",
         ),
+    }
+    // Kore keeps one active policy per scope: activating one deactivates
+    // the others of its tenant, project or agent (GC-several-active holds
+    // projects and agents everywhere; the tenant's is Kore's own).
+    if p.effective_status() == PolicyStatus::Active && p.scope.value == Scope::Tenant {
+        let same_scope = |q: &&Policy| {
+            q.scope.value == p.scope.value
+                && q.project.as_ref().map(|x| &x.value) == p.project.as_ref().map(|x| &x.value)
+                && q.agent.as_ref().map(|x| &x.value) == p.agent.as_ref().map(|x| &x.value)
+                && q.effective_status() == PolicyStatus::Active
+        };
+        if let Some(first) = input.policies.iter().copied().find(same_scope) {
+            if first.name.value != p.name.value {
+                refuse(
+                    p.name.span,
+                    "a second active tenant policy",
+                    &format!(
+                        "Kore keeps one active tenant policy: activating `{}` deactivates `{}`; merge them, or give one `status: draft`",
+                        p.name.value, first.name.value
+                    ),
+                );
+            }
+        }
     }
     if let Some(s) = p
         .status
@@ -144,7 +166,72 @@ fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
             "Kore's policy status is draft, active or archived",
         );
     }
+    // Kore's API takes caching, budget and webhooks on project policies
+    // only (anything else is a 400).
+    if p.scope.value != Scope::Project {
+        const WHY: &str = "Kore takes caching and budget on project-scoped policies only";
+        input.refuse_settings(p, &[("caching", WHY), ("budget", WHY)], out);
+    }
+    for x in input
+        .program
+        .providers
+        .iter()
+        .filter(|x| x.policy.as_deref() == Some(p.name.value.as_str()))
+    {
+        provider_refusals(input, p, x, out);
+    }
     input.refuse_settings(p, NOT_HERE, out);
+}
+
+/// A policy's `providerOverrides[]` tune a provider configured in Kore:
+/// its adapter, hosting, model, credentials and categories are Kore's
+/// provider configuration, which the policy API drops (credentials are
+/// a 400).
+fn provider_refusals(
+    input: &Input<'_>,
+    p: &Policy,
+    x: &crate::ir::Provider,
+    out: &mut Vec<Refusal>,
+) {
+    // A provider of Kore's registry named with its own adapter says
+    // nothing Kore does not already have.
+    let registry = crate::ir::registry_providers::find(&x.name.value);
+    // `adapter: other` says the provider is configured elsewhere: in Kore.
+    let adapter = x.adapter.as_ref().filter(|a| {
+        a.value != crate::ir::enums::Adapter::Other
+            && registry.and_then(|r| r.adapter.as_ref()).map(|r| r.value) != Some(a.value)
+    });
+    let given = [
+        ("adapter", adapter.map(|v| v.span)),
+        ("hosting", x.hosting.as_ref().map(|v| v.span)),
+        ("model", x.model.as_ref().map(|v| v.span)),
+        ("auth_profile", x.auth_profile.as_ref().map(|v| v.span)),
+        (
+            "supported_categories",
+            x.supported_categories
+                .as_ref()
+                .and_then(|v| v.first().map(|c| c.span)),
+        ),
+        (
+            "retry.backoff",
+            x.retry
+                .as_ref()
+                .and_then(|r| r.backoff.as_ref().map(|b| b.span)),
+        ),
+    ];
+    for (feature, span) in given {
+        if let Some(span) = span {
+            let mut r = input.refuse_policy(
+                p,
+                span,
+                feature,
+                "a Kore policy overrides a provider configured in Kore (endpoint, default category and threshold, cost, circuit breaker, retries); set this in Kore's provider configuration and leave it out here",
+            );
+            r.file = x.file.clone();
+            r.subject = format!("provider `{}`", x.name.value);
+            out.push(r);
+        }
+    }
 }
 
 fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
@@ -191,6 +278,18 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
     }
 }
 
+/// Kore's PII provider, which `entities` restrict.
+pub(crate) const BUILTIN_PII: &str = "builtin-pii";
+
+/// Entity names as Kore's recognizers name them: lower case
+/// (`US_SSN` → `us_ssn`).
+fn kore_entities(entities: &[crate::ir::enums::Entity]) -> Vec<String> {
+    entities
+        .iter()
+        .map(|e| e.to_string().to_ascii_lowercase())
+        .collect()
+}
+
 /// Milliseconds as JSON.
 fn ms(d: crate::ir::values::Duration) -> Value {
     json!(d.0)
@@ -234,22 +333,34 @@ fn policy_rule(r: &ERule, input: &Input<'_>) -> Value {
             m.insert(k.into(), v);
         }
     };
-    put("guardrailName", json!(r.name));
+    // The halves of `kind: both` carry the rule's own name, as Kore's
+    // API writes them when it expands `both`.
+    put("guardrailName", json!(r.rule));
     put("override", json!(override_kind));
     put("kind", json!(r.kind));
-    put("tier", json!(r.tier));
-    put("provider", json!(r.provider));
-    put("category", json!(r.category));
-    put("threshold", json!(r.threshold));
+    put("description", json!(r.description));
+    if only_entities && !r.entities.is_empty() {
+        // Kore runs entities as its `builtin-pii` provider restricted to
+        // them (its Sensitive Data Block form); a rule with entities and
+        // nothing else to run is dropped by Kore's API.
+        put("tier", json!(Tier::Model));
+        put("provider", json!(BUILTIN_PII));
+        put("category", json!("pii"));
+        put("entities", json!(kore_entities(&r.entities)));
+    } else {
+        put("tier", json!(r.tier));
+        put("provider", json!(r.provider));
+        put("category", json!(r.category));
+        put("threshold", json!(r.threshold));
+    }
     put("check", json!(check));
     put("llmCheck", json!(r.llm_check));
-    put("action", json!(r.action));
+    // Kore's resolver reads `action` only as `{type, message}`: anything
+    // else is enforced as `block`.
+    put("action", json!({"type": r.action, "message": r.message}));
     put("severityActions", json!(severity_actions));
     put("priority", json!(r.priority));
     put("message", json!(r.message));
-    if only_entities && !r.entities.is_empty() {
-        put("entities", json!(r.entities));
-    }
     put("enabled", json!(r.status == RuleStatus::Active));
     Value::Object(m)
 }
@@ -279,38 +390,26 @@ fn policy_body(input: &Input<'_>, p: &Policy) -> Value {
             };
             let s = |v: &Option<crate::source::Spanned<String>>| json!(v.as_ref().map(|x| &x.value));
             put("providerName", json!(x.name.value));
-            put("adapter", json!(x.adapter.as_ref().map(|a| a.value)));
-            put("hosting", json!(x.hosting.as_ref().map(|a| a.value)));
             put("endpoint", s(&x.endpoint));
-            put("model", s(&x.model));
-            put("authProfile", s(&x.auth_profile));
             put("defaultCategory", s(&x.default_category));
             put("defaultThreshold", json!(x.default_threshold.as_ref().map(|t| t.value)));
-            put(
-                "supportedCategories",
-                json!(x.supported_categories.as_ref().map(|v| v.iter().map(|c| &c.value).collect::<Vec<_>>())),
-            );
+            // Kore's runtime reads `failureThreshold` / `resetTimeoutMs`
+            // and `maxRetries` / `backoffBaseMs`.
             if let Some(cb) = &x.circuit_breaker {
-                put(
-                    "circuitBreaker",
-                    json!({"maxFailures": cb.max_failures.as_ref().map(|v| v.value), "resetTimeoutMs": cb.reset_timeout_ms.as_ref().map(|v| v.value.0)}),
-                );
+                put("circuitBreaker", without_nulls(json!({"failureThreshold": cb.max_failures.as_ref().map(|v| v.value), "resetTimeoutMs": cb.reset_timeout_ms.as_ref().map(|v| v.value.0)})));
             }
             if let Some(rt) = &x.retry {
-                put(
-                    "retry",
-                    json!({"maxRetries": rt.max_retries.as_ref().map(|v| v.value), "backoff": rt.backoff.as_ref().map(|v| v.value), "baseMs": rt.base_ms.as_ref().map(|v| v.value.0)}),
-                );
+                put("retry", without_nulls(json!({"maxRetries": rt.max_retries.as_ref().map(|v| v.value), "backoffBaseMs": rt.base_ms.as_ref().map(|v| v.value.0)})));
             }
             put("costPerEvalUsd", json!(x.cost_per_eval_usd.as_ref().map(|c| c.value)));
             Value::Object(m)
         })
         .collect();
     providers.sort_by(|a, b| a["providerName"].as_str().cmp(&b["providerName"].as_str()));
-    let scope_type = if p.scope.value == Scope::Agent {
-        "agent"
-    } else {
-        "project"
+    let scope_type = match p.scope.value {
+        Scope::Agent => "agent",
+        Scope::Project => "project",
+        _ => "tenant",
     };
     let mut body = Map::new();
     body.insert("name".into(), json!(p.name.value));
@@ -336,7 +435,8 @@ fn policy_body(input: &Input<'_>, p: &Policy) -> Value {
                 "enabled": st.enabled.as_ref().is_some_and(|e| e.value),
                 "defaultInterval": st.interval.as_ref().map_or(StreamInterval::Sentence, |i| i.value),
                 "chunkSize": st.chunk_size.as_ref().map_or(crate::effective::DEFAULT_CHUNK_SIZE as i64, |c| c.value.max(1)),
-                "maxLatencyMs": st.max_latency.as_ref().map(|d| d.value.0),
+                // Kore takes a positive number only; 500 ms is its default.
+                "maxLatencyMs": st.max_latency.as_ref().map_or(KORE_MAX_LATENCY_MS, |d| d.value.0.max(1)),
                 "earlyTermination": st.early_termination.as_ref().is_some_and(|e| e.value),
             },
         }),
@@ -362,6 +462,17 @@ fn policy_body(input: &Input<'_>, p: &Policy) -> Value {
     body.insert("constitution".into(), json!(principles));
     body.insert("status".into(), json!(p.effective_status()));
     json!({"projectId": p.project.as_ref().map(|x| &x.value), "body": body})
+}
+
+/// Kore's streaming latency budget when the policy gives none.
+pub(crate) const KORE_MAX_LATENCY_MS: u64 = 500;
+
+/// An object without its `null` members.
+fn without_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).collect()),
+        other => other,
+    }
 }
 
 /// A YAML double-quoted scalar (JSON's escapes are YAML's).

@@ -240,18 +240,22 @@ pub fn written_settings(p: &Policy) -> Vec<(&'static str, String, Span)> {
     add(
         "caching",
         None,
-        p.caching
-            .as_ref()
-            .and_then(|c| c.enabled.as_ref())
-            .map(|x| x.span),
+        p.caching.as_ref().and_then(|c| {
+            c.enabled
+                .as_ref()
+                .map(|x| x.span)
+                .or(c.ttl.as_ref().map(|x| x.span))
+        }),
     );
     add(
         "budget",
         None,
-        p.budget
-            .as_ref()
-            .and_then(|b| b.monthly_limit_usd.as_ref())
-            .map(|x| x.span),
+        p.budget.as_ref().and_then(|b| {
+            b.monthly_limit_usd
+                .as_ref()
+                .map(|x| x.span)
+                .or(b.overspend_action.as_ref().map(|x| x.span))
+        }),
     );
     out
 }

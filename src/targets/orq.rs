@@ -78,6 +78,12 @@ const NOT_HERE: &[(&str, &str)] = &[
     ("streaming", "Orq's guardrail rules have no such setting"),
     ("caching", "Orq's guardrail rules have no such setting"),
     ("budget", "Orq's guardrail rules have no such setting"),
+    (
+        "priority",
+        "Orq has no policy object: its rules run together",
+    ),
+    ("type", "Orq has no policy object to hold a type"),
+    ("default", "Orq has no policy object to mark default"),
 ];
 
 const RULE_NOT_HERE: &[(&str, &str)] = &[

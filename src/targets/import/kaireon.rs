@@ -39,17 +39,33 @@ pub fn import(doc: &Value, out: &mut Imported) {
                 format!("key `{key}` is written `{rule_name}`"),
             );
         }
-        let Some(ast) = g.get("expressionAst") else {
+        let Some(ast) = g
+            .get("expressionAst")
+            .filter(|a| a.as_object().is_none_or(|m| !m.is_empty()))
+        else {
             out.problem(
                 &at,
-                format!("guardrail `{key}` has no `expressionAst`: left out"),
+                format!("guardrail `{key}` has no condition (no or an empty `expressionAst`): it constrains nothing, left out"),
             );
             continue;
         };
-        let scope = g
-            .get("scope")
-            .cloned()
-            .unwrap_or(json!({"level": "tenant"}));
+        // KaireonAI's update API names `scope` a string; guardctl's own
+        // output writes `{level, ...}`. A string other than the tenant's
+        // has no documented meaning.
+        let scope = match g.get("scope") {
+            None | Some(Value::Null) => json!({"level": "tenant"}),
+            Some(Value::String(x)) if matches!(x.as_str(), "" | "tenant" | "global") => {
+                json!({"level": "tenant"})
+            }
+            Some(Value::String(x)) => {
+                out.problem(
+                    &format!("{at}/scope"),
+                    format!("scope `{x}` has no documented meaning: read as tenant-wide"),
+                );
+                json!({"level": "tenant"})
+            }
+            Some(other) => other.clone(),
+        };
         let level = s(&scope, "level").unwrap_or("tenant");
         let (policy, head) = match level {
             "tenant" => ("kaireon".to_string(), Y::map()),
@@ -85,7 +101,7 @@ pub fn import(doc: &Value, out: &mut Imported) {
                 format!("severity `{other}` is not hard or soft: read as hard"),
             ),
         }
-        r.put("match", ast.clone());
+        r.put("match", Y::tree(ast));
         if let Some(st) = s(g, "status").filter(|st| *st != "active") {
             r.put("status", json!(st));
         }

@@ -4,19 +4,31 @@
 //! Kore `check` fires when true) and one ABL file per agent, whose
 //! guardrails are read as Kore's parser reads them, their checks being
 //! violation predicates: written as `match:`, which means that everywhere.
-//! The halves of a rule Kore holds as `name.input` and `name.output` come
-//! back as one `kind: both` rule when they agree.
+//! The halves of a rule Kore holds as two rules of one name (as its API
+//! expands `kind: both`), or as `name.input` and `name.output`, come back
+//! as one `kind: both` rule when they agree.
+//!
+//! What Kore's API leaves out is read as Kore reads it: a define rule
+//! without `kind` is `output`, without `priority` 50, and an `action`
+//! that is not `{type, message}` is `block` with the rule's
+//! `actionMessage` (else `message`); timeouts default to 100 ms / 5 s /
+//! 15 s and streaming to Kore's own defaults. A `builtin-pii` rule with
+//! `entities` is the language's `entities`, named as guardctl names them.
 
 use serde_json::{Value, json};
 
 use super::{File, Imported, Y, duration, items, s, unknown_keys};
+use crate::ir::enums::Tier;
 use crate::syntax::FileKind;
 
 const BODY_KEYS: &[&str] = &[
     "name",
     "description",
+    "scope",
     "scopeType",
     "agentDefId",
+    "projectId",
+    "changelog",
     "rules",
     "providerOverrides",
     "settings",
@@ -41,36 +53,119 @@ const RULE_KEYS: &[&str] = &[
     "message",
     "entities",
     "enabled",
+    "description",
+    "actionMessage",
+    "presetKey",
 ];
+
+/// The keys of a Kore provider override (its response keeps these).
+const PROVIDER_KEYS: &[&str] = &[
+    "providerName",
+    "endpoint",
+    "defaultCategory",
+    "defaultThreshold",
+    "costPerEvalUsd",
+    "circuitBreaker",
+    "retry",
+];
+
+/// Kore's priority for a define rule that gives none.
+const KORE_RULE_PRIORITY: i64 = 50;
+
+/// A Kore recognizer id as guardctl names the entity (`us_ssn` →
+/// `US_SSN`; Kore's short ids `ssn`, `email`, `phone` too).
+fn entity(id: &str) -> String {
+    match id.to_ascii_lowercase().as_str() {
+        "ssn" => "US_SSN".into(),
+        "email" => "EMAIL_ADDRESS".into(),
+        "phone" => "PHONE_NUMBER".into(),
+        "ip" => "IP_ADDRESS".into(),
+        "iban" => "IBAN_CODE".into(),
+        other => other.to_ascii_uppercase(),
+    }
+}
 
 fn rule(r: &Value, at: &str, out: &mut Imported) -> Y {
     unknown_keys(r, RULE_KEYS, at, out);
     let mut y = Y::map();
-    y.put("kind", r.get("kind").cloned().unwrap_or(json!("input")));
+    y.put("kind", r.get("kind").cloned().unwrap_or(json!("output")));
+    y.put(
+        "description",
+        r.get("description").cloned().unwrap_or(Value::Null),
+    );
     y.put("check", r.get("check").cloned().unwrap_or(Value::Null));
-    y.put(
-        "entities",
-        r.get("entities").cloned().unwrap_or(Value::Null),
-    );
-    y.put(
-        "provider",
-        r.get("provider").cloned().unwrap_or(Value::Null),
-    );
-    y.put(
-        "category",
-        r.get("category").cloned().unwrap_or(Value::Null),
-    );
-    if r.get("tier").and_then(Value::as_str) != Some("local") {
-        y.put(
-            "threshold",
-            r.get("threshold").cloned().unwrap_or(Value::Null),
-        );
+    let provider = s(r, "provider");
+    let entities: Option<Vec<Value>> = r.get("entities").and_then(Value::as_array).map(|v| {
+        v.iter()
+            .map(|e| e.as_str().map_or_else(|| e.clone(), |e| json!(entity(e))))
+            .collect()
+    });
+    let pii = matches!(provider, Some("builtin-pii" | "builtin_pii"));
+    match (&entities, pii) {
+        // Kore's Sensitive Data Block: its PII recognizers restricted to
+        // these entities, which is what `entities` says.
+        (Some(e), true) if !e.is_empty() => {
+            y.put("entities", Value::Array(e.clone()));
+            if let Some(t) = r.get("threshold") {
+                out.problem(
+                    &format!("{at}/threshold"),
+                    format!("the PII recognizers' threshold {t} has no guardctl field (guardctl's entity detectors take none): left out"),
+                );
+            }
+        }
+        _ => {
+            y.put(
+                "entities",
+                entities.map(Value::Array).unwrap_or(Value::Null),
+            );
+            y.put("provider", json!(provider));
+            y.put(
+                "category",
+                r.get("category").cloned().unwrap_or(Value::Null),
+            );
+            if r.get("tier").and_then(Value::as_str) != Some("local") {
+                y.put(
+                    "threshold",
+                    r.get("threshold").cloned().unwrap_or(Value::Null),
+                );
+            }
+        }
     }
     y.put(
         "llm_check",
         r.get("llmCheck").cloned().unwrap_or(Value::Null),
     );
-    y.put("action", r.get("action").cloned().unwrap_or(Value::Null));
+    // Kore's resolver: an `action` object gives type and message; any
+    // other action is enforced as `block` with the rule's message.
+    let (action, action_message) = match r.get("action") {
+        Some(a @ Value::Object(_)) if a.get("type").is_some() => (
+            a.get("type").cloned().unwrap_or(Value::Null),
+            s(a, "message"),
+        ),
+        Some(Value::String(a))
+            if s(r, "override") != Some("define") && r.get("override").is_some() =>
+        {
+            (json!(a), None)
+        }
+        Some(Value::String(a)) => {
+            if a != "block" {
+                out.problem(
+                    &format!("{at}/action"),
+                    format!("Kore enforces an action written `\"{a}\"` as `block` (it reads `{{type, message}}`): imported as block"),
+                );
+            }
+            (json!("block"), None)
+        }
+        Some(other) => {
+            out.problem(
+                &format!("{at}/action"),
+                format!("action {other} is not `{{type, message}}`: Kore enforces it as block"),
+            );
+            (json!("block"), None)
+        }
+        None => (json!("block"), None),
+    };
+    y.put("action", action);
     if let Some(sa) = r
         .get("severityActions")
         .filter(|v| v.as_object().is_some_and(|m| !m.is_empty()))
@@ -83,10 +178,17 @@ fn rule(r: &Value, at: &str, out: &mut Imported) -> Y {
         }
         y.put("severity_actions", m);
     }
-    if let Some(p) = r.get("priority").filter(|p| p.as_i64() != Some(100)) {
-        y.put("priority", p.clone());
+    let priority = r
+        .get("priority")
+        .cloned()
+        .unwrap_or(json!(KORE_RULE_PRIORITY));
+    if priority.as_i64() != Some(crate::effective::DEFAULT_PRIORITY) {
+        y.put("priority", priority);
     }
-    if let Some(m) = s(r, "message") {
+    let message = action_message
+        .or_else(|| s(r, "actionMessage"))
+        .or_else(|| s(r, "message"));
+    if let Some(m) = message {
         let name = s(r, "guardrailName").unwrap_or_default();
         let base = name.split('.').next().unwrap_or(name);
         if m != format!("Guardrail: {name}") && m != format!("Guardrail: {base}") {
@@ -100,6 +202,20 @@ fn rule(r: &Value, at: &str, out: &mut Imported) -> Y {
     y
 }
 
+/// A rule's `kind` as read.
+fn kind_of(y: &Y) -> Option<&str> {
+    match y {
+        Y::Map(e) => e
+            .iter()
+            .find(|(k, _)| k == "kind")
+            .and_then(|(_, v)| match v {
+                Y::Json(Value::String(s)) => Some(s.as_str()),
+                _ => None,
+            }),
+        _ => None,
+    }
+}
+
 /// The text of a `Y` mapping without its `kind`, to compare two halves.
 fn without_kind(y: &Y) -> String {
     match y {
@@ -107,7 +223,7 @@ fn without_kind(y: &Y) -> String {
             "{:?}",
             e.iter().filter(|(k, _)| k != "kind").collect::<Vec<_>>()
         ),
-        Y::Json(v) => v.to_string(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -123,10 +239,23 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
         "description",
         b.get("description").cloned().unwrap_or(Value::Null),
     );
-    match (s(b, "scopeType"), project) {
+    // A GET gives `scope: {type, projectId, agentDefId}`; a request body
+    // `scopeType` and `agentDefId`, its project being in the path.
+    let scope = b.get("scope").filter(|v| v.is_object());
+    let scope_type = scope.and_then(|v| s(v, "type")).or(s(b, "scopeType"));
+    let project = scope
+        .and_then(|v| s(v, "projectId"))
+        .or(project)
+        .or(s(b, "projectId"));
+    let agent = scope
+        .and_then(|v| s(v, "agentDefId"))
+        .or(s(b, "agentDefId"));
+    match (scope_type, project) {
+        (Some("tenant"), _) => {}
         (Some("agent"), _) => {
             head.put("scope", json!("agent"));
-            head.put("agent", b.get("agentDefId").cloned().unwrap_or(Value::Null));
+            head.put("project", json!(project));
+            head.put("agent", json!(agent));
         }
         (_, Some(p)) => {
             head.put("scope", json!("project"));
@@ -139,8 +268,11 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
             ),
         ),
     }
-    if let Some(st) = s(b, "status").filter(|x| *x != "active") {
-        head.put("status", json!(st));
+    // Kore's own default status is `draft`.
+    match s(b, "status") {
+        Some("active") => {}
+        Some(st) => head.put("status", json!(st)),
+        None => head.put("status", json!("draft")),
     }
     let set = b.get("settings").cloned().unwrap_or(json!({}));
     if let Some(f) = s(&set, "failMode").filter(|f| *f != "open") {
@@ -148,8 +280,14 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
     }
     if let Some(t) = set.get("timeouts") {
         let mut ty = Y::map();
-        for (k, default) in [("local", 100), ("model", 3000), ("llm", 10_000)] {
-            if let Some(ms) = t.get(k).and_then(Value::as_u64).filter(|ms| *ms != default) {
+        // Kore's defaults, written where guardctl's differ.
+        for (k, tier, kore) in [
+            ("local", Tier::Local, 100),
+            ("model", Tier::Model, 5_000),
+            ("llm", Tier::Llm, 15_000),
+        ] {
+            let ms = t.get(k).and_then(Value::as_u64).unwrap_or(kore);
+            if ms != crate::effective::default_timeout(tier).0 {
                 ty.put(k, json!(duration(ms)));
             }
         }
@@ -157,11 +295,14 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
             head.put("timeouts", ty);
         }
     }
-    if let Some(st) = set.get("streaming") {
+    // Kore's streaming settings matter while streaming is on (its
+    // default `earlyTermination: true` is stored on every policy).
+    if let Some(st) = set
+        .get("streaming")
+        .filter(|st| st.get("enabled").and_then(Value::as_bool) == Some(true))
+    {
         let mut sy = Y::map();
-        if st.get("enabled").and_then(Value::as_bool) == Some(true) {
-            sy.put("enabled", json!(true));
-        }
+        sy.put("enabled", json!(true));
         if let Some(i) = s(st, "defaultInterval").filter(|i| *i != "sentence") {
             sy.put("interval", json!(i));
         }
@@ -172,17 +313,26 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
         {
             sy.put("chunk_size", json!(c));
         }
-        if let Some(ms) = st.get("maxLatencyMs").and_then(Value::as_u64) {
+        if let Some(ms) = st
+            .get("maxLatencyMs")
+            .and_then(Value::as_u64)
+            .filter(|ms| *ms != crate::targets::kore::KORE_MAX_LATENCY_MS)
+        {
             sy.put("max_latency", json!(duration(ms)));
         }
-        if st.get("earlyTermination").and_then(Value::as_bool) == Some(true) {
+        if st.get("earlyTermination").and_then(Value::as_bool) != Some(false) {
             sy.put("early_termination", json!(true));
         }
         if !sy.is_empty() {
             head.put("streaming", sy);
         }
     }
-    if let Some(c) = b.get("caching") {
+    // Kore's responses carry caching on every project policy; off, it
+    // says nothing.
+    if let Some(c) = b
+        .get("caching")
+        .filter(|c| c.get("enabled").and_then(Value::as_bool) == Some(true))
+    {
         let mut cy = Y::map();
         cy.put(
             "enabled",
@@ -232,30 +382,37 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
             );
             continue;
         };
+        unknown_keys(p, PROVIDER_KEYS, &here, out);
         let mut py = Y::map();
+        // A provider of Kore's own registry needs no adapter; any other is
+        // configured in Kore, which guardctl writes `adapter: other`.
+        if crate::ir::registry_providers::find(pname).is_none() {
+            py.put("adapter", json!("other"));
+        }
         for (from, to) in [
-            ("adapter", "adapter"),
-            ("hosting", "hosting"),
             ("endpoint", "endpoint"),
-            ("model", "model"),
-            ("authProfile", "auth_profile"),
             ("defaultCategory", "default_category"),
             ("defaultThreshold", "default_threshold"),
-            ("supportedCategories", "supported_categories"),
             ("costPerEvalUsd", "cost_per_eval_usd"),
         ] {
             py.put(to, p.get(from).cloned().unwrap_or(Value::Null));
         }
         if let Some(cb) = p.get("circuitBreaker") {
             let mut c = Y::map();
+            // `maxFailures` is the name Kore's Studio calls legacy.
             c.put(
                 "max_failures",
-                cb.get("maxFailures").cloned().unwrap_or(Value::Null),
+                cb.get("failureThreshold")
+                    .or_else(|| cb.get("maxFailures"))
+                    .cloned()
+                    .unwrap_or(Value::Null),
             );
             if let Some(ms) = cb.get("resetTimeoutMs").and_then(Value::as_u64) {
                 c.put("reset_timeout", json!(duration(ms)));
             }
-            py.put("circuit_breaker", c);
+            if !c.is_empty() {
+                py.put("circuit_breaker", c);
+            }
         }
         if let Some(rt) = p.get("retry") {
             let mut r = Y::map();
@@ -263,11 +420,18 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
                 "max_retries",
                 rt.get("maxRetries").cloned().unwrap_or(Value::Null),
             );
-            r.put("backoff", rt.get("backoff").cloned().unwrap_or(Value::Null));
-            if let Some(ms) = rt.get("baseMs").and_then(Value::as_u64) {
+            if let Some(ms) = rt.get("backoffBaseMs").and_then(Value::as_u64) {
                 r.put("base", json!(duration(ms)));
             }
-            py.put("retry", r);
+            if !r.is_empty() {
+                py.put("retry", r);
+            }
+        }
+        if p.get("isActive").and_then(Value::as_bool) == Some(false) {
+            out.problem(
+                &format!("{here}/isActive"),
+                "an inactive provider override has no guardctl field: imported as in force",
+            );
         }
         let key = super::slug(pname);
         if key != pname {
@@ -275,7 +439,9 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
         }
         providers.put(&key, py);
     }
-    // Rules, with `name.input`/`name.output` halves joined when they agree.
+    // Rules, with the halves of `kind: both` joined when they agree: two
+    // rules of one name (Kore's own expansion) or `name.input` and
+    // `name.output`.
     let mut rules: Vec<(String, Y)> = Vec::new();
     for (i, r) in b
         .get("rules")
@@ -294,16 +460,26 @@ fn body(b: &Value, project: Option<&str>, at: &str, out: &mut Imported) {
             Some((b, h @ ("input" | "output"))) => (b, Some(h)),
             _ => (gname, None),
         };
-        if half == Some("output") {
-            if let Some(prev) = rules
-                .iter_mut()
-                .find(|(n, _)| n == &format!("{base}.input"))
-            {
-                if without_kind(&prev.1) == without_kind(&y) {
-                    prev.0 = base.to_string();
-                    prev.1.set("kind", json!("both"));
-                    continue;
-                }
+        let input_half = format!("{base}.input");
+        let partner = rules
+            .iter()
+            .position(|(n, _)| n == gname || (half == Some("output") && *n == input_half));
+        if let Some(slot) = partner.and_then(|i| rules.get_mut(i)) {
+            let halves = kind_of(&slot.1) == Some("input") && kind_of(&y) == Some("output");
+            if halves && without_kind(&slot.1) == without_kind(&y) {
+                slot.0 = base.to_string();
+                slot.1.set("kind", json!("both"));
+                continue;
+            }
+            if slot.0 == gname {
+                // Kore's resolver replaces a define rule by name: the
+                // last one of a name is the one in force.
+                out.problem(
+                    &here,
+                    format!("`{gname}` is defined again: Kore keeps the last rule of a name, so the earlier one is left out"),
+                );
+                slot.1 = y;
+                continue;
             }
         }
         rules.push((gname.to_string(), y));

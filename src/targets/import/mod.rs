@@ -15,12 +15,14 @@ use serde_json::Value;
 use crate::source::SourceFile;
 use crate::syntax::FileKind;
 
-/// A value to write: a scalar (written as JSON, which YAML reads), a flow
-/// value (lists, condition trees) or a block mapping in key order.
+/// A value to write: a scalar or flow value (written as JSON, which YAML
+/// reads), a block mapping in key order, or a block sequence (the groups
+/// of a condition tree).
 #[derive(Debug, Clone)]
 pub enum Y {
     Json(Value),
     Map(Vec<(String, Y)>),
+    Seq(Vec<Y>),
 }
 
 impl Y {
@@ -50,6 +52,26 @@ impl Y {
 
     pub fn is_empty(&self) -> bool {
         matches!(self, Y::Map(e) if e.is_empty())
+    }
+
+    /// A condition tree as the language's own examples write it: each
+    /// `all` / `any` group a block list, each `not` a block key, each
+    /// leaf one flow mapping. Anything else in the tree stays flow, as
+    /// the JSON gave it, for lint to judge.
+    pub fn tree(v: &Value) -> Y {
+        let Some(m) = v.as_object().filter(|m| m.len() == 1) else {
+            return Y::Json(v.clone());
+        };
+        match m.iter().next() {
+            Some((k, Value::Array(items))) if k == "all" || k == "any" => Y::Map(vec![(
+                k.clone(),
+                Y::Seq(items.iter().map(Y::tree).collect()),
+            )]),
+            Some((k, inner @ Value::Object(_))) if k == "not" => {
+                Y::Map(vec![(k.clone(), Y::tree(inner))])
+            }
+            _ => Y::Json(v.clone()),
+        }
     }
 }
 
@@ -128,6 +150,9 @@ fn flow(v: &Value) -> String {
     }
 }
 
+/// Writes `y` as the value after a key (`key:` is written): a scalar on
+/// the same line, a block mapping or sequence on the lines below at
+/// `indent`.
 fn write(out: &mut String, indent: usize, y: &Y) {
     match y {
         Y::Json(v) => {
@@ -137,20 +162,41 @@ fn write(out: &mut String, indent: usize, y: &Y) {
         }
         Y::Map(entries) => {
             out.push('\n');
-            for (k, v) in entries {
+            entries_at(out, indent, entries, false);
+        }
+        Y::Seq(items) => {
+            out.push('\n');
+            for item in items {
                 out.push_str(&" ".repeat(indent));
-                // A key from the runtime's JSON is written as itself only
-                // where it reads back as itself; otherwise quoted, so no
-                // text in it can become structure.
-                if plain_ok(k) {
-                    out.push_str(k);
-                } else {
-                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                out.push('-');
+                match item {
+                    Y::Map(entries) => entries_at(out, indent + 2, entries, true),
+                    other => write(out, indent + 2, other),
                 }
-                out.push(':');
-                write(out, indent + 2, v);
             }
         }
+    }
+}
+
+/// A block mapping's entries at `indent`; `inline` puts the first on the
+/// current line (after a sequence's `-`).
+fn entries_at(out: &mut String, indent: usize, entries: &[(String, Y)], inline: bool) {
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if inline && i == 0 {
+            out.push(' ');
+        } else {
+            out.push_str(&" ".repeat(indent));
+        }
+        // A key from the runtime's JSON is written as itself only where
+        // it reads back as itself; otherwise quoted, so no text in it can
+        // become structure.
+        if plain_ok(k) {
+            out.push_str(k);
+        } else {
+            out.push_str(&serde_json::to_string(k).unwrap_or_default());
+        }
+        out.push(':');
+        write(out, indent + 2, v);
     }
 }
 
@@ -170,15 +216,83 @@ pub fn render(file: &File) -> Result<String, Vec<crate::diagnostic::Diagnostic>>
     crate::fmt::format_text(&source, file.kind)
 }
 
-/// The documents of a runtime's JSON: a list's items, or the one object.
+/// The keys of a response envelope around the documents (`{success,
+/// data}` from Kore, `{object, data, has_more}` from Orq's lists).
+const ENVELOPE: &[&str] = &[
+    "success",
+    "object",
+    "has_more",
+    "total",
+    "page",
+    "limit",
+    "pagination",
+    "meta",
+    "next_cursor",
+    "autoDeactivated",
+];
+
+/// The single key a response wraps its one document in (Orq's
+/// `{guardrail_rule: {...}}`).
+const WRAPPERS: &[&str] = &["guardrail_rule", "guardrail_rules", "data"];
+
+/// Fields the runtime's server assigns (ids, owners, timestamps,
+/// versions): read as what they are, not policy, and left out without a
+/// problem.
+const SERVER_FIELDS: &[&str] = &[
+    "_id",
+    "id",
+    "_v",
+    "__v",
+    "tenantId",
+    "tenant_id",
+    "createdAt",
+    "updatedAt",
+    "created_at",
+    "updated_at",
+    "createdBy",
+    "updatedBy",
+    "created_by_id",
+    "updated_by_id",
+    "version",
+    "previousVersionId",
+    "rowVersion",
+    "isActive",
+];
+
+/// The documents of a runtime's JSON: a list's items, or the one object,
+/// inside any response envelope (each with its JSON path).
 pub fn items(doc: &Value) -> Vec<(String, &Value)> {
+    let mut at = String::new();
+    let mut doc = doc;
+    // Envelopes nest at most a few deep; the bound keeps a hostile
+    // document from looping.
+    for _ in 0..4 {
+        let Value::Object(m) = doc else { break };
+        let inner = match m.get("data") {
+            Some(d)
+                if m.keys()
+                    .all(|k| k == "data" || ENVELOPE.contains(&k.as_str())) =>
+            {
+                Some(("data", d))
+            }
+            _ if m.len() == 1 => m
+                .iter()
+                .find(|(k, v)| WRAPPERS.contains(&k.as_str()) && (v.is_object() || v.is_array()))
+                .map(|(k, v)| (k.as_str(), v)),
+            _ => None,
+        };
+        let Some((key, inner)) = inner else { break };
+        at.push('/');
+        at.push_str(key);
+        doc = inner;
+    }
     match doc {
         Value::Array(a) => a
             .iter()
             .enumerate()
-            .map(|(i, v)| (format!("/{i}"), v))
+            .map(|(i, v)| (format!("{at}/{i}"), v))
             .collect(),
-        other => vec![(String::new(), other)],
+        other => vec![(at, other)],
     }
 }
 
@@ -205,11 +319,12 @@ pub fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// Keys of `v` not in `known`, each a problem at `at/key`.
+/// Keys of `v` not in `known` (nor assigned by the runtime's server),
+/// each a problem at `at/key`.
 pub fn unknown_keys(v: &Value, known: &[&str], at: &str, out: &mut Imported) {
     if let Value::Object(m) = v {
         for k in m.keys() {
-            if !known.contains(&k.as_str()) {
+            if !known.contains(&k.as_str()) && !SERVER_FIELDS.contains(&k.as_str()) {
                 out.problem(
                     &format!("{at}/{k}"),
                     format!("`{k}` has no guardctl field: left out"),

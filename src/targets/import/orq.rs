@@ -36,7 +36,19 @@ pub fn import(doc: &Value, out: &mut Imported) {
             out.problem(&at, "a rule without `display_name`: left out");
             continue;
         };
-        let project = s(g, "project_id").map(str::to_string);
+        // Orq writes `project_id: ""` for a workspace-wide rule.
+        let project = match g.get("project_id") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(p)) if p.is_empty() => None,
+            Some(Value::String(p)) => Some(p.clone()),
+            Some(other) => {
+                out.problem(
+                    &format!("{at}/project_id"),
+                    format!("project_id {other} is not a string: the rule is left out"),
+                );
+                continue;
+            }
+        };
         let policy = policies.entry(project).or_default();
         let mut name = super::slug(display);
         let taken = |n: &str, p: &Policy| p.rules.iter().any(|(r, _)| r == n);
@@ -62,7 +74,20 @@ pub fn import(doc: &Value, out: &mut Imported) {
         let mut sample_rate = None;
         for (i, e) in guards.iter().enumerate() {
             let here = format!("{at}/guardrails/{i}");
-            unknown_keys(e, &["id", "execute_on", "sample_rate"], &here, out);
+            unknown_keys(
+                e,
+                &["id", "execute_on", "sample_rate", "is_guardrail"],
+                &here,
+                out,
+            );
+            // An evaluator that is not a guardrail only scores the call.
+            if e.get("is_guardrail").and_then(Value::as_bool) == Some(false) {
+                out.problem(
+                    &format!("{here}/is_guardrail"),
+                    "an evaluator with `is_guardrail: false` only scores (guardctl's providers decide): left out",
+                );
+                continue;
+            }
             let Some(id) = s(e, "id") else {
                 out.problem(&here, "an evaluator without `id`: left out");
                 continue;
@@ -70,7 +95,17 @@ pub fn import(doc: &Value, out: &mut Imported) {
             let provider = super::slug(id);
             policy.providers.insert(provider.clone(), id.to_string());
             providers.push(json!(provider));
-            let on = s(e, "execute_on").unwrap_or("input");
+            let on = match s(e, "execute_on") {
+                None => "input",
+                Some(on @ ("input" | "output" | "both")) => on,
+                Some(other) => {
+                    out.problem(
+                        &format!("{here}/execute_on"),
+                        format!("execute_on `{other}` is not input, output or both: read as input"),
+                    );
+                    "input"
+                }
+            };
             if execute_on.is_some_and(|x| x != on) {
                 out.problem(
                     &here,
@@ -78,7 +113,29 @@ pub fn import(doc: &Value, out: &mut Imported) {
                 );
             }
             execute_on.get_or_insert(on);
-            let rate = e.get("sample_rate").and_then(Value::as_f64).unwrap_or(1.0);
+            let rate = match e.get("sample_rate") {
+                None | Some(Value::Null) => 1.0,
+                // Orq's deployment guardrails count the rate 1..100 (its
+                // rule API gives no range): a number past 1 is read as a
+                // percentage, and said.
+                Some(v) => match v.as_f64() {
+                    Some(r) if (0.0..=1.0).contains(&r) => r,
+                    Some(r) if r > 1.0 && r <= 100.0 => {
+                        out.problem(
+                            &format!("{here}/sample_rate"),
+                            format!("sample_rate {v} is read as a percentage: {}", r / 100.0),
+                        );
+                        r / 100.0
+                    }
+                    _ => {
+                        out.problem(
+                            &format!("{here}/sample_rate"),
+                            format!("sample_rate {v} is neither a fraction (0 to 1) nor a percentage: read as 1"),
+                        );
+                        1.0
+                    }
+                },
+            };
             if sample_rate.is_some_and(|x: f64| x != rate) {
                 out.problem(
                     &here,
@@ -110,6 +167,10 @@ pub fn import(doc: &Value, out: &mut Imported) {
             },
         );
         r.put("action", json!("block"));
+        if let Some(e) = g.get("expression") {
+            // `config` is the rule builder's view of the same CEL.
+            unknown_keys(e, &["cel", "config"], &format!("{at}/expression"), out);
+        }
         if let Some(w) = g
             .pointer("/expression/cel")
             .and_then(Value::as_str)
@@ -120,15 +181,23 @@ pub fn import(doc: &Value, out: &mut Imported) {
         if let Some(rate) = sample_rate.filter(|r| *r < 1.0) {
             r.put("sample_rate", json!(rate));
         }
-        if let Some(t) = g.get("timeout").and_then(Value::as_u64) {
-            r.put("timeout", json!(duration(t)));
+        match g.get("timeout") {
+            None | Some(Value::Null) => {}
+            Some(t) => match t.as_u64() {
+                Some(t) => r.put("timeout", json!(duration(t))),
+                None => out.problem(
+                    &format!("{at}/timeout"),
+                    format!("timeout {t} is not a number of milliseconds: left out"),
+                ),
+            },
         }
-        if g.get("enabled").and_then(Value::as_bool) == Some(false) {
+        // Orq's rule is off unless `enabled` says otherwise.
+        if g.get("enabled").and_then(Value::as_bool) != Some(true) {
             r.put("status", json!("paused"));
         }
         policy.rules.push((name, r));
     }
-    for (project, p) in policies {
+    for (project, p) in policies.into_iter().filter(|(_, p)| !p.rules.is_empty()) {
         let name = project.as_deref().map_or("orq-workspace".to_string(), |x| {
             format!("orq-{}", super::slug(x))
         });
