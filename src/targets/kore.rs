@@ -1,17 +1,22 @@
 //! Kore.ai (spec §8): per policy the body of `POST
-//! /api/projects/:projectId/guardrail-policies`, and per agent its
-//! `GUARDRAILS:` section as ABL that Kore's parser reads. Checks are
-//! written as Kore's runtime reads them: violation predicates (true = the
-//! guardrail fires) calling only Kore's registered `abl.*` functions, with
-//! `patterns`, `tools`, `deny_tools`, `max_tokens` and `when` lowered
-//! into them (and an agent rule's `entities`, through
-//! `abl.detect_pii`). A policy rule's `entities` stay the rule's own field
-//! when they are its only local check.
+//! /api/projects/:projectId/guardrail-policies` (the tenant route for
+//! `scopeType: tenant`), and per agent its `GUARDRAILS:` section as ABL
+//! that Kore's parser reads. Bodies follow Kore's policy model and its
+//! resolver: `action` as `{type, message}` (any other form is enforced as
+//! `block`), `kind`, `priority` and `action` always written (Kore's own
+//! define-rule defaults are `output`, 50, `block`), the halves of `kind:
+//! both` under the rule's one name as Kore's API expands them, a rule
+//! whose only check is `entities` as Kore's `builtin-pii` provider
+//! restricted to them (lower-case recognizer ids), provider overrides with
+//! the keys Kore's runtime reads. Checks are written as Kore's runtime
+//! reads them: violation predicates (true = the guardrail fires) calling
+//! only Kore's registered `abl.*` functions, with `patterns`, `tools`,
+//! `deny_tools`, `max_tokens` and `when` lowered into them (and an agent
+//! rule's `entities`, through `abl.detect_pii`).
 //!
 //! Output: `{"policies": [{"projectId", "body"}], "agents": [{"agent",
 //! "file", "guardrails"}]}`; `jq '.policies[].body'` gives each request
-//! body. Kore names no keys inside `providerOverrides[]`; guardctl writes
-//! each provider's fields in Kore's camelCase.
+//! body.
 
 use serde_json::{Map, Value, json};
 
