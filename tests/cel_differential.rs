@@ -94,6 +94,9 @@ const STRING_FIELDS: &[(&str, &[&str])] = &[
     ("channel.type", &["web", "email"]),
     ("site", &["chat.openai.com", "x.pastebin.com"]),
     ("tool_name", &["wire_transfer", "refund"]),
+    // Nested keys, whose parent an event may lack.
+    ("metadata.user.tier", &["gold", "test"]),
+    ("customer.address.country", &["DE", "FR"]),
 ];
 const NUMBER_FIELDS: &[(&str, bool)] = &[
     ("tokens.total", true),
@@ -124,6 +127,18 @@ fn number(rng: &mut Rng, int: bool) -> J {
 }
 
 fn leaf(rng: &mut Rng) -> J {
+    // A map key that holds a list on some events and a string on others:
+    // `contains` is membership or substring. (Only `contains` and
+    // `exists`: cel-python 0.5 raises on `==` between a list and a string,
+    // where CEL's heterogeneous equality is false, as guardctl answers.)
+    if rng.chance(10) {
+        let op = *rng.pick(&["contains", "exists"]);
+        let mut l = json!({"field": "metadata.tags", "operator": op});
+        if op != "exists" {
+            l["value"] = json!(*rng.pick(&["vip", "internal"]));
+        }
+        return l;
+    }
     if rng.chance(20) {
         let op = *rng.pick(&["contains", "exists"]);
         let mut l = json!({"field": "identity.roles", "operator": op});
@@ -215,6 +230,29 @@ fn event(rng: &mut Rng, id: usize) -> J {
     if rng.chance(50) {
         md.insert("n".into(), json!(*rng.pick(&[0i64, 3, 40])));
     }
+    if rng.chance(50) {
+        md.insert(
+            "user".into(),
+            if rng.chance(70) {
+                json!({"tier": *rng.pick(&["gold", "test"])})
+            } else {
+                json!({})
+            },
+        );
+    }
+    if rng.chance(60) {
+        let tags = if rng.chance(50) {
+            json!(
+                ["vip", "x"]
+                    .into_iter()
+                    .filter(|_| rng.chance(50))
+                    .collect::<Vec<_>>()
+            )
+        } else {
+            json!(*rng.pick(&["a vip", "internal use", ""]))
+        };
+        md.insert("tags".into(), tags);
+    }
     maybe(rng, &mut m, "metadata", J::Object(md));
     let mut identity = serde_json::Map::new();
     if rng.chance(60) {
@@ -245,6 +283,12 @@ fn event(rng: &mut Rng, id: usize) -> J {
     }
     if rng.chance(70) {
         customer.insert("age".into(), json!(*rng.pick(&[17i64, 18, 40])));
+    }
+    if rng.chance(50) {
+        customer.insert(
+            "address".into(),
+            json!({"country": *rng.pick(&["DE", "FR"])}),
+        );
     }
     maybe(rng, &mut m, "customer", J::Object(customer));
     let v = json!({"type": *rng.pick(&["web", "email"])});

@@ -181,7 +181,10 @@ fn money_is_exact() {
 
 /// A leaf on a field the event does not carry is false, except `neq` and
 /// `not_in`: `metadata.env neq test` and `not model starts_with internal-`
-/// apply to an event with neither field, so its SSN is blocked.
+/// apply to an event with neither field, so its SSN is blocked. A nested
+/// key under a parent the event lacks (`metadata.user.tier`) is missing
+/// too, never an error; `contains` on a map key holding a list is
+/// membership, on a string a substring.
 #[test]
 fn conditions_on_missing_fields() {
     let policy = "\
@@ -203,23 +206,39 @@ GUARDRAILS:
     entities: [US_SSN]
     action: warn
     when: {field: headers.x-env, operator: eq, value: prod}
+  not_test_users:
+    kind: input
+    patterns: [canary]
+    action: block
+    when:
+      all:
+        - {field: metadata.user.tier, operator: neq, value: test}
+        - not: {field: metadata.tags, operator: contains, value: internal}
 ";
     let trace = [
         r#"{"id":"bare","input":"my ssn is 123-45-6789"}"#,
         r#"{"id":"test-env","input":"my ssn is 123-45-6789","metadata":{"env":"test"}}"#,
         r#"{"id":"internal","input":"my ssn is 123-45-6789","model":"internal-llm"}"#,
+        r#"{"id":"canary-bare","input":"canary"}"#,
+        r#"{"id":"canary-test","input":"canary","metadata":{"user":{"tier":"test"}}}"#,
+        r#"{"id":"canary-tagged","input":"canary","metadata":{"tags":["internal","x"]}}"#,
+        r#"{"id":"canary-text","input":"canary","metadata":{"tags":"all internal"}}"#,
+        r#"{"id":"canary-other","input":"canary","metadata":{"tags":["external"]}}"#,
     ]
     .join("\n");
     let dir = repo(&[("p.yaml", policy), ("t.jsonl", &trace)]);
     let d = decisions(&p(dir.path(), "p.yaml"), &p(dir.path(), "t.jsonl"));
-    assert_eq!(
-        d,
-        [
-            ("bare".to_string(), "block".to_string()),
-            ("test-env".to_string(), "allow".to_string()),
-            ("internal".to_string(), "allow".to_string()),
-        ]
-    );
+    let want = [
+        ("bare", "block"),
+        ("test-env", "allow"),
+        ("internal", "allow"),
+        ("canary-bare", "block"),
+        ("canary-test", "allow"),
+        ("canary-tagged", "allow"),
+        ("canary-text", "allow"),
+        ("canary-other", "block"),
+    ];
+    assert_eq!(d, want.map(|(a, b)| (a.to_string(), b.to_string())));
 }
 
 /// `contains` on a list-valued field is membership: the shipped refund

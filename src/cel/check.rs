@@ -68,6 +68,21 @@ const STANDARD: &[(&str, Option<usize>, Option<usize>)] = &[
     ("size", Some(1), Some(0)),
     ("startsWith", None, Some(1)),
     ("string", Some(1), None),
+    ("type", Some(1), None),
+];
+
+/// CEL's type denotations (`type(x) == list`).
+const TYPE_NAMES: &[&str] = &[
+    "bool",
+    "bytes",
+    "double",
+    "int",
+    "list",
+    "map",
+    "null_type",
+    "string",
+    "type",
+    "uint",
 ];
 
 const MACROS: &[&str] = &["all", "exists", "exists_one", "filter", "map"];
@@ -136,7 +151,8 @@ pub(crate) fn is_ident(s: &str) -> bool {
 /// Every function name the checker accepts (for suggestions and docs).
 pub fn known_functions() -> Vec<&'static str> {
     let mut v: Vec<&str> = GUARDRAIL_FUNCTIONS.iter().map(|f| f.0).collect();
-    v.extend(STANDARD.iter().map(|f| f.0));
+    // `type()` is CEL's reflection, never what a misspelt name meant.
+    v.extend(STANDARD.iter().map(|f| f.0).filter(|f| *f != "type"));
     v.extend(MACROS);
     v.push("has");
     v
@@ -245,7 +261,10 @@ impl Checker {
     }
 
     fn ident(&mut self, name: &str, span: Span) {
-        if VARIABLES.contains(&name) || self.scope.iter().any(|s| s == name) {
+        if VARIABLES.contains(&name)
+            || TYPE_NAMES.contains(&name)
+            || self.scope.iter().any(|s| s == name)
+        {
             return;
         }
         let candidates: Vec<&str> = VARIABLES

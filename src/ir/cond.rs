@@ -445,6 +445,25 @@ fn atom(text: &str) -> String {
     }
 }
 
+/// `has(a.b) && has(a.b.c)` (or `"k" in a.b` for a key that is no
+/// identifier): one test per level below the root map.
+fn map_key_guards(field: &str) -> String {
+    let parts: Vec<&str> = field.split('.').collect();
+    let mut guards = Vec::new();
+    for depth in 2..=parts.len() {
+        let prefix = parts.get(..depth).map(|p| p.join(".")).unwrap_or_default();
+        let (_, last) = cel_path(&prefix);
+        if let Some((parent, key)) = last {
+            guards.push(if is_ident(&key) {
+                format!("has({parent}.{key})")
+            } else {
+                format!("{} in {parent}", cel_string(&key))
+            });
+        }
+    }
+    guards.join(" && ")
+}
+
 /// A leaf's test and the guard that says the event carries the field
 /// (`None` where it always does: `tokens.*`, `kind`'s absence reads as
 /// null and compares as such).
@@ -465,8 +484,12 @@ fn leaf_cel(
         Operator::Lte => format!("{path} <= {v}"),
         Operator::In => format!("{path} in {v}"),
         Operator::NotIn => format!("!({path} in {v})"),
-        // On a list, `contains` is membership (`"x" in identity.roles`).
+        // On a list, `contains` is membership (`"x" in identity.roles`);
+        // a map key's value may be either, so it is asked which.
         Operator::Contains if shape == FieldShape::List => format!("{v} in {path}"),
+        Operator::Contains if shape == FieldShape::MapKey && !field.starts_with("headers.") => {
+            format!("(type({path}) == list ? {v} in {path} : {path}.contains({v}))")
+        }
         Operator::Contains => format!("{path}.contains({v})"),
         Operator::StartsWith => format!("{path}.startsWith({v})"),
         Operator::EndsWith => format!("{path}.endsWith({v})"),
@@ -476,12 +499,10 @@ fn leaf_cel(
     let guard = match (shape, &last) {
         // Always there: counts and cost read 0 when the event gives none.
         _ if field.starts_with("tokens.") || field == "cost_usd" => None,
-        (FieldShape::MapKey, Some((parent, key))) if is_ident(key) => {
-            Some(format!("has({parent}.{key})"))
-        }
-        (FieldShape::MapKey, Some((parent, key))) => {
-            Some(format!("{} in {parent}", cel_string(key)))
-        }
+        // Each level of a nested key is asked for, outermost first:
+        // `customer.address.country` on an event without an address is
+        // absent, not an error.
+        (FieldShape::MapKey, Some(_)) => Some(map_key_guards(field)),
         // A list is always there (empty when the event gives none).
         (FieldShape::List, _) => None,
         _ => Some(format!("{path} != null")),
