@@ -956,3 +956,67 @@ fn policy_budget_fallbacks_are_replayed() {
         }
     }
 }
+
+/// `combine` is a policy's own: a project policy that stops at its first
+/// rule (`first_match`) or decides by the strongest severity among its
+/// rules never cancels the tenant's block; between policies the most
+/// restrictive action wins.
+#[test]
+fn combine_is_per_policy() {
+    let tenant = "\
+POLICY:
+  name: tenant
+  scope: tenant
+GUARDRAILS:
+  no-ssn:
+    kind: input
+    entities: [US_SSN]
+    action: block
+";
+    let project = |combine: &str| {
+        format!(
+            "\
+POLICY:
+  name: proj
+  scope: project
+  project: pay
+  combine: {combine}
+GUARDRAILS:
+  log-all:
+    kind: input
+    patterns: [\".\"]
+    action: log
+    severity: critical
+    priority: 0
+  warn-all:
+    kind: input
+    patterns: [\".\"]
+    action: warn
+    severity: low
+    priority: 1
+"
+        )
+    };
+    let trace = [
+        r#"{"id":"ssn","project":"pay","input":"ssn 123-45-6789"}"#,
+        r#"{"id":"plain","project":"pay","input":"hello"}"#,
+    ]
+    .join("\n");
+    for (combine, plain) in [
+        ("first_match", "log"),
+        ("strongest_severity", "log"),
+        ("most_restrictive", "warn"),
+    ] {
+        let proj = project(combine);
+        let dir = repo(&[("t.yaml", tenant), ("p.yaml", &proj), ("t.jsonl", &trace)]);
+        let d = decisions(dir.path().to_str().unwrap(), &p(dir.path(), "t.jsonl"));
+        assert_eq!(
+            d,
+            [
+                ("ssn".to_string(), "block".to_string()),
+                ("plain".to_string(), plain.to_string()),
+            ],
+            "{combine}"
+        );
+    }
+}

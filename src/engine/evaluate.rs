@@ -655,8 +655,11 @@ pub fn evaluate(
     let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
     let mut pattern_sets: BTreeMap<&'static str, Matched> = BTreeMap::new();
-    // The rule after which every rule is skipped (`first_match`).
+    // The unapproved-site rule after which every rule is skipped.
     let mut terminated: Option<usize> = None;
+    // Per policy, its `first_match` rule that acted: the policy's later
+    // rules are skipped (other policies' rules still run).
+    let mut first_matched: BTreeMap<Option<usize>, usize> = BTreeMap::new();
     // The approved-site rule that lets this event bypass every rule.
     let mut bypassed: Option<usize> = None;
     // The earliest early-terminating trigger so far: (moment, rule).
@@ -712,7 +715,7 @@ pub fn evaluate(
             outcomes.push(skip(Why::Status(rule.status)));
             continue;
         }
-        if let Some(by) = terminated {
+        if let Some(by) = terminated.or_else(|| first_matched.get(&rule.policy).copied()) {
             outcomes.push(skip(Why::Terminated(by)));
             continue;
         }
@@ -803,9 +806,9 @@ pub fn evaluate(
         if out.status == Status::Triggered {
             rewrite_limits(rule, &mut out, text, &host);
         }
-        // A `first_match` policy's first rule that acts decides alone.
+        // A `first_match` policy's first rule that acts decides for it.
         if out.action.is_some() && rule.first_match {
-            terminated = Some(ri);
+            first_matched.entry(rule.policy).or_insert(ri);
         }
         if out.action.is_some() && rule.early_termination {
             let at = moment(rule, &out, None);
@@ -1002,29 +1005,34 @@ fn check_site(site: &SiteCheck, rule: &CRule, ri: usize, e: &Event) -> Option<Ou
 /// `combine: strongest_severity` policies, the most severe decides alone
 /// (ties: the more restrictive action), as Kairro decides.
 fn decide(set: &RuleSet, outcomes: &[Outcome]) -> Action {
-    let fired: Vec<(&Outcome, Action)> = outcomes
-        .iter()
-        .filter_map(|o| o.action.map(|a| (o, a)))
-        .collect();
-    if let Some((_, a)) = fired
-        .iter()
-        .find(|(o, _)| set.rules.get(o.rule).is_some_and(|r| r.first_match))
-    {
-        return *a;
+    // Each policy combines its own triggered rules: a `first_match`
+    // policy by its first rule to act, the `strongest_severity` policies
+    // (Kairro's runtime-wide rule) by the strongest severity among them,
+    // every other rule as itself. Between those the most restrictive
+    // action wins, so a narrower policy's combine never cancels a wider
+    // one's block.
+    let mut first: BTreeMap<Option<usize>, Action> = BTreeMap::new();
+    let mut strongest: Option<((u8, u8), Action)> = None;
+    let mut others: Vec<Action> = Vec::new();
+    for o in outcomes {
+        let (Some(a), Some(r)) = (o.action, set.rules.get(o.rule)) else {
+            continue;
+        };
+        if r.first_match {
+            first.entry(r.policy).or_insert(a);
+        } else if r.strongest_severity {
+            let key = (r.severity.rank(), a.rank());
+            if strongest.is_none_or(|(k, _)| key > k) {
+                strongest = Some((key, a));
+            }
+        } else {
+            others.push(a);
+        }
     }
-    let strongest = fired
-        .iter()
-        .filter_map(|(o, a)| {
-            let r = set.rules.get(o.rule).filter(|r| r.strongest_severity)?;
-            Some(((r.severity.rank(), a.rank()), *a))
-        })
-        .max_by_key(|(k, _)| *k);
-    if let Some((_, a)) = strongest {
-        return a;
-    }
-    fired
-        .iter()
-        .map(|(_, a)| *a)
+    first
+        .into_values()
+        .chain(strongest.map(|(_, a)| a))
+        .chain(others)
         .max_by_key(|a| a.rank())
         .unwrap_or(Action::Allow)
 }
