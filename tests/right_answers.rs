@@ -1020,3 +1020,21 @@ GUARDRAILS:
         );
     }
 }
+
+/// `request_id` and `trace_id` tie an event to its request and trace:
+/// kept in `simulate --events` lines and in `explain`'s JSON (spec §7).
+#[test]
+fn request_and_trace_ids_are_kept() {
+    let policy = "POLICY:\n  name: p\nGUARDRAILS:\n  r:\n    kind: input\n    patterns: [x]\n    action: warn\n";
+    let event = r#"{"id":"q","request_id":"r1","trace_id":"t1","input":"x"}"#;
+    let dir = repo(&[("p.yaml", policy), ("t.jsonl", event)]);
+    let lines = event_records(&p(dir.path(), "p.yaml"), &p(dir.path(), "t.jsonl"));
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["request_id"], "r1");
+    assert_eq!(lines[0]["trace_id"], "t1");
+    let v = json(&["explain", &p(dir.path(), "p.yaml"), "--event", event]);
+    assert_eq!(
+        (v["request_id"].as_str(), v["trace_id"].as_str()),
+        (Some("r1"), Some("t1"))
+    );
+}

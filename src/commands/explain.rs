@@ -289,6 +289,8 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
             .collect();
         let out = json!({
             "eventId": event.id,
+            "request_id": event.request_id,
+            "trace_id": event.trace_id,
             "decision": decision,
             "rules_decision": r.decision,
             "polarity": default_polarity(&ws.program).0,

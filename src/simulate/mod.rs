@@ -315,7 +315,8 @@ pub(crate) fn all_entities() -> Vec<crate::ir::enums::Entity> {
 }
 
 /// One event's line in `--events` output.
-pub fn event_json(set: &RuleSet, id: &str, r: &EventResult, gov: &[GovEvent]) -> J {
+pub fn event_json(set: &RuleSet, e: &Event, r: &EventResult, gov: &[GovEvent]) -> J {
+    let id = &e.id;
     let fired: Vec<J> = r
         .fired()
         .filter_map(|o| {
@@ -347,6 +348,12 @@ pub fn event_json(set: &RuleSet, id: &str, r: &EventResult, gov: &[GovEvent]) ->
         .collect();
     let decision = final_decision(r, gov);
     let mut out = json!({"id": id, "line": r.line, "decision": decision, "fired": fired, "unevaluated": unevaluated});
+    // The ids that tie the event to its request and trace (spec §7).
+    for (k, v) in [("request_id", &e.request_id), ("trace_id", &e.trace_id)] {
+        if let Some(v) = v {
+            put(&mut out, k, json!(v));
+        }
+    }
     if !gov.is_empty() {
         put(
             &mut out,
@@ -715,7 +722,7 @@ pub fn run(
             }
         }
         if let Some(w) = events_out.as_deref_mut() {
-            let line = event_json(&set, &e.id, r, &g);
+            let line = event_json(&set, e, r, &g);
             writeln!(w, "{line}").map_err(|e| Fatal(format!("cannot write events: {e}")))?;
         }
         if let Some(p) = &cfg.progress {
