@@ -126,26 +126,26 @@ fn number(rng: &mut Rng, int: bool) -> J {
     }
 }
 
+/// A `contains` or `exists` leaf on a field that may hold a list.
+fn list_leaf(rng: &mut Rng, field: &str, words: &[&str]) -> J {
+    let op = *rng.pick(&["contains", "exists"]);
+    let mut l = json!({"field": field, "operator": op});
+    if op != "exists" {
+        l["value"] = json!(*rng.pick(words));
+    }
+    l
+}
+
 fn leaf(rng: &mut Rng) -> J {
     // A map key that holds a list on some events and a string on others:
     // `contains` is membership or substring. (Only `contains` and
     // `exists`: cel-python 0.5 raises on `==` between a list and a string,
     // where CEL's heterogeneous equality is false, as guardctl answers.)
     if rng.chance(10) {
-        let op = *rng.pick(&["contains", "exists"]);
-        let mut l = json!({"field": "metadata.tags", "operator": op});
-        if op != "exists" {
-            l["value"] = json!(*rng.pick(&["vip", "internal"]));
-        }
-        return l;
+        return list_leaf(rng, "metadata.tags", &["vip", "internal"]);
     }
     if rng.chance(20) {
-        let op = *rng.pick(&["contains", "exists"]);
-        let mut l = json!({"field": "identity.roles", "operator": op});
-        if op != "exists" {
-            l["value"] = json!(*rng.pick(&["admin", "agent"]));
-        }
-        return l;
+        return list_leaf(rng, "identity.roles", &["admin", "agent"]);
     }
     if rng.chance(35) {
         let (field, int) = *rng.pick(NUMBER_FIELDS);
