@@ -1038,3 +1038,52 @@ fn request_and_trace_ids_are_kept() {
         (Some("r1"), Some("t1"))
     );
 }
+
+/// A site is a host: matched without case, scheme, path or port, so
+/// `WWW.PASTEBIN.COM` and `x.pastebin.com:443` are the unapproved
+/// `*.pastebin.com`; explain names a rule by its `display_name`.
+#[test]
+fn sites_are_hosts_and_rules_show_their_display_name() {
+    let policy = "\
+POLICY:
+  name: p
+  unapproved_tools:
+    - {pattern: \"*.pastebin.com\", action: block, severity: high}
+GUARDRAILS:
+  cards:
+    kind: input
+    display_name: Card numbers
+    entities: [CREDIT_CARD]
+    action: block
+    severity: high
+";
+    let trace = [
+        r#"{"id":"upper","site":"WWW.PASTEBIN.COM","input":"hi"}"#,
+        r#"{"id":"port","site":"x.pastebin.com:443","input":"hi"}"#,
+        r#"{"id":"url","site":"https://X.Pastebin.com/raw/1","input":"hi"}"#,
+        r#"{"id":"other","site":"pastebin.example","input":"hi"}"#,
+    ]
+    .join("\n");
+    let dir = repo(&[("p.yaml", policy), ("t.jsonl", &trace)]);
+    let d = decisions(&p(dir.path(), "p.yaml"), &p(dir.path(), "t.jsonl"));
+    let want = [
+        ("upper", "block"),
+        ("port", "block"),
+        ("url", "block"),
+        ("other", "allow"),
+    ];
+    assert_eq!(d, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    let v = json(&[
+        "explain",
+        &p(dir.path(), "p.yaml"),
+        "--event",
+        r#"{"id":"c","input":"card 4111 1111 1111 1111"}"#,
+    ]);
+    let names: Vec<&str> = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["ruleName"].as_str())
+        .collect();
+    assert!(names.contains(&"Card numbers"), "{names:?}");
+}

@@ -271,7 +271,8 @@ pub fn run(global: &Global, options: &LintOptions, args: &ExplainArgs) -> u8 {
                     .collect();
                 Some(json!({
                     "ruleKey": rule.id,
-                    "ruleName": rule.name,
+                    // The name the runtime's UI shows: `display_name`, else the key.
+                    "ruleName": rule.display_name.as_deref().unwrap_or(&rule.name),
                     "severity": rule.severity,
                     "passed": o.status != Status::Triggered && o.action.is_none(),
                     "status": o.status.as_str(),

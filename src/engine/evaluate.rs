@@ -975,16 +975,16 @@ fn reads_no_content(rule: &CRule) -> bool {
 
 /// A site rule's outcome on the event (`None`: the site does not match).
 fn check_site(site: &SiteCheck, rule: &CRule, ri: usize, e: &Event) -> Option<Outcome> {
-    let host = e.site.as_deref()?;
+    let host = super::sites::host(e.site.as_deref()?);
     let (glob, check, action) = match site {
         SiteCheck::Unapproved(g, p) => (
             g,
-            Check::UnapprovedSite(host.to_string(), p.clone()),
+            Check::UnapprovedSite(host.clone(), p.clone()),
             Some(rule.action),
         ),
-        SiteCheck::Bypass(g, p) => (g, Check::ApprovedSite(host.to_string(), p.clone()), None),
+        SiteCheck::Bypass(g, p) => (g, Check::ApprovedSite(host.clone(), p.clone()), None),
     };
-    glob.matches(host).then(|| Outcome {
+    glob.matches(&host).then(|| Outcome {
         rule: ri,
         status: if action.is_some() {
             Status::Triggered
@@ -1000,10 +1000,8 @@ fn check_site(site: &SiteCheck, rule: &CRule, ri: usize, e: &Event) -> Option<Ou
     })
 }
 
-/// The most restrictive action wins (ties: earlier rule); a `first_match`
-/// policy's first firing rule decides alone; among the firing rules of
-/// `combine: strongest_severity` policies, the most severe decides alone
-/// (ties: the more restrictive action), as Kairro decides.
+/// The event's action: each policy's `combine` among its own rules, the
+/// most restrictive between them (see the body).
 fn decide(set: &RuleSet, outcomes: &[Outcome]) -> Action {
     // Each policy combines its own triggered rules: a `first_match`
     // policy by its first rule to act, the `strongest_severity` policies

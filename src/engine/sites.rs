@@ -28,7 +28,7 @@ pub fn site_rules(program: &Program) -> Vec<CRule> {
                 .action
                 .as_ref()
                 .map_or_else(|| runtime::fallback(rt, severity), |a| a.value);
-            let glob = Glob::new(&t.pattern.value);
+            let glob = Glob::new(&t.pattern.value.to_ascii_lowercase());
             let check = SiteCheck::Unapproved(glob, t.pattern.value.clone());
             let name = format!("unapproved_tools[{i}]");
             let message = format!("Unapproved AI tool: {}", t.pattern.value);
@@ -48,7 +48,7 @@ pub fn site_rules(program: &Program) -> Vec<CRule> {
             if a.applies_policies() {
                 continue;
             }
-            let glob = Glob::new(&a.pattern.value);
+            let glob = Glob::new(&a.pattern.value.to_ascii_lowercase());
             let check = SiteCheck::Bypass(glob, a.pattern.value.clone());
             let name = format!("approved_sites[{i}]");
             let message = format!("Approved site without policies: {}", a.pattern.value);
@@ -137,5 +137,38 @@ fn rule(
         applies: home.clone(),
         location: format!("{}:{line}:{column}", p.file.name),
         site: Some(check),
+    }
+}
+
+/// The host a site names, as site patterns are matched against it: lower
+/// case (host names are case-insensitive), without a scheme, path, port or
+/// trailing dot (`HTTPS://Chat.OpenAI.com:443/c/1` → `chat.openai.com`).
+pub fn host(site: &str) -> String {
+    let s = site.trim();
+    let s = s.split_once("://").map_or(s, |(_, rest)| rest);
+    let s = s.split(['/', '?', '#']).next().unwrap_or(s);
+    let s = match s.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => s,
+    };
+    s.trim_end_matches('.').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host;
+
+    #[test]
+    fn hosts_are_compared_as_hosts() {
+        for (site, want) in [
+            ("chat.openai.com", "chat.openai.com"),
+            ("WWW.PASTEBIN.COM", "www.pastebin.com"),
+            ("x.pastebin.com:443", "x.pastebin.com"),
+            ("https://Chat.OpenAI.com:8443/c/1?q=2", "chat.openai.com"),
+            ("example.com.", "example.com"),
+            ("", ""),
+        ] {
+            assert_eq!(host(site), want, "{site}");
+        }
     }
 }
