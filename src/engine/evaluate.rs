@@ -1000,39 +1000,33 @@ fn check_site(site: &SiteCheck, rule: &CRule, ri: usize, e: &Event) -> Option<Ou
     })
 }
 
-/// The event's action: each policy's `combine` among its own rules, the
-/// most restrictive between them (see the body).
+/// The event's action. Each policy combines its own triggered rules: a
+/// `first_match` policy's later rules were skipped once one acted, so its
+/// one acting rule stands for it; the `strongest_severity` policies
+/// (Kairro's runtime-wide rule) give the action of the most severe among
+/// them (ties: the more restrictive). Between those and every other rule
+/// the most restrictive action wins, so a narrower policy's combine never
+/// cancels a wider one's block.
 fn decide(set: &RuleSet, outcomes: &[Outcome]) -> Action {
-    // Each policy combines its own triggered rules: a `first_match`
-    // policy by its first rule to act, the `strongest_severity` policies
-    // (Kairro's runtime-wide rule) by the strongest severity among them,
-    // every other rule as itself. Between those the most restrictive
-    // action wins, so a narrower policy's combine never cancels a wider
-    // one's block.
-    let mut first: BTreeMap<Option<usize>, Action> = BTreeMap::new();
     let mut strongest: Option<((u8, u8), Action)> = None;
-    let mut others: Vec<Action> = Vec::new();
+    let mut most = Action::Allow;
     for o in outcomes {
         let (Some(a), Some(r)) = (o.action, set.rules.get(o.rule)) else {
             continue;
         };
-        if r.first_match {
-            first.entry(r.policy).or_insert(a);
-        } else if r.strongest_severity {
+        if r.strongest_severity {
             let key = (r.severity.rank(), a.rank());
             if strongest.is_none_or(|(k, _)| key > k) {
                 strongest = Some((key, a));
             }
-        } else {
-            others.push(a);
+        } else if a.rank() > most.rank() {
+            most = a;
         }
     }
-    first
-        .into_values()
-        .chain(strongest.map(|(_, a)| a))
-        .chain(others)
-        .max_by_key(|a| a.rank())
-        .unwrap_or(Action::Allow)
+    match strongest {
+        Some((_, a)) if a.rank() > most.rank() => a,
+        _ => most,
+    }
 }
 
 fn hit(m: &Match, field: &'static str) -> Hit {
