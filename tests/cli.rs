@@ -372,8 +372,8 @@ fn diff_locates_changes_inside_steps_and_nested_objects() {
         let line = |side: &str| c[side]["line"].as_u64().unwrap();
         (line("old_location"), line("new_location"))
     };
-    // Old step 2 is new step 3.
-    assert_eq!(at("steps[3].approvers"), (8, 9));
+    // Old step 1 is new step 2 (counted from 0).
+    assert_eq!(at("steps[2].approvers"), (8, 9));
     assert_eq!(at("timeouts_ms.model"), (3, 3));
 
     std::fs::write(

@@ -324,7 +324,7 @@ fn classification_of_each_change() {
     assert_eq!(class("support/jailbreak", "threshold"), "looser");
     assert_eq!(class("support/jailbreak", "when"), "looser");
     assert_eq!(class("support/daily-spend", "limit_usd"), "looser");
-    assert_eq!(class("support/finance", "steps[2]"), "looser");
+    assert_eq!(class("support/finance", "steps[1]"), "looser");
     assert_eq!(class("support/launch", "expires"), "looser");
     assert_eq!(class("support/cards", "message"), "neutral");
     // Both source locations are given for a field change.

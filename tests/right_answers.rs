@@ -1087,3 +1087,182 @@ GUARDRAILS:
         .collect();
     assert!(names.contains(&"Card numbers"), "{names:?}");
 }
+
+/// A site list lifts only its own policy's layer and narrower ones: a
+/// project's approved site (or unapproved tool) never stops a tenant rule,
+/// as an agent may not loosen a tenant rule (spec §3, Layering).
+#[test]
+fn a_narrower_site_list_never_lifts_a_wider_rule() {
+    let tenant = "\
+POLICY:
+  name: org
+  scope: tenant
+GUARDRAILS:
+  cards:
+    kind: input
+    entities: [CREDIT_CARD]
+    action: block
+";
+    let project = "\
+POLICY:
+  name: team-a
+  scope: project
+  project: a
+  approved_sites:
+    - {pattern: \"chat.example.ai\", apply_policies: false}
+  unapproved_tools:
+    - {pattern: \"*.pastebin.com\", action: warn}
+GUARDRAILS:
+  secrets:
+    kind: input
+    entities: [API_KEY]
+    action: block
+";
+    let card = "card 4111 1111 1111 1111";
+    let key = "key sk-abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+    let trace = [
+        // The project's own rule is bypassed; the tenant's still blocks.
+        format!(r#"{{"id":"bypass-own","project":"a","site":"chat.example.ai","input":"{key}"}}"#),
+        format!(
+            r#"{{"id":"bypass-tenant","project":"a","site":"chat.example.ai","input":"{card}"}}"#
+        ),
+        // The project's short-circuit gives its warn and stops its own
+        // rules, not the tenant's block.
+        format!(r#"{{"id":"short-own","project":"a","site":"x.pastebin.com","input":"{key}"}}"#),
+        format!(
+            r#"{{"id":"short-tenant","project":"a","site":"x.pastebin.com","input":"{card}"}}"#
+        ),
+        // Another project's events never see team-a's lists.
+        r#"{"id":"other","project":"b","site":"x.pastebin.com","input":"hi"}"#.to_string(),
+    ]
+    .join("\n");
+    let dir = repo(&[
+        ("org.yaml", tenant),
+        ("team-a.yaml", project),
+        ("t.jsonl", &trace),
+    ]);
+    let d = decisions(dir.path().to_str().unwrap(), &p(dir.path(), "t.jsonl"));
+    let want = [
+        ("bypass-own", "allow"),
+        ("bypass-tenant", "block"),
+        ("short-own", "warn"),
+        ("short-tenant", "block"),
+        ("other", "allow"),
+    ];
+    assert_eq!(d, want.map(|(a, b)| (a.to_string(), b.to_string())));
+}
+
+/// KaireonAI's debug trace names each guardrail of the tenant once: the
+/// two halves of a `kind: both` rule are one guardrail, and a rule whose
+/// `when` does not hold passed (KaireonAI evaluates its folded expression
+/// to false).
+#[test]
+fn kaireon_reasons_name_each_guardrail_once() {
+    let policy = "\
+POLICY:
+  name: offers
+  runtime: kaireon
+GUARDRAILS:
+  no-loans-to-minors:
+    kind: both
+    match:
+      all:
+        - {field: offer.category, operator: eq, value: loan}
+        - {field: customer.age, operator: lt, value: 18}
+  email-only:
+    kind: input
+    severity: soft
+    when: {field: channel.type, operator: eq, value: email}
+    match: {field: offer.score, operator: lt, value: 0.3}
+";
+    let dir = repo(&[("offers.yaml", policy)]);
+    let v = json(&[
+        "explain",
+        &p(dir.path(), "offers.yaml"),
+        "--event",
+        r#"{"id":"c1","request_id":"r","offer":{"id":"o1","category":"loan","score":0.1},"customer":{"age":17},"channel":{"type":"web"}}"#,
+    ]);
+    let mut reasons: Vec<(String, bool)> = v["kaireon"]["debugTrace"]["guardrailReasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleKey"].as_str().unwrap().to_string(),
+                r["passed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [
+            ("email-only".to_string(), true),
+            ("no-loans-to-minors".to_string(), false)
+        ]
+    );
+}
+
+/// `diff` classifies what the site lists, `min_severity` and per-provider
+/// thresholds do, and names list entries from 0 as the source and the rule
+/// ids (`policy/unapproved_tools[0]`) do.
+#[test]
+fn diff_classifies_sites_min_severity_and_provider_thresholds() {
+    let old = "\
+POLICY:
+  name: p
+  approved_sites:
+    - {pattern: chat.example.ai, apply_policies: true}
+  unapproved_tools:
+    - {pattern: \"*.pastebin.com\", action: block}
+PROVIDERS:
+  a: {adapter: lakera, default_category: prompt_injection}
+  b: {adapter: lakera, default_category: prompt_injection, default_threshold: 0.4}
+GUARDRAILS:
+  contact:
+    kind: input
+    entities: [EMAIL_ADDRESS, CREDIT_CARD]
+    min_severity: low
+    action: block
+  screened:
+    kind: input
+    provider: [a, b]
+    action: block
+";
+    let new = old
+        .replace("apply_policies: true", "apply_policies: false")
+        .replace("action: block}", "action: warn}")
+        .replace("min_severity: low", "min_severity: critical")
+        .replace("default_threshold: 0.4", "default_threshold: 0.7");
+    let dir = repo(&[("old.yaml", old), ("new.yaml", &new)]);
+    let v = json(&[
+        "diff",
+        &p(dir.path(), "old.yaml"),
+        &p(dir.path(), "new.yaml"),
+    ]);
+    let mut got: Vec<(String, String, String)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["object"].as_str().unwrap().to_string(),
+                c["field"].as_str().unwrap().to_string(),
+                c["class"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("b", "default_threshold", "looser"),
+        ("p", "approved_sites[0].apply_policies", "looser"),
+        ("p", "unapproved_tools[0].action", "looser"),
+        ("p/contact", "min_severity", "looser"),
+        ("p/screened", "providers[1].threshold", "looser"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(got, want, "{v:#}");
+}

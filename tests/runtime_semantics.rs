@@ -130,7 +130,7 @@ fn explain_speaks_each_runtime() {
     // The human format prints the same views.
     let o = guardctl(&["explain", &dir, "--trace", &trace, "--id", "r1-o1"]);
     assert!(
-        stdout(&o).contains("kaireon: request r1 · after guardrails: o2\n  ✔ vip-only (hard)\n  ✖ no-loans-to-minors (hard): Guardrail \"No loan offers to minors\" triggered\n"),
+        stdout(&o).contains("kaireon: request r1 · after guardrails: o2\n  ✔ vip-only (hard)\n  ✔ low-score-email (soft)\n  ✖ no-loans-to-minors (hard): Guardrail \"No loan offers to minors\" triggered\n"),
         "{}",
         stdout(&o)
     );

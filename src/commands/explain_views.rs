@@ -11,7 +11,7 @@ use crate::engine::evaluate::EventResult;
 use crate::engine::event::Event;
 use crate::engine::outcome::{Status, What};
 use crate::engine::rules::RuleSet;
-use crate::ir::enums::{Action, Severity};
+use crate::ir::enums::{Action, RuleStatus, Severity};
 
 /// `LOW` … `CRITICAL` (hard = critical, soft = medium), or `NONE`.
 fn level(s: Option<Severity>) -> &'static str {
@@ -83,20 +83,49 @@ pub fn kairro(set: &RuleSet, r: &EventResult, e: &Event, decision: Action) -> Va
     })
 }
 
-/// KaireonAI's debug trace of one candidate.
+/// KaireonAI's debug trace of one candidate: every guardrail that applies
+/// to it, once (the two halves of a `kind: both` rule, and a rule and the
+/// narrower one that overrides it, share a key), `passed` unless one of them
+/// triggered. A rule that did not run on the candidate (its `when` false,
+/// its kind not the candidate's) passed, as KaireonAI reports a guardrail
+/// whose expression is false; one skipped (inactive, bypassed, sampled
+/// out) is left out, as KaireonAI does not evaluate it.
 fn reasons(set: &RuleSet, r: &EventResult, e: &Event) -> Vec<Value> {
     let offer = e.offer.get("id").cloned().unwrap_or(Value::Null);
-    r.outcomes
-        .iter()
-        .filter(|o| o.status != Status::Skipped)
-        .filter_map(|o| {
-            let rule = set.rules.get(o.rule)?;
-            let passed = o.action.is_none();
-            let name = rule.display_name.as_deref().unwrap_or(&rule.name);
+    let mut rows: Vec<(&str, &str, bool, bool)> = Vec::new();
+    for ri in set.by_home.applicable(e) {
+        let Some(rule) = set.rules.get(ri) else {
+            continue;
+        };
+        if rule.site.is_some() {
+            continue;
+        }
+        let passed = match r.outcomes.iter().find(|o| o.rule == ri) {
+            Some(o) if o.status == Status::Skipped => continue,
+            Some(o) => o.action.is_none(),
+            None if rule.status != RuleStatus::Active => continue,
+            None => true,
+        };
+        let hard = rule.action == Action::Block;
+        match rows.iter_mut().find(|(key, ..)| *key == rule.name) {
+            Some(row) => {
+                row.2 &= passed;
+                row.3 |= hard;
+            }
+            None => rows.push((
+                &rule.name,
+                rule.display_name.as_deref().unwrap_or(&rule.name),
+                passed,
+                hard,
+            )),
+        }
+    }
+    rows.into_iter()
+        .map(|(key, name, passed, hard)| {
             let mut v = json!({
-                "ruleKey": rule.name,
+                "ruleKey": key,
                 "ruleName": name,
-                "severity": if rule.action == Action::Block { "hard" } else { "soft" },
+                "severity": if hard { "hard" } else { "soft" },
                 "passed": passed,
                 "offerId": offer,
             });
@@ -106,7 +135,7 @@ fn reasons(set: &RuleSet, r: &EventResult, e: &Event) -> Vec<Value> {
                     json!(format!("Guardrail \"{name}\" triggered")),
                 );
             }
-            Some(v)
+            v
         })
         .collect()
 }

@@ -110,6 +110,19 @@ fn case_event(
                     help,
                 ));
             }
+            if let Some((k, _)) = e
+                .as_map()
+                .unwrap_or_default()
+                .iter()
+                .find(|(k, _)| !event::FIELDS.contains(&k.key_text().as_str()))
+            {
+                return Err((
+                    Code::UnknownKey,
+                    k.span,
+                    format!("unknown event field `{}`", k.key_text()),
+                    "an event takes the trace fields (`kind`, `input`, `output`, `project`, `agent`, `identity`, `scores`, ...; see the language reference)",
+                ));
+            }
             e.to_json()
         }
         None => {

@@ -78,7 +78,7 @@ fn rule_json(program: &Program, r: &ERule) -> Value {
         "provider": r.provider,
         "provider_id": r.provider_id,
         "providers": r.providers.iter().map(|p| json!({"name": p.name, "id": p.id, "category": p.category, "threshold": p.threshold, "evaluator_id": p.evaluator_id})).collect::<Vec<_>>(),
-        "display_name": r.display_name,
+        "display_name": r.shown_name(),
         "description": r.description,
         "min_severity": r.min_severity,
         "runtime": r.runtime,
@@ -132,7 +132,10 @@ fn policy_json(program: &Program, p: &Policy) -> Value {
         "team": opt(&p.team),
         "identity": opt(&p.identity),
         "approved_sites": p.approved_sites.iter().flatten().map(|a| json!({"pattern": a.pattern.value, "apply_policies": a.applies_policies()})).collect::<Vec<_>>(),
-        "unapproved_tools": p.unapproved_tools.iter().flatten().map(|u| json!({"pattern": u.pattern.value, "action": u.action.as_ref().map_or(crate::ir::enums::Action::Block, |a| a.value), "severity": opt(&u.severity)})).collect::<Vec<_>>(),
+        "unapproved_tools": p.unapproved_tools.iter().flatten().map(|u| {
+            let (action, severity) = crate::effective::runtime::unapproved_tool(crate::effective::runtime::of(program, Some(p)), u);
+            json!({"pattern": u.pattern.value, "action": action, "severity": severity})
+        }).collect::<Vec<_>>(),
         "constitution": p.constitution.iter().flatten().map(|c| json!({"principle": c.principle.value, "weight": c.weight.as_ref().map_or(1.0, |w| w.value)})).collect::<Vec<_>>(),
         "source": source(&p.file, p.name.span),
     })

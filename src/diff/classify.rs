@@ -200,7 +200,29 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
             Class::Tighter,
             "severity",
         ),
-        (T::Rule, "threshold") => limit(old, new, "threshold"),
+        (T::Rule, "threshold" | "providers[].threshold") => limit(old, new, "threshold"),
+        (
+            T::Rule,
+            "providers[].name"
+            | "providers[].id"
+            | "providers[].category"
+            | "providers[].evaluator_id",
+        ) => v(Class::Changed, format!("{path} changed: scores may differ")),
+        // Entity findings below `min_severity` do not trigger the rule.
+        (T::Rule, "min_severity") => match (
+            rank_of(old, Severity::from_name, Severity::rank),
+            rank_of(new, Severity::from_name, Severity::rank),
+        ) {
+            (None, Some(_)) if old.is_null() => v(
+                Class::Looser,
+                "min_severity introduced: weaker findings no longer trigger",
+            ),
+            (Some(_), None) if new.is_null() => v(
+                Class::Tighter,
+                "min_severity removed: every finding triggers",
+            ),
+            (o, n) => by_rank(o, n, Class::Looser, "min_severity"),
+        },
         (T::Rule, "when") => condition(old, new, false),
         (T::Rule, "check") => condition(old, new, true),
         (T::Rule, "match") => violation_condition(old, new),
@@ -246,7 +268,43 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
             }
         }
         (T::Policy, "budget.monthly_limit_usd") => limit(old, new, "monthly model-check budget"),
-        (T::Policy, "scope" | "project" | "agent" | "budget.overspend_action") => v(
+        (T::Policy, "priority") => v(
+            Class::Reorder,
+            "policy priority changed: the order policies are evaluated in",
+        ),
+        (T::Policy, "approved_sites[].apply_policies") => match (old.as_bool(), new.as_bool()) {
+            (Some(true), Some(false)) => v(
+                Class::Looser,
+                "apply_policies true → false: the site's events bypass every rule",
+            ),
+            (Some(false), Some(true)) => v(
+                Class::Tighter,
+                "apply_policies false → true: the site's events are guarded again",
+            ),
+            _ => v(Class::Changed, "apply_policies changed"),
+        },
+        (T::Policy, "unapproved_tools[].action") => by_rank(
+            action_rank(old),
+            action_rank(new),
+            Class::Tighter,
+            "unapproved tool action",
+        ),
+        (T::Policy, "unapproved_tools[].severity") => v(
+            Class::Changed,
+            "unapproved tool severity changed: it is weighed against other rules' severities",
+        ),
+        (T::Policy, "approved_sites[].pattern" | "unapproved_tools[].pattern") => v(
+            Class::Changed,
+            format!("{path} changed: other sites are covered"),
+        ),
+        (T::Policy, "constitution[].principle" | "constitution[].weight") => v(
+            Class::Changed,
+            format!("{path} changed: the model's judgement may differ"),
+        ),
+        (
+            T::Policy,
+            "scope" | "project" | "agent" | "team" | "identity" | "budget.overspend_action",
+        ) => v(
             Class::Changed,
             format!("{path} changed: who or what it covers"),
         ),
@@ -433,12 +491,59 @@ pub fn allow_list(introduced: bool, path: &str) -> Verdict {
 }
 
 /// A list element (an approval step) added or removed by position.
-pub fn step(ty: ObjectType, added: bool) -> Verdict {
-    match (ty, added) {
-        (ObjectType::Chain, true) => v(Class::Tighter, "approval step added"),
-        (ObjectType::Chain, false) => v(Class::Looser, "approval step removed"),
-        (_, true) => v(Class::Changed, "element added"),
-        (_, false) => v(Class::Changed, "element removed"),
+pub fn step(ty: ObjectType, path: &str, added: bool, value: &Value) -> Verdict {
+    use ObjectType as T;
+    let verb = if added { "added" } else { "removed" };
+    let pattern = value.get("pattern").and_then(Value::as_str).unwrap_or("");
+    let tighter_if = |tighter: bool| {
+        if tighter {
+            Class::Tighter
+        } else {
+            Class::Looser
+        }
+    };
+    match (ty, path) {
+        (T::Chain, _) => v(tighter_if(added), format!("approval step {verb}")),
+        // A site approved without policies bypasses every rule; one
+        // approved with them changes nothing.
+        (T::Policy, "approved_sites") => {
+            if value.get("apply_policies").and_then(Value::as_bool) == Some(false) {
+                v(
+                    tighter_if(!added),
+                    format!(
+                        "approved site `{pattern}` without policies {verb}: its events bypass every rule"
+                    ),
+                )
+            } else {
+                v(
+                    Class::Neutral,
+                    format!("approved site `{pattern}` {verb}: its events are still guarded"),
+                )
+            }
+        }
+        // An unapproved tool gives its action at once and stops the other
+        // rules: `block` is the strictest answer, anything milder may stop a
+        // stricter rule.
+        (T::Policy, "unapproved_tools") => {
+            if value.get("action").and_then(Value::as_str) == Some(Action::Block.as_str()) {
+                v(
+                    tighter_if(added),
+                    format!("unapproved tool `{pattern}` {verb}: its events are blocked"),
+                )
+            } else {
+                v(
+                    Class::Changed,
+                    format!(
+                        "unapproved tool `{pattern}` {verb}: its action replaces every other rule's on its sites"
+                    ),
+                )
+            }
+        }
+        (T::Policy, "constitution") => v(
+            Class::Changed,
+            format!("constitution principle {verb}: the model's judgement may differ"),
+        ),
+        (_, _) => v(Class::Changed, format!("element {verb}")),
     }
 }
 

@@ -164,11 +164,13 @@ impl Walk<'_> {
     }
 
     /// Elements `range` of `list` added (from the new list) or removed
-    /// (from the old one), each its own change at its 1-based position in
-    /// its list.
+    /// (from the old one), each its own change at its position in its
+    /// list (from 0, as in the source and in rule ids such as
+    /// `policy/unapproved_tools[0]`).
     fn steps(
         &mut self,
         at: (&str, &str),
+        norm: &str,
         list: &[Value],
         range: std::ops::Range<usize>,
         added: bool,
@@ -177,13 +179,14 @@ impl Walk<'_> {
         let path = if added { at.0 } else { at.1 };
         for i in range {
             let x = list.get(i).cloned().unwrap_or(Value::Null);
-            let p = format!("{path}[{}]", i + 1);
+            let p = format!("{path}[{i}]");
             let (o, n) = if added {
                 (Value::Null, x)
             } else {
                 (x, Value::Null)
             };
-            self.push((&p, &p), o, n, classify::step(ty, added));
+            let verdict = classify::step(ty, norm, added, if added { &n } else { &o });
+            self.push((&p, &p), o, n, verdict);
         }
     }
 
@@ -197,10 +200,10 @@ impl Walk<'_> {
                 DiffOp::Equal { .. } => {}
                 DiffOp::Delete {
                     old_index, old_len, ..
-                } => self.steps(at, old, old_index..old_index + old_len, false),
+                } => self.steps(at, norm, old, old_index..old_index + old_len, false),
                 DiffOp::Insert {
                     new_index, new_len, ..
-                } => self.steps(at, new, new_index..new_index + new_len, true),
+                } => self.steps(at, norm, new, new_index..new_index + new_len, true),
                 DiffOp::Replace {
                     old_index,
                     old_len,
@@ -211,12 +214,18 @@ impl Walk<'_> {
                     for k in 0..common {
                         let a = old.get(old_index + k).unwrap_or(&Value::Null);
                         let b = new.get(new_index + k).unwrap_or(&Value::Null);
-                        let p = format!("{}[{}]", at.0, new_index + k + 1);
-                        let q = format!("{}[{}]", at.1, old_index + k + 1);
+                        let p = format!("{}[{}]", at.0, new_index + k);
+                        let q = format!("{}[{}]", at.1, old_index + k);
                         self.value((&p, &q), &item_norm, a, b);
                     }
-                    self.steps(at, old, old_index + common..old_index + old_len, false);
-                    self.steps(at, new, new_index + common..new_index + new_len, true);
+                    self.steps(
+                        at,
+                        norm,
+                        old,
+                        old_index + common..old_index + old_len,
+                        false,
+                    );
+                    self.steps(at, norm, new, new_index + common..new_index + new_len, true);
                 }
             }
         }

@@ -260,7 +260,7 @@ pub fn locations(program: &Program) -> Locations {
         for (i, st) in c.steps.iter().enumerate() {
             let approvers = st.approvers.first().map(|a| a.span);
             let min = s(&st.min_approvals);
-            let step = format!("steps[{}]", i + 1);
+            let step = format!("steps[{i}]");
             put(
                 &mut out,
                 &c.file,

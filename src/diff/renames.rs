@@ -11,8 +11,9 @@ use super::{ObjectType, Side};
 pub(super) type Key = (ObjectType, String);
 
 /// Fields that identify an object rather than describe it: a rename
-/// changes them and nothing else.
-const IDENTITY: &[&str] = &["id", "name", "rule"];
+/// changes them and nothing else (a rule's `display_name` defaults to its
+/// key, so it follows a rename).
+const IDENTITY: &[&str] = &["id", "name", "rule", "display_name"];
 /// Share of equal top-level fields above which a removed and an added
 /// object of the same type are one object renamed.
 const RENAME_SIMILARITY: f64 = 0.8;

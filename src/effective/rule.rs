@@ -150,9 +150,8 @@ pub struct EProvider {
 }
 
 impl ERule {
-    /// The name a UI shows: `display_name`, else the rule's key (a
-    /// default written nowhere, so renaming a rule is not also a change of
-    /// its display name).
+    /// The name a UI shows: `display_name`, else the rule's key (the
+    /// bundle writes this; `diff` reads it as naming, not deciding).
     pub fn shown_name(&self) -> &str {
         self.display_name.as_deref().unwrap_or(&self.rule)
     }

@@ -10,7 +10,7 @@
 //! | `guardctl`, `kore`, `orq` | hard → block, else warn | medium | open | most_restrictive |
 
 use crate::ir::enums::{Action, Combine, FailMode, Runtime, Severity};
-use crate::ir::{Policy, Program, Rule};
+use crate::ir::{Policy, Program, Rule, UnapprovedTool};
 
 use super::rule::DEFAULT_PRIORITY;
 
@@ -63,6 +63,17 @@ pub fn fallback(runtime: Runtime, severity: Severity) -> Action {
         (Runtime::Kairro, Severity::Low | Severity::Safe) => Action::Allow,
         _ => Action::Warn,
     }
+}
+
+/// An unapproved tool's severity and action in force: as written, else
+/// `high`, and the action that severity stands for on the runtime.
+pub fn unapproved_tool(runtime: Runtime, tool: &UnapprovedTool) -> (Action, Severity) {
+    let severity = tool.severity.as_ref().map_or(Severity::High, |s| s.value);
+    let action = tool
+        .action
+        .as_ref()
+        .map_or_else(|| fallback(runtime, severity), |a| a.value);
+    (action, severity)
 }
 
 /// A policy's `fail_mode`: as written, else closed on Kairro (which

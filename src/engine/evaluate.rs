@@ -21,6 +21,7 @@ use crate::ir::enums::Polarity;
 use crate::ir::enums::{
     Action, Entity, FailMode, FixStrategy, Kind, RuleStatus, Severity, StreamInterval,
 };
+use crate::ir::layers::layer_rank;
 
 pub use super::outcome::{Check, Hit, Outcome, Status, What, Why};
 
@@ -655,12 +656,15 @@ pub fn evaluate(
     let mut outcomes = Vec::with_capacity(set.rules.len());
     let scans = Scans::new(e);
     let mut pattern_sets: BTreeMap<&'static str, Matched> = BTreeMap::new();
-    // The unapproved-site rule after which every rule is skipped.
+    // The unapproved-site rule after which every rule is skipped (of its
+    // policy's layer and narrower: a project's site list never lifts a
+    // tenant rule).
     let mut terminated: Option<usize> = None;
     // Per policy, its `first_match` rule that acted: the policy's later
     // rules are skipped (other policies' rules still run).
     let mut first_matched: BTreeMap<Option<usize>, usize> = BTreeMap::new();
-    // The approved-site rule that lets this event bypass every rule.
+    // The approved-site rule that lets this event bypass every rule (of
+    // its layer and narrower, as above).
     let mut bypassed: Option<usize> = None;
     // The earliest early-terminating trigger so far: (moment, rule).
     let mut stop: Option<(i64, usize)> = None;
@@ -682,8 +686,16 @@ pub fn evaluate(
         if overridden.binary_search(&rule.source).is_ok() {
             continue;
         }
+        let lifted = |by: Option<usize>| {
+            by.filter(|&b| {
+                set.rules
+                    .get(b)
+                    .is_some_and(|s| layer_rank(s.layer) <= layer_rank(rule.layer))
+            })
+        };
+        let site_stop = lifted(terminated);
         if let Some(site) = &rule.site {
-            if let Some(by) = terminated.or(bypassed) {
+            if let Some(by) = site_stop.or(lifted(bypassed)) {
                 outcomes.push(skip(Why::Terminated(by)));
                 continue;
             }
@@ -697,7 +709,7 @@ pub fn evaluate(
             outcomes.push(out);
             continue;
         }
-        if let Some(by) = bypassed {
+        if let Some(by) = lifted(bypassed) {
             outcomes.push(skip(Why::Bypassed(by)));
             continue;
         }
@@ -715,7 +727,7 @@ pub fn evaluate(
             outcomes.push(skip(Why::Status(rule.status)));
             continue;
         }
-        if let Some(by) = terminated.or_else(|| first_matched.get(&rule.policy).copied()) {
+        if let Some(by) = site_stop.or_else(|| first_matched.get(&rule.policy).copied()) {
             outcomes.push(skip(Why::Terminated(by)));
             continue;
         }

@@ -23,11 +23,7 @@ pub fn site_rules(program: &Program) -> Vec<CRule> {
         }
         let rt = runtime::of(program, Some(p));
         for (i, t) in p.unapproved_tools.iter().flatten().enumerate() {
-            let severity = t.severity.as_ref().map_or(Severity::High, |s| s.value);
-            let action = t
-                .action
-                .as_ref()
-                .map_or_else(|| runtime::fallback(rt, severity), |a| a.value);
+            let (action, severity) = runtime::unapproved_tool(rt, t);
             let glob = Glob::new(&t.pattern.value.to_ascii_lowercase());
             let check = SiteCheck::Unapproved(glob, t.pattern.value.clone());
             let name = format!("unapproved_tools[{i}]");

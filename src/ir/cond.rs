@@ -274,7 +274,45 @@ fn read_leaf(cx: &mut Cx<'_>, node: &Node, entries: &[(Node, Node)]) -> Option<C
             return None;
         }
     }
+    quoted_number(cx, &leaf);
     Some(leaf)
+}
+
+/// GC407: an ordering of a field of any type (`offer.margin`) against a
+/// quoted number: strings order by their text ("9" > "10") and never
+/// against a number, so the leaf is either wrong or errors at runtime.
+fn quoted_number(cx: &mut Cx<'_>, leaf: &Cond) {
+    let Cond::Leaf {
+        operator,
+        value: Some(value),
+        ..
+    } = leaf
+    else {
+        return;
+    };
+    let ordering = matches!(
+        operator.value,
+        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte
+    );
+    let serde_json::Value::String(text) = &value.value else {
+        return;
+    };
+    if !ordering || field_type_words(leaf) != "any value" || text.trim().parse::<f64>().is_err() {
+        return;
+    }
+    cx.report(
+        Code::NeverTakesEffect,
+        value.span,
+        format!(
+            "`{}` compares `{}` with the string \"{text}\", not a number",
+            operator.value,
+            field_name(leaf)
+        ),
+        Some(format!(
+            "a number in the event never compares with a string, and strings order by their text (\"9\" > \"10\"); write `value: {}`",
+            text.trim()
+        )),
+    );
 }
 
 fn field_name(leaf: &Cond) -> String {

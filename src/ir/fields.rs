@@ -404,14 +404,14 @@ pub const POLICY: &[FieldDoc] = &[
         Text("list of `{pattern, apply_policies}`"),
         "—",
         "Approved Sites",
-        "AI sites users may use (globs on the event's `site`); `apply_policies: false` (default true) lets their events bypass every rule."
+        "AI sites users may use (globs on the event's `site`); `apply_policies: false` (default true) lets their events bypass every rule of this policy's layer and narrower ones."
     ),
     f!(
         "unapproved_tools",
         Text("list of `{pattern, action, severity}`"),
         "—",
         "Unapproved Tools",
-        "Sites or tools (globs on the event's `site`) that get `action` at once, before and instead of every other rule; `severity` defaults to `high`, `action` to the runtime's fallback for it."
+        "Sites or tools (globs on the event's `site`) that get `action` at once, before and instead of every other rule of this policy's layer and narrower ones; `severity` defaults to `high`, `action` to the runtime's fallback for it; an action that rewrites content (`mask`, `redact`, `filter`, `fix`, `reask`) is refused."
     ),
     f!(
         "constitution",

@@ -1,6 +1,7 @@
 //! The policy lists that are not rules: Kairro's `approved_sites` and
 //! `unapproved_tools` (Shadow AI, spec §3) and Kore's `constitution`.
 
+use super::enums::Action;
 use super::model::{ApprovedSite, Principle, UnapprovedTool};
 use super::reader::Cx;
 use crate::lint::registry::Code;
@@ -31,7 +32,23 @@ pub fn unapproved_tools(cx: &mut Cx<'_>, n: &Node) -> Option<Vec<UnapprovedTool>
     cx.list(n, "unapproved_tools", |cx, item| {
         let mut o = cx.obj(item, "an unapproved tool")?;
         let pattern = pattern(cx, o.get("pattern"), item, "unapproved tool")?;
-        let action = o.get("action").and_then(|v| cx.named(v, "action"));
+        let action = o
+            .get("action")
+            .and_then(|v| cx.named::<Action>(v, "action"))
+            .filter(|a| {
+                // The event is stopped before any content is read: there is
+                // nothing to rewrite.
+                let rewrites = a.value.rank() == Action::Mask.rank() || a.value == Action::Reask;
+                if rewrites {
+                    cx.report(
+                        Code::UnknownEnumValue,
+                        a.span,
+                        format!("`{}` rewrites content, and an unapproved tool's event is stopped before any content is read", a.value),
+                        Some("an unapproved tool's action is one of block, require_approval, escalate, warn, alert, log, allow".into()),
+                    );
+                }
+                !rewrites
+            });
         let severity = o.get("severity").and_then(|v| cx.named(v, "severity"));
         o.finish(cx, TOOL_KEYS, "an unapproved tool");
         Some(UnapprovedTool {
@@ -47,7 +64,20 @@ pub fn constitution(cx: &mut Cx<'_>, n: &Node) -> Option<Vec<Principle>> {
     cx.list(n, "constitution", |cx, item| {
         let mut o = cx.obj(item, "a constitution principle")?;
         let principle = match o.get("principle") {
-            Some(v) => cx.string(v, "principle"),
+            Some(v) => cx.string(v, "principle").filter(|p| {
+                let empty = p.value.trim().is_empty();
+                if empty {
+                    cx.report(
+                        Code::MissingField,
+                        p.span,
+                        "a constitution principle is empty",
+                        Some(
+                            "write the principle the model is held to, or remove the entry".into(),
+                        ),
+                    );
+                }
+                !empty
+            }),
             None => {
                 cx.report(
                     Code::MissingField,
@@ -86,6 +116,15 @@ fn pattern(
         return None;
     };
     let p = cx.string(v, "pattern")?;
+    if p.value.trim().is_empty() {
+        cx.report(
+            Code::InvalidGlob,
+            p.span,
+            format!("an {what}'s pattern is empty: it names no site"),
+            Some("write the site's host or a glob such as `*.example.com`".into()),
+        );
+        return None;
+    }
     super::lower_governance::check_glob(cx, &p, "pattern");
     Some(p)
 }

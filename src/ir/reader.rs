@@ -117,10 +117,16 @@ impl Cx<'_> {
     pub fn ranged(&mut self, node: &Node, what: &str, lo: f64, hi: f64) -> Option<Spanned<f64>> {
         let v = self.number(node, what)?;
         if v.value < lo || v.value > hi {
+            // An open upper bound is f64::MAX, which is no number to print.
+            let bound = if hi >= f64::MAX {
+                format!("at least {lo}")
+            } else {
+                format!("between {lo} and {hi}")
+            };
             self.report(
                 Code::OutOfRange,
                 node.span,
-                format!("{what} must be between {lo} and {hi}, not {}", v.value),
+                format!("{what} must be {bound}, not {}", v.value),
                 None,
             );
             return None;

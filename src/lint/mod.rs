@@ -32,5 +32,6 @@ pub fn lint(program: &Program, options: &LintOptions) -> Vec<Diagnostic> {
     rules::suspect_check_polarity::check(program, &mut out);
     rules::scope_outside_home::check(program, &mut out);
     rules::inexpressible_on_runtime::check(program, &mut out);
+    rules::never_takes_effect::check(program, &mut out);
     out
 }

@@ -54,6 +54,7 @@ pub enum Code {
     DeadLlmCheck,
     SuspectCheckPolarity,
     InexpressibleOnRuntime,
+    NeverTakesEffect,
     UnknownTestRule,
     TestFailed,
     Io,
@@ -394,6 +395,13 @@ pub const CODES: &[CodeInfo] = &[
         name: "inexpressible-on-runtime",
         severity: Error,
         doc: "A rule or policy uses something the runtime it is deployed to (its policy's `runtime:`, else `guardctl.toml`'s) cannot express, or that `compile --target` is asked to write: a PII detector for KaireonAI, a local pattern for Orq without an evaluator, `combine: first_match` for Kore, a project scope for Kairro. The runtime would drop it silently or approximate it, so it is an error naming the rule, the feature and the runtime, with what to write instead.",
+    },
+    CodeInfo {
+        code: Code::NeverTakesEffect,
+        id: "GC407",
+        name: "never-takes-effect",
+        severity: Warning,
+        doc: "Something written that, as written, can never take effect: a `min_severity` above every severity the rule's `entities` are found at (the rule never triggers), a site listed both in `approved_sites` and in `unapproved_tools` (the unapproved entry short-circuits first, so the approval is never read), one provider named twice in a rule's `provider` list, or a condition leaf that orders (`gt`, `lt`, `gte`, `lte`) a field of any type against a quoted number (`value: \"100\"`): a number in the event never compares with a string, so the leaf errors and never matches.",
     },
     CodeInfo {
         code: Code::UnknownTestRule,

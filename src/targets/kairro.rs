@@ -81,11 +81,7 @@ impl Target for Kairro {
                 );
             }
             for t in p.unapproved_tools.iter().flatten() {
-                let severity = t.severity.as_ref().map_or(Severity::High, |s| s.value);
-                let action = t.action.as_ref().map_or_else(
-                    || crate::effective::runtime::fallback(rt, severity),
-                    |a| a.value,
-                );
+                let (action, severity) = crate::effective::runtime::unapproved_tool(rt, t);
                 tools.push(json!({"pattern": t.pattern.value, "action": upper(action.as_str()), "severity": upper(severity.as_str())}));
             }
         }
@@ -201,11 +197,7 @@ fn policy_refusals(input: &Input<'_>, p: &Policy, out: &mut Vec<Refusal>) {
         );
     }
     for t in p.unapproved_tools.iter().flatten() {
-        let severity = t.severity.as_ref().map_or(Severity::High, |s| s.value);
-        let action = t.action.as_ref().map_or_else(
-            || crate::effective::runtime::fallback(rt, severity),
-            |a| a.value,
-        );
+        let (action, severity) = crate::effective::runtime::unapproved_tool(rt, t);
         if !kairro_action(action) {
             refuse(
                 t.action.as_ref().map_or(t.pattern.span, |a| a.span),

@@ -8,6 +8,7 @@ pub mod expired_exception;
 pub mod inactive_rule;
 pub mod incomplete_rule;
 pub mod inexpressible_on_runtime;
+pub mod never_takes_effect;
 pub mod scope_outside_home;
 pub mod several_active_policies;
 pub mod suspect_check_polarity;
