@@ -104,6 +104,17 @@ pub fn check(expr: &Expr) -> Vec<CheckError> {
         scope: Vec::new(),
     };
     c.expr(expr);
+    for (span, key) in super::types::upper_case_headers(expr) {
+        let lower = crate::engine::event::header_name(&key);
+        c.errors.push(CheckError {
+            code: Code::UnknownConditionField,
+            span,
+            message: format!("header name `{key}` is not lower-case: this never finds the header"),
+            help: Some(format!(
+                "events carry header names in lower case: write `{lower}`"
+            )),
+        });
+    }
     if c.errors.is_empty() {
         let mut t = super::types::TypeChecker::new();
         t.ty(expr);

@@ -607,6 +607,40 @@ fn proves_when_false(e: &Expr, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Every header name written in upper case (`headers["X-Env"]`, `"X-Env"
+/// in headers`, `has(headers.X_Env)`): events carry header names in lower
+/// case, so such a read never finds its header.
+pub(crate) fn upper_case_headers(e: &Expr) -> Vec<(crate::source::Span, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![(e, 0usize)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth >= MAX_DEPTH {
+            continue;
+        }
+        let named = match &e.kind {
+            ExprKind::Binary {
+                op: BinaryOp::In,
+                lhs,
+                rhs,
+            } => match (&lhs.kind, &rhs.kind) {
+                (ExprKind::String(k), ExprKind::Ident { name, .. }) if name == "headers" => {
+                    Some(k.to_string())
+                }
+                _ => None,
+            },
+            _ => map_key(e)
+                .filter(|(root, _)| root == "headers")
+                .map(|(_, k)| k),
+        };
+        if let Some(k) = named.filter(|k| crate::engine::event::header_name(k) != *k) {
+            out.push((e.span, k));
+        }
+        stack.extend(e.children().into_iter().map(|c| (c, depth + 1)));
+    }
+    out.sort_by_key(|(span, _)| span.start);
+    out
+}
+
 /// Every unguarded read of a `metadata`/`headers` key, with the key.
 pub(crate) fn unguarded_keys(e: &Expr) -> Vec<(crate::source::Span, String, String)> {
     let mut out = Vec::new();

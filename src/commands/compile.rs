@@ -45,7 +45,7 @@ pub fn run(global: &Global, options: &LintOptions, args: &CompileArgs) -> u8 {
     let mut input = None;
     if let Some(t) = target {
         let i = Input::new(&ws.program);
-        for r in t.refusals(&i) {
+        for r in crate::targets::refusals(t, &i) {
             if r.deployed != runtime {
                 diagnostics.push(crate::lint::rules::inexpressible_on_runtime::diagnostic(
                     &r, runtime,

@@ -100,8 +100,8 @@ check_polarity = \"violation\"
     (
         "policies/project.yaml",
         "\
-# The project's guardrail policy (Kore's policies are per project; its
-# agents add their own guardrails).
+# The project's guardrail policy (Kore takes caching and budget on project
+# policies only; its agents add their own guardrails).
 POLICY:
   name: my-project
   description: Baseline safety for the project

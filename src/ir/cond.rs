@@ -373,6 +373,20 @@ fn check_field(cx: &mut Cx<'_>, field: &Spanned<String>) {
         );
         return;
     }
+    // Events carry header names in lower case (as HTTP/2 writes them), so
+    // a leaf on `headers.X-Env` would never match.
+    if root == "headers" {
+        let name = rest.join(".");
+        let lower = crate::engine::event::header_name(&name);
+        if lower != name {
+            bad(
+                cx,
+                format!("header name `{name}` is not lower-case: the leaf never matches"),
+                format!("header names are lower-case: write `headers.{lower}`"),
+            );
+            return;
+        }
+    }
     if !needs_sub && !rest.is_empty() {
         bad(
             cx,

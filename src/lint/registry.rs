@@ -268,7 +268,7 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC209",
         name: "unknown-condition-field",
         severity: Error,
-        doc: "A condition field outside model, identity.*, project, agent, headers.*, metadata.*, tokens.*, cost_usd, kind. It resolves to nothing at runtime.",
+        doc: "A condition field outside model, identity.*, project, agent, headers.*, metadata.*, tokens.*, cost_usd, kind, tool_name, site, offer.*, customer.*, channel.*, or a header named in upper case (`headers.X-Env` in a tree, `headers[\"X-Env\"]` or `\"X-Env\" in headers` in CEL: events carry header names in lower case). It resolves to nothing at runtime.",
     },
     CodeInfo {
         code: Code::UnknownPiiEntity,
@@ -338,7 +338,7 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC305",
         name: "several-active-policies",
         severity: Error,
-        doc: "More than one `active` policy for the same project (or tenant) among the files linted together. Runtimes keep only one, and which one is not defined.",
+        doc: "More than one `active` policy for the same project or agent among the files linted together. Runtimes keep only one, and which one is not defined. (Several tenant policies may be active: each applies to every event; Kore's one-per-scope rule for its tenant policy is GC406 there.)",
     },
     CodeInfo {
         code: Code::AgentLoosensRule,
@@ -394,7 +394,7 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC406",
         name: "inexpressible-on-runtime",
         severity: Error,
-        doc: "A rule or policy uses something the runtime it is deployed to (its policy's `runtime:`, else `guardctl.toml`'s) cannot express, or that `compile --target` is asked to write: a PII detector for KaireonAI, a local pattern for Orq without an evaluator, `combine: first_match` for Kore, a project scope for Kairro. The runtime would drop it silently or approximate it, so it is an error naming the rule, the feature and the runtime, with what to write instead.",
+        doc: "A rule, policy or governance object (budget, cap, approval chain, exception: no runtime target has them) uses something the runtime it is deployed to (its policy's `runtime:`, else `guardctl.toml`'s) cannot express, or that `compile --target` is asked to write: a PII detector for KaireonAI, a local pattern for Orq without an evaluator, `combine: first_match` for Kore, a project scope for Kairro. The runtime would drop it silently or approximate it, so it is an error naming the rule, the feature and the runtime, with what to write instead.",
     },
     CodeInfo {
         code: Code::NeverTakesEffect,

@@ -115,6 +115,22 @@ const NOT_HERE: &[(&str, &str)] = &[
 
 const RULE_NOT_HERE: &[(&str, &str)] = &[
     (
+        "fix_strategy",
+        "KaireonAI rules remove or flag a candidate; they do not repair content",
+    ),
+    (
+        "fix_expression",
+        "KaireonAI rules remove or flag a candidate; they do not repair content",
+    ),
+    (
+        "max_reasks",
+        "KaireonAI rules remove or flag a candidate; they do not repair content",
+    ),
+    (
+        "filter_min_length",
+        "KaireonAI rules remove or flag a candidate; they do not repair content",
+    ),
+    (
         "message",
         "KaireonAI's reason is always `Guardrail \"<name>\" triggered`",
     ),

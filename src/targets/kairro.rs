@@ -25,7 +25,7 @@ use super::lower::{Style, violation};
 use super::{Input, Refusal, Target};
 use crate::effective::ERule;
 use crate::ir::enums::{
-    Action, Combine, FailMode, Kind, PolicyStatus, PolicyType, Runtime, Scope, Severity,
+    Action, Combine, FailMode, Kind, PolicyStatus, PolicyType, RuleStatus, Runtime, Scope, Severity,
 };
 use crate::ir::{Owner, Policy};
 
@@ -134,6 +134,9 @@ const RULE_NOT_HERE: &[(&str, &str)] = &[
     ),
     ("severity_actions", "Kairro's rules read no provider score"),
     ("fix_strategy", "Kairro does not repair content"),
+    ("fix_expression", "Kairro does not repair content"),
+    ("max_reasks", "Kairro does not ask the model again"),
+    ("filter_min_length", "Kairro does not filter content"),
     ("streaming", "Kairro reads whole prompts and completions"),
     (
         "display_name",
@@ -268,6 +271,12 @@ fn rule_refusals(input: &Input<'_>, r: &ERule, out: &mut Vec<Refusal>) {
         refuse(
             "when",
             "a Kairro rule applies to every event of its policy's scope".into(),
+        );
+    }
+    if r.status != RuleStatus::Active {
+        refuse(
+            &format!("status: {}", r.status),
+            "Kairro's rules have no status of their own (the policy has one): move the rule to a draft or disabled policy, or remove it".into(),
         );
     }
     if matches!(r.kind, Kind::Handoff) {

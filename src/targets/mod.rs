@@ -13,6 +13,7 @@
 //! while any remains, and lint reports the refusals of each policy's own
 //! `runtime:`, so a deployment never silently loses a check.
 
+pub mod governance;
 pub mod import;
 pub mod kaireon;
 pub mod kairro;
@@ -51,6 +52,8 @@ pub struct Input<'p> {
     pub rules: Vec<ERule>,
     pub policies: Vec<&'p Policy>,
     pub agents: Vec<&'p crate::ir::Agent>,
+    /// The runtime this input was narrowed to (`None`: everything).
+    pub only: Option<Runtime>,
 }
 
 impl<'p> Input<'p> {
@@ -79,6 +82,7 @@ impl<'p> Input<'p> {
                 .filter(|p| keep(crate::effective::runtime::of(program, Some(p))))
                 .collect(),
             agents: program.agents.iter().filter(|_| keep(agents_rt)).collect(),
+            only: runtime,
         }
     }
 
@@ -281,6 +285,17 @@ pub fn target(runtime: Runtime) -> Option<&'static dyn Target> {
     TARGETS.iter().copied().find(|t| t.runtime() == runtime)
 }
 
+/// What `target` cannot express of `input`: its own refusals, and the
+/// governance objects no runtime target carries.
+pub fn refusals(target: &dyn Target, input: &Input<'_>) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    if !input.rules.is_empty() || !input.policies.is_empty() {
+        out.extend(target.refusals(input));
+    }
+    out.extend(governance::refusals(input, target.runtime()));
+    out
+}
+
 /// The refusals of every policy and agent, each against the target of the
 /// runtime it is deployed to (lint's GC406).
 pub fn deployment_refusals(program: &Program) -> Vec<Refusal> {
@@ -301,9 +316,7 @@ pub fn deployment_refusals(program: &Program) -> Vec<Refusal> {
             continue;
         }
         let input = Input::of(program, rules.clone(), Some(t.runtime()));
-        if !input.rules.is_empty() || !input.policies.is_empty() {
-            out.extend(t.refusals(&input));
-        }
+        out.extend(refusals(*t, &input));
     }
     out
 }

@@ -88,6 +88,22 @@ const NOT_HERE: &[(&str, &str)] = &[
 
 const RULE_NOT_HERE: &[(&str, &str)] = &[
     (
+        "fix_strategy",
+        "an Orq rule blocks; it does not repair, re-ask or filter",
+    ),
+    (
+        "fix_expression",
+        "an Orq rule blocks; it does not repair, re-ask or filter",
+    ),
+    (
+        "max_reasks",
+        "an Orq rule blocks; it does not repair, re-ask or filter",
+    ),
+    (
+        "filter_min_length",
+        "an Orq rule blocks; it does not repair, re-ask or filter",
+    ),
+    (
         "category",
         "an Orq evaluator is configured in Orq, not per rule (a provider's `default_category` is kept for simulate)",
     ),
