@@ -567,7 +567,7 @@ fn valid_phone(m: &str, text: &str, at: usize) -> bool {
     let international = m.strip_prefix("00").map(|rest| format!("+{rest}"));
     let m = international.as_deref().unwrap_or(m);
     if m.starts_with('+') {
-        return phonenumber::parse(None, m).is_ok_and(|n| phonenumber::is_valid(&n));
+        return super::phones::valid_international(m);
     }
     let trunk = m.trim_start_matches('(').starts_with('0');
     if !trunk && !nanp_shaped(number) {
@@ -578,9 +578,7 @@ fn valid_phone(m: &str, text: &str, at: usize) -> bool {
     } else {
         &[phonenumber::country::Id::US]
     };
-    regions
-        .iter()
-        .any(|&r| phonenumber::parse(Some(r), m).is_ok_and(|n| phonenumber::is_valid(&n)))
+    regions.iter().any(|&r| super::phones::valid_in(r, m))
 }
 
 /// The North American plan's shape, checked before libphonenumber is
@@ -593,16 +591,6 @@ fn nanp_shaped(number: &str) -> bool {
         all => all,
     };
     d.len() == 10 && matches!(d.first(), Some(b'2'..=b'9')) && matches!(d.get(3), Some(b'2'..=b'9'))
-}
-
-/// Loads libphonenumber's metadata on another thread (about 0.15 s of
-/// regex compilation, once per process), so the first phone number found
-/// need not wait for all of it. Called when a rule set looks for phones.
-pub fn warm_phone_metadata() {
-    static STARTED: std::sync::Once = std::sync::Once::new();
-    STARTED.call_once(|| {
-        std::thread::spawn(|| phonenumber::parse(None, "+14155550132").is_ok());
-    });
 }
 
 /// Groups shaped like something else a plan might also accept: a date

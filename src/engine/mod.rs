@@ -22,6 +22,7 @@ pub mod normalize;
 pub mod otel;
 pub mod outcome;
 pub mod pattern_groups;
+mod phones;
 pub mod rewrite;
 pub mod rules;
 pub mod scores;

@@ -219,16 +219,6 @@ impl RuleSet {
         let mut rules = Vec::new();
         let mut all_patterns: Vec<String> = Vec::new();
         for r in crate::effective::rules(program) {
-            // Phone numbers are validated by libphonenumber, whose metadata
-            // takes a moment to load: start it now, off this thread.
-            let pii_call = |x: &Option<String>| x.as_deref().is_some_and(|t| t.contains("pii"));
-            if r.entities.contains(&crate::ir::enums::Entity::PhoneNumber)
-                || pii_call(&r.check)
-                || pii_call(&r.matcher)
-                || pii_call(&r.when)
-            {
-                super::detect::warm_phone_metadata();
-            }
             let mut patterns = Vec::new();
             let mut unbuildable = Vec::new();
             for p in &r.patterns {
