@@ -177,7 +177,10 @@ mod tests {
         }
         // Both answers are exercised: the examples are valid, most of the
         // shortened and lengthened ones are not.
-        assert!(asked > 2000 && valid > 1000 && asked - valid > 500, "{valid} of {asked} valid");
+        assert!(
+            asked > 2000 && valid > 1000 && asked - valid > 500,
+            "{valid} of {asked} valid"
+        );
     }
 
     #[test]
