@@ -133,6 +133,18 @@ impl Walk<'_> {
                     if path.is_empty() && ty == ObjectType::Rule && DERIVED.contains(&k.as_str()) {
                         continue;
                     }
+                    // A rule's one provider is its `provider`, `provider_id`,
+                    // `category` and `threshold`: its `providers` entry says
+                    // the same again. Several are compared one by one.
+                    let at_most_one = |v: &Value| v.as_array().is_none_or(|l| l.len() <= 1);
+                    if path.is_empty()
+                        && ty == ObjectType::Rule
+                        && k == "providers"
+                        && at_most_one(a)
+                        && at_most_one(b)
+                    {
+                        continue;
+                    }
                     self.value((&sub, &old_sub), &sub_norm, a, b);
                 }
             }
