@@ -1233,7 +1233,11 @@ GUARDRAILS:
         .replace("apply_policies: true", "apply_policies: false")
         .replace("action: block}", "action: warn}")
         .replace("min_severity: low", "min_severity: critical")
-        .replace("default_threshold: 0.4", "default_threshold: 0.7");
+        .replace("default_threshold: 0.4", "default_threshold: 0.7")
+        .replace(
+            "    provider: [a, b]",
+            "    provider: [a, b]\n    display_name: Screened",
+        );
     let dir = repo(&[("old.yaml", old), ("new.yaml", &new)]);
     let v = json(&[
         "diff",
@@ -1258,6 +1262,7 @@ GUARDRAILS:
         ("p", "approved_sites[0].apply_policies", "looser"),
         ("p", "unapproved_tools[0].action", "looser"),
         ("p/contact", "min_severity", "looser"),
+        ("p/screened", "display_name", "neutral"),
         ("p/screened", "providers[1].threshold", "looser"),
     ];
     let want: Vec<(String, String, String)> = want
@@ -1265,4 +1270,135 @@ GUARDRAILS:
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
         .collect();
     assert_eq!(got, want, "{v:#}");
+}
+
+/// Site lists across layers decide by layer, not by priorities: the
+/// widest matching entry decides, and lifts its own layer and narrower
+/// ones (their site entries included); a project's override of a tenant
+/// rule stands for the tenant rule, so the project's site list does not
+/// lift it either; entries of one list run in list order.
+#[test]
+fn site_lists_decide_by_layer_whatever_the_order() {
+    let tenant = "\
+POLICY:
+  name: org
+  scope: tenant
+  approved_sites:
+    - {pattern: free.example, apply_policies: false}
+GUARDRAILS:
+  secret:
+    kind: input
+    patterns: [secret]
+    action: block
+";
+    let project = |priority: i64| {
+        format!(
+            "\
+POLICY:
+  name: shop
+  scope: project
+  project: shop
+  priority: {priority}
+  approved_sites:
+    - {{pattern: y.example, apply_policies: false}}
+  unapproved_tools:
+    - {{pattern: x.example, action: log}}
+    - {{pattern: free.example, action: block}}
+GUARDRAILS:
+  secret:
+    kind: input
+    patterns: [secret, classified]
+    action: block
+"
+        )
+    };
+    let identity = |priority: i64| {
+        format!(
+            "\
+POLICY:
+  name: u1
+  scope: identity
+  identity: u1
+  priority: {priority}
+  unapproved_tools:
+    - {{pattern: x.example, action: block}}
+"
+        )
+    };
+    let trace = [
+        // The project's bypass and short-circuit do not lift its override
+        // of the tenant's rule: the tenant's block stands.
+        r#"{"id":"override-bypass","project":"shop","site":"y.example","input":"my secret"}"#,
+        r#"{"id":"override-short","project":"shop","site":"x.example","input":"my secret"}"#,
+        // The project's entry (wider) decides over the identity's.
+        r#"{"id":"wider-entry","project":"shop","identity":{"id":"u1"},"site":"x.example","input":"hi"}"#,
+        // The tenant's bypass lifts the project's unapproved entry too.
+        r#"{"id":"tenant-bypass","project":"shop","site":"free.example","input":"hi"}"#,
+    ]
+    .join("\n");
+    for (pp, ip) in [(1, 50), (50, 1)] {
+        let dir = repo(&[
+            ("org.yaml", tenant),
+            ("shop.yaml", &project(pp)),
+            ("u1.yaml", &identity(ip)),
+            ("t.jsonl", &trace),
+        ]);
+        let d = decisions(dir.path().to_str().unwrap(), &p(dir.path(), "t.jsonl"));
+        let want = [
+            ("override-bypass", "block"),
+            ("override-short", "block"),
+            ("wider-entry", "log"),
+            ("tenant-bypass", "allow"),
+        ];
+        assert_eq!(
+            d,
+            want.map(|(a, b)| (a.to_string(), b.to_string())),
+            "project priority {pp}, identity priority {ip}"
+        );
+    }
+    // Entries of one list run in list order: the 3rd entry matches
+    // before the 11th.
+    let mut tools: Vec<String> = (0..12)
+        .map(|i| format!("    - {{pattern: other{i}.example, action: block}}"))
+        .collect();
+    tools[2] = "    - {pattern: \"*.example\", action: warn}".into();
+    tools[10] = "    - {pattern: x.example, action: block}".into();
+    let policy = format!(
+        "POLICY:\n  name: org\n  unapproved_tools:\n{}\n",
+        tools.join("\n")
+    );
+    let dir = repo(&[
+        ("org.yaml", &policy),
+        ("t.jsonl", r#"{"id":"e","site":"x.example","input":"hi"}"#),
+    ]);
+    let d = decisions(&p(dir.path(), "org.yaml"), &p(dir.path(), "t.jsonl"));
+    assert_eq!(d, [("e".to_string(), "warn".to_string())]);
+}
+
+/// Governance outside any policy goes where the repository deploys: with
+/// every policy on Kairro and a `BUDGETS` file without a policy, `compile`
+/// writes the neutral bundle (the repository is not on one runtime), which
+/// carries the budget; `--target kairro` refuses it by name.
+#[test]
+fn governance_outside_a_policy_keeps_compile_on_the_bundle() {
+    let dir = repo(&[
+        (
+            "org.yaml",
+            "POLICY:\n  name: org\n  runtime: kairro\nGUARDRAILS:\n  cards:\n    kind: input\n    entities: [CREDIT_CARD]\n    action: block\n    severity: high\n",
+        ),
+        ("money.yaml", "BUDGETS:\n  global:\n    daily_usd: 5\n"),
+    ]);
+    let d = dir.path().to_str().unwrap();
+    let lint = guardctl(&["--format", "plain", "lint", d]);
+    assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
+    let v = json(&["compile", d]);
+    assert_eq!(v["schema"], "guardctl.bundle/v1", "{v:#}");
+    assert_eq!(v["budgets"][0]["name"], "global", "{v:#}");
+    let o = guardctl(&["--format", "plain", "compile", "--target", "kairro", d]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[GC406]: budget `global` uses governance (`BUDGETS`), which runtime `kairro` cannot express"),
+        "{}",
+        stderr(&o)
+    );
 }

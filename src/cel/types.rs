@@ -635,6 +635,23 @@ pub(crate) fn upper_case_headers(e: &Expr) -> Vec<(crate::source::Span, String)>
         if let Some(k) = named.filter(|k| crate::engine::event::header_name(k) != *k) {
             out.push((e.span, k));
         }
+        // A macro that binds the name `headers` (`m.exists(headers, ...)`)
+        // hides the event's headers in its body: only its range is read.
+        if let ExprKind::Call {
+            target: Some(range),
+            function,
+            args,
+        } = &e.kind
+        {
+            let binds_headers = matches!(
+                function.as_str(),
+                "all" | "exists" | "exists_one" | "map" | "filter"
+            ) && matches!(args.first().map(|a| &a.kind), Some(ExprKind::Ident { name, .. }) if name == "headers");
+            if binds_headers {
+                stack.push((range, depth + 1));
+                continue;
+            }
+        }
         stack.extend(e.children().into_iter().map(|c| (c, depth + 1)));
     }
     out.sort_by_key(|(span, _)| span.start);

@@ -221,7 +221,16 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
                 Class::Tighter,
                 "min_severity removed: every finding triggers",
             ),
-            (o, n) => by_rank(o, n, Class::Looser, "min_severity"),
+            (Some(o), Some(n)) if n > o => v(
+                Class::Looser,
+                "min_severity raised: weaker findings no longer trigger",
+            ),
+            (Some(o), Some(n)) if n < o => v(
+                Class::Tighter,
+                "min_severity lowered: weaker findings trigger",
+            ),
+            (Some(_), Some(_)) => v(Class::Neutral, "min_severity as strict"),
+            _ => v(Class::Changed, "min_severity changed"),
         },
         (T::Rule, "when") => condition(old, new, false),
         (T::Rule, "check") => condition(old, new, true),
@@ -275,7 +284,7 @@ pub fn field(ty: ObjectType, path: &str, old: &Value, new: &Value) -> Verdict {
         (T::Policy, "approved_sites[].apply_policies") => match (old.as_bool(), new.as_bool()) {
             (Some(true), Some(false)) => v(
                 Class::Looser,
-                "apply_policies true → false: the site's events bypass every rule",
+                "apply_policies true → false: the site's events bypass the rules of this policy's layer and narrower ones",
             ),
             (Some(false), Some(true)) => v(
                 Class::Tighter,

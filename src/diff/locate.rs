@@ -118,7 +118,62 @@ pub fn rule_fields(r: &Rule) -> Vec<(&'static str, Option<Span>)> {
                 .map(|x| x.span),
         ),
         ("max_tokens", s(&r.max_tokens)),
+        ("display_name", s(&r.display_name)),
+        ("description", s(&r.description)),
+        ("min_severity", s(&r.min_severity)),
     ]
+}
+
+/// A policy's site lists and constitution, entry by entry
+/// (`approved_sites[0]`, `unapproved_tools[1].action`), each entry at its
+/// pattern (or principle) where a field of it is not written.
+fn policy_lists(p: &crate::ir::Policy) -> Vec<(String, Option<Span>)> {
+    let mut out = Vec::new();
+    let mut entry = |list: &str, i: usize, at: Span, fields: &[(&str, Option<Span>)]| {
+        let name = format!("{list}[{i}]");
+        if i == 0 {
+            out.push((list.to_string(), Some(at)));
+        }
+        for (f, span) in fields {
+            out.push((format!("{name}.{f}"), span.or(Some(at))));
+        }
+        out.push((name, Some(at)));
+    };
+    for (i, a) in p.approved_sites.iter().flatten().enumerate() {
+        let at = a.pattern.span;
+        entry(
+            "approved_sites",
+            i,
+            at,
+            &[
+                ("pattern", Some(at)),
+                ("apply_policies", s(&a.apply_policies)),
+            ],
+        );
+    }
+    for (i, t) in p.unapproved_tools.iter().flatten().enumerate() {
+        let at = t.pattern.span;
+        entry(
+            "unapproved_tools",
+            i,
+            at,
+            &[
+                ("pattern", Some(at)),
+                ("action", s(&t.action)),
+                ("severity", s(&t.severity)),
+            ],
+        );
+    }
+    for (i, c) in p.constitution.iter().flatten().enumerate() {
+        let at = c.principle.span;
+        entry(
+            "constitution",
+            i,
+            at,
+            &[("principle", Some(at)), ("weight", s(&c.weight))],
+        );
+    }
+    out
 }
 
 pub fn locations(program: &Program) -> Locations {
@@ -168,9 +223,13 @@ pub fn locations(program: &Program) -> Locations {
                     .and_then(|b| s(&b.monthly_limit_usd).or(s(&b.overspend_action))),
             ),
             ("combine", s(&p.combine)),
+            ("priority", s(&p.priority)),
+            ("team", s(&p.team)),
+            ("identity", s(&p.identity)),
         ];
         let key = (ObjectType::Policy, p.name.value.clone());
         put(&mut out, &p.file, &key, fields);
+        put(&mut out, &p.file, &key, policy_lists(p));
         if let Some(t) = &p.timeouts {
             let t = [
                 ("local", s(&t.local)),

@@ -11,9 +11,8 @@ use super::{ObjectType, Side};
 pub(super) type Key = (ObjectType, String);
 
 /// Fields that identify an object rather than describe it: a rename
-/// changes them and nothing else (a rule's `display_name` defaults to its
-/// key, so it follows a rename).
-const IDENTITY: &[&str] = &["id", "name", "rule", "display_name"];
+/// changes them and nothing else.
+const IDENTITY: &[&str] = &["id", "name", "rule"];
 /// Share of equal top-level fields above which a removed and an added
 /// object of the same type are one object renamed.
 const RENAME_SIMILARITY: f64 = 0.8;
@@ -78,8 +77,9 @@ fn similarity<V: PartialEq>(a: &[(&str, V)], b: &[(&str, V)]) -> f64 {
 const NEAR_RENAME_PAIRS: usize = 4_000_000;
 
 /// An object without its identity. A rule's default message names the
-/// rule (`Guardrail: NAME`); it is replaced by a placeholder so a rename
-/// is still recognised as one.
+/// rule (`Guardrail: NAME`), and its default display name is its key;
+/// both are replaced by a placeholder so a rename is still recognised as
+/// one (a display name written out is compared as written).
 pub(super) fn body(v: &Value) -> Value {
     match v {
         Value::Object(m) => {
@@ -94,6 +94,11 @@ pub(super) fn body(v: &Value) -> Value {
                         let v = match (k.as_str(), v.as_str(), &default_message) {
                             ("message", Some(text), Some(d)) if text == d => {
                                 Value::String("Guardrail: <name>".into())
+                            }
+                            ("display_name", Some(text), _)
+                                if m.get("rule").and_then(Value::as_str) == Some(text) =>
+                            {
+                                Value::String("<name>".into())
                             }
                             _ => v.clone(),
                         };

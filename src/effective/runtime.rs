@@ -25,10 +25,22 @@ pub fn of(program: &Program, policy: Option<&Policy>) -> Runtime {
         .unwrap_or(Runtime::Guardctl)
 }
 
-/// The runtime every policy is deployed to (the repository's when there
-/// is no policy), or `None` when policies differ.
+/// The runtime every policy (and every governance object outside a
+/// policy) is deployed to (the repository's when there is no policy), or
+/// `None` when they differ.
 pub fn deployed(program: &Program) -> Option<Runtime> {
-    let mut all = program.policies.iter().map(|p| of(program, Some(p)));
+    // Governance objects in a file without a policy go where the
+    // repository deploys (no runtime target carries them).
+    let unowned = program.budgets.iter().any(|b| b.policy.is_none())
+        || program.caps.iter().any(|c| c.policy.is_none())
+        || program.chains.iter().any(|c| c.policy.is_none())
+        || program.exceptions.iter().any(|e| e.policy.is_none());
+    let repository = program.runtime.unwrap_or(Runtime::Guardctl);
+    let mut all = program
+        .policies
+        .iter()
+        .map(|p| of(program, Some(p)))
+        .chain(unowned.then_some(repository));
     let first = all
         .next()
         .unwrap_or_else(|| program.runtime.unwrap_or(Runtime::Guardctl));

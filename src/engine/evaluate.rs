@@ -21,7 +21,6 @@ use crate::ir::enums::Polarity;
 use crate::ir::enums::{
     Action, Entity, FailMode, FixStrategy, Kind, RuleStatus, Severity, StreamInterval,
 };
-use crate::ir::layers::layer_rank;
 
 pub use super::outcome::{Check, Hit, Outcome, Status, What, Why};
 
@@ -686,12 +685,10 @@ pub fn evaluate(
         if overridden.binary_search(&rule.source).is_ok() {
             continue;
         }
+        // A site rule lifts the rules that stand for its layer or a narrower
+        // one (an override stands for the widest rule it replaces).
         let lifted = |by: Option<usize>| {
-            by.filter(|&b| {
-                set.rules
-                    .get(b)
-                    .is_some_and(|s| layer_rank(s.layer) <= layer_rank(rule.layer))
-            })
+            by.filter(|&b| set.rules.get(b).is_some_and(|s| s.floor <= rule.floor))
         };
         let site_stop = lifted(terminated);
         if let Some(site) = &rule.site {

@@ -3,6 +3,8 @@
 //! one multi-pattern automaton, so a text is scanned once whatever the
 //! number of pattern rules.
 
+use std::collections::BTreeMap;
+
 use super::pattern_groups::PatternGroups;
 use regex::Regex;
 
@@ -28,6 +30,10 @@ pub struct CRule {
     pub overrides: Option<usize>,
     pub owner: Owner,
     pub layer: Scope,
+    /// The widest layer this rule stands for: its own, or that of the
+    /// wider rules it overrides (0 tenant/org, 1 project/team, 2
+    /// agent/identity). A site list of a narrower layer does not lift it.
+    pub floor: u8,
     pub kind: Kind,
     pub tier: Tier,
     pub action: Action,
@@ -206,6 +212,33 @@ pub struct RuleSet {
     pub patterns: Option<PatternGroups>,
 }
 
+/// Per source rule, the widest layer it stands for: the smallest layer
+/// rank along the chain of rules it overrides (an agent rule overriding a
+/// project rule that overrides a tenant rule stands for the tenant's).
+fn floors(program: &Program, rules: &[crate::effective::ERule]) -> BTreeMap<usize, u8> {
+    use crate::ir::layers::layer_rank;
+    let wider: BTreeMap<usize, usize> = rules
+        .iter()
+        .filter_map(|r| Some((r.source, r.overrides?)))
+        .collect();
+    rules
+        .iter()
+        .map(|r| {
+            let mut floor = layer_rank(r.layer);
+            let mut at = r.overrides;
+            // Layers are three deep: a longer chain is no chain.
+            for _ in 0..3 {
+                let Some(w) = at else { break };
+                if let Some(rule) = program.rules.get(w) {
+                    floor = floor.min(layer_rank(rule.layer));
+                }
+                at = wider.get(&w).copied();
+            }
+            (r.source, floor)
+        })
+        .collect()
+}
+
 fn parse_cel(text: &str) -> Option<Expr> {
     crate::cel::parse(text).ok()
 }
@@ -218,7 +251,10 @@ impl RuleSet {
         let globs = |v: &[String]| v.iter().map(|g| Glob::new(g)).collect::<Vec<_>>();
         let mut rules = Vec::new();
         let mut all_patterns: Vec<String> = Vec::new();
-        for r in crate::effective::rules(program) {
+        let effective = crate::effective::rules(program);
+        let floors = floors(program, &effective);
+        for r in effective {
+            let floor = floors.get(&r.source).copied().unwrap_or(0);
             let mut patterns = Vec::new();
             let mut unbuildable = Vec::new();
             for p in &r.patterns {
@@ -255,6 +291,7 @@ impl RuleSet {
                 overrides: r.overrides,
                 owner: r.owner,
                 layer: r.layer,
+                floor,
                 kind: r.kind,
                 tier: r.tier,
                 action: r.action,
@@ -306,16 +343,21 @@ impl RuleSet {
         }
         rules.extend(super::sites::site_rules(program));
         // Evaluation order: the policy's priority, the rule's, then id
-        // (deterministic).
-        // Site checks come first: they decide before any content is read.
+        // (deterministic). Site checks come first: they decide before any
+        // content is read, the widest layer's first (the first that
+        // matches lifts its own layer and narrower ones, site checks
+        // included, so which one decides does not depend on priorities
+        // across layers), within a layer unapproved tools before approved
+        // sites, then by policy priority and list position.
         rules.sort_by(|a, b| {
             let key = |r: &CRule| {
-                let site = match &r.site {
-                    Some(SiteCheck::Unapproved(..)) => 0,
-                    Some(SiteCheck::Bypass(..)) => 1,
-                    None => 2,
+                let (site, kind) = match &r.site {
+                    Some(SiteCheck::Unapproved(..)) => (0, 0),
+                    Some(SiteCheck::Bypass(..)) => (0, 1),
+                    None => (1, 0),
                 };
-                (site, r.policy_priority, r.priority)
+                let layer = if site == 0 { r.floor } else { 0 };
+                (site, layer, kind, r.policy_priority, r.priority)
             };
             (key(a), &a.id).cmp(&(key(b), &b.id))
         });

@@ -30,7 +30,7 @@ pub fn site_rules(program: &Program) -> Vec<CRule> {
             let message = format!("Unapproved AI tool: {}", t.pattern.value);
             out.push(rule(
                 p,
-                pi,
+                (pi, i64::try_from(i).unwrap_or(i64::MAX)),
                 &home,
                 name,
                 message,
@@ -51,7 +51,7 @@ pub fn site_rules(program: &Program) -> Vec<CRule> {
             let (action, severity) = (Action::Allow, Severity::Safe);
             out.push(rule(
                 p,
-                pi,
+                (pi, i64::try_from(i).unwrap_or(i64::MAX)),
                 &home,
                 name,
                 message,
@@ -68,7 +68,7 @@ pub fn site_rules(program: &Program) -> Vec<CRule> {
 #[allow(clippy::too_many_arguments)]
 fn rule(
     p: &Policy,
-    pi: usize,
+    (pi, index): (usize, i64),
     home: &Home,
     name: String,
     message: String,
@@ -79,6 +79,7 @@ fn rule(
 ) -> CRule {
     let (line, column) = p.file.line_col(span.start);
     CRule {
+        floor: crate::ir::layers::layer_rank(p.scope.value),
         id: format!("{}/{name}", p.name.value),
         name,
         display_name: None,
@@ -90,7 +91,8 @@ fn rule(
         tier: Tier::Local,
         action,
         severity,
-        priority: 0,
+        // Site rules of one policy run in list order.
+        priority: index,
         status: RuleStatus::Active,
         message,
         check: None,

@@ -297,7 +297,9 @@ fn quoted_number(cx: &mut Cx<'_>, leaf: &Cond) {
     let serde_json::Value::String(text) = &value.value else {
         return;
     };
-    if !ordering || field_type_words(leaf) != "any value" || text.trim().parse::<f64>().is_err() {
+    // `NaN` and `inf` parse as numbers but YAML reads them as text again.
+    let number = text.trim().parse::<f64>().is_ok_and(f64::is_finite);
+    if !ordering || field_type_words(leaf) != "any value" || !number {
         return;
     }
     cx.report(

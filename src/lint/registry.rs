@@ -401,7 +401,7 @@ pub const CODES: &[CodeInfo] = &[
         id: "GC407",
         name: "never-takes-effect",
         severity: Warning,
-        doc: "Something written that, as written, can never take effect: a `min_severity` above every severity the rule's `entities` are found at (the rule never triggers), a site listed both in `approved_sites` and in `unapproved_tools` (the unapproved entry short-circuits first, so the approval is never read), one provider named twice in a rule's `provider` list, or a condition leaf that orders (`gt`, `lt`, `gte`, `lte`) a field of any type against a quoted number (`value: \"100\"`): a number in the event never compares with a string, so the leaf errors and never matches.",
+        doc: "Something written that, as written, can never take effect: a `min_severity` above every severity the rule's `entities` are found at (no entity finding triggers the rule), a site listed both in `approved_sites` and in `unapproved_tools` (the unapproved entry short-circuits first, so the approval is never read), one provider named twice in a rule's `provider` list, or a condition leaf that orders (`gt`, `lt`, `gte`, `lte`) a field of any type against a quoted number (`value: \"100\"`): a number in the event never compares with a string, so the leaf errors and never matches.",
     },
     CodeInfo {
         code: Code::UnknownTestRule,

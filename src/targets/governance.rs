@@ -37,7 +37,7 @@ pub fn refusals(input: &Input<'_>, target: Runtime) -> Vec<Refusal> {
             subject: format!("{kind} `{}`", name.value),
             feature: format!("governance (`{section}`)"),
             why: format!(
-                "runtime `{target}` has no budgets, caps, approval chains or exceptions: only the neutral bundle (`guardctl compile` without `--target`) carries them; keep them in a file whose policy has no `runtime:`"
+                "runtime `{target}` has no budgets, caps, approval chains or exceptions: only the neutral bundle carries them; keep them with a policy written `runtime: guardctl` (or, with no `runtime` in `guardctl.toml`, in a file without a policy), and compile them without `--target`"
             ),
             deployed,
         });

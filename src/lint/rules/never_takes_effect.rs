@@ -1,6 +1,6 @@
 //! GC407 (warning): something written that, as written, can never take
 //! effect: a `min_severity` above every severity the rule's `entities` are
-//! found at, a site that is both approved and an unapproved tool (the
+//! found at (no entity finding triggers it; its other checks still may), a site that is both approved and an unapproved tool (the
 //! unapproved entry short-circuits first, so the approval is never read),
 //! or one provider named twice in a rule's `provider` list.
 
@@ -41,7 +41,7 @@ fn min_severity_above_entities(p: &Program, out: &mut Vec<Diagnostic>) {
                 &r.file,
                 min.span,
                 format!(
-                    "rule `{}` never triggers: its entities are found at `{strongest}` at most, below `min_severity: {}`",
+                    "no entity finding triggers rule `{}`: its entities are found at `{strongest}` at most, below `min_severity: {}`",
                     r.name.value, min.value
                 ),
             )
