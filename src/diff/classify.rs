@@ -520,7 +520,7 @@ pub fn step(ty: ObjectType, path: &str, added: bool, value: &Value) -> Verdict {
                 v(
                     tighter_if(!added),
                     format!(
-                        "approved site `{pattern}` without policies {verb}: its events bypass every rule"
+                        "approved site `{pattern}` without policies {verb}: its events bypass the rules of this policy's layer and narrower ones"
                     ),
                 )
             } else {

@@ -38,7 +38,10 @@ pub fn unapproved_tools(cx: &mut Cx<'_>, n: &Node) -> Option<Vec<UnapprovedTool>
             .filter(|a| {
                 // The event is stopped before any content is read: there is
                 // nothing to rewrite.
-                let rewrites = a.value.rank() == Action::Mask.rank() || a.value == Action::Reask;
+                let rewrites = matches!(
+                    a.value,
+                    Action::Redact | Action::Mask | Action::Filter | Action::Fix | Action::Reask
+                );
                 if rewrites {
                     cx.report(
                         Code::UnknownEnumValue,
